@@ -1,0 +1,181 @@
+package dev.whodrove.kafka.embedded;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real Apache Kafka broker (KRaft, combined broker + controller, one node) running inside this JVM on loopback.
+ *
+ * <p>Built on Kafka's own start-up path ({@code Formatter} then {@code KafkaRaftServer}), which is not public API: this
+ * class is the only place that touches it.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+  private static final String CONTROLLER_LISTENER = "CONTROLLER";
+
+  /** Start-up options. */
+  public record Options(Path dataDir, boolean keepData, int port, int controllerPort) {
+    /** A throw-away broker on free ports. */
+    public static Options ephemeral() {
+      return new Options(null, false, 0, 0);
+    }
+
+    /** A broker whose data survives restarts in {@code dir}. */
+    public static Options persistent(Path dir, int port) {
+      return new Options(dir, true, port, 0);
+    }
+  }
+
+  private final Path dataDir;
+  private final boolean deleteOnClose;
+  private final int port;
+  private final KafkaRaftServer server;
+  private volatile boolean closed;
+
+  private EmbeddedKafkaBroker(Path dataDir, boolean deleteOnClose, int port, KafkaRaftServer server) {
+    this.dataDir = dataDir;
+    this.deleteOnClose = deleteOnClose;
+    this.port = port;
+    this.server = server;
+  }
+
+  /** Starts a throw-away broker on a free port. */
+  public static EmbeddedKafkaBroker start() {
+    return start(Options.ephemeral());
+  }
+
+  /** Formats the data dir if needed and starts the broker; returns once it accepts connections. */
+  public static EmbeddedKafkaBroker start(Options options) {
+    long t0 = System.nanoTime();
+    try {
+      Path dir = options.dataDir() != null ? options.dataDir() : Files.createTempDirectory("whodrove-kafka-");
+      Files.createDirectories(dir);
+      int port = options.port() > 0 ? options.port() : freePort();
+      int controllerPort = options.controllerPort() > 0 ? options.controllerPort() : freePort();
+      Path logDir = dir.resolve("kraft-combined-logs");
+      Properties props = brokerProperties(logDir, port, controllerPort);
+      KafkaConfig config = new KafkaConfig(props, false);
+      if (!Files.exists(logDir.resolve("meta.properties"))) {
+        format(logDir);
+      }
+      KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+      try {
+        server.startup();
+      } catch (RuntimeException e) {
+        // a failed start-up leaves threads behind that would keep the JVM alive
+        server.shutdown();
+        throw e;
+      }
+      log.info("embedded Kafka broker ready on 127.0.0.1:{} in {} ms (data {})", port,
+          (System.nanoTime() - t0) / 1_000_000, dir);
+      return new EmbeddedKafkaBroker(dir, !options.keepData(), port, server);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare embedded Kafka data dir", e);
+    } catch (Exception e) {
+      throw new IllegalStateException("embedded Kafka broker failed to start: " + e.getMessage(), e);
+    }
+  }
+
+  private static Properties brokerProperties(Path logDir, int port, int controllerPort) {
+    Properties p = new Properties();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", "1");
+    p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+    p.put("controller.listener.names", CONTROLLER_LISTENER);
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("log.dirs", logDir.toString());
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "5");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("transaction.state.log.num.partitions", "5");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("group.initial.rebalance.delay.ms", "0");
+    p.put("num.partitions", "1");
+    p.put("default.replication.factor", "1");
+    p.put("min.insync.replicas", "1");
+    p.put("auto.create.topics.enable", "false");
+    // the default dedupe buffer takes 128 MiB of heap; a single small node needs a fraction
+    p.put("log.cleaner.dedupe.buffer.size", "2097152");
+    p.put("log.segment.bytes", Integer.toString(64 * 1024 * 1024));
+    return p;
+  }
+
+  private static void format(Path logDir) throws Exception {
+    Formatter formatter = new Formatter()
+        .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+        .setNodeId(1)
+        .setClusterId(Uuid.randomUuid().toString())
+        .setControllerListenerName(CONTROLLER_LISTENER)
+        .setMetadataLogDirectory(logDir.toString())
+        .setDirectories(List.of(logDir.toString()))
+        .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+        .setReleaseVersion(MetadataVersion.latestProduction());
+    formatter.run();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    }
+  }
+
+  /** {@code host:port} for {@code bootstrap.servers}. */
+  public String bootstrapServers() {
+    return "127.0.0.1:" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** Stops the broker; deletes its data unless it was started persistent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    server.shutdown();
+    server.awaitShutdown();
+    if (deleteOnClose) {
+      deleteRecursively(dataDir);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      log.warn("could not delete {}: {}", dir, e.toString());
+    }
+  }
+}

@@ -1,0 +1,220 @@
+package dev.whodrove.runtime;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Service configuration: dotted keys ({@code kafka.bootstrap.servers}) read from, in rising precedence, a properties
+ * file, environment variables ({@code WHODROVE_KAFKA_BOOTSTRAP_SERVERS}) and explicit overrides (the embedded
+ * launcher). An environment variable maps to a key by dropping {@value #ENV_PREFIX}, lower-casing and turning
+ * {@code _} into {@code .}. Every {@code kafka.*} key passes through to the Kafka clients without the prefix.
+ */
+public final class ServiceConfig {
+  public static final String ENV_PREFIX = "WHODROVE_";
+  /** Optional properties file; its own key can only come from the environment or overrides. */
+  public static final String CONFIG_FILE = "config.file";
+  public static final String KAFKA_PREFIX = "kafka.";
+  public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
+
+  private final Map<String, String> values;
+
+  private ServiceConfig(Map<String, String> values) {
+    this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+  }
+
+  /** Reads the process environment (and the file it names), then applies {@code overrides}. */
+  public static ServiceConfig load(Map<String, String> overrides) {
+    return load(System.getenv(), overrides);
+  }
+
+  /** Same as {@link #load(Map)} with an explicit environment (for tests). */
+  public static ServiceConfig load(Map<String, String> env, Map<String, String> overrides) {
+    Map<String, String> fromEnv = new HashMap<>();
+    env.forEach((k, v) -> {
+      if (k.startsWith(ENV_PREFIX) && k.length() > ENV_PREFIX.length()) {
+        fromEnv.put(envToKey(k), v);
+      }
+    });
+    Map<String, String> merged = new HashMap<>();
+    String file = overrides.getOrDefault(CONFIG_FILE, fromEnv.get(CONFIG_FILE));
+    if (file != null && !file.isBlank()) {
+      merged.putAll(readFile(Path.of(file)));
+    }
+    merged.putAll(fromEnv);
+    merged.putAll(overrides);
+    return new ServiceConfig(merged);
+  }
+
+  /** A config holding exactly these values (tests, embedded wiring). */
+  public static ServiceConfig of(Map<String, String> values) {
+    return new ServiceConfig(values);
+  }
+
+  /** This config with some keys replaced. */
+  public ServiceConfig with(Map<String, String> overrides) {
+    Map<String, String> m = new HashMap<>(values);
+    m.putAll(overrides);
+    return new ServiceConfig(m);
+  }
+
+  static String envToKey(String env) {
+    return env.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+  }
+
+  /** The environment variable that sets {@code key}. */
+  public static String keyToEnv(String key) {
+    return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  private static Map<String, String> readFile(Path path) {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(path)) {
+      p.load(r);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read config file " + path + " (" + CONFIG_FILE + "): " + e.getMessage());
+    }
+    Map<String, String> m = new HashMap<>();
+    p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k).trim()));
+    return m;
+  }
+
+  /** The value, or fail with one line naming the key. */
+  public String require(String key) {
+    String v = values.get(key);
+    if (v == null || v.isBlank()) {
+      throw new ConfigException("missing required config " + key + " (set " + keyToEnv(key) + ")");
+    }
+    return v;
+  }
+
+  public String get(String key, String defaultValue) {
+    String v = values.get(key);
+    return v == null || v.isBlank() ? defaultValue : v;
+  }
+
+  public boolean has(String key) {
+    String v = values.get(key);
+    return v != null && !v.isBlank();
+  }
+
+  public int getInt(String key, int defaultValue) {
+    String v = get(key, null);
+    if (v == null) {
+      return defaultValue;
+    }
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw invalid(key, v, "an integer");
+    }
+  }
+
+  public long getLong(String key, long defaultValue) {
+    String v = get(key, null);
+    if (v == null) {
+      return defaultValue;
+    }
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw invalid(key, v, "an integer");
+    }
+  }
+
+  public double getDouble(String key, double defaultValue) {
+    String v = get(key, null);
+    if (v == null) {
+      return defaultValue;
+    }
+    try {
+      return Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw invalid(key, v, "a number");
+    }
+  }
+
+  public boolean getBoolean(String key, boolean defaultValue) {
+    String v = get(key, null);
+    if (v == null) {
+      return defaultValue;
+    }
+    return switch (v.toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "1", "on" -> true;
+      case "false", "no", "0", "off" -> false;
+      default -> throw invalid(key, v, "true or false");
+    };
+  }
+
+  /** A duration: ISO-8601 ({@code PT10M}) or a number with a unit ({@code 500ms}, {@code 30s}, {@code 10m}, {@code 2h}). */
+  public Duration getDuration(String key, Duration defaultValue) {
+    String v = get(key, null);
+    if (v == null) {
+      return defaultValue;
+    }
+    try {
+      return parseDuration(v);
+    } catch (RuntimeException e) {
+      throw invalid(key, v, "a duration like 30s, 10m or PT10M");
+    }
+  }
+
+  static Duration parseDuration(String v) {
+    String s = v.trim().toLowerCase(Locale.ROOT);
+    if (s.startsWith("pt") || s.startsWith("p")) {
+      return Duration.parse(s.toUpperCase(Locale.ROOT));
+    }
+    if (s.endsWith("ms")) {
+      return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+    }
+    long n = Long.parseLong(s.substring(0, s.length() - 1));
+    return switch (s.charAt(s.length() - 1)) {
+      case 's' -> Duration.ofSeconds(n);
+      case 'm' -> Duration.ofMinutes(n);
+      case 'h' -> Duration.ofHours(n);
+      case 'd' -> Duration.ofDays(n);
+      default -> throw new IllegalArgumentException(v);
+    };
+  }
+
+  private static ConfigException invalid(String key, String value, String expected) {
+    return new ConfigException("invalid config " + key + "=" + value + " (" + keyToEnv(key) + "): expected " + expected);
+  }
+
+  /**
+   * Properties for a Kafka client: every {@code kafka.*} key without the prefix (so SASL/SSL settings pass through),
+   * plus the schema registry settings the serdes read. Fails if no bootstrap servers are configured.
+   */
+  public Map<String, Object> kafkaClientProperties() {
+    require(BOOTSTRAP_SERVERS);
+    Map<String, Object> props = new HashMap<>();
+    values.forEach((k, v) -> {
+      if (k.startsWith(KAFKA_PREFIX)) {
+        props.put(k.substring(KAFKA_PREFIX.length()), v);
+      }
+    });
+    if (has("schema.registry.url")) {
+      props.put("schema.registry.url", values.get("schema.registry.url"));
+    }
+    if (has("schema.registry.basic.auth.user.info")) {
+      props.put("basic.auth.user.info", values.get("schema.registry.basic.auth.user.info"));
+    }
+    if (has("schema.registry.auto.register")) {
+      props.put("auto.register.schemas", values.get("schema.registry.auto.register"));
+    }
+    return props;
+  }
+
+  /** All values, for diagnostics (secrets are not masked; do not log this). */
+  public Map<String, String> asMap() {
+    return values;
+  }
+}

@@ -1,0 +1,113 @@
+package dev.whodrove.runtime;
+
+import dev.whodrove.schemas.TopicSpec;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hosts any Kafka Streams topology as a {@link ManagedService}: exactly-once v2, dead letters per input topic, ready
+ * only while RUNNING, Streams metrics in the registry.
+ */
+public final class StreamsService implements ManagedService {
+  private static final Logger log = LoggerFactory.getLogger(StreamsService.class);
+  /** Streams application id; a new classifier version gets a new one. */
+  public static final String APPLICATION_ID = "application.id";
+  /** Directory for state stores. */
+  public static final String STATE_DIR = "state.dir";
+
+  private final ServiceContext ctx;
+  private final Topology topology;
+  private final String applicationId;
+  private final List<TopicSpec<?>> ownedTopics;
+  private volatile KafkaStreams streams;
+  private KafkaStreamsMetrics metrics;
+
+  public StreamsService(ServiceContext ctx, Topology topology, String applicationId, List<TopicSpec<?>> ownedTopics) {
+    this.ctx = ctx;
+    this.topology = topology;
+    this.applicationId = applicationId;
+    this.ownedTopics = ownedTopics;
+  }
+
+  /** Streams properties every whodrove Streams app uses; {@code kafka.*} config overrides them. */
+  public static Properties streamsProperties(ServiceConfig cfg, String serviceName, String applicationId) {
+    Properties p = new Properties();
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        StreamsDeadLetterHandlers.Deserialization.class.getName());
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        StreamsDeadLetterHandlers.Processing.class.getName());
+    p.put(StreamsDeadLetterHandlers.SERVICE_NAME_CONFIG, serviceName);
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "200");
+    p.putAll(cfg.kafkaClientProperties());
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+    if (cfg.has(STATE_DIR)) {
+      p.put(StreamsConfig.STATE_DIR_CONFIG, cfg.get(STATE_DIR, null));
+    }
+    return p;
+  }
+
+  @Override
+  public String name() {
+    return ctx.serviceName();
+  }
+
+  @Override
+  public List<TopicSpec<?>> ownedTopics() {
+    return ownedTopics;
+  }
+
+  @Override
+  public void start() {
+    Properties props = streamsProperties(ctx.config(), ctx.serviceName(), applicationId);
+    streams = new KafkaStreams(topology, props);
+    streams.setUncaughtExceptionHandler(e -> {
+      log.error("{}: stream thread died, replacing it: {}", name(), e.toString(), e);
+      return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
+          .REPLACE_THREAD;
+    });
+    metrics = new KafkaStreamsMetrics(streams);
+    metrics.bindTo(ctx.metrics());
+    streams.start();
+  }
+
+  /** The running Streams instance (for interactive queries and tests). */
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  @Override
+  public Readiness readiness() {
+    KafkaStreams s = streams;
+    if (s == null) {
+      return Readiness.notReady("not started");
+    }
+    KafkaStreams.State state = s.state();
+    return state == KafkaStreams.State.RUNNING ? Readiness.ready("streams RUNNING")
+        : Readiness.notReady("streams " + state);
+  }
+
+  @Override
+  public void stop(Duration timeout) {
+    KafkaStreams s = streams;
+    if (s != null) {
+      s.close(new KafkaStreams.CloseOptions().timeout(timeout));
+    }
+    if (metrics != null) {
+      metrics.close();
+    }
+  }
+
+  /** For tests and diagnostics: the effective Streams config. */
+  public Map<Object, Object> effectiveProperties() {
+    return Map.copyOf(streamsProperties(ctx.config(), ctx.serviceName(), applicationId));
+  }
+}

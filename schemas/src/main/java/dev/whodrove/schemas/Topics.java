@@ -1,0 +1,137 @@
+package dev.whodrove.schemas;
+
+import dev.whodrove.schemas.v1.DeadLetter;
+import dev.whodrove.schemas.v1.Escalation;
+import dev.whodrove.schemas.v1.GcpAuditEntry;
+import dev.whodrove.schemas.v1.RecordingEvent;
+import dev.whodrove.schemas.v1.RecordingRef;
+import dev.whodrove.schemas.v1.SessionFeatures;
+import dev.whodrove.schemas.v1.SessionVerdict;
+import dev.whodrove.schemas.v1.TeleportAuditEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/** The topic catalogue: the one place topic facts live (DESIGN §3). */
+public final class Topics {
+  private static final String DELETE = TopicConfig.CLEANUP_POLICY_DELETE;
+  private static final String COMPACT = TopicConfig.CLEANUP_POLICY_COMPACT;
+
+  public static final TopicSpec<TeleportAuditEvent> TELEPORT_AUDIT_EVENTS = new TopicSpec<>(
+      "teleport.audit.events", "session id, else event uid",
+      TeleportAuditEvent.getDefaultInstance(), 6, DELETE, Duration.ofDays(30), true);
+
+  public static final TopicSpec<RecordingRef> TELEPORT_RECORDINGS = new TopicSpec<>(
+      "teleport.recordings", "session id",
+      RecordingRef.getDefaultInstance(), 6, COMPACT, null, true);
+
+  public static final TopicSpec<RecordingEvent> TELEPORT_RECORDING_EVENTS = new TopicSpec<>(
+      "teleport.recording.events", "session id",
+      RecordingEvent.getDefaultInstance(), 6, DELETE, Duration.ofDays(7), true);
+
+  public static final TopicSpec<GcpAuditEntry> GCP_AUDIT_ENTRIES = new TopicSpec<>(
+      "gcp.audit.entries", "principal",
+      GcpAuditEntry.getDefaultInstance(), 6, DELETE, Duration.ofDays(7), true);
+
+  /** Compacted: the newest feature record per session is what a replay needs. */
+  public static final TopicSpec<SessionFeatures> SESSION_FEATURES = new TopicSpec<>(
+      "session.features", "session id",
+      SessionFeatures.getDefaultInstance(), 6, COMPACT, null, true);
+
+  /** Not compacted: every stage's stamps for a session must survive, not only the last one. */
+  public static final TopicSpec<SessionVerdict> SESSION_LABELS = new TopicSpec<>(
+      "session.labels", "session id",
+      SessionVerdict.getDefaultInstance(), 6, DELETE, Duration.ofDays(90), true);
+
+  public static final TopicSpec<Escalation> SESSION_ESCALATIONS = new TopicSpec<>(
+      "session.escalations", "session id",
+      Escalation.getDefaultInstance(), 6, DELETE, Duration.ofDays(30), true);
+
+  /** Every topic that carries data; each has a {@code .dlq} companion. */
+  public static final List<TopicSpec<?>> DATA_TOPICS = List.of(
+      TELEPORT_AUDIT_EVENTS, TELEPORT_RECORDINGS, TELEPORT_RECORDING_EVENTS, GCP_AUDIT_ENTRIES,
+      SESSION_FEATURES, SESSION_LABELS, SESSION_ESCALATIONS);
+
+  private static final Duration DLQ_RETENTION = Duration.ofDays(30);
+
+  private Topics() {}
+
+  /** The dead-letter companion of a data topic, as a spec of its own. */
+  public static TopicSpec<DeadLetter> deadLetterOf(TopicSpec<?> topic) {
+    return new TopicSpec<>(topic.deadLetterTopic(), "the original key",
+        DeadLetter.getDefaultInstance(), 1, DELETE, DLQ_RETENTION, false);
+  }
+
+  /** Every topic, data topics first, then their dead-letter companions. */
+  public static List<TopicSpec<?>> all() {
+    List<TopicSpec<?>> all = new ArrayList<>(DATA_TOPICS);
+    for (TopicSpec<?> t : DATA_TOPICS) {
+      all.add(deadLetterOf(t));
+    }
+    return Collections.unmodifiableList(all);
+  }
+
+  /** Looks a topic up by name (data or dead-letter topic). */
+  public static Optional<TopicSpec<?>> byName(String name) {
+    return all().stream().filter(t -> t.name().equals(name)).findFirst();
+  }
+
+  /**
+   * Creates the given topics where missing; existing topics are left alone. Idempotent and safe to race with
+   * another instance doing the same.
+   *
+   * @param partitionsOverride partitions for data topics, or 0 for each topic's default
+   * @param replicationFactor replication factor, or 0 for the broker's default
+   * @return the names of the topics this call created
+   */
+  public static Set<String> ensureTopics(Admin admin, List<TopicSpec<?>> topics, int partitionsOverride,
+      short replicationFactor, Duration timeout) {
+    try {
+      Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      List<NewTopic> missing = new ArrayList<>();
+      for (TopicSpec<?> t : topics) {
+        if (!existing.contains(t.name())) {
+          boolean dlq = t.name().endsWith(".dlq");
+          int partitions = partitionsOverride > 0 && !dlq ? partitionsOverride : t.partitions();
+          Optional<Short> rf = replicationFactor > 0 ? Optional.of(replicationFactor) : Optional.empty();
+          missing.add(new NewTopic(t.name(), Optional.of(partitions), rf).configs(t.topicConfigs()));
+        }
+      }
+      Set<String> created = new TreeSet<>();
+      var results = admin.createTopics(missing).values();
+      for (var e : results.entrySet()) {
+        try {
+          e.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+          created.add(e.getKey());
+        } catch (ExecutionException ex) {
+          if (!(ex.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("cannot create topic " + e.getKey() + ": " + ex.getCause().getMessage(),
+                ex.getCause());
+          }
+        }
+      }
+      return created;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot list or create topics: " + e, e);
+    }
+  }
+
+  /** Creates every topic of the catalogue where missing, with default partitions and replication. */
+  public static Set<String> ensureTopics(Admin admin) {
+    return ensureTopics(admin, all(), 0, (short) 0, Duration.ofSeconds(30));
+  }
+}

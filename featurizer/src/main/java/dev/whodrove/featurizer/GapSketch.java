@@ -1,0 +1,69 @@
+package dev.whodrove.featurizer;
+
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.datadoghq.sketch.ddsketch.DDSketches;
+import com.datadoghq.sketch.ddsketch.encoding.ByteArrayInput;
+import com.datadoghq.sketch.ddsketch.encoding.GrowingByteArrayOutput;
+import com.datadoghq.sketch.ddsketch.mapping.IndexMapping;
+import com.datadoghq.sketch.ddsketch.store.CollapsingHighestDenseStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * A mergeable quantile sketch of non-negative gaps with bounded size: DDSketch with 1% relative accuracy and at most
+ * {@value #MAX_BINS} bins. Collapsing only touches values above roughly e^40 times the smallest gap, so in practice
+ * it never happens; the bound is what keeps state small whatever the input.
+ */
+final class GapSketch {
+  /** Relative accuracy of every quantile read from the sketch. */
+  static final double RELATIVE_ACCURACY = 0.0099;
+  static final int MAX_BINS = 2048;
+  private static final IndexMapping MAPPING = DDSketches.collapsingHighestDense(RELATIVE_ACCURACY, MAX_BINS)
+      .getIndexMapping();
+
+  private final DDSketch sketch;
+
+  GapSketch() {
+    this(DDSketches.collapsingHighestDense(RELATIVE_ACCURACY, MAX_BINS));
+  }
+
+  private GapSketch(DDSketch sketch) {
+    this.sketch = sketch;
+  }
+
+  void add(double value) {
+    sketch.accept(Math.max(0.0, value));
+  }
+
+  void merge(GapSketch other) {
+    sketch.mergeWith(other.sketch);
+  }
+
+  long count() {
+    return Math.round(sketch.getCount());
+  }
+
+  /** Value at quantile q in [0, 1]; 0 when empty. */
+  double quantile(double q) {
+    return sketch.isEmpty() ? 0.0 : sketch.getValueAtQuantile(q);
+  }
+
+  byte[] encode() {
+    GrowingByteArrayOutput out = GrowingByteArrayOutput.withInitialCapacity(64);
+    try {
+      sketch.encode(out, true);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.trimmedCopy();
+  }
+
+  static GapSketch decode(byte[] bytes) {
+    try {
+      return new GapSketch(DDSketch.decode(ByteArrayInput.wrap(bytes),
+          () -> new CollapsingHighestDenseStore(MAX_BINS), MAPPING));
+    } catch (IOException e) {
+      throw new IllegalStateException("corrupt gap sketch: " + e.getMessage(), e);
+    }
+  }
+}

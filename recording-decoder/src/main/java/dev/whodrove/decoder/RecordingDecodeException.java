@@ -1,0 +1,41 @@
+package dev.whodrove.decoder;
+
+import java.io.IOException;
+
+/**
+ * The recording's bytes are not a recording we can read: a corrupt or hostile object, or a format we do not
+ * support. Permanent: reading the same bytes again fails the same way. Failures of the underlying stream (network,
+ * disk) are plain {@link IOException}s instead, so callers can retry those.
+ */
+public final class RecordingDecodeException extends IOException {
+  private static final long serialVersionUID = 1L;
+
+  private final String reason;
+  private final long byteOffset;
+
+  /**
+   * @param reason short machine-friendly class of the failure (metrics tag), e.g. {@code record-size}
+   * @param byteOffset offset in the stored object where the problem was found, or -1
+   */
+  public RecordingDecodeException(String reason, long byteOffset, String message) {
+    super(message);
+    this.reason = reason;
+    this.byteOffset = byteOffset;
+  }
+
+  public RecordingDecodeException(String reason, long byteOffset, String message, Throwable cause) {
+    super(message, cause);
+    this.reason = reason;
+    this.byteOffset = byteOffset;
+  }
+
+  /** Short class of the failure, usable as a metrics tag. */
+  public String reason() {
+    return reason;
+  }
+
+  /** Offset in the stored object, or -1 when not applicable. */
+  public long byteOffset() {
+    return byteOffset;
+  }
+}

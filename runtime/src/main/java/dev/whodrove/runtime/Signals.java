@@ -6,11 +6,11 @@ import sun.misc.Signal;
  * Turns SIGTERM and SIGINT into a callback instead of the JVM's default exit, so a service can stop cleanly and exit
  * with status 0.
  */
-final class Signals {
+public final class Signals {
   private Signals() {}
 
   @SuppressWarnings("restriction")
-  static void onTermination(Runnable action) {
+  public static void onTermination(Runnable action) {
     for (String name : new String[] {"TERM", "INT"}) {
       try {
         Signal.handle(new Signal(name), s -> action.run());

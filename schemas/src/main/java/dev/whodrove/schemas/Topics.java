@@ -58,6 +58,21 @@ public final class Topics {
       "session.escalations", "session id",
       Escalation.getDefaultInstance(), 6, DELETE, Duration.ofDays(30), true);
 
+  /** JSON mirror of {@link #SESSION_LABELS} for SIEMs: one snake_case object per verdict (classifier option, on by default). */
+  public static final JsonTopicSpec SESSION_LABELS_JSON = new JsonTopicSpec(
+      "session.labels.json", "session id",
+      "one verdict: labels as a flat map plus the evidence features (see schemas/README.md)",
+      6, DELETE, Duration.ofDays(90));
+
+  /** OCSF 1.x Detection Finding (class_uid 2004) per verdict (classifier option, off by default). */
+  public static final JsonTopicSpec SESSION_FINDINGS_OCSF = new JsonTopicSpec(
+      "session.findings.ocsf", "session id",
+      "OCSF Detection Finding (class_uid 2004) for one verdict (see schemas/README.md)",
+      6, DELETE, Duration.ofDays(90));
+
+  /** The JSON mirror topics (no dead-letter companions: nothing consumes them inside whodrove). */
+  public static final List<JsonTopicSpec> JSON_TOPICS = List.of(SESSION_LABELS_JSON, SESSION_FINDINGS_OCSF);
+
   /** Every topic that carries data; each has a {@code .dlq} companion. */
   public static final List<TopicSpec<?>> DATA_TOPICS = List.of(
       TELEPORT_AUDIT_EVENTS, TELEPORT_RECORDINGS, TELEPORT_RECORDING_EVENTS, GCP_AUDIT_ENTRIES,

@@ -1,0 +1,43 @@
+package dev.whodrove.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code whodrove} command. */
+@Command(
+    name = "whodrove",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = "Decides, for every privileged Teleport or GCP session, whether a human or an AI agent drove it.",
+    subcommands = {
+        DemoCommand.class,
+        TopicsCommand.class,
+        BrokerCommand.class,
+        CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line (also used by tests). */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      // one clear line for the operator; the stack trace only with WHODROVE_DEBUG set
+      cmd.getErr().println("whodrove " + cmd.getCommandName() + ": " + e.getMessage());
+      if (System.getenv("WHODROVE_DEBUG") != null) {
+        e.printStackTrace(cmd.getErr());
+      }
+      return 1;
+    });
+    return cl;
+  }
+}

@@ -1,0 +1,60 @@
+package dev.whodrove.cli;
+
+import com.google.protobuf.Message;
+import dev.whodrove.schemas.ExampleRecords;
+import dev.whodrove.schemas.JsonRender;
+import dev.whodrove.schemas.TopicSpec;
+import dev.whodrove.schemas.Topics;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Lists the topic catalogue, renders example records, and creates missing topics on a cluster. */
+@Command(name = "topics", mixinStandardHelpOptions = true,
+    description = "List whodrove's topics (name, key, value type, partitions, cleanup, retention); "
+        + "with --create, create the missing ones on a cluster.")
+public final class TopicsCommand implements Callable<Integer> {
+  @Option(names = "--examples", description = "Print an example value of each topic as JSON.")
+  boolean examples;
+
+  @Option(names = "--create", description = "Create missing topics on the cluster given by --bootstrap-servers.")
+  boolean create;
+
+  @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (host:port,…).")
+  String bootstrapServers;
+
+  @Option(names = "--partitions", description = "Partitions for data topics (default: catalogue value).")
+  int partitions;
+
+  @Option(names = "--replication-factor", description = "Replication factor (default: the broker's).")
+  short replicationFactor;
+
+  @Override
+  public Integer call() {
+    Map<String, Message> samples = ExampleRecords.byTopic();
+    System.out.printf("%-32s %-28s %-20s %5s %-8s %s%n", "TOPIC", "KEY", "VALUE", "PARTS", "CLEANUP", "RETENTION");
+    for (TopicSpec<?> t : Topics.all()) {
+      System.out.printf("%-32s %-28s %-20s %5d %-8s %s%n", t.name(), t.keyDescription(),
+          t.valuePrototype().getDescriptorForType().getName(), t.partitions(), t.cleanupPolicy(),
+          t.retention() == null ? "-" : t.retention().toDays() + "d");
+      if (examples) {
+        System.out.println(JsonRender.pretty(samples.get(t.name())).indent(4));
+      }
+    }
+    if (create) {
+      if (bootstrapServers == null) {
+        throw new IllegalArgumentException("--create needs --bootstrap-servers");
+      }
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+        Set<String> created = Topics.ensureTopics(admin, Topics.all(), partitions, replicationFactor,
+            Duration.ofSeconds(30));
+        System.out.println(created.isEmpty() ? "all topics already exist" : "created: " + String.join(", ", created));
+      }
+    }
+    return 0;
+  }
+}

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     description = "Decides, for every privileged Teleport or GCP session, whether a human or an AI agent drove it.",
     subcommands = {
         DemoCommand.class,
+        SimulateCommand.class,
         TopicsCommand.class,
         BrokerCommand.class,
         CommandLine.HelpCommand.class

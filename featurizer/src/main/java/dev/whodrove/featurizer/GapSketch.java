@@ -24,7 +24,7 @@ final class GapSketch {
   private final DDSketch sketch;
 
   GapSketch() {
-    this(DDSketches.collapsingHighestDense(RELATIVE_ACCURACY, MAX_BINS));
+    this(new DDSketch(MAPPING, () -> new CollapsingHighestDenseStore(MAX_BINS)));
   }
 
   private GapSketch(DDSketch sketch) {

@@ -22,12 +22,20 @@ final class GapStats {
   private long pauses5;
   private long pauses30;
   private long bursts;
-  private GapSketch sketch = new GapSketch();
+  private GapSketch sketch;
   private final double[] ring = new double[LOCAL_WINDOW];
   private int ringSize;
   private int ringPos;
   private double localStdSum;
   private long localWindows;
+
+  GapStats() {
+    this(new GapSketch());
+  }
+
+  private GapStats(GapSketch sketch) {
+    this.sketch = sketch;
+  }
 
   void add(long timeMs, long bytes) {
     if (events == 0) {
@@ -143,18 +151,27 @@ final class GapStats {
   }
 
   static GapStats readFrom(StateReader r) {
-    GapStats s = new GapStats();
-    s.events = r.varint();
-    s.firstMs = r.zigzag();
-    s.lastMs = r.zigzag();
-    s.totalBytes = r.varint();
-    s.gapCount = r.varint();
-    s.gapMax = r.dbl();
-    s.pauses1 = r.varint();
-    s.pauses5 = r.varint();
-    s.pauses30 = r.varint();
-    s.bursts = r.varint();
-    s.sketch = GapSketch.decode(r.bytes());
+    long events = r.varint();
+    long firstMs = r.zigzag();
+    long lastMs = r.zigzag();
+    long totalBytes = r.varint();
+    long gapCount = r.varint();
+    double gapMax = r.dbl();
+    long pauses1 = r.varint();
+    long pauses5 = r.varint();
+    long pauses30 = r.varint();
+    long bursts = r.varint();
+    GapStats s = new GapStats(GapSketch.decode(r.bytes()));
+    s.events = events;
+    s.firstMs = firstMs;
+    s.lastMs = lastMs;
+    s.totalBytes = totalBytes;
+    s.gapCount = gapCount;
+    s.gapMax = gapMax;
+    s.pauses1 = pauses1;
+    s.pauses5 = pauses5;
+    s.pauses30 = pauses30;
+    s.bursts = bursts;
     s.ringSize = r.varintInt();
     s.ringPos = r.varintInt();
     for (int i = 0; i < s.ringSize; i++) {

@@ -66,6 +66,21 @@ final class StateReader {
     return new String(bytes(), StandardCharsets.UTF_8);
   }
 
+  private final java.util.List<String> dictionary = new java.util.ArrayList<>();
+
+  String name() {
+    int i = varintInt();
+    if (i == 0) {
+      String s = str();
+      dictionary.add(s);
+      return s;
+    }
+    if (i > dictionary.size()) {
+      throw new IllegalStateException("feature state: bad name reference " + i);
+    }
+    return dictionary.get(i - 1);
+  }
+
   boolean atEnd() {
     return pos >= buf.length;
   }

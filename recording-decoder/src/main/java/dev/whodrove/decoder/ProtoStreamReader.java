@@ -1,6 +1,5 @@
 package dev.whodrove.decoder;
 
-import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import dev.whodrove.schemas.teleport.OneOf;
@@ -28,6 +27,8 @@ public final class ProtoStreamReader implements AutoCloseable {
   public static final int V2_HEADER_BYTES = 32;
   public static final int RECORD_HEADER_BYTES = 4;
   private static final int FLAG_ENCRYPTED = 0x01;
+  private static final int TAG_1_LENGTH_DELIMITED = (1 << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  private static final int TAG_1_VARINT = (1 << 3) | WireFormat.WIRETYPE_VARINT;
   private static final int IN_BUFFER = 256 * 1024;
   private static final int OUT_BUFFER = 256 * 1024;
 
@@ -77,38 +78,99 @@ public final class ProtoStreamReader implements AutoCloseable {
 
   /** The next event in recording order, or {@code null} at the end of the recording. */
   public OneOf next() throws IOException {
+    return advance() ? event() : null;
+  }
+
+  /**
+   * Moves to the next record that survives the index dedup, without building the event; its bytes are then
+   * available through {@link #recordBuffer()}, {@link #recordOffset()}, {@link #recordLength()} until the next call.
+   * Lets hot paths read common events straight from the buffer.
+   *
+   * @return false at the end of the recording
+   */
+  public boolean advance() throws IOException {
+    while (nextRaw()) {
+      if (keep(currentIndex())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Moves to the next record as stored, before the dedup rule: callers that read the index themselves (the print
+   * fast path) then call {@link #keep(long)}. Prefer {@link #advance()} otherwise.
+   *
+   * @return false at the end of the recording
+   */
+  public boolean nextRaw() throws IOException {
     while (true) {
       if (!inBody) {
         if (!startPart()) {
-          return null;
+          return false;
         }
         continue;
       }
-      if (!nextRecord()) {
-        finishPart();
-        continue;
+      if (nextRecord()) {
+        return true;
       }
-      long recordOffset = memberInflated - (outLim - outPos) - recLen - RECORD_HEADER_BYTES;
-      OneOf event;
-      try {
-        event = OneOf.parser().parseFrom(outBuf, recStart, recLen);
-      } catch (InvalidProtocolBufferException e) {
-        throw new RecordingDecodeException("protobuf", partStart, "record at decompressed offset " + recordOffset
-            + " of part " + parts + " (part at byte offset " + partStart + ") is not a valid events.OneOf: "
-            + e.getMessage(), e);
-      }
-      long index = indexOf(outBuf, recStart, recLen, recordOffset);
-      totalEvents++;
-      if (index <= lastIndex) {
-        skippedEvents++;
-        continue;
-      }
-      if (lastIndex > 0 && index != lastIndex + 1) {
-        outOfOrderEvents++;
-      }
-      lastIndex = index;
-      return event;
+      finishPart();
     }
+  }
+
+  /**
+   * Teleport's rule for the current record with event index {@code index}: counts it, and returns false (dropped)
+   * when the index repeats or goes backwards. Call exactly once per raw record.
+   */
+  public boolean keep(long index) {
+    totalEvents++;
+    if (index <= lastIndex) {
+      skippedEvents++;
+      return false;
+    }
+    if (lastIndex > 0 && index != lastIndex + 1) {
+      outOfOrderEvents++;
+    }
+    lastIndex = index;
+    return true;
+  }
+
+  /** Event index of the current raw record, read from its metadata without building the event. */
+  public long currentIndex() throws RecordingDecodeException {
+    return indexOf(outBuf, recStart, recLen, currentRecordOffset());
+  }
+
+  /** The current record as a parsed {@code events.OneOf}. */
+  public OneOf event() throws RecordingDecodeException {
+    try {
+      return OneOf.parser().parseFrom(outBuf, recStart, recLen);
+    } catch (InvalidProtocolBufferException e) {
+      throw new RecordingDecodeException("protobuf", partStart, "record at decompressed offset "
+          + currentRecordOffset() + " of part " + parts + " (part at byte offset " + partStart
+          + ") is not a valid events.OneOf: " + e.getMessage(), e);
+    }
+  }
+
+  /** Buffer holding the current record (valid until the next {@link #advance()}). */
+  public byte[] recordBuffer() {
+    return outBuf;
+  }
+
+  public int recordOffset() {
+    return recStart;
+  }
+
+  public int recordLength() {
+    return recLen;
+  }
+
+  /** Event index of the current record. */
+  public long recordIndex() {
+    return lastIndex;
+  }
+
+  private long currentRecordOffset() {
+    return memberInflated - (outLim - outPos) - recLen - RECORD_HEADER_BYTES;
   }
 
   public Stats stats() {
@@ -458,48 +520,79 @@ public final class ProtoStreamReader implements AutoCloseable {
   /**
    * The event index of a record without building the event: every Teleport event has {@code Metadata} as field 1
    * and {@code Metadata.Index} as its field 1, so this works for event types the schema subset does not know.
+   * Hand-rolled varint walking: this runs for every record.
    */
   private long indexOf(byte[] buf, int off, int len, long recordOffset) throws RecordingDecodeException {
+    int end = off + len;
     try {
-      CodedInputStream cis = CodedInputStream.newInstance(buf, off, len);
-      int tag = cis.readTag();
-      if (tag == 0) {
+      scan = off;
+      long tag = varint(buf, end);
+      if (tag == 0 || (tag >>> 3) == 0) {
         throw new RecordingDecodeException("protobuf", partStart, "record at decompressed offset " + recordOffset
             + " of part " + parts + " holds no event");
       }
-      if (WireFormat.getTagWireType(tag) != WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-        return 0;
+      if ((tag & 7) != WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+        return 0; // not an event; the parser reports it
       }
-      int eventLimit = cis.pushLimit(cis.readRawVarint32());
-      while (true) {
-        int t = cis.readTag();
-        if (t == 0) {
-          return 0;
-        }
-        if (t == WireFormat.makeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
-          cis.pushLimit(cis.readRawVarint32());
-          while (true) {
-            int m = cis.readTag();
-            if (m == 0) {
-              return 0;
+      int eventEnd = lengthEnd(buf, end);
+      while (scan < eventEnd) {
+        long t = varint(buf, eventEnd);
+        if (t == TAG_1_LENGTH_DELIMITED) {
+          int mdEnd = lengthEnd(buf, eventEnd);
+          while (scan < mdEnd) {
+            long m = varint(buf, mdEnd);
+            if (m == TAG_1_VARINT) {
+              return varint(buf, mdEnd);
             }
-            if (m == WireFormat.makeTag(1, WireFormat.WIRETYPE_VARINT)) {
-              return cis.readInt64();
-            }
-            cis.skipField(m);
+            skipField(buf, m, mdEnd);
           }
-        }
-        cis.skipField(t);
-        if (cis.getBytesUntilLimit() == 0) {
-          cis.popLimit(eventLimit);
           return 0;
         }
+        skipField(buf, t, eventEnd);
       }
-    } catch (RecordingDecodeException e) {
-      throw e;
-    } catch (IOException e) {
+      return 0;
+    } catch (IllegalStateException e) {
       throw new RecordingDecodeException("protobuf", partStart, "record at decompressed offset " + recordOffset
-          + " of part " + parts + " has a malformed event metadata: " + e.getMessage(), e);
+          + " of part " + parts + " (part at byte offset " + partStart + ") is not a valid events.OneOf: "
+          + e.getMessage() + " in the event metadata");
+    }
+  }
+
+  private int scan;
+
+  private long varint(byte[] b, int limit) {
+    long result = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (scan >= limit) {
+        throw new IllegalStateException("truncated varint");
+      }
+      byte x = b[scan++];
+      result |= (long) (x & 0x7F) << shift;
+      if (x >= 0) {
+        return result;
+      }
+    }
+    throw new IllegalStateException("malformed varint");
+  }
+
+  private int lengthEnd(byte[] b, int limit) {
+    long len = varint(b, limit);
+    if (len < 0 || len > limit - scan) {
+      throw new IllegalStateException("length " + len + " overruns its message");
+    }
+    return scan + (int) len;
+  }
+
+  private void skipField(byte[] b, long tag, int limit) {
+    switch ((int) (tag & 7)) {
+      case 0 -> varint(b, limit);
+      case 1 -> scan += 8;
+      case 2 -> scan = lengthEnd(b, limit);
+      case 5 -> scan += 4;
+      default -> throw new IllegalStateException("unsupported wire type " + (tag & 7));
+    }
+    if (scan > limit) {
+      throw new IllegalStateException("field overruns its message");
     }
   }
 }

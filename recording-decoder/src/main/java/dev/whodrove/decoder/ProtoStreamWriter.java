@@ -115,7 +115,7 @@ public final class ProtoStreamWriter implements AutoCloseable {
   }
 
   private void closePart(boolean mayPad) throws IOException {
-    gzip.finish();
+    gzip.close(); // finishes the member and frees the deflater; closing the byte buffer is a no-op
     gzip = null;
     long partSize = body.size();
     long padding = 0;
@@ -159,7 +159,7 @@ public final class ProtoStreamWriter implements AutoCloseable {
   /** gzip at BEST_SPEED, as Teleport's writer uses. */
   private static final class FastGzip extends GZIPOutputStream {
     FastGzip(OutputStream out) throws IOException {
-      super(out, 64 * 1024);
+      super(out, 2048); // small output buffer: part sizes track the compressed size closely
       def.setLevel(Deflater.BEST_SPEED);
     }
   }

@@ -30,13 +30,13 @@ public record LabelSelector(List<Requirement> requirements) {
 
   /** Parses {@code k=v[,k=v…]}; blank text gives {@link #ALL}. */
   public static LabelSelector parse(String text) {
-    if (text == null || text.trim().isEmpty()) {
+    if (text == null || trim(text).isEmpty()) {
       return ALL;
     }
     List<Requirement> reqs = new ArrayList<>();
     Set<String> seen = new HashSet<>();
-    for (String raw : text.trim().split(",", -1)) {
-      String token = raw.trim();
+    for (String raw : trim(text).split(",", -1)) {
+      String token = trim(raw);
       if (token.isEmpty()) {
         continue;
       }
@@ -44,8 +44,8 @@ public record LabelSelector(List<Requirement> requirements) {
       if (eq <= 0 || eq == token.length() - 1) {
         throw new SelectorException("invalid requirement \"" + token + "\" (want k=v)");
       }
-      String key = token.substring(0, eq).trim();
-      String value = token.substring(eq + 1).trim();
+      String key = trim(token.substring(0, eq));
+      String value = trim(token.substring(eq + 1));
       if (key.isEmpty() || value.isEmpty()) {
         throw new SelectorException("invalid requirement \"" + token + "\" (empty key or value)");
       }
@@ -55,6 +55,26 @@ public record LabelSelector(List<Requirement> requirements) {
       reqs.add(new Requirement(key, value));
     }
     return reqs.isEmpty() ? ALL : new LabelSelector(reqs);
+  }
+
+  /** Trims white space as whodrove does (Unicode spaces, not control characters as {@link String#trim}). */
+  static String trim(String s) {
+    int start = 0;
+    int end = s.length();
+    while (start < end && isSpace(s.charAt(start))) {
+      start++;
+    }
+    while (end > start && isSpace(s.charAt(end - 1))) {
+      end--;
+    }
+    return s.substring(start, end);
+  }
+
+  private static boolean isSpace(char c) {
+    return switch (c) {
+      case '\t', '\n', '\u000b', '\f', '\r', ' ', '\u0085', '\u00a0' -> true;
+      default -> c > 0xff && Character.isSpaceChar(c);
+    };
   }
 
   public boolean isEmpty() {

@@ -73,6 +73,11 @@ final class SessionRows {
 
   /** Values for {@link #FEATURE_COLUMNS}, in order. */
   static Object[] sessionRow(SessionVerdict v, long nowMs) {
+    return sessionRow(v, nowMs, Rfc3339.millis(nowMs));
+  }
+
+  /** Same, with {@code updated_at} already formatted (it is the same for a whole batch). */
+  static Object[] sessionRow(SessionVerdict v, long nowMs, String nowText) {
     SessionFeatures f = v.getFeatures();
     Object[] row = new Object[FEATURE_COLUMNS.size()];
     int i = 0;
@@ -135,7 +140,7 @@ final class SessionRows {
       i += 10;
     }
     row[i++] = WRITTEN_BY;
-    row[i++] = Rfc3339.millis(nowMs);
+    row[i++] = nowText;
     row[i++] = f.getRevision();
     row[i++] = f.getComputedAtMs() == 0 ? null : Rfc3339.millis(f.getComputedAtMs());
     row[i++] = text(v.getStage());
@@ -217,13 +222,13 @@ final class SessionRows {
 
   /** JSON payload of a notable event: derived fields only, never PTY content. */
   static String payload(NotableEvent e) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("kind", e.getKind());
-    m.put("summary", e.getSummary());
+    StringBuilder b = new StringBuilder(48 + e.getSummary().length())
+        .append("{\"kind\":").append(Json.string(e.getKind()))
+        .append(",\"summary\":").append(Json.string(e.getSummary()));
     if (!e.getRef().isEmpty()) {
-      m.put("ref", e.getRef());
+      b.append(",\"ref\":").append(Json.string(e.getRef()));
     }
-    return Json.object(m);
+    return b.append('}').toString();
   }
 
   /** A top-N list as whodrove stores it ({@code [{"value":…,"count":…}]}), or NULL when empty. */

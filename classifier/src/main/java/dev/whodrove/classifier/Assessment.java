@@ -1,0 +1,63 @@
+package dev.whodrove.classifier;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What phase 1 concluded about one session while the rules run: the labels, the operator call, and the facts the
+ * escalation policy looks at.
+ */
+final class Assessment {
+  final LabelSet labels;
+  final String phase1Stage;
+  final String cadenceStage;
+  String operatorType = Keys.UNKNOWN;
+  double confidence;
+  boolean ptySsh;
+  boolean ambiguousCadence;
+  boolean handoff;
+  Map<String, Double> cadenceScores = new LinkedHashMap<>();
+
+  Assessment(long setAtMs, String phase1Stage, String cadenceStage) {
+    this.labels = new LabelSet(setAtMs);
+    this.phase1Stage = phase1Stage;
+    this.cadenceStage = cadenceStage;
+  }
+
+  void phase1(String key, String value) {
+    labels.put(key, value, phase1Stage);
+  }
+
+  void cadence(String key, String value) {
+    labels.put(key, value, cadenceStage);
+  }
+
+  void operator(String type, double conf) {
+    operatorType = type;
+    confidence = conf;
+  }
+
+  /** Stamps the whole-session cadence verdict (label, scores, model). */
+  void cadenceVerdict(CadenceVerdict v) {
+    cadence(Keys.CADENCE_LABEL, v.label());
+    cadenceScores = new LinkedHashMap<>(v.scores());
+    if (v.absenceGaps() > 0) {
+      cadence(Keys.CADENCE_ABSENCE_GAPS, Integer.toString(v.absenceGaps()));
+    }
+    if (v.isAgent()) {
+      if (v.isModel()) {
+        cadence(Keys.SUSPECTED_MODEL, v.label());
+      }
+      cadence(Keys.SUSPICION_SCORE, LabelSet.decimal(v.confidence()));
+    }
+    if (CadenceVerdict.AMBIGUOUS.equals(v.label())) {
+      ambiguousCadence = true;
+    }
+  }
+
+  /** Stamps operator.type and its confidence; called once, last. */
+  void finish() {
+    phase1(Keys.OPERATOR_TYPE, operatorType);
+    phase1(Keys.CONFIDENCE_OPERATOR_TYPE, LabelSet.decimal(confidence));
+  }
+}

@@ -1,0 +1,83 @@
+package dev.whodrove.classifier;
+
+import dev.whodrove.runtime.ConfigException;
+import dev.whodrove.runtime.ServiceConfig;
+import java.util.Map;
+
+/**
+ * Everything the classifier topology depends on. {@link #from} reads the {@code classifier.*} keys documented in
+ * classifier/README.md.
+ *
+ * @param version classifier version, part of set_by ({@code phase1-classifier@<version>}) and of the application id
+ * @param cadence the cadence table in use
+ * @param escalation escalation policy
+ * @param jsonMirror publish {@code session.labels.json}
+ * @param ocsf publish {@code session.findings.ocsf}
+ * @param serdeConfig client config handed to the protobuf serdes (schema registry settings)
+ * @param applicationId Streams application id (consumer group); a new version means a new id and a full replay
+ */
+public record ClassifierConfig(String version, CadenceTable cadence, EscalationPolicy escalation, boolean jsonMirror,
+    boolean ocsf, Map<String, ?> serdeConfig, String applicationId) {
+  public static final String VERSION = "v1";
+  public static final String DEFAULT_APPLICATION_ID = "whodrove-classifier-" + VERSION;
+
+  public static final String CADENCE_TABLE = "classifier.cadence.table";
+  public static final String CADENCE_THRESHOLD = "classifier.cadence.threshold";
+  public static final String ESCALATE_AGENT_PTY_SSH = "classifier.escalate.agent.pty.ssh";
+  public static final String ESCALATE_AMBIGUOUS = "classifier.escalate.ambiguous";
+  public static final String ESCALATE_HANDOFF = "classifier.escalate.handoff";
+  public static final String PTY_CONTENT_ALLOWED = "classifier.escalate.pty.content.allowed";
+  public static final String JSON_MIRROR = "classifier.json.mirror.enabled";
+  public static final String OCSF = "classifier.ocsf.enabled";
+  public static final String APPLICATION_ID = "classifier.application.id";
+
+  public ClassifierConfig {
+    serdeConfig = Map.copyOf(serdeConfig);
+  }
+
+  /** Defaults: cadence@v1, every escalation on, JSON mirror on, OCSF off, plain protobuf serdes. */
+  public static ClassifierConfig defaults() {
+    return new ClassifierConfig(VERSION, CadenceProfiles.V1, EscalationPolicy.defaults(), true, false, Map.of(),
+        DEFAULT_APPLICATION_ID);
+  }
+
+  public static ClassifierConfig from(ServiceConfig cfg) {
+    String tableVersion = cfg.get(CADENCE_TABLE, CadenceProfiles.V1.version());
+    CadenceTable table;
+    try {
+      table = CadenceProfiles.byVersion(tableVersion);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("invalid config " + CADENCE_TABLE + "=" + tableVersion + " ("
+          + ServiceConfig.keyToEnv(CADENCE_TABLE) + "): expected v0 or v1");
+    }
+    double threshold = cfg.getDouble(CADENCE_THRESHOLD, table.threshold());
+    if (!(threshold > 0 && threshold <= 1)) {
+      throw new ConfigException("invalid config " + CADENCE_THRESHOLD + "=" + threshold + " ("
+          + ServiceConfig.keyToEnv(CADENCE_THRESHOLD) + "): expected a number in (0, 1]");
+    }
+    EscalationPolicy policy = new EscalationPolicy(
+        cfg.getBoolean(ESCALATE_AGENT_PTY_SSH, true),
+        cfg.getBoolean(ESCALATE_AMBIGUOUS, true),
+        cfg.getBoolean(ESCALATE_HANDOFF, true),
+        cfg.getBoolean(PTY_CONTENT_ALLOWED, false));
+    return new ClassifierConfig(VERSION, table.withThreshold(threshold), policy, cfg.getBoolean(JSON_MIRROR, true),
+        cfg.getBoolean(OCSF, false), cfg.kafkaClientProperties(), cfg.get(APPLICATION_ID, DEFAULT_APPLICATION_ID));
+  }
+
+  /** {@code phase1-classifier@<version>}: set_by of phase-1 labels and the verdict's stage. */
+  public String phase1Stage() {
+    return "phase1-classifier@" + version;
+  }
+
+  public ClassifierConfig withCadence(CadenceTable table) {
+    return new ClassifierConfig(version, table, escalation, jsonMirror, ocsf, serdeConfig, applicationId);
+  }
+
+  public ClassifierConfig withOcsf(boolean on) {
+    return new ClassifierConfig(version, cadence, escalation, jsonMirror, on, serdeConfig, applicationId);
+  }
+
+  public ClassifierConfig withEscalation(EscalationPolicy policy) {
+    return new ClassifierConfig(version, cadence, policy, jsonMirror, ocsf, serdeConfig, applicationId);
+  }
+}

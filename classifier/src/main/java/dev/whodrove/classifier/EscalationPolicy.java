@@ -1,0 +1,37 @@
+package dev.whodrove.classifier;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which phase-1 outcomes ask phase 2 for a deeper look (DESIGN §6), and whether phase 2 may read PTY content.
+ *
+ * @param agentOnPtySsh operator.type=agent on a PTY SSH session (phase 2 names the tool and work kind)
+ * @param ambiguousCadence cadence.label=ambiguous
+ * @param handoff segments disagree between a human and an agent
+ * @param ptyContentAllowed phase 2 may fetch the recording and read PTY content
+ */
+public record EscalationPolicy(boolean agentOnPtySsh, boolean ambiguousCadence, boolean handoff,
+    boolean ptyContentAllowed) {
+  public static final String AGENT_PTY_SSH = "agent-pty-ssh";
+  public static final String AMBIGUOUS_CADENCE = "ambiguous-cadence";
+  public static final String HANDOFF = "handoff";
+
+  public static EscalationPolicy defaults() {
+    return new EscalationPolicy(true, true, true, false);
+  }
+
+  List<String> reasons(Assessment a) {
+    List<String> reasons = new ArrayList<>();
+    if (agentOnPtySsh && a.ptySsh && Keys.AGENT.equals(a.operatorType)) {
+      reasons.add(AGENT_PTY_SSH);
+    }
+    if (ambiguousCadence && a.ambiguousCadence) {
+      reasons.add(AMBIGUOUS_CADENCE);
+    }
+    if (handoff && a.handoff) {
+      reasons.add(HANDOFF);
+    }
+    return reasons;
+  }
+}

@@ -1,0 +1,42 @@
+package dev.whodrove.classifier;
+
+/**
+ * The quantities a cadence rule can test. The first fourteen are the notes/10 feature set; the rest are the evidence
+ * {@code cadence@v1} added (bytes per event, keystroke echo, edit characters). A feature the input does not carry is
+ * NaN in a {@link CadenceView}, and every comparison with NaN is false, so a rule on it simply does not fire.
+ */
+public enum Feature {
+  DURATION_S("duration_s"),
+  N_EVENTS("n_events"),
+  TOTAL_BYTES("total_bytes"),
+  EVENTS_PER_SEC("events_per_sec"),
+  GAP_P50_S("gap_p50_s"),
+  GAP_P90_S("gap_p90_s"),
+  GAP_P99_S("gap_p99_s"),
+  GAP_MAX_S("gap_max_s"),
+  PAUSES_GT_1S("pauses_gt_1s"),
+  PAUSES_GT_5S("pauses_gt_5s"),
+  PAUSES_GT_30S("pauses_gt_30s"),
+  BURST_FRAC("burst_frac"),
+  THINK_FRAC("think_frac"),
+  LOCAL_GAP_STD("local_gap_std"),
+  /** total_bytes / n_events. */
+  BYTES_PER_EVENT("bytes_per_event"),
+  /** Share of print events that look like a keystroke echo. */
+  KEYSTROKE_ECHO_FRAC("keystroke_echo_frac"),
+  /** Edit characters (backspace, ^W, cursor keys). */
+  EDIT_CHARS("edit_chars"),
+  /** Edit characters per print event. */
+  EDIT_RATE("edit_rate");
+
+  private final String key;
+
+  Feature(String key) {
+    this.key = key;
+  }
+
+  /** snake_case name used in docs and JSON. */
+  public String key() {
+    return key;
+  }
+}

@@ -1,0 +1,156 @@
+package dev.whodrove.featurizer;
+
+import dev.whodrove.schemas.v1.GcpAuditEntry;
+import dev.whodrove.schemas.v1.GcpBurstFeatures;
+import dev.whodrove.schemas.v1.SessionFeatures;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One open gcloud burst (notes/12): consecutive entries of one (principal, caller IP, user agent) while the gap stays
+ * at most {@code gapMs}. Scored (emitted) only with at least {@code minEntries} entries; the cadence block has gap
+ * features scaled by 1/8 and events/s by 8, bytes dropped.
+ */
+public final class BurstBuilder {
+  public static final String SUBSTRATE = "gcp-gcloud-burst";
+  /** notes/12 AUDIT_GAP_SCALE: audit-log gaps are about 8x terminal print gaps. */
+  public static final double GAP_SCALE = 0.125;
+  static final int MAX_METHODS = 256;
+  static final int MAX_SERVICES = 64;
+  static final int METHOD_EXAMPLES = 10;
+
+  /** Settings shared by every burst. */
+  public record Settings(long gapMs, int minEntries, long wallGraceMs) {
+    public static Settings defaults() {
+      return new Settings(60_000, 30, 30_000);
+    }
+  }
+
+  private final String principal;
+  private final String callerIp;
+  private final String userAgent;
+  private long firstMs;
+  private long lastMs;
+  private long count;
+  private long lastWallMs;
+  private GapStats gaps = new GapStats();
+  private final Map<String, Long> methods = new LinkedHashMap<>();
+  private final Set<String> services = new LinkedHashSet<>();
+  private long untrackedMethods;
+
+  public BurstBuilder(String principal, String callerIp, String userAgent) {
+    this.principal = principal;
+    this.callerIp = callerIp;
+    this.userAgent = userAgent;
+  }
+
+  /** The grouping key of an entry. */
+  public static String keyOf(GcpAuditEntry e) {
+    return e.getPrincipal() + "|" + e.getCallerIp() + "|" + e.getUserAgent();
+  }
+
+  public String key() {
+    return principal + "|" + callerIp + "|" + userAgent;
+  }
+
+  public long count() {
+    return count;
+  }
+
+  public long lastMs() {
+    return lastMs;
+  }
+
+  public long lastWallMs() {
+    return lastWallMs;
+  }
+
+  /** Whether the entry is too far after the burst to belong to it. */
+  public boolean splitsAt(GcpAuditEntry e, Settings s) {
+    return count > 0 && e.getTimestampMs() - lastMs > s.gapMs();
+  }
+
+  public void add(GcpAuditEntry e, long wallNowMs) {
+    if (count == 0) {
+      firstMs = e.getTimestampMs();
+    }
+    count++;
+    lastMs = Math.max(lastMs, e.getTimestampMs());
+    lastWallMs = wallNowMs;
+    gaps.add(e.getTimestampMs(), 0);
+    Long c = methods.get(e.getMethodName());
+    if (c != null) {
+      methods.put(e.getMethodName(), c + 1);
+    } else if (methods.size() < MAX_METHODS) {
+      methods.put(e.getMethodName(), 1L);
+    } else {
+      untrackedMethods++;
+    }
+    if (services.size() < MAX_SERVICES) {
+      services.add(e.getServiceName());
+    }
+  }
+
+  /** Whether the burst is over: stream time past the gap, or no entry for gap + grace by wall clock. */
+  public boolean idle(long streamTimeMs, long wallNowMs, Settings s) {
+    return streamTimeMs - lastMs > s.gapMs() || wallNowMs - lastWallMs > s.gapMs() + s.wallGraceMs();
+  }
+
+  /** The burst's features when it has enough entries to be scored. */
+  public Optional<SessionFeatures> finish(Settings s, long nowMs) {
+    if (count < s.minEntries()) {
+      return Optional.empty();
+    }
+    String dominant = "";
+    long top = 0;
+    for (var en : methods.entrySet()) {
+      if (en.getValue() > top) {
+        top = en.getValue();
+        dominant = en.getKey();
+      }
+    }
+    List<String> examples = new ArrayList<>(methods.keySet()).subList(0, Math.min(METHOD_EXAMPLES, methods.size()));
+    GcpBurstFeatures burst = GcpBurstFeatures.newBuilder().setPrincipal(principal).setCallerIp(callerIp)
+        .setUserAgent(userAgent).setEntryCount(count).setDominantMethod(dominant)
+        .setDominantMethodShare((double) top / count).setDistinctServices(services.size())
+        .setDistinctMethods((int) (methods.size() + untrackedMethods)).addAllMethodExamples(examples)
+        .setScaleFactor(GAP_SCALE).build();
+    return Optional.of(SessionFeatures.newBuilder().setSessionId(Ids.burstId(principal, callerIp, userAgent, firstMs))
+        .setSubstrate(SUBSTRATE).setUser(principal).setStartedMs(firstMs).setEndedMs(lastMs).setRevision(1)
+        .setComputedAtMs(nowMs).setCadence(gaps.features(GAP_SCALE, true)).setBurst(burst).build());
+  }
+
+  void writeTo(StateWriter w) {
+    w.name(principal).name(callerIp).name(userAgent).zigzag(firstMs).zigzag(lastMs).varint(count).zigzag(lastWallMs)
+        .varint(untrackedMethods);
+    gaps.writeTo(w);
+    w.varint(methods.size());
+    methods.forEach((k, v) -> w.name(k).varint(v));
+    w.varint(services.size());
+    services.forEach(w::name);
+  }
+
+  static BurstBuilder readFrom(StateReader r) {
+    BurstBuilder b = new BurstBuilder(r.name(), r.name(), r.name());
+    b.firstMs = r.zigzag();
+    b.lastMs = r.zigzag();
+    b.count = r.varint();
+    b.lastWallMs = r.zigzag();
+    b.untrackedMethods = r.varint();
+    b.gaps = GapStats.readFrom(r);
+    int m = r.varintInt();
+    for (int i = 0; i < m; i++) {
+      b.methods.put(r.name(), r.varint());
+    }
+    int s = r.varintInt();
+    for (int i = 0; i < s; i++) {
+      b.services.add(r.name());
+    }
+    return b;
+  }
+}

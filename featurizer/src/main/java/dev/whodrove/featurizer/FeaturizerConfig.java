@@ -1,0 +1,65 @@
+package dev.whodrove.featurizer;
+
+import dev.whodrove.runtime.ServiceConfig;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Featurizer settings (keys documented in the module README).
+ *
+ * @param serdeConfig client config handed to the protobuf serdes (schema registry settings)
+ * @param recordingWait how long after session.end a recording may take before the session is emitted without it
+ * @param teleportRetention how long a finished Teleport session is remembered for corrections
+ * @param punctuateInterval how often idle sessions, bursts and timers are checked (wall clock and stream time)
+ * @param gcp GCP session and burst settings
+ */
+public record FeaturizerConfig(Map<String, ?> serdeConfig, Duration recordingWait, Duration teleportRetention,
+    Duration punctuateInterval, GcpPrincipalState.Settings gcp) {
+
+  public static final String RECORDING_WAIT = "featurizer.recording.wait";
+  public static final String TELEPORT_RETENTION = "featurizer.teleport.retention";
+  public static final String PUNCTUATE_INTERVAL = "featurizer.punctuate.interval";
+  public static final String GCP_IDLE = "featurizer.gcp.idle.threshold";
+  public static final String GCP_WALL_GRACE = "featurizer.gcp.wall.grace";
+  public static final String GCP_MAX_BUCKETS = "featurizer.gcp.session.max.buckets";
+  public static final String GCP_RETENTION = "featurizer.gcp.closed.retention";
+  public static final String GCP_KEEP_CLOSED = "featurizer.gcp.closed.keep";
+  public static final String BURST_GAP = "featurizer.gcp.burst.gap";
+  public static final String BURST_MIN_ENTRIES = "featurizer.gcp.burst.min.entries";
+  public static final String BURST_WALL_GRACE = "featurizer.gcp.burst.wall.grace";
+  public static final String BURST_UA_REGEX = "featurizer.gcp.burst.user.agent.regex";
+
+  /** Defaults everywhere, plain protobuf serdes. */
+  public static FeaturizerConfig defaults() {
+    return new FeaturizerConfig(Map.of(), Duration.ofMinutes(10), Duration.ofHours(48), Duration.ofSeconds(30),
+        GcpPrincipalState.Settings.defaults());
+  }
+
+  public static FeaturizerConfig from(ServiceConfig cfg) {
+    var s = SyntheticSessionBuilder.Settings.defaults();
+    var b = BurstBuilder.Settings.defaults();
+    var sessions = new SyntheticSessionBuilder.Settings(
+        cfg.getDuration(GCP_IDLE, Duration.ofMillis(s.idleMs())).toMillis(),
+        cfg.getDuration(GCP_WALL_GRACE, Duration.ofMillis(s.wallGraceMs())).toMillis(),
+        cfg.getInt(GCP_MAX_BUCKETS, s.maxBuckets()),
+        cfg.getDuration(GCP_RETENTION, Duration.ofMillis(s.retentionMs())).toMillis(),
+        cfg.getInt(GCP_KEEP_CLOSED, s.keepClosed()));
+    var bursts = new BurstBuilder.Settings(
+        cfg.getDuration(BURST_GAP, Duration.ofMillis(b.gapMs())).toMillis(),
+        cfg.getInt(BURST_MIN_ENTRIES, b.minEntries()),
+        cfg.getDuration(BURST_WALL_GRACE, Duration.ofMillis(b.wallGraceMs())).toMillis());
+    String regex = cfg.get(BURST_UA_REGEX, "google-cloud-sdk|gcloud");
+    Pattern ua = regex.isEmpty() ? null : Pattern.compile(regex, Pattern.CASE_INSENSITIVE);
+    FeaturizerConfig d = defaults();
+    return new FeaturizerConfig(cfg.kafkaClientProperties(),
+        cfg.getDuration(RECORDING_WAIT, d.recordingWait()),
+        cfg.getDuration(TELEPORT_RETENTION, d.teleportRetention()),
+        cfg.getDuration(PUNCTUATE_INTERVAL, d.punctuateInterval()),
+        new GcpPrincipalState.Settings(sessions, bursts, ua));
+  }
+
+  public FeaturizerConfig withSerdeConfig(Map<String, ?> serde) {
+    return new FeaturizerConfig(serde, recordingWait, teleportRetention, punctuateInterval, gcp);
+  }
+}

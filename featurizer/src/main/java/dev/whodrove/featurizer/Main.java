@@ -1,0 +1,12 @@
+package dev.whodrove.featurizer;
+
+import dev.whodrove.runtime.ServiceMain;
+
+/** Entry point: {@code java -cp ... dev.whodrove.featurizer.Main}; config from WHODROVE_* environment variables. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    ServiceMain.run(FeaturizerService.NAME, 9404, FeaturizerService::new);
+  }
+}

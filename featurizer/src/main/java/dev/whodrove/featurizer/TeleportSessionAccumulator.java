@@ -1,0 +1,416 @@
+package dev.whodrove.featurizer;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.whodrove.schemas.v1.CadenceFeatures;
+import dev.whodrove.schemas.v1.NotableEvent;
+import dev.whodrove.schemas.v1.RecordingEvent;
+import dev.whodrove.schemas.v1.SessionEnded;
+import dev.whodrove.schemas.v1.SessionFeatures;
+import dev.whodrove.schemas.v1.SessionStarted;
+import dev.whodrove.schemas.v1.TeleportAuditEvent;
+import dev.whodrove.schemas.v1.TeleportFeatures;
+import java.util.Map;
+
+/**
+ * Everything known about one Teleport session, built from its decoded recording events and, optionally, its audit
+ * events: whodrove's recording features, the cadence features and segments, identity and server fields, and a capped
+ * list of notable events (never PTY content). Memory and serialized size are bounded whatever the session length.
+ *
+ * <p>A recording delivered again (its first events repeat, or another recording URI shows up) replaces the previous
+ * one: the recording side is reset and rebuilt, so nothing is counted twice. Audit metadata is kept across resets.
+ */
+public final class TeleportSessionAccumulator {
+  public static final String SUBSTRATE = "teleport-recording";
+  /** Gaps between print chunks longer than this count as idle (whodrove). */
+  public static final long IDLE_GAP_MS = 2000;
+  public static final int MAX_NOTABLE_EVENTS = 32;
+  static final int MAX_SUMMARY_CHARS = 512;
+  static final int MAX_LABELS = 64;
+  static final int MAX_LIST = 32;
+
+  // recording side
+  private SessionFeatures.Builder rec = SessionFeatures.newBuilder();
+  private boolean recordingSeen;
+  private boolean recordingComplete;
+  private boolean recordingEndSeen;
+  private long lastIndex = -1;
+  private long printChunks;
+  private long printBytes;
+  private long idleGaps;
+  private long editChars;
+  private long commands;
+  private long joins;
+  private long inputEvents;
+  private long prevDelayMs = -1;
+  private long droppedNotable;
+  private GapSketch chunkGapsMs;
+  private CadenceAccumulator cadence;
+  // audit side
+  private SessionFeatures.Builder audit = SessionFeatures.newBuilder();
+  private boolean auditEndSeen;
+
+  public TeleportSessionAccumulator() {
+    this(new GapSketch(), new CadenceAccumulator());
+  }
+
+  private TeleportSessionAccumulator(GapSketch chunkGapsMs, CadenceAccumulator cadence) {
+    this.chunkGapsMs = chunkGapsMs;
+    this.cadence = cadence;
+  }
+
+  /** Whether this event begins a new delivery of the recording, so the recording side must start over. */
+  boolean startsNewDelivery(RecordingEvent e) {
+    if (!recordingSeen) {
+      return false;
+    }
+    if (recordingComplete) {
+      return true;
+    }
+    String uri = rec.getTeleport().getRecordingUri();
+    if (!e.getRecordingUri().isEmpty() && !uri.isEmpty() && !uri.equals(e.getRecordingUri())) {
+      return true;
+    }
+    // indexes only grow within one delivery (the decoder drops repeats), so going backwards means it started over;
+    // an equal index is not taken as a restart, so a decoder that leaves every index at 0 cannot wipe the session
+    return !e.hasComplete() && e.getIndex() < lastIndex;
+  }
+
+  /**
+   * Adds one decoded recording event.
+   *
+   * @return true when the event started a new delivery and the previous recording side was discarded
+   */
+  public boolean add(RecordingEvent e) {
+    boolean reset = startsNewDelivery(e);
+    if (reset) {
+      resetRecording();
+    }
+    recordingSeen = true;
+    TeleportFeatures.Builder t = rec.getTeleportBuilder();
+    if (!e.getRecordingUri().isEmpty()) {
+      t.setRecordingUri(e.getRecordingUri());
+    }
+    if (!e.hasComplete()) {
+      lastIndex = Math.max(lastIndex, e.getIndex());
+    }
+    switch (e.getEventCase()) {
+      case SESSION_START -> onStart(e, e.getSessionStart());
+      case SESSION_END -> onEnd(e.getSessionEnd(), e.getTimeMs());
+      case PRINT -> onPrint(e);
+      case INPUT -> inputEvents++;
+      case COMMAND -> {
+        commands++;
+        var c = e.getCommand();
+        String argv = c.getArgvCount() > 0 ? String.join(" ", c.getArgvList()) : c.getPath();
+        notable(e, "command", argv + " (rc=" + c.getReturnCode() + ")");
+      }
+      case NETWORK -> {
+        var n = e.getNetwork();
+        notable(e, "network", n.getProgram() + " " + n.getOperation() + " " + n.getDstAddr() + ":" + n.getDstPort()
+            + (n.getAction().isEmpty() ? "" : " " + n.getAction()));
+      }
+      case JOIN -> {
+        joins++;
+        notable(e, "join", e.getJoin().getUser());
+      }
+      case LEAVE -> notable(e, "leave", e.getLeave().getUser());
+      case EXEC -> notable(e, "exec", e.getExec().getCommand() + " (exit " + e.getExec().getExitCode() + ")");
+      case KUBE_REQUEST -> {
+        var k = e.getKubeRequest();
+        notable(e, "kube", k.getVerb() + " " + k.getRequestPath() + " -> " + k.getResponseCode());
+      }
+      case DB_QUERY -> notable(e, "db", e.getDbQuery().getDatabase() + ": " + e.getDbQuery().getQuery());
+      case COMPLETE -> {
+        recordingComplete = true;
+        t.setRecordingFormat(e.getComplete().getFormat());
+        t.setParseError(e.getComplete().getParseError());
+      }
+      default -> { }
+    }
+    return reset;
+  }
+
+  private void onStart(RecordingEvent e, SessionStarted s) {
+    TeleportFeatures.Builder t = rec.getTeleportBuilder();
+    if (!s.getKind().isEmpty()) {
+      t.setKind(s.getKind());
+    } else if (t.getKind().isEmpty()) {
+      t.setKind(s.getKubeCluster().isEmpty() ? "ssh" : "kube");
+    }
+    rec.setUser(s.getUser());
+    t.setLogin(s.getLogin()).setCluster(s.getCluster()).setServerId(s.getServerId())
+        .setServerHostname(s.getServerHostname()).setRemoteAddr(s.getRemoteAddr());
+    putLabels(t, s.getServerLabelsMap());
+    t.clearInitialCommand().addAllInitialCommand(s.getInitialCommandList().stream().limit(MAX_LIST).toList());
+    if (e.getTimeMs() > 0) {
+      rec.setStartedMs(e.getTimeMs());
+    }
+  }
+
+  private void onEnd(SessionEnded s, long timeMs) {
+    recordingEndSeen = true;
+    TeleportFeatures.Builder t = rec.getTeleportBuilder();
+    if (!s.getKind().isEmpty() && t.getKind().isEmpty()) {
+      t.setKind(s.getKind());
+    }
+    t.setInteractive(s.getInteractive());
+    rec.setEndedMs(s.getEndMs() > 0 ? s.getEndMs() : timeMs);
+    if (rec.getStartedMs() == 0 && s.getStartMs() > 0) {
+      rec.setStartedMs(s.getStartMs());
+    }
+    t.clearParticipants().addAllParticipants(s.getParticipantsList().stream().limit(MAX_LIST).toList());
+    if (t.getInitialCommandCount() == 0) {
+      t.addAllInitialCommand(s.getInitialCommandList().stream().limit(MAX_LIST).toList());
+    }
+  }
+
+  private void onPrint(RecordingEvent e) {
+    var p = e.getPrint();
+    printChunks++;
+    printBytes += p.getBytes();
+    editChars += p.getEditChars();
+    if (prevDelayMs >= 0) {
+      long gap = Math.max(0, p.getDelayMs() - prevDelayMs);
+      chunkGapsMs.add(gap);
+      if (gap > IDLE_GAP_MS) {
+        idleGaps++;
+      }
+    }
+    prevDelayMs = p.getDelayMs();
+    long t = e.getTimeMs() > 0 ? e.getTimeMs() : rec.getStartedMs() + p.getDelayMs();
+    cadence.add(t, p.getBytes());
+  }
+
+  private static void putLabels(TeleportFeatures.Builder t, Map<String, String> labels) {
+    for (var en : labels.entrySet()) {
+      if (t.getServerLabelsCount() >= MAX_LABELS) {
+        break;
+      }
+      t.putServerLabels(truncate(en.getKey()), truncate(en.getValue()));
+    }
+  }
+
+  private void notable(RecordingEvent e, String kind, String summary) {
+    if (rec.getNotableEventsCount() >= MAX_NOTABLE_EVENTS) {
+      droppedNotable++;
+      return;
+    }
+    rec.addNotableEvents(NotableEvent.newBuilder().setTimeMs(e.getTimeMs()).setKind(kind)
+        .setSummary(truncate(summary)).setRef(Long.toString(e.getIndex())));
+  }
+
+  private static String truncate(String s) {
+    return s.length() <= MAX_SUMMARY_CHARS ? s : s.substring(0, MAX_SUMMARY_CHARS);
+  }
+
+  /** Merges the metadata of an audit event (session.start, session.end, session.upload); others are ignored. */
+  public void addAudit(TeleportAuditEvent a) {
+    TeleportFeatures.Builder t = audit.getTeleportBuilder();
+    if (!a.getUser().isEmpty()) {
+      audit.setUser(a.getUser());
+    }
+    if (!a.getLogin().isEmpty()) {
+      t.setLogin(a.getLogin());
+    }
+    if (!a.getCluster().isEmpty()) {
+      t.setCluster(a.getCluster());
+    }
+    if (!a.getServerId().isEmpty()) {
+      t.setServerId(a.getServerId());
+    }
+    if (!a.getServerHostname().isEmpty()) {
+      t.setServerHostname(a.getServerHostname());
+    }
+    putLabels(t, a.getServerLabelsMap());
+    if (!a.getKind().isEmpty()) {
+      t.setKind(a.getKind());
+    }
+    if (!a.getRemoteAddr().isEmpty()) {
+      t.setRemoteAddr(a.getRemoteAddr());
+    }
+    if (a.getInitialCommandCount() > 0) {
+      t.clearInitialCommand().addAllInitialCommand(a.getInitialCommandList().stream().limit(MAX_LIST).toList());
+    }
+    switch (a.getType()) {
+      case "session.start" -> {
+        if (audit.getStartedMs() == 0) {
+          audit.setStartedMs(a.getTimeMs());
+        }
+      }
+      case "session.end" -> {
+        auditEndSeen = true;
+        t.setInteractive(a.getInteractive());
+        t.clearParticipants().addAllParticipants(a.getParticipantsList().stream().limit(MAX_LIST).toList());
+        if (a.getSessionStartMs() > 0) {
+          audit.setStartedMs(a.getSessionStartMs());
+        }
+        audit.setEndedMs(a.getSessionEndMs() > 0 ? a.getSessionEndMs() : a.getTimeMs());
+      }
+      case "session.upload" -> {
+        if (!a.getRecordingUrl().isEmpty()) {
+          t.setRecordingUri(a.getRecordingUrl());
+        }
+      }
+      default -> { }
+    }
+  }
+
+  public boolean recordingSeen() {
+    return recordingSeen;
+  }
+
+  public boolean recordingComplete() {
+    return recordingComplete;
+  }
+
+  public boolean auditEndSeen() {
+    return auditEndSeen;
+  }
+
+  /** Print events so far. */
+  public long printChunks() {
+    return printChunks;
+  }
+
+  /** Forgets the recording side (a new delivery replaces it); audit metadata stays. */
+  public void resetRecording() {
+    rec = SessionFeatures.newBuilder();
+    recordingSeen = false;
+    recordingComplete = false;
+    recordingEndSeen = false;
+    lastIndex = -1;
+    printChunks = 0;
+    printBytes = 0;
+    idleGaps = 0;
+    editChars = 0;
+    commands = 0;
+    joins = 0;
+    inputEvents = 0;
+    prevDelayMs = -1;
+    droppedNotable = 0;
+    chunkGapsMs = new GapSketch();
+    cadence = new CadenceAccumulator();
+  }
+
+  /**
+   * The feature record for the session as known now. {@code recording_present} is true only for a complete
+   * recording; revision and computed_at are left for the caller.
+   */
+  public SessionFeatures build(String sessionId) {
+    TeleportFeatures r = rec.getTeleport();
+    TeleportFeatures a = audit.getTeleport();
+    TeleportFeatures.Builder t = TeleportFeatures.newBuilder()
+        // the recording knows the kind best; the audit log knows identity and server best (as whodrove does)
+        .setKind(first(r.getKind(), a.getKind(), "ssh"))
+        .setLogin(first(a.getLogin(), r.getLogin()))
+        .setCluster(first(a.getCluster(), r.getCluster()))
+        .setServerId(first(a.getServerId(), r.getServerId()))
+        .setServerHostname(first(a.getServerHostname(), r.getServerHostname()))
+        .putAllServerLabels(a.getServerLabelsCount() > 0 ? a.getServerLabelsMap() : r.getServerLabelsMap())
+        .setRemoteAddr(first(a.getRemoteAddr(), r.getRemoteAddr()))
+        .addAllInitialCommand(r.getInitialCommandCount() > 0 ? r.getInitialCommandList() : a.getInitialCommandList())
+        .addAllParticipants(r.getParticipantsCount() > 0 ? r.getParticipantsList() : a.getParticipantsList())
+        .setRecordingPresent(recordingComplete)
+        .setRecordingUri(first(r.getRecordingUri(), a.getRecordingUri()))
+        .setRecordingFormat(r.getRecordingFormat())
+        .setParseError(r.getParseError());
+    boolean interactive = recordingEndSeen ? r.getInteractive() : a.getInteractive();
+    boolean pty = printChunks > 0;
+    t.setInteractive(interactive)
+        .setPtyPresent(pty)
+        .setPrintChunks(printChunks)
+        .setPrintBytes(printBytes)
+        .setMedianChunkGapMs(chunkGapsMs.quantile(0.5))
+        .setIdleGapCount(idleGaps)
+        .setEditCharCount(editChars)
+        .setCommandCount(commands)
+        .setBpfPresent(commands > 0)
+        .setSingleShot(!pty && joins == 0 && !interactive)
+        .setJoinCount(joins)
+        .setInputEvents(inputEvents);
+    long started = rec.getStartedMs() > 0 ? rec.getStartedMs() : audit.getStartedMs();
+    long ended = rec.getEndedMs() > 0 ? rec.getEndedMs() : audit.getEndedMs();
+    CadenceFeatures cf = cadence.features();
+    SessionFeatures.Builder out = SessionFeatures.newBuilder()
+        .setSessionId(sessionId)
+        .setSubstrate(SUBSTRATE)
+        .setUser(first(audit.getUser(), rec.getUser()))
+        .setStartedMs(started)
+        .setEndedMs(Math.max(ended, started))
+        .setTeleport(t)
+        .addAllNotableEvents(rec.getNotableEventsList());
+    if (recordingSeen) {
+      out.setCadence(cf).addAllSegments(cadence.segments());
+    }
+    return out.build();
+  }
+
+  private static String first(String... values) {
+    for (String v : values) {
+      if (v != null && !v.isEmpty()) {
+        return v;
+      }
+    }
+    return "";
+  }
+
+  /** Notable events not kept because of the cap. */
+  public long droppedNotableEvents() {
+    return droppedNotable;
+  }
+
+  public byte[] toBytes() {
+    StateWriter w = new StateWriter();
+    w.varint(1); // format version
+    w.bytes(rec.build().toByteArray()).bytes(audit.build().toByteArray());
+    w.bool(recordingSeen).bool(recordingComplete).bool(recordingEndSeen).bool(auditEndSeen);
+    w.zigzag(lastIndex).varint(printChunks).varint(printBytes).varint(idleGaps).varint(editChars).varint(commands)
+        .varint(joins).varint(inputEvents).zigzag(prevDelayMs).varint(droppedNotable);
+    w.bytes(chunkGapsMs.encode());
+    cadence.writeTo(w);
+    return w.toByteArray();
+  }
+
+  public static TeleportSessionAccumulator fromBytes(byte[] bytes) {
+    StateReader r = new StateReader(bytes);
+    long version = r.varint();
+    if (version != 1) {
+      throw new IllegalStateException("unknown teleport session state version " + version);
+    }
+    SessionFeatures.Builder rec;
+    SessionFeatures.Builder audit;
+    try {
+      rec = SessionFeatures.parseFrom(r.bytes()).toBuilder();
+      audit = SessionFeatures.parseFrom(r.bytes()).toBuilder();
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt teleport session state", e);
+    }
+    boolean[] flags = {r.bool(), r.bool(), r.bool(), r.bool()};
+    long[] n = new long[10];
+    n[0] = r.zigzag();
+    for (int i = 1; i < 8; i++) {
+      n[i] = r.varint();
+    }
+    n[8] = r.zigzag();
+    n[9] = r.varint();
+    GapSketch chunkGaps = GapSketch.decode(r.bytes());
+    TeleportSessionAccumulator s = new TeleportSessionAccumulator(chunkGaps, CadenceAccumulator.readFrom(r));
+    s.rec = rec;
+    s.audit = audit;
+    s.recordingSeen = flags[0];
+    s.recordingComplete = flags[1];
+    s.recordingEndSeen = flags[2];
+    s.auditEndSeen = flags[3];
+    s.lastIndex = n[0];
+    s.printChunks = n[1];
+    s.printBytes = n[2];
+    s.idleGaps = n[3];
+    s.editChars = n[4];
+    s.commands = n[5];
+    s.joins = n[6];
+    s.inputEvents = n[7];
+    s.prevDelayMs = n[8];
+    s.droppedNotable = n[9];
+    return s;
+  }
+}

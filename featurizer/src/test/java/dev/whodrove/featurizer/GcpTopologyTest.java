@@ -1,0 +1,149 @@
+package dev.whodrove.featurizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.whodrove.schemas.v1.GcpAuditEntry;
+import dev.whodrove.schemas.v1.SessionFeatures;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class GcpTopologyTest {
+  private static final String P = "dev@example.com";
+  private static final String GCLOUD = "google-cloud-sdk/482.0.0 command/gcloud.compute.instances.list";
+  private DriverSupport d;
+  private int seq;
+
+  @BeforeEach
+  void setUp() {
+    d = new DriverSupport(FeaturizerConfig.defaults());
+  }
+
+  @AfterEach
+  void tearDown() {
+    d.close();
+  }
+
+  private void entry(String time, String service, String method, String ua) {
+    long ts = Instant.parse(time).toEpochMilli();
+    GcpAuditEntry e = GcpAuditEntry.newBuilder().setInsertId("id-" + seq++).setTimestampMs(ts).setPrincipal(P)
+        .setServiceName(service).setMethodName(method).setCallerIp("10.0.0.1").setUserAgent(ua).build();
+    d.gcp.pipeInput(P, e, ts);
+  }
+
+  private static String expectedId(String principal, String firstBucket) throws Exception {
+    byte[] h = MessageDigest.getInstance("SHA-256")
+        .digest((principal + "|" + firstBucket).getBytes(StandardCharsets.UTF_8));
+    return "gcp-" + HexFormat.of().formatHex(h).substring(0, 24);
+  }
+
+  private List<SessionFeatures> sessions() {
+    return d.features.readValuesToList().stream().filter(f -> f.getSubstrate().equals("gcp-cloud-audit")).toList();
+  }
+
+  @Test
+  void minuteBucketsGlueUpToTheIdleThresholdAndSplitBeyondIt() throws Exception {
+    entry("2026-04-25T10:00:05Z", "compute.googleapis.com", "v1.compute.instances.list", "curl/8");
+    entry("2026-04-25T10:00:40Z", "compute.googleapis.com", "v1.compute.instances.get", "curl/8");
+    entry("2026-04-25T10:00:41Z", "iam.googleapis.com", "GetIamPolicy", "curl/8");
+    entry("2026-04-25T10:01:10Z", "compute.googleapis.com", "v1.compute.instances.list", "curl/8");
+    entry("2026-04-25T10:11:30Z", "storage.googleapis.com", "storage.objects.get", "curl/8"); // 10 min: glued
+    assertThat(d.features.isEmpty()).isTrue();
+    entry("2026-04-25T10:30:00Z", "compute.googleapis.com", "v1.compute.instances.list", "curl/8"); // 19 min: new
+    d.driver.advanceWallClockTime(Duration.ofSeconds(30)); // punctuation: stream time closed the first session
+    List<SessionFeatures> first = sessions();
+    assertThat(first).hasSize(1);
+    SessionFeatures s = first.get(0);
+    assertThat(s.getSessionId()).isEqualTo(expectedId(P, "2026-04-25T10:00:00Z")).hasSize(28);
+    assertThat(s.getStartedMs()).isEqualTo(Instant.parse("2026-04-25T10:00:00Z").toEpochMilli());
+    assertThat(s.getEndedMs()).isEqualTo(Instant.parse("2026-04-25T10:12:00Z").toEpochMilli());
+    assertThat(s.getGcp().getCallCount()).isEqualTo(5);
+    assertThat(s.getGcp().getBucketsList()).extracting(b -> b.getCallCount()).containsExactly(3L, 1L, 1L);
+    assertThat(s.getGcp().getMaxDistinctServices()).isEqualTo(2);
+    assertThat(s.getGcp().getMaxDistinctMethods()).isEqualTo(3);
+    assertThat(s.getGcp().getBuckets(0).getTopServices(0).getName()).isEqualTo("compute.googleapis.com");
+    assertThat(s.getGcp().getBuckets(0).getTopServices(0).getCount()).isEqualTo(2);
+    // gaps 60 s and 600 s: median of two = mean
+    assertThat(s.getGcp().getMedianInterBucketGapS()).isEqualTo(330.0);
+    assertThat(s.getGcp().getIdleThresholdS()).isEqualTo(600);
+
+    // the second session closes by wall clock alone: nothing else arrives
+    d.driver.advanceWallClockTime(Duration.ofMinutes(5));
+    assertThat(sessions()).isEmpty();
+    d.driver.advanceWallClockTime(Duration.ofMinutes(7));
+    List<SessionFeatures> second = sessions();
+    assertThat(second).hasSize(1);
+    assertThat(second.get(0).getSessionId()).isEqualTo(expectedId(P, "2026-04-25T10:30:00Z"));
+  }
+
+  @Test
+  void lateEntryBridgingTwoEmittedSessionsMergesIntoTheEarlierOne() throws Exception {
+    entry("2026-04-25T10:00:00Z", "compute.googleapis.com", "list", "curl/8");
+    entry("2026-04-25T10:20:00Z", "compute.googleapis.com", "list", "curl/8");
+    d.driver.advanceWallClockTime(Duration.ofMinutes(12));
+    List<SessionFeatures> emitted = sessions();
+    assertThat(emitted).hasSize(2);
+    String earlier = expectedId(P, "2026-04-25T10:00:00Z");
+    String later = expectedId(P, "2026-04-25T10:20:00Z");
+    assertThat(emitted).extracting(SessionFeatures::getSessionId).containsExactlyInAnyOrder(earlier, later);
+
+    entry("2026-04-25T10:10:00Z", "compute.googleapis.com", "get", "curl/8"); // late, 10 min from both
+    d.driver.advanceWallClockTime(Duration.ofMinutes(12));
+    List<SessionFeatures> corrected = sessions();
+    assertThat(corrected).hasSize(1);
+    SessionFeatures m = corrected.get(0);
+    assertThat(m.getSessionId()).isEqualTo(earlier);
+    assertThat(m.getRevision()).isEqualTo(2);
+    assertThat(m.getGcp().getMergedSessionIdsList()).containsExactly(later);
+    assertThat(m.getGcp().getCallCount()).isEqualTo(3);
+    assertThat(m.getGcp().getBucketsCount()).isEqualTo(3);
+  }
+
+  @Test
+  void pollingBurstIsScoredWithScaledGapsAndDominantMethod() {
+    for (int i = 0; i < 40; i++) {
+      String t = Instant.parse("2026-04-25T09:00:00Z").plusSeconds(2L * i).toString();
+      entry(t, "compute.googleapis.com", i == 7 ? "v1.compute.zones.list" : "v1.compute.instances.list", GCLOUD);
+    }
+    entry("2026-04-25T09:01:30Z", "compute.googleapis.com", "v1.compute.instances.list", "curl/8"); // no burst UA
+    d.driver.advanceWallClockTime(Duration.ofMinutes(2));
+    List<SessionFeatures> bursts = d.features.readValuesToList().stream()
+        .filter(f -> f.getSubstrate().equals("gcp-gcloud-burst")).toList();
+    assertThat(bursts).hasSize(1);
+    SessionFeatures b = bursts.get(0);
+    assertThat(b.getSessionId()).startsWith("gcpburst-").hasSize(9 + 24);
+    assertThat(b.getBurst().getEntryCount()).isEqualTo(40);
+    assertThat(b.getBurst().getDominantMethod()).isEqualTo("v1.compute.instances.list");
+    assertThat(b.getBurst().getDominantMethodShare()).isEqualTo(39 / 40.0);
+    assertThat(b.getBurst().getMethodExamplesList())
+        .containsExactly("v1.compute.instances.list", "v1.compute.zones.list");
+    assertThat(b.getBurst().getDistinctServices()).isEqualTo(1);
+    assertThat(b.getBurst().getScaleFactor()).isEqualTo(0.125);
+    assertThat(b.getCadence().getGapScale()).isEqualTo(0.125);
+    assertThat(b.getCadence().getGapMaxS()).isEqualTo(0.25);
+    assertThat(b.getCadence().getGapP50S()).isCloseTo(0.25, org.assertj.core.data.Percentage.withPercentage(1));
+    assertThat(b.getCadence().getEventsPerSec()).isCloseTo(40 / 78.0 * 8, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(b.getCadence().getBytesDropped()).isTrue();
+    assertThat(b.getCadence().getTotalBytes()).isZero();
+  }
+
+  @Test
+  void shortBurstIsNotScoredAndRepeatedEntriesCountOnce() {
+    for (int i = 0; i < 10; i++) {
+      entry(Instant.parse("2026-04-25T09:00:00Z").plusSeconds(i).toString(), "s", "m", GCLOUD);
+    }
+    GcpAuditEntry again = GcpAuditEntry.newBuilder().setInsertId("id-3").setPrincipal(P).setServiceName("s")
+        .setMethodName("m").setTimestampMs(Instant.parse("2026-04-25T09:00:03Z").toEpochMilli()).build();
+    d.gcp.pipeInput(P, again);
+    d.driver.advanceWallClockTime(Duration.ofMinutes(15));
+    List<SessionFeatures> out = d.features.readValuesToList();
+    assertThat(out).extracting(SessionFeatures::getSubstrate).containsExactly("gcp-cloud-audit");
+    assertThat(out.get(0).getGcp().getCallCount()).isEqualTo(10);
+  }
+}

@@ -1,0 +1,160 @@
+package dev.whodrove.ingest.gcp;
+
+import dev.whodrove.runtime.DeadLetters;
+import dev.whodrove.schemas.Topics;
+import dev.whodrove.schemas.serde.ProtobufSerde;
+import dev.whodrove.schemas.v1.GcpAuditEntry;
+import dev.whodrove.schemas.v1.SourcePosition;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Parses raw LogEntry bytes and writes the result to {@code gcp.audit.entries} (keyed by principal), or the input to
+ * {@code gcp.audit.entries.dlq} with its source position and reason.
+ *
+ * <p>Every call returns a future that completes only after Kafka acknowledged the entry or the dead letter, so a
+ * source acks its input only then; it fails when neither could be written, and the source must let the input be
+ * redelivered. Copies of an entry (same insertId, log and timestamp) within the de-duplication window are not
+ * written again.
+ *
+ * <p>Metrics: {@code gcp.entries{outcome,source}} (produced, duplicate, dead_lettered, failed),
+ * {@code gcp.entries.rejected{reason}}, {@code gcp.entries.unknown.principal}.
+ */
+public final class EntryPublisher implements AutoCloseable {
+  public static final String TOPIC = Topics.GCP_AUDIT_ENTRIES.name();
+  public static final String DLQ_TOPIC = Topics.GCP_AUDIT_ENTRIES.deadLetterTopic();
+  /** Dead letters keep at most this many bytes of the original input. */
+  public static final int MAX_DEAD_LETTER_ORIGINAL_BYTES = 900 * 1024;
+
+  private final AuditLogParser parser;
+  private final RecordSender sender;
+  private final DeadLetters deadLetters;
+  private final ProtobufSerde<GcpAuditEntry> serde;
+  private final DedupWindow window;
+  private final LongSupplier clock;
+  private final MeterRegistry metrics;
+  private final Counter unknownPrincipal;
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+  /**
+   * @param serdeConfig Kafka client config (schema registry settings for the value serde and dead letters)
+   * @param dedupWindow how long an insertId is remembered; zero disables de-duplication
+   * @param dedupMaxKeys at most this many keys are remembered (oldest forgotten first)
+   */
+  public EntryPublisher(String serviceName, AuditLogParser parser, RecordSender sender, Map<String, ?> serdeConfig,
+      Duration dedupWindow, int dedupMaxKeys, MeterRegistry metrics) {
+    this.parser = parser;
+    this.sender = sender;
+    this.deadLetters = new DeadLetters(serviceName, serdeConfig);
+    this.serde = Topics.GCP_AUDIT_ENTRIES.valueSerde(serdeConfig);
+    this.clock = System::currentTimeMillis;
+    this.window = new DedupWindow(dedupWindow, dedupMaxKeys, clock);
+    this.metrics = metrics;
+    this.unknownPrincipal = Counter.builder("gcp.entries.unknown.principal")
+        .description("entries with neither principalEmail nor principalSubject").register(metrics);
+  }
+
+  public AuditLogParser parser() {
+    return parser;
+  }
+
+  /** Parses and writes one LogEntry read at {@code position}. */
+  public CompletableFuture<PublishOutcome> publish(byte[] raw, SourcePosition position) {
+    ParseOutcome parsed;
+    try {
+      parsed = parser.parse(raw);
+    } catch (RuntimeException e) {
+      // a parser defect must not make a message redeliver forever
+      return deadLetter(raw, position, RejectReason.PARSE_ERROR,
+          RejectReason.PARSE_ERROR.code() + ": " + DeadLetters.reasonOf(e), e);
+    }
+    if (parsed instanceof ParseOutcome.Rejected r) {
+      return deadLetter(raw, position, r.reason(), r.describe(), null);
+    }
+    ParseOutcome.Accepted a = (ParseOutcome.Accepted) parsed;
+    CompletableFuture<PublishOutcome> done = new CompletableFuture<>();
+    DedupWindow.Claim claim = window.claim(a.dedupKey(), done);
+    if (claim instanceof DedupWindow.Seen) {
+      count("duplicate", position);
+      return CompletableFuture.completedFuture(PublishOutcome.DUPLICATE);
+    }
+    if (claim instanceof DedupWindow.InFlight f) {
+      // the first copy's write decides: success makes this a duplicate, failure fails this copy too (redelivery)
+      return f.first().thenApply(x -> {
+        count("duplicate", position);
+        return PublishOutcome.DUPLICATE;
+      });
+    }
+    GcpAuditEntry entry = a.entry().toBuilder().setSource(position).setIngestedAtMs(clock.getAsLong()).build();
+    if (AuditLogParser.UNKNOWN_PRINCIPAL.equals(entry.getPrincipal())) {
+      unknownPrincipal.increment();
+    }
+    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(TOPIC,
+        entry.getPrincipal().getBytes(StandardCharsets.UTF_8), serde.serialize(TOPIC, entry));
+    sender.send(record).whenComplete((md, err) -> {
+      window.finish(a.dedupKey(), err == null);
+      if (err != null) {
+        count("failed", position);
+        done.completeExceptionally(err);
+      } else {
+        count("produced", position);
+        done.complete(PublishOutcome.PRODUCED);
+      }
+    });
+    return done;
+  }
+
+  /**
+   * Writes {@code raw} to the dead-letter topic (used for rejected entries and for malformed envelopes around them).
+   */
+  public CompletableFuture<PublishOutcome> deadLetter(byte[] raw, SourcePosition position, RejectReason reason,
+      String detail, Throwable error) {
+    metrics.counter("gcp.entries.rejected", "reason", reason.code()).increment();
+    byte[] kept = raw;
+    String why = detail;
+    if (raw != null && raw.length > MAX_DEAD_LETTER_ORIGINAL_BYTES) {
+      // a dead letter must fit the broker's default 1 MiB record limit
+      kept = java.util.Arrays.copyOf(raw, MAX_DEAD_LETTER_ORIGINAL_BYTES);
+      why = detail + " (original truncated to " + kept.length + " of " + raw.length + " bytes)";
+    }
+    ProducerRecord<byte[], byte[]> dl;
+    try {
+      dl = deadLetters.forSource(DLQ_TOPIC, position, null, kept, why, error);
+    } catch (RuntimeException e) {
+      count("failed", position);
+      return CompletableFuture.failedFuture(e);
+    }
+    return sender.send(dl).handle((md, err) -> {
+      if (err != null) {
+        count("failed", position);
+        throw new IllegalStateException("dead letter not written: " + DeadLetters.reasonOf(err), err);
+      }
+      count("dead_lettered", position);
+      return PublishOutcome.DEAD_LETTERED;
+    });
+  }
+
+  private void count(String outcome, SourcePosition position) {
+    String source = position.getSource();
+    counters.computeIfAbsent(outcome + '|' + source, k -> Counter.builder("gcp.entries")
+        .description("Cloud Audit Log inputs by outcome").tag("outcome", outcome).tag("source", source)
+        .register(metrics)).increment();
+  }
+
+  /** Sends everything buffered now. */
+  public void flush() {
+    sender.flush();
+  }
+
+  @Override
+  public void close() {
+    sender.close(Duration.ofSeconds(30));
+  }
+}

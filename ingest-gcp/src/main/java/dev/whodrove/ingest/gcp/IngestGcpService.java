@@ -1,0 +1,216 @@
+package dev.whodrove.ingest.gcp;
+
+import dev.whodrove.runtime.ConfigException;
+import dev.whodrove.runtime.KafkaProbe;
+import dev.whodrove.runtime.ManagedService;
+import dev.whodrove.runtime.Readiness;
+import dev.whodrove.runtime.ServiceConfig;
+import dev.whodrove.runtime.ServiceContext;
+import dev.whodrove.schemas.TopicSpec;
+import dev.whodrove.schemas.Topics;
+import io.micrometer.core.instrument.Gauge;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ingest-gcp: Cloud Audit Log entries from a Pub/Sub subscription (streaming pull), a Pub/Sub push endpoint and
+ * JSON-lines archives into {@code gcp.audit.entries}. Each source is enabled by its own config key; see README.
+ */
+public final class IngestGcpService implements ManagedService {
+  private static final Logger log = LoggerFactory.getLogger(IngestGcpService.class);
+
+  public static final String PUBSUB_SUBSCRIPTION = "gcp.pubsub.subscription";
+  public static final String PUBSUB_ENDPOINT = "gcp.pubsub.endpoint";
+  public static final String PUBSUB_PLAINTEXT = "gcp.pubsub.endpoint.plaintext";
+  public static final String PUBSUB_CREDENTIALS_FILE = "gcp.pubsub.credentials.file";
+  public static final String PUBSUB_MAX_MESSAGES = "gcp.pubsub.max.outstanding.messages";
+  public static final String PUBSUB_MAX_BYTES = "gcp.pubsub.max.outstanding.bytes";
+  public static final String PUBSUB_PARALLEL_PULLS = "gcp.pubsub.parallel.pulls";
+  public static final String PUBSUB_THREADS = "gcp.pubsub.executor.threads";
+  public static final String PUSH_PORT = "gcp.push.port";
+  public static final String PUSH_HOST = "gcp.push.host";
+  public static final String PUSH_PATH = "gcp.push.path";
+  public static final String PUSH_TOKEN = "gcp.push.token";
+  public static final String PUSH_ACK_TIMEOUT = "gcp.push.ack.timeout";
+  public static final String PUSH_THREADS = "gcp.push.threads";
+  public static final String ARCHIVE_PATHS = "gcp.archive.paths";
+  public static final String ARCHIVE_STATE_FILE = "gcp.archive.state.file";
+  public static final String ARCHIVE_MODE = "gcp.archive.mode";
+  public static final String ARCHIVE_POLL_INTERVAL = "gcp.archive.poll.interval";
+  public static final String ARCHIVE_MAX_IN_FLIGHT = "gcp.archive.max.in.flight";
+  public static final String DEDUP_WINDOW = "gcp.dedup.window";
+  public static final String DEDUP_MAX_KEYS = "gcp.dedup.max.keys";
+  public static final String MAX_ENTRY_BYTES = "gcp.entry.max.bytes";
+
+  private final ServiceContext ctx;
+  private final ServiceConfig cfg;
+  private final EntryPublisher publisher;
+  private final KafkaProbe probe;
+  private PubSubPullSource pull;
+  private PubSubPushEndpoint push;
+  private Thread archiveThread;
+  private volatile boolean stopping;
+  private volatile ArchiveStats archiveStats = ArchiveStats.EMPTY;
+  private volatile String archiveState = "not started";
+
+  public IngestGcpService(ServiceContext ctx) {
+    this.ctx = ctx;
+    this.cfg = ctx.config();
+    if (!cfg.has(PUBSUB_SUBSCRIPTION) && !cfg.has(PUSH_PORT) && !cfg.has(ARCHIVE_PATHS)) {
+      throw new ConfigException("no source enabled: set " + PUBSUB_SUBSCRIPTION + " ("
+          + ServiceConfig.keyToEnv(PUBSUB_SUBSCRIPTION) + "), " + PUSH_PORT + " (" + ServiceConfig.keyToEnv(PUSH_PORT)
+          + ") or " + ARCHIVE_PATHS + " (" + ServiceConfig.keyToEnv(ARCHIVE_PATHS) + ")");
+    }
+    String mode = cfg.get(ARCHIVE_MODE, "once");
+    if (!mode.equals("once") && !mode.equals("watch")) {
+      throw new ConfigException("invalid config " + ARCHIVE_MODE + "=" + mode + " (" + ServiceConfig.keyToEnv(ARCHIVE_MODE)
+          + "): expected once or watch");
+    }
+    var clientProps = cfg.kafkaClientProperties();
+    AuditLogParser parser = new AuditLogParser(cfg.getInt(MAX_ENTRY_BYTES, AuditLogParser.DEFAULT_MAX_ENTRY_BYTES));
+    this.publisher = new EntryPublisher(ctx.serviceName(), parser,
+        new KafkaRecordSender(clientProps, ctx.serviceName()), clientProps,
+        cfg.getDuration(DEDUP_WINDOW, Duration.ofMinutes(10)), cfg.getInt(DEDUP_MAX_KEYS, 250_000), ctx.metrics());
+    this.probe = new KafkaProbe(cfg);
+    Gauge.builder("gcp.archive.lines", this, s -> s.archiveStats.lines())
+        .description("archive lines read since start").register(ctx.metrics());
+  }
+
+  @Override
+  public String name() {
+    return ctx.serviceName();
+  }
+
+  @Override
+  public List<TopicSpec<?>> ownedTopics() {
+    return List.of(Topics.GCP_AUDIT_ENTRIES, Topics.deadLetterOf(Topics.GCP_AUDIT_ENTRIES));
+  }
+
+  @Override
+  public void start() throws Exception {
+    if (cfg.has(PUSH_PORT)) {
+      push = new PubSubPushEndpoint(publisher, cfg.get(PUSH_HOST, "0.0.0.0"), cfg.getInt(PUSH_PORT, 8085),
+          cfg.get(PUSH_PATH, "/pubsub/push"), cfg.get(PUSH_TOKEN, null),
+          cfg.getDuration(PUSH_ACK_TIMEOUT, Duration.ofSeconds(30)), cfg.getInt(PUSH_THREADS, 8));
+      push.start();
+      log.info("Pub/Sub push endpoint on port {}{}", push.port(), cfg.has(PUSH_TOKEN) ? "" : " (no token check)");
+    }
+    if (cfg.has(PUBSUB_SUBSCRIPTION)) {
+      pull = new PubSubPullSource(publisher, new PubSubPullSource.Settings(cfg.require(PUBSUB_SUBSCRIPTION),
+          cfg.get(PUBSUB_ENDPOINT, null), cfg.getBoolean(PUBSUB_PLAINTEXT, false),
+          cfg.get(PUBSUB_CREDENTIALS_FILE, null), cfg.getLong(PUBSUB_MAX_MESSAGES, 1000),
+          cfg.getLong(PUBSUB_MAX_BYTES, 100L << 20), cfg.getInt(PUBSUB_PARALLEL_PULLS, 1),
+          cfg.getInt(PUBSUB_THREADS, 2)));
+      pull.start();
+    }
+    if (cfg.has(ARCHIVE_PATHS)) {
+      startArchive();
+    }
+  }
+
+  private void startArchive() {
+    List<Path> paths = new ArrayList<>();
+    for (String p : cfg.require(ARCHIVE_PATHS).split(",")) {
+      if (!p.isBlank()) {
+        paths.add(Path.of(p.trim()));
+      }
+    }
+    String stateFile = cfg.get(ARCHIVE_STATE_FILE, null);
+    JsonlArchiveSource archive = new JsonlArchiveSource(publisher, stateFile == null ? null : Path.of(stateFile),
+        cfg.getInt(ARCHIVE_MAX_IN_FLIGHT, 10_000));
+    archive.stopWhen(() -> stopping);
+    boolean watch = cfg.get(ARCHIVE_MODE, "once").equals("watch");
+    Duration poll = cfg.getDuration(ARCHIVE_POLL_INTERVAL, Duration.ofSeconds(60));
+    archiveThread = new Thread(() -> {
+      do {
+        archiveState = "reading";
+        try {
+          ArchiveStats pass = archive.ingest(paths);
+          archiveStats = archiveStats.plus(pass);
+          if (pass.lines() > 0 || !watch) {
+            log.info("archive pass: {}", pass);
+          }
+          archiveState = watch ? "watching" : "done";
+        } catch (Exception e) {
+          archiveState = "failed: " + e.getMessage();
+          log.warn("archive pass failed: {}", e.toString());
+          ctx.metrics().counter("gcp.archive.errors").increment();
+        }
+        if (!watch) {
+          break;
+        }
+        try {
+          TimeUnit.MILLISECONDS.sleep(poll.toMillis());
+        } catch (InterruptedException e) {
+          break;
+        }
+      } while (!stopping);
+    }, "gcp-archive");
+    archiveThread.setDaemon(true);
+    archiveThread.start();
+  }
+
+  /** Totals of the archive passes so far. */
+  public ArchiveStats archiveStats() {
+    return archiveStats;
+  }
+
+  /** The bound push port, or -1 when push is disabled. */
+  public int pushPort() {
+    return push == null ? -1 : push.port();
+  }
+
+  @Override
+  public Readiness readiness() {
+    Readiness kafka = probe.check();
+    if (!kafka.ready()) {
+      return kafka;
+    }
+    if (pull != null && !pull.running()) {
+      return Readiness.notReady("Pub/Sub subscriber " + pull.state());
+    }
+    StringBuilder detail = new StringBuilder(kafka.detail());
+    if (pull != null) {
+      detail.append("; pulling");
+    }
+    if (push != null) {
+      detail.append("; push on ").append(push.port());
+    }
+    if (archiveThread != null) {
+      detail.append("; archive ").append(archiveState);
+    }
+    return Readiness.ready(detail.toString());
+  }
+
+  @Override
+  public void stop(Duration timeout) {
+    stopping = true;
+    long deadline = System.nanoTime() + timeout.toNanos();
+    // sources first, while the producer can still acknowledge what they handed over
+    if (push != null) {
+      push.close();
+    }
+    if (pull != null) {
+      pull.close(remaining(deadline));
+    }
+    if (archiveThread != null) {
+      archiveThread.interrupt();
+      try {
+        archiveThread.join(remaining(deadline).toMillis() + 1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    publisher.close();
+    probe.close();
+  }
+
+  private static Duration remaining(long deadlineNanos) {
+    return Duration.ofNanos(Math.max(1_000_000, deadlineNanos - System.nanoTime()));
+  }
+}

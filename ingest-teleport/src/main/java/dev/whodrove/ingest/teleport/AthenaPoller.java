@@ -1,0 +1,366 @@
+package dev.whodrove.ingest.teleport;
+
+import dev.whodrove.ingest.teleport.TeleportSink.DeadLetterTarget;
+import dev.whodrove.runtime.ServiceConfig;
+import dev.whodrove.schemas.v1.SourcePosition;
+import dev.whodrove.schemas.v1.TeleportAuditEvent;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.athena.AthenaClient;
+import software.amazon.awssdk.services.athena.model.ColumnInfo;
+import software.amazon.awssdk.services.athena.model.Datum;
+import software.amazon.awssdk.services.athena.model.GetQueryResultsResponse;
+import software.amazon.awssdk.services.athena.model.QueryExecutionState;
+import software.amazon.awssdk.services.athena.model.QueryExecutionStatus;
+import software.amazon.awssdk.services.athena.model.Row;
+import software.amazon.awssdk.services.athena.model.StartQueryExecutionRequest;
+
+/**
+ * Polls Teleport's External Audit Storage through Athena: one query per time window (partition-pruned, values as
+ * execution parameters), polled to completion with backoff, results paged, events published, and only after Kafka
+ * acknowledged them the watermark moves. Each window starts {@code overlap} before the previous end, so events that
+ * reach the Parquet files late are still found; uids already emitted in the overlap are dropped. Backfill runs the
+ * same windows over a fixed range without touching the live watermark.
+ */
+public final class AthenaPoller implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AthenaPoller.class);
+
+  public static final String DATABASE = "athena.database";
+  public static final String TABLE = "athena.table";
+  public static final String CATALOG = "athena.catalog";
+  public static final String WORKGROUP = "athena.workgroup";
+  public static final String OUTPUT_LOCATION = "athena.output.location";
+  public static final String EVENT_TYPES = "athena.event.types";
+  public static final String POLL_INTERVAL = "athena.poll.interval";
+  public static final String OVERLAP = "athena.overlap";
+  public static final String MAX_WINDOW = "athena.max.window";
+  public static final String START = "athena.start";
+  public static final String PAGE_SIZE = "athena.page.size";
+  public static final String BACKOFF_INITIAL = "athena.backoff.initial";
+  public static final String BACKOFF_MAX = "athena.backoff.max";
+  public static final String QUERY_TIMEOUT = "athena.query.timeout";
+  public static final String WATERMARK_KEY = "athena.watermark.key";
+  public static final String WATERMARK_TOPIC = "athena.watermark.topic";
+  public static final String WATERMARK_MAX_UIDS = "athena.watermark.max.uids";
+
+  /** What the pipeline uses: sessions and their recordings, commands, and context (logins, access requests). */
+  public static final List<String> DEFAULT_EVENT_TYPES = List.of(
+      "session.start", "session.end", "session.upload", "session.join", "session.leave", "exec",
+      "session.command", "session.network", "session.disk", "db.session.start", "db.session.end",
+      "db.session.query", "app.session.start", "app.session.end", "windows.desktop.session.start",
+      "windows.desktop.session.end", "kube.request", "user.login", "access_request.create",
+      "access_request.review", "access_request.update");
+
+  /** Settings, read once from config. */
+  public record Settings(String database, String table, String catalog, String workgroup, String outputLocation,
+      List<String> eventTypes, Duration pollInterval, Duration overlap, Duration maxWindow, Instant start,
+      int pageSize, Duration backoffInitial, Duration backoffMax, Duration queryTimeout, String watermarkKey,
+      int maxRecentUids) {
+
+    public static Settings from(ServiceConfig cfg, Clock clock) {
+      String db = cfg.require(DATABASE);
+      String table = cfg.get(TABLE, "teleport_events");
+      String types = cfg.get(EVENT_TYPES, String.join(",", DEFAULT_EVENT_TYPES));
+      List<String> typeList = types.isBlank() || types.equals("*") ? List.of()
+          : Arrays.stream(types.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+      String start = cfg.get(START, "1h");
+      Instant startAt;
+      try {
+        startAt = Instant.parse(start);
+      } catch (DateTimeParseException e) {
+        startAt = clock.instant().minus(cfg.getDuration(START, Duration.ofHours(1)));
+      }
+      return new Settings(db, table, cfg.get(CATALOG, ""), cfg.get(WORKGROUP, ""), cfg.get(OUTPUT_LOCATION, ""),
+          typeList, cfg.getDuration(POLL_INTERVAL, Duration.ofMinutes(1)),
+          cfg.getDuration(OVERLAP, Duration.ofMinutes(15)), cfg.getDuration(MAX_WINDOW, Duration.ofDays(1)),
+          startAt, Math.min(1000, cfg.getInt(PAGE_SIZE, 1000)),
+          cfg.getDuration(BACKOFF_INITIAL, Duration.ofMillis(200)), cfg.getDuration(BACKOFF_MAX, Duration.ofSeconds(5)),
+          cfg.getDuration(QUERY_TIMEOUT, Duration.ofMinutes(10)), cfg.get(WATERMARK_KEY, db + "." + table),
+          cfg.getInt(WATERMARK_MAX_UIDS, 5000));
+    }
+  }
+
+  private final AthenaClient athena;
+  private final Settings settings;
+  private final WatermarkStore store;
+  private final TeleportSink sink;
+  private final AuditEventParser parser;
+  private final Clock clock;
+  private AthenaWatermark watermark;
+  private volatile boolean running;
+  private volatile Thread thread;
+  private volatile String lastError = "";
+
+  public AthenaPoller(AthenaClient athena, Settings settings, WatermarkStore store, TeleportSink sink,
+      AuditEventParser parser, Clock clock) {
+    this.athena = athena;
+    this.settings = settings;
+    this.store = store;
+    this.sink = sink;
+    this.parser = parser;
+    this.clock = clock;
+  }
+
+  /** Live mode: queries from the stored watermark (or the configured start) up to now, window by window. */
+  public synchronized IngestStats pollOnce() throws InterruptedException {
+    if (watermark == null) {
+      watermark = store.load(settings.watermarkKey())
+          .orElseGet(() -> AthenaWatermark.startingAt(settings.start().toEpochMilli()));
+    }
+    IngestStats total = IngestStats.NONE;
+    Instant now = clock.instant();
+    while (true) {
+      Instant from = Instant.ofEpochMilli(watermark.scannedUntilMs()).minus(settings.overlap());
+      Instant until = min(now, from.plus(settings.overlap()).plus(settings.maxWindow()));
+      if (!until.isAfter(Instant.ofEpochMilli(watermark.scannedUntilMs()))) {
+        return total;
+      }
+      Window w = runWindow(from, until, watermark);
+      total = total.plus(w.stats());
+      store.save(settings.watermarkKey(), w.watermark());
+      watermark = w.watermark();
+      if (!until.isBefore(now)) {
+        return total;
+      }
+    }
+  }
+
+  /** Backfill: the same windows over {@code [since, until)}; the live watermark is neither read nor written. */
+  public IngestStats backfill(Instant since, Instant until) throws InterruptedException {
+    AthenaWatermark wm = AthenaWatermark.startingAt(since.toEpochMilli());
+    IngestStats total = IngestStats.NONE;
+    Instant from = since;
+    while (from.isBefore(until)) {
+      Instant to = min(until, from.plus(settings.maxWindow()));
+      Window w = runWindow(from, to, wm);
+      total = total.plus(w.stats());
+      wm = w.watermark();
+      from = to;
+    }
+    return total;
+  }
+
+  private record Window(AthenaWatermark watermark, IngestStats stats) {}
+
+  private Window runWindow(Instant from, Instant until, AthenaWatermark wm) throws InterruptedException {
+    AthenaQuery q = AthenaQuery.window(settings.table(), from, until, settings.eventTypes());
+    String queryId = start(q);
+    awaitCompletion(queryId);
+    Map<String, Long> recent = new LinkedHashMap<>(wm.recent());
+    long bestTime = wm.eventTimeMs();
+    String bestUid = wm.uid();
+    List<CompletableFuture<?>> acks = new ArrayList<>();
+    long events = 0;
+    long rejected = 0;
+    long rowNumber = 0;
+    String next = null;
+    Map<String, Integer> columns = null;
+    do {
+      String token = next;
+      GetQueryResultsResponse page = athena.getQueryResults(b -> b.queryExecutionId(queryId)
+          .maxResults(settings.pageSize()).nextToken(token));
+      if (columns == null) {
+        columns = columns(page);
+      }
+      List<Row> rows = page.resultSet().hasRows() ? page.resultSet().rows() : List.of();
+      int first = token == null ? 1 : 0; // the first row of the first page repeats the column names
+      for (int i = first; i < rows.size(); i++) {
+        rowNumber++;
+        List<Datum> d = rows.get(i).data();
+        String uid = value(d, columns.get("uid"));
+        String eventData = value(d, columns.get("event_data"));
+        long timeMs = parseTime(value(d, columns.get("event_time")));
+        if (!uid.isEmpty() && recent.containsKey(uid)) {
+          continue; // emitted by an earlier window (the overlap) or a duplicate row
+        }
+        SourcePosition pos = SourcePosition.newBuilder().setSource("athena").setLocator(queryId)
+            .setOffset(rowNumber).build();
+        try {
+          TeleportAuditEvent e = parser.parse(eventData, pos);
+          if (e.getUid().isEmpty() && !uid.isEmpty()) {
+            e = e.toBuilder().setUid(uid).build();
+          }
+          if (timeMs < 0) {
+            timeMs = e.getTimeMs();
+          }
+          acks.add(sink.publishEvent(e));
+          events++;
+        } catch (EventRejectedException r) {
+          acks.add(sink.deadLetter(DeadLetterTarget.AUDIT_EVENTS, pos, eventData.getBytes(StandardCharsets.UTF_8), r));
+          rejected++;
+        }
+        if (!uid.isEmpty()) {
+          recent.put(uid, Math.max(timeMs, 0));
+        }
+        if (timeMs > bestTime || (timeMs == bestTime && uid.compareTo(bestUid) > 0)) {
+          bestTime = timeMs;
+          bestUid = uid;
+        }
+      }
+      next = page.nextToken();
+    } while (next != null && !next.isEmpty());
+    awaitAcks(acks);
+    // keep only uids a later window can see again (its start is until - overlap), newest first when capped
+    long keepFrom = until.minus(settings.overlap()).toEpochMilli();
+    Map<String, Long> kept = new HashMap<>();
+    recent.entrySet().stream().filter(e -> e.getValue() >= keepFrom)
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .limit(settings.maxRecentUids()).forEach(e -> kept.put(e.getKey(), e.getValue()));
+    log.debug("athena window {}..{} query {}: {} events, {} rejected", from, until, queryId, events, rejected);
+    return new Window(new AthenaWatermark(bestTime, bestUid, until.toEpochMilli(), kept),
+        new IngestStats(events, rejected, 0));
+  }
+
+  private String start(AthenaQuery q) {
+    StartQueryExecutionRequest.Builder b = StartQueryExecutionRequest.builder()
+        .queryString(q.sql())
+        .executionParameters(q.parameters())
+        .queryExecutionContext(c -> {
+          c.database(settings.database());
+          if (!settings.catalog().isEmpty()) {
+            c.catalog(settings.catalog());
+          }
+        });
+    if (!settings.workgroup().isEmpty()) {
+      b.workGroup(settings.workgroup());
+    }
+    if (!settings.outputLocation().isEmpty()) {
+      b.resultConfiguration(r -> r.outputLocation(settings.outputLocation()));
+    }
+    return athena.startQueryExecution(b.build()).queryExecutionId();
+  }
+
+  private void awaitCompletion(String queryId) throws InterruptedException {
+    long deadline = System.nanoTime() + settings.queryTimeout().toNanos();
+    long sleepMs = settings.backoffInitial().toMillis();
+    while (true) {
+      QueryExecutionStatus s = athena.getQueryExecution(b -> b.queryExecutionId(queryId)).queryExecution().status();
+      QueryExecutionState state = s.state();
+      if (state == QueryExecutionState.SUCCEEDED) {
+        return;
+      }
+      if (state == QueryExecutionState.FAILED || state == QueryExecutionState.CANCELLED) {
+        throw new IllegalStateException("Athena query " + queryId + " " + state + ": " + s.stateChangeReason());
+      }
+      if (System.nanoTime() > deadline) {
+        athena.stopQueryExecution(b -> b.queryExecutionId(queryId));
+        throw new IllegalStateException("Athena query " + queryId + " still " + state + " after "
+            + settings.queryTimeout() + "; stopped");
+      }
+      Thread.sleep(sleepMs);
+      sleepMs = Math.min(settings.backoffMax().toMillis(), sleepMs * 2);
+    }
+  }
+
+  private static Map<String, Integer> columns(GetQueryResultsResponse page) {
+    Map<String, Integer> m = new HashMap<>();
+    List<ColumnInfo> info = page.resultSet().resultSetMetadata() == null ? List.of()
+        : page.resultSet().resultSetMetadata().columnInfo();
+    for (int i = 0; i < info.size(); i++) {
+      m.put(info.get(i).name().toLowerCase(java.util.Locale.ROOT), i);
+    }
+    for (String need : List.of("uid", "event_time", "event_data")) {
+      if (!m.containsKey(need)) {
+        throw new IllegalStateException("Athena result has no column " + need + " (columns: " + m.keySet() + ")");
+      }
+    }
+    return m;
+  }
+
+  private static String value(List<Datum> row, Integer index) {
+    if (index == null || index >= row.size() || row.get(index).varCharValue() == null) {
+      return "";
+    }
+    return row.get(index).varCharValue();
+  }
+
+  private static long parseTime(String text) {
+    if (text.isEmpty()) {
+      return -1;
+    }
+    try {
+      return TeleportTimes.parseMillis(text);
+    } catch (DateTimeParseException e) {
+      return -1;
+    }
+  }
+
+  private static void awaitAcks(List<CompletableFuture<?>> acks) throws InterruptedException {
+    try {
+      CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("Kafka did not acknowledge: " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("Kafka did not acknowledge within 5 minutes", e);
+    }
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
+  }
+
+  /** The watermark in use (after the first poll). */
+  public synchronized AthenaWatermark watermark() {
+    return watermark;
+  }
+
+  /** Polls every {@code athena.poll.interval} on a thread of its own until closed. */
+  public synchronized void start() {
+    running = true;
+    Thread t = new Thread(() -> {
+      while (running) {
+        try {
+          pollOnce();
+          lastError = "";
+          Thread.sleep(settings.pollInterval().toMillis());
+        } catch (InterruptedException e) {
+          return;
+        } catch (RuntimeException e) {
+          lastError = e.getMessage() == null ? e.toString() : e.getMessage();
+          log.warn("Athena poll failed (watermark unchanged, will retry): {}", lastError);
+          try {
+            Thread.sleep(settings.pollInterval().toMillis());
+          } catch (InterruptedException ie) {
+            return;
+          }
+        }
+      }
+    }, "ingest-teleport-athena");
+    t.setDaemon(true);
+    thread = t;
+    t.start();
+  }
+
+  public String lastError() {
+    return lastError;
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    Thread t = thread;
+    if (t != null) {
+      t.interrupt();
+      try {
+        t.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

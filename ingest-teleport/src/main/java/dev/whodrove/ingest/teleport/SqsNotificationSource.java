@@ -1,0 +1,176 @@
+package dev.whodrove.ingest.teleport;
+
+import dev.whodrove.ingest.teleport.TeleportSink.DeadLetterTarget;
+import dev.whodrove.schemas.v1.SourcePosition;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchResponse;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
+
+/**
+ * Long-polls an SQS queue that receives the recordings bucket's S3 {@code ObjectCreated} notifications and publishes
+ * a {@code RecordingRef} per new {@code <sid>.tar}. A message is deleted only after Kafka acknowledged everything it
+ * produced (its refs, or its dead letter when it is malformed); otherwise it reappears after the visibility timeout.
+ */
+public final class SqsNotificationSource implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SqsNotificationSource.class);
+
+  public static final String QUEUE_URL = "sqs.queue.url";
+  public static final String WAIT_SECONDS = "sqs.wait.seconds";
+  public static final String MAX_MESSAGES = "sqs.max.messages";
+  public static final String ACK_TIMEOUT = "sqs.ack.timeout";
+
+  private final SqsClient sqs;
+  private final String queueUrl;
+  private final TeleportSink sink;
+  private final Clock clock;
+  private final int waitSeconds;
+  private final int maxMessages;
+  private final Duration ackTimeout;
+  private volatile boolean running;
+  private volatile Thread thread;
+  /** True while blocked in a long poll: the only place close() interrupts without waiting. */
+  private volatile boolean receiving;
+  private volatile String lastError = "";
+
+  public SqsNotificationSource(SqsClient sqs, String queueUrl, TeleportSink sink, Clock clock, int waitSeconds,
+      int maxMessages, Duration ackTimeout) {
+    this.sqs = sqs;
+    this.queueUrl = queueUrl;
+    this.sink = sink;
+    this.clock = clock;
+    this.waitSeconds = waitSeconds;
+    this.maxMessages = maxMessages;
+    this.ackTimeout = ackTimeout;
+  }
+
+  /** One receive: handles the messages, deletes those whose output Kafka acknowledged; returns how many. */
+  public int pollOnce() throws InterruptedException {
+    ReceiveMessageResponse resp;
+    receiving = true;
+    try {
+      resp = sqs.receiveMessage(b -> b.queueUrl(queueUrl).waitTimeSeconds(waitSeconds)
+          .maxNumberOfMessages(maxMessages));
+    } finally {
+      receiving = false;
+    }
+    if (!resp.hasMessages() || resp.messages().isEmpty()) {
+      return 0;
+    }
+    if (thread != null && !running) {
+      return 0; // stopping: leave them to reappear after the visibility timeout
+    }
+    Map<Message, CompletableFuture<?>> pending = new LinkedHashMap<>();
+    for (Message m : resp.messages()) {
+      pending.put(m, handle(m));
+    }
+    long deadline = System.nanoTime() + ackTimeout.toNanos();
+    List<DeleteMessageBatchRequestEntry> done = new ArrayList<>();
+    for (Map.Entry<Message, CompletableFuture<?>> e : pending.entrySet()) {
+      try {
+        e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        done.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(done.size()))
+            .receiptHandle(e.getKey().receiptHandle()).build());
+      } catch (InterruptedException ie) {
+        throw ie;
+      } catch (Exception ex) {
+        // not acknowledged: leave the message; SQS redelivers it after the visibility timeout
+        lastError = "message " + e.getKey().messageId() + " not acknowledged by Kafka: " + ex;
+        log.warn(lastError);
+      }
+    }
+    if (!done.isEmpty()) {
+      DeleteMessageBatchResponse del = sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(done));
+      if (del.hasFailed() && !del.failed().isEmpty()) {
+        log.warn("SQS refused to delete {} messages (they will be redelivered; refs are de-duplicated): {}",
+            del.failed().size(), del.failed().get(0).message());
+      }
+    }
+    return done.size();
+  }
+
+  private CompletableFuture<?> handle(Message m) {
+    SourcePosition pos = SourcePosition.newBuilder().setSource("sqs").setLocator(m.messageId()).setOffset(-1).build();
+    try {
+      RecordingRefs.Notification n = RecordingRefs.fromS3Notification(m.body(), clock.millis(), pos);
+      return CompletableFuture.allOf(n.refs().stream().map(sink::publishRecording).toArray(CompletableFuture[]::new));
+    } catch (EventRejectedException r) {
+      return sink.deadLetter(DeadLetterTarget.RECORDINGS, pos, m.body().getBytes(StandardCharsets.UTF_8), r);
+    }
+  }
+
+  /** Polls on a thread of its own until closed. */
+  public synchronized void start() {
+    running = true;
+    Thread t = new Thread(() -> {
+      while (running) {
+        try {
+          pollOnce();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        } catch (RuntimeException e) {
+          if (!running) {
+            return;
+          }
+          lastError = e.getMessage() == null ? e.toString() : e.getMessage();
+          log.warn("SQS poll failed, retrying in 1s: {}", lastError);
+          try {
+            Thread.sleep(1000);
+          } catch (InterruptedException ie) {
+            return;
+          }
+        }
+      }
+    }, "ingest-teleport-sqs");
+    t.setDaemon(true);
+    thread = t;
+    t.start();
+  }
+
+  public String lastError() {
+    return lastError;
+  }
+
+  /** Stops polling: a long poll is cut short, a batch being acknowledged gets up to 10 s to finish. */
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(10));
+  }
+
+  /**
+   * Stops polling. A long poll in progress is interrupted at once; a received batch waiting for Kafka gets up to
+   * {@code grace} to be acknowledged and deleted, then it is abandoned (SQS redelivers it).
+   */
+  public void close(Duration grace) {
+    running = false;
+    Thread t = thread;
+    if (t == null) {
+      return;
+    }
+    try {
+      if (receiving) {
+        t.interrupt();
+      }
+      t.join(Math.max(1, grace.toMillis()));
+      if (t.isAlive()) {
+        t.interrupt();
+        t.join(TimeUnit.SECONDS.toMillis(5));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

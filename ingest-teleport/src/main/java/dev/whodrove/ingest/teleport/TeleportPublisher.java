@@ -1,0 +1,168 @@
+package dev.whodrove.ingest.teleport;
+
+import dev.whodrove.runtime.DeadLetters;
+import dev.whodrove.schemas.TopicSpec;
+import dev.whodrove.schemas.Topics;
+import dev.whodrove.schemas.serde.ProtobufSerde;
+import dev.whodrove.schemas.v1.RecordingRef;
+import dev.whodrove.schemas.v1.SourcePosition;
+import dev.whodrove.schemas.v1.TeleportAuditEvent;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The one Kafka producer of the service: idempotent, acks=all, with a bound on records in flight so a fast source
+ * blocks (back-pressure) instead of buffering without limit. Keys: session id, else event uid.
+ */
+public final class TeleportPublisher implements TeleportSink, AutoCloseable {
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final Semaphore inFlight;
+  private final ProtobufSerde<TeleportAuditEvent> eventSerde;
+  private final ProtobufSerde<RecordingRef> refSerde;
+  private final DeadLetters deadLetters;
+  private final RecordingDeduplicator dedup;
+  private final Clock clock;
+  private final MeterRegistry metrics;
+  private final Counter recordingsDuplicate;
+
+  /**
+   * @param clientProps Kafka client properties (bootstrap servers, security, schema registry)
+   * @param maxInFlight records sent but not yet acknowledged before {@code send} blocks
+   */
+  public TeleportPublisher(String serviceName, Map<String, Object> clientProps, int maxInFlight,
+      RecordingDeduplicator dedup, MeterRegistry metrics, Clock clock) {
+    Map<String, Object> props = new HashMap<>(clientProps);
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
+    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
+    props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, serviceName);
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    this.producer = new KafkaProducer<>(props);
+    this.inFlight = new Semaphore(maxInFlight);
+    this.eventSerde = Topics.TELEPORT_AUDIT_EVENTS.valueSerde(clientProps);
+    this.refSerde = Topics.TELEPORT_RECORDINGS.valueSerde(clientProps);
+    this.deadLetters = new DeadLetters(serviceName, clientProps);
+    this.dedup = dedup;
+    this.clock = clock;
+    this.metrics = metrics;
+    this.recordingsDuplicate = Counter.builder("whodrove.ingest.teleport.recordings.duplicate")
+        .description("recording references skipped because the session id was published within the window")
+        .register(metrics);
+  }
+
+  @Override
+  public CompletableFuture<Void> publishEvent(TeleportAuditEvent event) {
+    String key = !event.getSessionId().isEmpty() ? event.getSessionId()
+        : !event.getUid().isEmpty() ? event.getUid() : null;
+    String topic = Topics.TELEPORT_AUDIT_EVENTS.name();
+    CompletableFuture<Void> sent = send(new ProducerRecord<>(topic, utf8(key), eventSerde.serialize(topic, event)))
+        .thenRun(() -> count("whodrove.ingest.teleport.events", event.getSource()));
+    CompletableFuture<?> ref;
+    try {
+      Optional<RecordingRef> r = RecordingRefs.fromUploadEvent(event, clock.millis());
+      ref = r.isPresent() ? publishRecording(r.get()) : CompletableFuture.completedFuture(null);
+    } catch (EventRejectedException e) {
+      ref = deadLetter(DeadLetterTarget.RECORDINGS, event.getSource(),
+          event.getOriginalJson().getBytes(StandardCharsets.UTF_8), e);
+    }
+    return CompletableFuture.allOf(sent, ref);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> publishRecording(RecordingRef ref) {
+    if (!dedup.claim(ref.getSessionId())) {
+      recordingsDuplicate.increment();
+      return CompletableFuture.completedFuture(false);
+    }
+    String topic = Topics.TELEPORT_RECORDINGS.name();
+    return send(new ProducerRecord<>(topic, utf8(ref.getSessionId()), refSerde.serialize(topic, ref)))
+        .handle((ok, err) -> {
+          if (err != null) {
+            dedup.release(ref.getSessionId());
+            throw err instanceof RuntimeException re ? re : new IllegalStateException(err);
+          }
+          count("whodrove.ingest.teleport.recordings", ref.getSource());
+          return true;
+        });
+  }
+
+  @Override
+  public CompletableFuture<Void> deadLetter(DeadLetterTarget target, SourcePosition position, byte[] original,
+      String reasonTag, String reason, Throwable error) {
+    TopicSpec<?> spec = target == DeadLetterTarget.AUDIT_EVENTS ? Topics.TELEPORT_AUDIT_EVENTS
+        : Topics.TELEPORT_RECORDINGS;
+    Counter.builder("whodrove.ingest.teleport.rejected")
+        .description("inputs sent to a dead-letter topic")
+        .tag("source", position.getSource()).tag("reason", reasonTag).tag("topic", spec.deadLetterTopic())
+        .register(metrics).increment();
+    return send(deadLetters.forSource(spec.deadLetterTopic(), position, null, original, reason, error));
+  }
+
+  /** Sends any prepared record through the same bounded, idempotent producer (used for the watermark topic). */
+  public CompletableFuture<Void> send(ProducerRecord<byte[], byte[]> record) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    try {
+      inFlight.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      f.completeExceptionally(e);
+      return f;
+    }
+    try {
+      producer.send(record, (md, ex) -> {
+        inFlight.release();
+        if (ex != null) {
+          f.completeExceptionally(ex);
+        } else {
+          f.complete(null);
+        }
+      });
+    } catch (RuntimeException e) {
+      inFlight.release();
+      f.completeExceptionally(e);
+    }
+    return f;
+  }
+
+  /** Records sent and not yet acknowledged. */
+  public int inFlightPermitsAvailable() {
+    return inFlight.availablePermits();
+  }
+
+  public void flush() {
+    producer.flush();
+  }
+
+  public void close(Duration timeout) {
+    producer.close(timeout);
+  }
+
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(10));
+  }
+
+  private void count(String name, SourcePosition source) {
+    Counter.builder(name).tag("source", source.getSource().isEmpty() ? "unknown" : source.getSource())
+        .register(metrics).increment();
+  }
+
+  private static byte[] utf8(String s) {
+    return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,50 @@
+package dev.whodrove.ingest.teleport;
+
+import dev.whodrove.schemas.v1.RecordingRef;
+import dev.whodrove.schemas.v1.SourcePosition;
+import dev.whodrove.schemas.v1.TeleportAuditEvent;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** In-memory sink for source tests; {@link #failing} makes every write fail as if Kafka were down. */
+class CollectingSink implements TeleportSink {
+  record Dead(DeadLetterTarget target, SourcePosition position, byte[] original, String reasonTag) {}
+
+  final List<TeleportAuditEvent> events = new CopyOnWriteArrayList<>();
+  final List<RecordingRef> recordings = new CopyOnWriteArrayList<>();
+  final List<Dead> dead = new CopyOnWriteArrayList<>();
+  volatile boolean failing;
+
+  @Override
+  public CompletableFuture<Void> publishEvent(TeleportAuditEvent event) {
+    if (failing) {
+      return CompletableFuture.failedFuture(new IllegalStateException("kafka down"));
+    }
+    events.add(event);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> publishRecording(RecordingRef ref) {
+    if (failing) {
+      return CompletableFuture.failedFuture(new IllegalStateException("kafka down"));
+    }
+    recordings.add(ref);
+    return CompletableFuture.completedFuture(true);
+  }
+
+  @Override
+  public CompletableFuture<Void> deadLetter(DeadLetterTarget target, SourcePosition position, byte[] original,
+      String reasonTag, String reason, Throwable error) {
+    if (failing) {
+      return CompletableFuture.failedFuture(new IllegalStateException("kafka down"));
+    }
+    dead.add(new Dead(target, position, original, reasonTag));
+    return CompletableFuture.completedFuture(null);
+  }
+
+  List<String> uids() {
+    return events.stream().map(TeleportAuditEvent::getUid).toList();
+  }
+}

@@ -1,0 +1,152 @@
+package dev.whodrove.ingest.teleport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.whodrove.runtime.ServiceConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileBackendSourceTest {
+  @TempDir Path tmp;
+
+  private static String event(String uid) {
+    return "{\"event\":\"session.start\",\"uid\":\"" + uid + "\",\"code\":\"T2000I\",\"time\":\"2024-05-01T10:00:00Z\","
+        + "\"sid\":\"s-" + uid + "\"}";
+  }
+
+  private FileBackendSource source(CollectingSink sink) {
+    ServiceConfig cfg = ServiceConfig.of(Map.of(
+        FileBackendSource.DATA_DIR, tmp.resolve("teleport").toString(),
+        FileBackendSource.STATE_PATH, tmp.resolve("state.json").toString(),
+        FileBackendSource.RECORDS_SETTLE, "0s"));
+    return new FileBackendSource(cfg, sink, new AuditEventParser(), Clock.systemUTC());
+  }
+
+  private static void append(Path f, String text) throws Exception {
+    Files.createDirectories(f.getParent());
+    Files.writeString(f, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  }
+
+  @Test
+  void tailsNewDailyFilesHoldsPartialLinesAndResumesAfterRestart() throws Exception {
+    Path hostDir = tmp.resolve("teleport/log/0b2c-host");
+    Path day1 = hostDir.resolve("2024-05-01.00:00:00.log");
+    append(day1, event("a") + "\n" + "not json\n" + event("b").substring(0, 20));
+    Files.createSymbolicLink(tmp.resolve("teleport/log/events.log"), day1); // Teleport's pointer: not read twice
+
+    CollectingSink sink = new CollectingSink();
+    FileBackendSource src = source(sink);
+    IngestStats s = src.ingestOnce();
+    assertThat(s.events()).isEqualTo(1);
+    assertThat(s.rejected()).isEqualTo(1);
+    assertThat(sink.uids()).containsExactly("a");
+    assertThat(sink.dead).singleElement().satisfies(d -> {
+      assertThat(d.reasonTag()).isEqualTo("not_json");
+      assertThat(d.position().getLocator()).isEqualTo(day1.toString());
+      assertThat(d.position().getOffset()).isEqualTo(event("a").length() + 1);
+      assertThat(new String(d.original(), StandardCharsets.UTF_8)).isEqualTo("not json");
+    });
+
+    // the partial line completes; a new day's file appears (Teleport's daily rotation)
+    append(day1, event("b").substring(20) + "\n");
+    Path day2 = hostDir.resolve("2024-05-02.00:00:00.log");
+    append(day2, event("c") + "\n");
+    src.ingestOnce();
+    assertThat(sink.uids()).containsExactly("a", "b", "c");
+
+    // restart: nothing is read again; then only new lines are
+    append(day2, event("d") + "\n");
+    CollectingSink sink2 = new CollectingSink();
+    FileBackendSource restarted = source(sink2);
+    restarted.ingestOnce();
+    assertThat(sink2.uids()).containsExactly("d");
+    assertThat(restarted.ingestOnce()).isEqualTo(IngestStats.NONE);
+  }
+
+  @Test
+  void followsRenameRotationAndTruncation() throws Exception {
+    Path logDir = tmp.resolve("teleport/log");
+    Path current = logDir.resolve("audit.log");
+    append(current, event("1") + "\n");
+    CollectingSink sink = new CollectingSink();
+    FileBackendSource src = source(sink);
+    src.ingestOnce();
+    // a writer appends a last line, then the file is rotated away by rename and a fresh one takes its name
+    append(current, event("2") + "\n");
+    Files.move(current, logDir.resolve("audit.log.1"));
+    append(current, event("3") + "\n");
+    src.ingestOnce();
+    assertThat(sink.uids()).containsExactlyInAnyOrder("1", "2", "3");
+
+    // truncated in place (copytruncate): read from the start again
+    Files.writeString(current, event("4") + "\n");
+    src.ingestOnce();
+    assertThat(sink.uids()).containsExactlyInAnyOrder("1", "2", "3", "4");
+  }
+
+  @Test
+  void oversizeLinesAreDeadLetteredWithTheirHeadAndTailingGoesOn() throws Exception {
+    Path f = tmp.resolve("teleport/log/h/2024-05-01.00:00:00.log");
+    String huge = "{\"event\":\"x\",\"pad\":\"" + "a".repeat(3 << 19) + "\"}";
+    append(f, huge + "\n" + event("after") + "\n");
+    CollectingSink sink = new CollectingSink();
+    source(sink).ingestOnce();
+    assertThat(sink.uids()).containsExactly("after");
+    assertThat(sink.dead).singleElement().satisfies(d -> {
+      assertThat(d.reasonTag()).isEqualTo("too_large");
+      assertThat(d.original()).hasSize(AuditEventParser.DEFAULT_MAX_BYTES);
+      assertThat(d.position().getOffset()).isZero();
+    });
+  }
+
+  @Test
+  void offsetsStayPutWhenKafkaDoesNotAcknowledge() throws Exception {
+    append(tmp.resolve("teleport/log/h/2024-05-01.00:00:00.log"), event("x") + "\n");
+    CollectingSink sink = new CollectingSink();
+    sink.failing = true;
+    FileBackendSource src = source(sink);
+    assertThatThrownBy(src::ingestOnce).hasMessageContaining("Kafka did not acknowledge");
+    sink.failing = false;
+    src.ingestOnce();
+    assertThat(sink.uids()).containsExactly("x");
+  }
+
+  @Test
+  void publishesSettledRecordingsOnceAndIgnoresSidecarsAndUploadsInProgress() throws Exception {
+    Path records = tmp.resolve("teleport/log/records");
+    Files.createDirectories(records.resolve("multi/u1/sid-b"));
+    Files.write(records.resolve("sid-a.tar"), new byte[] {0, 0, 0, 0, 0, 0, 0, 1});
+    Files.write(records.resolve("sid-a.metadata"), new byte[] {1});
+    Files.write(records.resolve("multi/u1/sid-b/1.part"), new byte[] {1});
+    CollectingSink sink = new CollectingSink();
+    FileBackendSource src = source(sink);
+    assertThat(src.ingestOnce().recordings()).isEqualTo(1);
+    assertThat(sink.recordings).singleElement().satisfies(r -> {
+      assertThat(r.getSessionId()).isEqualTo("sid-a");
+      assertThat(r.getUri()).isEqualTo(records.resolve("sid-a.tar").toUri().toString());
+      assertThat(r.getSizeBytes()).isEqualTo(8);
+      assertThat(r.getOrigin()).isEqualTo("records-dir");
+    });
+    assertThat(source(new CollectingSink()).ingestOnce().recordings()).as("remembered across restarts").isZero();
+
+    // a file still being written (modified just now) waits for the settle period
+    ServiceConfig cfg = ServiceConfig.of(Map.of(FileBackendSource.DATA_DIR, tmp.resolve("teleport").toString(),
+        FileBackendSource.STATE_PATH, tmp.resolve("state.json").toString(), FileBackendSource.RECORDS_SETTLE, "1h"));
+    Files.write(records.resolve("sid-c.tar"), new byte[] {1});
+    CollectingSink sink3 = new CollectingSink();
+    new FileBackendSource(cfg, sink3, new AuditEventParser(), Clock.systemUTC()).ingestOnce();
+    assertThat(sink3.recordings).isEmpty();
+    Files.setLastModifiedTime(records.resolve("sid-c.tar"), FileTime.from(Instant.now().minusSeconds(7200)));
+    new FileBackendSource(cfg, sink3, new AuditEventParser(), Clock.systemUTC()).ingestOnce();
+    assertThat(sink3.recordings).extracting(r -> r.getSessionId()).containsExactly("sid-c");
+  }
+}

@@ -1,0 +1,97 @@
+package dev.whodrove.ingest.teleport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.whodrove.schemas.v1.RecordingRef;
+import dev.whodrove.schemas.v1.SourcePosition;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class RecordingRefsTest {
+  private final SourcePosition pos = SourcePosition.newBuilder().setSource("sqs").setLocator("m-1").setOffset(-1)
+      .build();
+
+  @Test
+  void uploadUrlsGainTheTarSuffixAndLeaveTheMultiDirectory() throws Exception {
+    String sid = "f9cc2921-c655-47f9-9179-6ae546fc04a8";
+    assertThat(RecordingRefs.objectUriFromUploadUrl("s3://bucket/records/" + sid, sid))
+        .isEqualTo("s3://bucket/records/" + sid + ".tar");
+    assertThat(RecordingRefs.objectUriFromUploadUrl("s3://bucket/" + sid, sid)).isEqualTo("s3://bucket/" + sid + ".tar");
+    assertThat(RecordingRefs.objectUriFromUploadUrl("file:///var/lib/teleport/log/records/multi/" + sid, sid))
+        .isEqualTo("file:///var/lib/teleport/log/records/" + sid + ".tar");
+    assertThat(RecordingRefs.objectUriFromUploadUrl("s3://bucket/records/" + sid + ".tar", sid))
+        .isEqualTo("s3://bucket/records/" + sid + ".tar");
+  }
+
+  @Test
+  void sessionUploadFixtureBecomesAFileRef() throws Exception {
+    var e = new AuditEventParser().parse(Fixtures.line("ssh-sessions.jsonl", 20), pos);
+    RecordingRef ref = RecordingRefs.fromUploadEvent(e, 5).orElseThrow();
+    assertThat(ref.getSessionId()).isEqualTo("f9cc2921-c655-47f9-9179-6ae546fc04a8");
+    assertThat(ref.getUri())
+        .isEqualTo("file:///home/zmb/datadir/log/records/f9cc2921-c655-47f9-9179-6ae546fc04a8.tar");
+    assertThat(ref.getOrigin()).isEqualTo("session.upload");
+    assertThat(ref.getCluster()).isEqualTo("teleport.zacazure.grvpoc.com");
+  }
+
+  @Test
+  void s3NotificationsKeepTarObjectsAndIgnoreSidecars() throws Exception {
+    String body = """
+        {"Records":[
+          {"eventName":"ObjectCreated:CompleteMultipartUpload","s3":{"bucket":{"name":"rec"},
+            "object":{"key":"sessions/abc-1.tar","size":1234,"eTag":"e1","versionId":"v1"}}},
+          {"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"rec"},
+            "object":{"key":"sessions/abc-1.summary.json","size":5}}},
+          {"eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"rec"},"object":{"key":"sessions/x.tar"}}}
+        ]}""";
+    var n = RecordingRefs.fromS3Notification(body, 9, pos);
+    assertThat(n.ignored()).isEqualTo(2);
+    assertThat(n.refs()).singleElement().satisfies(r -> {
+      assertThat(r.getSessionId()).isEqualTo("abc-1");
+      assertThat(r.getUri()).isEqualTo("s3://rec/sessions/abc-1.tar");
+      assertThat(r.getSizeBytes()).isEqualTo(1234);
+      assertThat(r.getVersion()).isEqualTo("v1");
+      assertThat(r.getOrigin()).isEqualTo("s3-notification");
+    });
+    assertThat(RecordingRefs.fromS3Notification("{\"Service\":\"Amazon S3\",\"Event\":\"s3:TestEvent\"}", 1, pos)
+        .refs()).isEmpty();
+    String sns = "{\"Type\":\"Notification\",\"Message\":" + com.fasterxml.jackson.databind.json.JsonMapper.builder()
+        .build().writeValueAsString(body) + "}";
+    assertThat(RecordingRefs.fromS3Notification(sns, 1, pos).refs()).hasSize(1);
+    assertThatThrownBy(() -> RecordingRefs.fromS3Notification("{\"hello\":1}", 1, pos))
+        .isInstanceOf(EventRejectedException.class);
+    assertThatThrownBy(() -> RecordingRefs.fromS3Notification("garbage", 1, pos))
+        .isInstanceOf(EventRejectedException.class);
+  }
+
+  @Test
+  void recordsDirectoryFiles() {
+    assertThat(RecordingRefs.fromRecordsFile(Path.of("/r/abc.tar"), 10, 1, pos)).get()
+        .satisfies(r -> assertThat(r.getUri()).isEqualTo("file:///r/abc.tar"));
+    assertThat(RecordingRefs.fromRecordsFile(Path.of("/r/abc.metadata"), 10, 1, pos)).isEmpty();
+    assertThat(RecordingRefs.fromRecordsFile(Path.of("/r/.tar"), 10, 1, pos)).isEmpty();
+  }
+
+  @Test
+  void deduplicatesWithinTheWindowOnly() {
+    AtomicLong now = new AtomicLong(0);
+    Clock clock = new Clock() {
+      public ZoneId getZone() { return ZoneId.of("UTC"); }
+      public Clock withZone(ZoneId z) { return this; }
+      public Instant instant() { return Instant.ofEpochMilli(now.get()); }
+    };
+    RecordingDeduplicator d = new RecordingDeduplicator(Duration.ofMinutes(10), 1000, clock);
+    assertThat(d.claim("a")).isTrue();
+    assertThat(d.claim("a")).isFalse();
+    now.set(Duration.ofMinutes(11).toMillis());
+    assertThat(d.claim("a")).isTrue();
+    d.release("a");
+    assertThat(d.claim("a")).isTrue();
+  }
+}

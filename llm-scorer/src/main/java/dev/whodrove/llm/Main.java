@@ -1,0 +1,12 @@
+package dev.whodrove.llm;
+
+import dev.whodrove.runtime.ServiceMain;
+
+/** Runs the phase-2 LLM scorer as its own process (health and metrics on port 9406). */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    ServiceMain.run(LlmScorerService.NAME, 9406, LlmScorerService::new);
+  }
+}

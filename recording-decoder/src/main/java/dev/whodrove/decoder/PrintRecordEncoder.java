@@ -1,0 +1,361 @@
+package dev.whodrove.decoder;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Turns a Teleport {@code SessionPrint} record straight from its wire bytes into the serialized bytes of the
+ * equivalent {@code RecordingEvent} (with a {@code PrintChunk}), without building any message object. Print events
+ * are nearly every record of a recording; skipping the intermediate objects is what keeps decoding near inflate
+ * speed. The output is byte-identical to what protobuf's own serializer writes for the same RecordingEvent
+ * (canonical field order, proto3 defaults omitted), which a test checks against the generic path.
+ *
+ * <p>Anything unexpected (other members, unusual type string, malformed bytes) returns -1 and the caller falls back
+ * to the generated parser, which also reports real errors. Not thread-safe: one per decode.
+ */
+final class PrintRecordEncoder {
+  /** OneOf field 7 (SessionPrint), wire type 2. */
+  static final int ONEOF_PRINT_TAG = (7 << 3) | 2;
+  private static final byte[] PRINT = "print".getBytes(StandardCharsets.US_ASCII);
+  private static final long GO_ZERO_SECONDS = -62_135_596_800L;
+  /** Largest output: the record itself (raw payload) plus the fixed fields. */
+  private static final int MAX_OUT = DecodeLimits.MAX_RECORD_BYTES + 4096;
+
+  private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+      long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+  private final byte[] sessionIdField;
+  private final byte[] typeAndUriFields;
+  private final boolean raw;
+  private final byte[] out;
+  private int pos;
+  private int w;
+  /** Index and time of the last encoded event, for the caller's bookkeeping. */
+  long lastIndex;
+  long lastTimeMs;
+
+  PrintRecordEncoder(String sessionId, String recordingUri, PrintPayload payload) {
+    byte[] sid = sessionId.getBytes(StandardCharsets.UTF_8);
+    byte[] uri = recordingUri.getBytes(StandardCharsets.UTF_8);
+    this.sessionIdField = stringField(1, sid);
+    byte[] type = stringField(4, PRINT);
+    byte[] uriField = stringField(5, uri);
+    this.typeAndUriFields = new byte[type.length + uriField.length];
+    System.arraycopy(type, 0, typeAndUriFields, 0, type.length);
+    System.arraycopy(uriField, 0, typeAndUriFields, type.length, uriField.length);
+    this.raw = payload == PrintPayload.RAW;
+    this.out = new byte[MAX_OUT + sessionIdField.length + typeAndUriFields.length + 16];
+  }
+
+  /** True when the record holds a print event (its first byte is the SessionPrint tag). */
+  static boolean isPrint(byte[] buf, int off, int len) {
+    return len > 0 && (buf[off] & 0xFF) == ONEOF_PRINT_TAG;
+  }
+
+  /** Buffer holding the last encoded event, from offset 0. */
+  byte[] output() {
+    return out;
+  }
+
+  /** Encodes the record; returns the serialized length in {@link #output()}, or -1 to use the generic path. */
+  int encode(byte[] b, int off, int len) {
+    try {
+      return encodeOrFail(b, off, off + len);
+    } catch (IllegalStateException | IndexOutOfBoundsException e) {
+      return -1;
+    }
+  }
+
+  private int encodeOrFail(byte[] b, int start, int end) {
+    // Positions live in locals and one-byte varints are decoded inline: this loop runs once per print event.
+    int p = start;
+    if ((b[p++] & 0xFF) != ONEOF_PRINT_TAG) {
+      return -1;
+    }
+    pos = p;
+    int msgEnd = lengthEnd(b, end);
+    p = pos;
+    if (msgEnd != end) {
+      return -1;
+    }
+    long index = 0;
+    long timeMs = 0;
+    boolean typeIsPrint = false;
+    long chunkIndex = 0;
+    long bytes = 0;
+    long delay = 0;
+    long offset = 0;
+    int dataOff = 0;
+    int dataLen = 0;
+    while (p < end) {
+      int tag = b[p++];
+      if (tag < 0) {
+        return -1; // multi-byte tag: not a field this message has; let the generic path decide
+      }
+      switch (tag) {
+        case (1 << 3) | 2 -> { // Metadata
+          int len = b[p++];
+          if (len < 0 || len > end - p) {
+            pos = p - 1;
+            len = lengthEnd(b, end) - pos; // multi-byte length: slow path
+            p = pos;
+          }
+          int mdEnd = p + len;
+          while (p < mdEnd) {
+            int t = b[p++];
+            if (t == (1 << 3)) {
+              byte x = b[p];
+              if (x >= 0) {
+                index = x;
+                p++;
+              } else {
+                pos = p;
+                index = varintSlow(b, mdEnd);
+                p = pos;
+              }
+            } else if (t == ((2 << 3) | 2)) {
+              int sl = b[p++];
+              if (sl < 0 || sl > mdEnd - p) {
+                return -1;
+              }
+              typeIsPrint = sl == 5 && b[p] == 'p' && b[p + 1] == 'r' && b[p + 2] == 'i' && b[p + 3] == 'n'
+                  && b[p + 4] == 't';
+              p += sl;
+            } else if (t == ((5 << 3) | 2)) {
+              int tl = b[p++];
+              if (tl < 0 || tl > mdEnd - p) {
+                return -1;
+              }
+              pos = p;
+              timeMs = timestamp(b, p + tl);
+              p = pos;
+            } else if (t < 0) {
+              return -1;
+            } else {
+              pos = p;
+              skip(b, t, mdEnd);
+              p = pos;
+            }
+          }
+          if (p != mdEnd) {
+            return -1;
+          }
+        }
+        case (3 << 3) | 2 -> {
+          pos = p;
+          int dEnd = lengthEnd(b, end);
+          dataOff = pos;
+          dataLen = dEnd - pos;
+          p = dEnd;
+        }
+        case (2 << 3), (4 << 3), (5 << 3), (6 << 3) -> {
+          long v;
+          byte x = b[p];
+          if (x >= 0) {
+            v = x;
+            p++;
+          } else {
+            pos = p;
+            v = varintSlow(b, end);
+            p = pos;
+          }
+          switch (tag) {
+            case (2 << 3) -> chunkIndex = v;
+            case (4 << 3) -> bytes = v;
+            case (5 << 3) -> delay = v;
+            default -> offset = v;
+          }
+        }
+        default -> {
+          pos = p;
+          skip(b, tag, end);
+          p = pos;
+        }
+      }
+    }
+    if (p != end || !typeIsPrint) {
+      return -1;
+    }
+    long counts = TerminalBytes.count(b, dataOff, dataLen);
+    long chunkBytes = dataLen > 0 ? dataLen : bytes; // data stripped upstream: keep Teleport's own count
+    int chunkLen = varintField(1, chunkBytes) + varintField(2, delay) + varintField(3, chunkIndex)
+        + varintField(4, offset) + varintField(5, TerminalBytes.editChars(counts))
+        + varintField(6, TerminalBytes.newlines(counts)) + varintField(7, TerminalBytes.escapes(counts))
+        + (raw && dataLen > 0 ? 1 + varintSize(dataLen) + dataLen : 0);
+    w = 0;
+    put(sessionIdField);
+    writeVarintField(2, index);
+    writeVarintField(3, timeMs);
+    put(typeAndUriFields);
+    out[w++] = (byte) (12 << 3 | 2);
+    writeVarint(chunkLen);
+    writeVarintField(1, chunkBytes);
+    writeVarintField(2, delay);
+    writeVarintField(3, chunkIndex);
+    writeVarintField(4, offset);
+    writeVarintField(5, TerminalBytes.editChars(counts));
+    writeVarintField(6, TerminalBytes.newlines(counts));
+    writeVarintField(7, TerminalBytes.escapes(counts));
+    if (raw && dataLen > 0) {
+      out[w++] = (byte) (8 << 3 | 2);
+      writeVarint(dataLen);
+      System.arraycopy(b, dataOff, out, w, dataLen);
+      w += dataLen;
+    }
+    lastIndex = index;
+    lastTimeMs = timeMs;
+    return w;
+  }
+
+  // ---- output ----
+
+  private void put(byte[] bytes) {
+    System.arraycopy(bytes, 0, out, w, bytes.length);
+    w += bytes.length;
+  }
+
+  private void writeVarintField(int field, long value) {
+    if (value != 0) {
+      out[w++] = (byte) (field << 3);
+      writeVarint(value);
+    }
+  }
+
+  private void writeVarint(long v) {
+    if ((v & ~0x7FL) == 0) {
+      out[w++] = (byte) v;
+      return;
+    }
+    if (v >>> 56 == 0) {
+      // up to 8 bytes at once: spread the 7-bit groups into bytes, set the continuation bit on all but the last
+      long x = (v & 0x7FL) | ((v << 1) & 0x7F00L) | ((v << 2) & 0x7F0000L) | ((v << 3) & 0x7F000000L)
+          | ((v << 4) & 0x7F00000000L) | ((v << 5) & 0x7F0000000000L) | ((v << 6) & 0x7F000000000000L)
+          | ((v << 7) & 0x7F00000000000000L);
+      int len = varintSize(v);
+      LONGS.set(out, w, x | (0x8080808080808080L & ((1L << ((len - 1) << 3)) - 1)));
+      w += len; // bytes written past len are overwritten by what follows, or ignored
+      return;
+    }
+    while ((v & ~0x7FL) != 0) {
+      out[w++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    out[w++] = (byte) v;
+  }
+
+  private static int varintField(int field, long value) {
+    return value == 0 ? 0 : 1 + varintSize(value);
+  }
+
+  static int varintSize(long v) {
+    // 1 byte per started 7 bits, 10 for negative values (same formula protobuf uses)
+    return (640 - Long.numberOfLeadingZeros(v) * 9) >>> 6;
+  }
+
+  private static byte[] stringField(int field, byte[] value) {
+    if (value.length == 0) {
+      return new byte[0]; // proto3 omits empty strings
+    }
+    byte[] f = new byte[1 + varintSize(value.length) + value.length];
+    f[0] = (byte) (field << 3 | 2);
+    int i = 1;
+    long v = value.length;
+    while ((v & ~0x7FL) != 0) {
+      f[i++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    f[i++] = (byte) v;
+    System.arraycopy(value, 0, f, i, value.length);
+    return f;
+  }
+
+  // ---- input ----
+
+  private long timestamp(byte[] b, int tsEnd) {
+    long seconds = 0;
+    long nanos = 0;
+    while (pos < tsEnd) {
+      long t = varint(b, tsEnd);
+      if (t == (1 << 3)) {
+        seconds = varint(b, tsEnd);
+      } else if (t == (2 << 3)) {
+        nanos = (int) varint(b, tsEnd);
+      } else {
+        skip(b, t, tsEnd);
+      }
+    }
+    if (seconds == 0 && nanos == 0 || seconds <= GO_ZERO_SECONDS) {
+      return 0;
+    }
+    return seconds * 1000 + nanos / 1_000_000;
+  }
+
+  private int lengthEnd(byte[] b, int limit) {
+    long len = varint(b, limit);
+    if (len < 0 || len > limit - pos) {
+      throw new IllegalStateException("length overrun");
+    }
+    return pos + (int) len;
+  }
+
+  private void skip(byte[] b, long tag, int limit) {
+    if (tag >>> 3 == 0) {
+      throw new IllegalStateException("field 0");
+    }
+    switch ((int) (tag & 7)) {
+      case 0 -> varint(b, limit);
+      case 1 -> pos += 8;
+      case 2 -> pos = lengthEnd(b, limit);
+      case 5 -> pos += 4;
+      default -> throw new IllegalStateException("wire type");
+    }
+    if (pos > limit) {
+      throw new IllegalStateException("skip overrun");
+    }
+  }
+
+  private long varint(byte[] b, int limit) {
+    int p = pos;
+    if (p < limit) {
+      byte x = b[p];
+      if (x >= 0) { // one-byte varints (tags, small numbers) are the common case
+        pos = p + 1;
+        return x;
+      }
+    }
+    return varintSlow(b, limit);
+  }
+
+  private long varintSlow(byte[] b, int limit) {
+    int p = pos;
+    if (p + 8 <= b.length) {
+      // up to 8 varint bytes at once: find the last byte (high bit clear), then squeeze out the continuation bits
+      long x = (long) LONGS.get(b, p);
+      long last = ~x & 0x8080808080808080L;
+      if (last != 0) {
+        int len = (Long.numberOfTrailingZeros(last) >>> 3) + 1;
+        if (p + len > limit) {
+          throw new IllegalStateException("varint overrun");
+        }
+        if (len < 8) {
+          x &= (1L << (len << 3)) - 1;
+        }
+        pos = p + len;
+        return (x & 0x7FL) | ((x >>> 1) & 0x3F80L) | ((x >>> 2) & 0x1FC000L) | ((x >>> 3) & 0xFE00000L)
+            | ((x >>> 4) & 0x7F0000000L) | ((x >>> 5) & 0x3F800000000L) | ((x >>> 6) & 0x1FC0000000000L)
+            | ((x >>> 7) & 0xFE000000000000L);
+      }
+    }
+    long result = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos >= limit) {
+        throw new IllegalStateException("varint overrun");
+      }
+      byte x = b[pos++];
+      result |= (long) (x & 0x7F) << shift;
+      if (x >= 0) {
+        return result;
+      }
+    }
+    throw new IllegalStateException("malformed varint");
+  }
+}

@@ -1,0 +1,269 @@
+package dev.whodrove.decoder;
+
+import com.google.protobuf.ByteString;
+import dev.whodrove.schemas.v1.PrintChunk;
+import dev.whodrove.schemas.v1.RecordingComplete;
+import dev.whodrove.schemas.v1.RecordingEvent;
+import dev.whodrove.schemas.v1.Resized;
+import dev.whodrove.schemas.v1.SessionEnded;
+import dev.whodrove.schemas.v1.SessionStarted;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.function.Consumer;
+
+/**
+ * Decodes one stored recording into {@link RecordingEvent}s handed to a sink in recording order, always followed by
+ * exactly one {@code RecordingComplete}. A recording whose bytes are bad still ends with its RecordingComplete, with
+ * {@code parse_error} set and the events decoded before the problem already emitted. Output depends only on the
+ * bytes and the reference, so decoding the same object twice gives the same events.
+ */
+public final class RecordingDecoder {
+
+  /**
+   * @param limits hostile-input bounds (object size filled in per recording)
+   * @param payload whether print events carry raw bytes
+   * @param includeDecodeTime fill {@code RecordingComplete.decode_ms} (wall clock, so output is no longer identical
+   *     on re-decode)
+   */
+  public record Settings(DecodeLimits limits, PrintPayload payload, boolean includeDecodeTime) {
+    public static Settings defaults() {
+      return new Settings(DecodeLimits.defaults(), PrintPayload.DERIVED, false);
+    }
+  }
+
+  /** How a decode ended: the RecordingComplete that was emitted and the decode error, if any. */
+  public record Result(RecordingComplete complete, RecordingDecodeException error) {
+    public boolean ok() {
+      return error == null;
+    }
+  }
+
+  /**
+   * Receives each event already serialized as {@code RecordingEvent} protobuf bytes; the bytes are only valid during
+   * the call (the buffer is reused). The fast path for services that forward events without looking at them.
+   */
+  @FunctionalInterface
+  public interface SerializedSink {
+    void accept(byte[] buf, int off, int len);
+  }
+
+  private final Settings settings;
+
+  public RecordingDecoder(Settings settings) {
+    this.settings = settings;
+  }
+
+  /** Like {@link #decodeSerialized}, handing the sink parsed {@link RecordingEvent}s. */
+  public Result decode(InputStream object, String sessionId, String uri, long objectSize,
+      Consumer<RecordingEvent> sink) throws IOException {
+    return decodeSerialized(object, sessionId, uri, objectSize, (buf, off, len) -> {
+      try {
+        sink.accept(RecordingEvent.parser().parseFrom(buf, off, len));
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new IllegalStateException("re-parsing an event this decoder wrote failed", e);
+      }
+    });
+  }
+
+  /**
+   * Decodes {@code object} and feeds every event to {@code sink}, the RecordingComplete last.
+   *
+   * @param objectSize size reported by the store, or -1
+   * @throws IOException only for failures of the stream itself (worth a retry); bad bytes end in the Result
+   */
+  public Result decodeSerialized(InputStream object, String sessionId, String uri, long objectSize,
+      SerializedSink sink) throws IOException {
+    long started = System.nanoTime();
+    Progress p = new Progress(sessionId, uri, sink);
+    BufferedInputStream in = new BufferedInputStream(object, 8192);
+    RecordingFormat format = RecordingFormat.sniff(in);
+    RecordingComplete.Builder complete = RecordingComplete.newBuilder().setFormat(format.label());
+    RecordingDecodeException error = null;
+    long bytesRead = 0;
+    DecodeLimits limits = settings.limits().withObjectSize(objectSize);
+    try {
+      switch (format) {
+        case PROTOSTREAM_V1, PROTOSTREAM_V2 -> bytesRead = decodeProtoStream(in, limits, p, complete);
+        case ASCIICAST_V2 -> bytesRead = decodeAsciicast(in, limits, p, complete);
+        case EMPTY -> throw new RecordingDecodeException("empty", 0, "empty recording object (0 bytes)");
+        default -> throw new RecordingDecodeException("unsupported-format", 0, "unsupported format "
+            + format.label());
+      }
+    } catch (RecordingDecodeException e) {
+      error = e;
+      complete.setParseError(e.getMessage());
+    }
+    complete.setObjectSizeBytes(objectSize >= 0 ? objectSize : bytesRead)
+        .setEmittedEvents(p.emitted)
+        .setPrintEvents(p.prints);
+    if (settings.includeDecodeTime()) {
+      complete.setDecodeMs((System.nanoTime() - started) / 1_000_000);
+    }
+    RecordingComplete done = complete.build();
+    p.write(RecordingEvent.newBuilder()
+        .setSessionId(sessionId)
+        .setIndex(p.lastIndex + 1)
+        .setTimeMs(p.lastTimeMs)
+        .setType("recording.complete")
+        .setRecordingUri(uri)
+        .setComplete(done)
+        .build());
+    return new Result(done, error);
+  }
+
+  private long decodeProtoStream(InputStream in, DecodeLimits limits, Progress p, RecordingComplete.Builder complete)
+      throws IOException {
+    ProtoStreamReader reader = new ProtoStreamReader(in, limits);
+    TeleportEventConverter converter = new TeleportEventConverter(p.sessionId, p.uri, settings.payload());
+    PrintRecordEncoder prints = new PrintRecordEncoder(p.sessionId, p.uri, settings.payload());
+    try {
+      while (reader.nextRaw()) {
+        byte[] buf = reader.recordBuffer();
+        int off = reader.recordOffset();
+        int len = reader.recordLength();
+        int n = PrintRecordEncoder.isPrint(buf, off, len) ? prints.encode(buf, off, len) : -1;
+        if (n >= 0) { // the fast path read the index already: one pass over the record
+          if (reader.keep(prints.lastIndex)) {
+            p.emitPrint(prints.output(), n, prints.lastIndex, prints.lastTimeMs);
+          }
+          continue;
+        }
+        if (!reader.keep(reader.currentIndex())) {
+          continue;
+        }
+        RecordingEvent out = converter.convert(reader.event());
+        if (out != null) {
+          p.emit(out);
+        }
+      }
+    } finally {
+      ProtoStreamReader.Stats s = reader.stats();
+      complete.setFormat(reader.format().label())
+          .setTotalEvents(s.totalEvents())
+          .setSkippedEvents(s.skippedEvents())
+          .setOutOfOrderEvents(s.outOfOrderEvents())
+          .setParts(s.parts())
+          .setDecompressedBytes(s.decompressedBytes());
+    }
+    return reader.position();
+  }
+
+  private long decodeAsciicast(InputStream in, DecodeLimits limits, Progress p, RecordingComplete.Builder complete)
+      throws IOException {
+    AsciicastReader reader = new AsciicastReader(in, limits.maxDecompressedBytes());
+    long total = 0;
+    try {
+      AsciicastReader.Header h = reader.header();
+      long startMs = h.timestamp() * 1000;
+      String size = h.width() > 0 && h.height() > 0 ? h.width() + ":" + h.height() : "";
+      // asciicast has no session metadata events: synthesize start/end so consumers see the same shape
+      p.emit(RecordingEvent.newBuilder().setSessionId(p.sessionId).setIndex(0).setTimeMs(startMs)
+          .setType("session.start").setRecordingUri(p.uri)
+          .setSessionStart(SessionStarted.newBuilder().setKind("ssh").setProtocol("asciicast")
+              .setTerminalSize(size)).build());
+      long outChunks = 0;
+      long outOffset = 0;
+      long inChunks = 0;
+      long inOffset = 0;
+      long lastMs = 0;
+      AsciicastReader.Event e;
+      while ((e = reader.next()) != null) {
+        total++;
+        long delayMs = Math.round(e.time() * 1000);
+        lastMs = Math.max(lastMs, delayMs);
+        RecordingEvent.Builder b = RecordingEvent.newBuilder().setSessionId(p.sessionId).setIndex(e.line() - 1)
+            .setTimeMs(startMs + delayMs).setRecordingUri(p.uri);
+        switch (e.code()) {
+          case "o" -> {
+            PrintChunk chunk = chunk(e.data(), delayMs, outChunks++, outOffset);
+            outOffset += chunk.getBytes();
+            p.emit(b.setType("print").setPrint(chunk).build());
+          }
+          case "i" -> {
+            PrintChunk chunk = chunk(e.data(), delayMs, inChunks++, inOffset);
+            inOffset += chunk.getBytes();
+            p.emit(b.setType("input").setInput(chunk).build());
+          }
+          case "r" -> p.emit(b.setType("resize")
+              .setResize(Resized.newBuilder().setTerminalSize(e.data().trim().replace('x', ':'))).build());
+          default -> {
+            // markers and future codes carry nothing the pipeline uses
+          }
+        }
+      }
+      p.emit(RecordingEvent.newBuilder().setSessionId(p.sessionId).setIndex(p.lastIndex + 1)
+          .setTimeMs(startMs + lastMs).setType("session.end").setRecordingUri(p.uri)
+          .setSessionEnd(SessionEnded.newBuilder().setKind("ssh").setInteractive(true)
+              .setStartMs(startMs).setEndMs(h.timestamp() > 0 ? startMs + lastMs : 0)).build());
+    } finally {
+      complete.setTotalEvents(total).setDecompressedBytes(reader.position());
+    }
+    return reader.position();
+  }
+
+  private PrintChunk chunk(String data, long delayMs, long index, long offset) {
+    ByteString bytes = ByteString.copyFromUtf8(data);
+    PrintChunk.Builder c = PrintChunk.newBuilder().setDelayMs(delayMs).setChunkIndex(index).setOffset(offset);
+    TerminalBytes.describe(bytes, c);
+    if (settings.payload() == PrintPayload.RAW) {
+      c.setRaw(bytes);
+    }
+    return c.build();
+  }
+
+  /** Writes events to the sink and counts what was emitted so far. */
+  private static final class Progress {
+    final String sessionId;
+    final String uri;
+    final SerializedSink sink;
+    private byte[] buf = new byte[8192];
+    long emitted;
+    long prints;
+    long lastIndex = -1;
+    long lastTimeMs;
+
+    Progress(String sessionId, String uri, SerializedSink sink) {
+      this.sessionId = sessionId;
+      this.uri = uri;
+      this.sink = sink;
+    }
+
+    void emit(RecordingEvent e) {
+      write(e);
+      emitted++;
+      if (e.hasPrint()) {
+        prints++;
+      }
+      track(e.getIndex(), e.getTimeMs());
+    }
+
+    void emitPrint(byte[] bytes, int len, long index, long timeMs) {
+      sink.accept(bytes, 0, len);
+      emitted++;
+      prints++;
+      track(index, timeMs);
+    }
+
+    void write(RecordingEvent e) {
+      int size = e.getSerializedSize();
+      if (size > buf.length) {
+        buf = new byte[Math.max(size, buf.length * 2)];
+      }
+      com.google.protobuf.CodedOutputStream cos = com.google.protobuf.CodedOutputStream.newInstance(buf, 0, size);
+      try {
+        e.writeTo(cos);
+      } catch (IOException ex) {
+        throw new IllegalStateException("serializing into an array cannot fail", ex);
+      }
+      sink.accept(buf, 0, size);
+    }
+
+    private void track(long index, long timeMs) {
+      lastIndex = Math.max(lastIndex, index);
+      if (timeMs > 0) {
+        lastTimeMs = timeMs;
+      }
+    }
+  }
+}

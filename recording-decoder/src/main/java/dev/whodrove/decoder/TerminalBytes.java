@@ -1,0 +1,101 @@
+package dev.whodrove.decoder;
+
+import com.google.protobuf.ByteString;
+import dev.whodrove.schemas.v1.PrintChunk;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * Reduces a chunk of terminal bytes to the numbers the featurizer needs, so raw PTY content never has to leave
+ * the decoder: newlines (0x0A), escape sequences (ESC bytes) and edit characters (backspace 0x7F/0x08, ^W 0x17,
+ * and the cursor/navigation keys ESC [ A/B/C/D/H/F).
+ *
+ * <p>This runs over every output byte of every recording, so it counts eight bytes at a time without branches
+ * (SWAR zero-byte detection) and only looks at single bytes to confirm ESC [ sequences.
+ */
+public final class TerminalBytes {
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long LOW7 = 0x7F7F7F7F7F7F7F7FL;
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
+  private static final int FIELD_BITS = 21;
+  private static final long FIELD_MASK = (1L << FIELD_BITS) - 1;
+
+  private TerminalBytes() {}
+
+  /** Fills bytes, edit_chars, newlines and escape_sequences of {@code chunk} from {@code data}. */
+  public static PrintChunk.Builder describe(ByteString data, PrintChunk.Builder chunk) {
+    byte[] bytes = data.toByteArray();
+    long c = count(bytes, 0, bytes.length);
+    return chunk.setBytes(bytes.length).setEditChars(editChars(c)).setNewlines(newlines(c))
+        .setEscapeSequences(escapes(c));
+  }
+
+  /** Packed counts of {@code b[off, off+n)}; unpack with {@link #editChars}, {@link #newlines}, {@link #escapes}. */
+  public static long count(byte[] b, int off, int n) {
+    long edits = 0;
+    long newlines = 0;
+    long escapes = 0;
+    int end = off + n;
+    for (int i = off; i < end; i += 8) {
+      int rem = end - i;
+      long x;
+      if (i + 8 <= b.length) {
+        x = (long) LONGS.get(b, i); // may read past the chunk: those bytes are masked out below
+      } else {
+        x = 0;
+        for (int k = 0; k < rem; k++) {
+          x |= (b[i + k] & 0xFFL) << (8 * k);
+        }
+      }
+      long valid = rem >= 8 ? -1L : (1L << (rem << 3)) - 1;
+      // flag bytes below 0x20 and 0x7F (a borrow may also flag the byte after one of them: harmless, each flagged
+      // byte is classified by its value), then look only at the flagged bytes
+      long controls = (((x - ONES * 0x20) & ~x & HIGHS) | zeroBytes(x ^ (ONES * 0x7F))) & valid;
+      while (controls != 0) {
+        int j = i + (Long.numberOfTrailingZeros(controls) >>> 3);
+        controls &= controls - 1;
+        byte c = b[j];
+        if (c == 0x0A) {
+          newlines++;
+        } else if (c == 0x1B) {
+          escapes++;
+          if (isCursorKey(b, j, end)) {
+            edits++;
+          }
+        } else if (c == 0x7F || c == 0x08 || c == 0x17) {
+          edits++;
+        }
+      }
+    }
+    return edits | newlines << FIELD_BITS | escapes << (2 * FIELD_BITS);
+  }
+
+  public static int editChars(long counts) {
+    return (int) (counts & FIELD_MASK);
+  }
+
+  public static int newlines(long counts) {
+    return (int) ((counts >>> FIELD_BITS) & FIELD_MASK);
+  }
+
+  public static int escapes(long counts) {
+    return (int) ((counts >>> (2 * FIELD_BITS)) & FIELD_MASK);
+  }
+
+  /** ESC at {@code i} followed by '[' and one of A B C D H F (within the chunk). */
+  private static boolean isCursorKey(byte[] b, int i, int end) {
+    if (i + 2 >= end || b[i + 1] != '[') {
+      return false;
+    }
+    byte k = b[i + 2];
+    return k == 'A' || k == 'B' || k == 'C' || k == 'D' || k == 'H' || k == 'F';
+  }
+
+  /** 0x80 in every byte position of {@code y} that is zero, 0 elsewhere (exact, no false positives). */
+  private static long zeroBytes(long y) {
+    long t = (y & LOW7) + LOW7;
+    return ~(t | y | LOW7);
+  }
+}

@@ -1,0 +1,138 @@
+package dev.whodrove.decoder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.whodrove.schemas.v1.RecordingEvent;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class AsciicastDecodeTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static byte[] resource(String name) throws IOException {
+    try (InputStream in = AsciicastDecodeTest.class.getResourceAsStream("/asciicast/" + name)) {
+      return in.readAllBytes();
+    }
+  }
+
+  private static RecordingDecoder.Result decode(byte[] bytes, List<RecordingEvent> out) throws IOException {
+    return new RecordingDecoder(RecordingDecoder.Settings.defaults())
+        .decode(new ByteArrayInputStream(bytes), "sid-1", "file:///recordings/x.cast", bytes.length, out::add);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"agent-1.cast", "agent-2.cast", "agent-3.cast", "human-1.cast", "human-2.cast",
+      "human-3.cast", "human-4.cast", "human-5.cast", "human-6.cast", "human-7.cast"})
+  void decodesRealRecordings(String name) throws IOException {
+    byte[] bytes = resource(name);
+    // independent reading of the same file
+    List<String> lines = new String(bytes, StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+    JsonNode header = JSON.readTree(lines.get(0));
+    long outputs = 0;
+    long inputs = 0;
+    long outBytes = 0;
+    for (String l : lines.subList(1, lines.size())) {
+      JsonNode e = JSON.readTree(l);
+      if (e.get(1).asText().equals("o")) {
+        outputs++;
+        outBytes += e.get(2).asText().getBytes(StandardCharsets.UTF_8).length;
+      } else if (e.get(1).asText().equals("i")) {
+        inputs++;
+      }
+    }
+
+    List<RecordingEvent> out = new ArrayList<>();
+    RecordingDecoder.Result r = decode(bytes, out);
+
+    assertThat(r.error()).isNull();
+    RecordingEvent first = out.get(0);
+    assertThat(first.getSessionStart().getTerminalSize())
+        .isEqualTo(header.get("width").asInt() + ":" + header.get("height").asInt());
+    assertThat(first.getTimeMs()).isEqualTo(header.get("timestamp").asLong() * 1000);
+    assertThat(out.stream().filter(RecordingEvent::hasPrint).count()).isEqualTo(outputs);
+    assertThat(out.stream().filter(RecordingEvent::hasInput).count()).isEqualTo(inputs);
+    assertThat(out.stream().filter(RecordingEvent::hasPrint).mapToLong(e -> e.getPrint().getBytes()).sum())
+        .isEqualTo(outBytes);
+    assertThat(out.stream().filter(e -> e.getRecordingUri().isEmpty() || !e.getSessionId().equals("sid-1"))).isEmpty();
+    assertThat(out.stream().allMatch(e -> !e.hasPrint() || e.getPrint().getRaw().isEmpty())).isTrue();
+    RecordingEvent end = out.get(out.size() - 2);
+    assertThat(end.hasSessionEnd()).isTrue();
+    RecordingEvent complete = out.get(out.size() - 1);
+    assertThat(complete.getComplete().getFormat()).isEqualTo("asciicast-v2");
+    assertThat(complete.getComplete().getParseError()).isEmpty();
+    assertThat(complete.getComplete().getPrintEvents()).isEqualTo(outputs);
+    assertThat(complete.getComplete().getEmittedEvents()).isEqualTo(out.size() - 1);
+    assertThat(complete.getComplete().getObjectSizeBytes()).isEqualTo(bytes.length);
+    // recording order: indexes strictly increase, chunks are numbered in order (some real agent recordings have
+    // timestamps that step back a little, so delays are passed through as written)
+    for (int i = 1; i < out.size(); i++) {
+      assertThat(out.get(i).getIndex()).isGreaterThan(out.get(i - 1).getIndex());
+    }
+    long lastChunk = -1;
+    for (RecordingEvent e : out) {
+      if (e.hasPrint()) {
+        assertThat(e.getPrint().getChunkIndex()).isEqualTo(lastChunk + 1);
+        lastChunk = e.getPrint().getChunkIndex();
+      }
+    }
+  }
+
+  @Test
+  void agentRecordingsCarryKeystrokeInput() throws IOException {
+    List<RecordingEvent> out = new ArrayList<>();
+    decode(resource("agent-1.cast"), out);
+    RecordingEvent input = out.stream().filter(RecordingEvent::hasInput).findFirst().orElseThrow();
+    assertThat(input.getType()).isEqualTo("input");
+    assertThat(input.getInput().getBytes()).isPositive();
+  }
+
+  @Test
+  void mapsResizeAndRawPayloadWhenConfigured() throws IOException {
+    byte[] cast = ("{\"version\": 2, \"width\": 80, \"height\": 24, \"timestamp\": 1700000000}\n"
+        + "[0.5, \"o\", \"hi\\r\\n\"]\n\n[1.25, \"r\", \"100x30\"]\n[2.0, \"i\", \"\\u007f\"]\n[3, \"m\", \"\"]\n")
+        .getBytes(StandardCharsets.UTF_8);
+    List<RecordingEvent> out = new ArrayList<>();
+    new RecordingDecoder(new RecordingDecoder.Settings(DecodeLimits.defaults(), PrintPayload.RAW, false))
+        .decode(new ByteArrayInputStream(cast), "s", "u", cast.length, out::add);
+    assertThat(out).extracting(RecordingEvent::getType)
+        .containsExactly("session.start", "print", "resize", "input", "session.end", "recording.complete");
+    assertThat(out.get(1).getPrint().getRaw().toStringUtf8()).isEqualTo("hi\r\n");
+    assertThat(out.get(1).getPrint().getNewlines()).isEqualTo(1);
+    assertThat(out.get(1).getTimeMs()).isEqualTo(1_700_000_000_500L);
+    assertThat(out.get(2).getResize().getTerminalSize()).isEqualTo("100:30");
+    assertThat(out.get(3).getInput().getEditChars()).isEqualTo(1);
+    assertThat(out.get(4).getSessionEnd().getEndMs()).isEqualTo(1_700_000_003_000L);
+    assertThat(out.get(5).getComplete().getTotalEvents()).isEqualTo(4);
+  }
+
+  @Test
+  void malformedLineNamesLineAndOffset() throws IOException {
+    String header = "{\"version\": 2, \"width\": 80, \"height\": 24}\n";
+    String good = "[0.1, \"o\", \"a\"]\n";
+    byte[] cast = (header + good + "[0.2, \"o\"]\n").getBytes(StandardCharsets.UTF_8);
+    List<RecordingEvent> out = new ArrayList<>();
+    RecordingDecoder.Result r = decode(cast, out);
+    assertThat(r.error()).hasMessage("malformed asciicast event at line 3 (byte offset "
+        + (header.length() + good.length()) + "): event data is not a string");
+    assertThat(out).extracting(RecordingEvent::getType)
+        .containsExactly("session.start", "print", "recording.complete");
+    assertThat(out.get(2).getComplete().getParseError()).isEqualTo(r.error().getMessage());
+  }
+
+  @Test
+  void overlongLineIsRefused() throws IOException {
+    byte[] cast = ("{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.1, \"o\", \""
+        + "x".repeat(AsciicastReader.MAX_LINE_BYTES) + "\"]\n").getBytes(StandardCharsets.UTF_8);
+    RecordingDecoder.Result r = decode(cast, new ArrayList<>());
+    assertThat(r.error()).hasMessage("asciicast line 2 at byte offset 42 is longer than 1048576 bytes");
+  }
+}

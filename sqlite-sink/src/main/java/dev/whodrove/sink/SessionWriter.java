@@ -1,0 +1,314 @@
+package dev.whodrove.sink;
+
+import dev.whodrove.schemas.v1.CadenceSegment;
+import dev.whodrove.schemas.v1.Label;
+import dev.whodrove.schemas.v1.MinuteBucket;
+import dev.whodrove.schemas.v1.NotableEvent;
+import dev.whodrove.schemas.v1.SessionFeatures;
+import dev.whodrove.schemas.v1.SessionVerdict;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes verdicts through prepared statements on one connection; the caller owns the transaction. Every write is
+ * an idempotent upsert or a delete-and-reinsert of a session's child rows, so applying the same verdict twice leaves
+ * the file as applying it once.
+ */
+final class SessionWriter implements AutoCloseable {
+  /** Label stamps that start with this prefix come from a person and outrank every automated stage. */
+  static final String MANUAL_PREFIX = "manual:";
+
+  /**
+   * Label precedence, evaluated when a (session, key) already has a value: a manual stamp is never replaced by an
+   * automated one; a manual stamp replaces an automated one; otherwise the newer set_at wins and an equal set_at
+   * lets the later delivery win (a replayed classifier re-stamps). Rows written by whodrove lack set_at_ms; their
+   * text set_at is converted.
+   */
+  static final String LABEL_UPSERT = """
+      INSERT INTO session_labels (session_id, key, value, set_by, set_at, set_at_ms) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT(session_id, key) DO UPDATE SET
+        value = excluded.value, set_by = excluded.set_by, set_at = excluded.set_at, set_at_ms = excluded.set_at_ms
+      WHERE CASE
+        WHEN substr(session_labels.set_by, 1, 7) = 'manual:' AND substr(excluded.set_by, 1, 7) <> 'manual:' THEN 0
+        WHEN substr(excluded.set_by, 1, 7) = 'manual:' AND substr(session_labels.set_by, 1, 7) <> 'manual:' THEN 1
+        ELSE excluded.set_at_ms >= COALESCE(session_labels.set_at_ms, %s)
+      END""".formatted(Schema.SET_AT_MS_FROM_TEXT.formatted("session_labels.set_at"));
+
+  /** Label-only verdicts need a session row for the labels to hang on (foreign key); features fill it in later. */
+  static final String PLACEHOLDER_UPSERT = """
+      INSERT INTO sessions (session_id, user, parsed_at, parser_version, substrate, written_by, updated_at)
+      VALUES (?, '', ?, '%s', ?, '%s', ?)
+      ON CONFLICT(session_id) DO UPDATE SET substrate = COALESCE(sessions.substrate, excluded.substrate)
+      """.formatted(SessionRows.LABELS_ONLY, SessionRows.WRITTEN_BY);
+
+  /** First delivery of a session's features: a plain insert, which also tells whether the row is new. */
+  static final String SESSION_INSERT = "INSERT INTO sessions (" + String.join(", ", SessionRows.FEATURE_COLUMNS)
+      + ") VALUES (" + "?, ".repeat(SessionRows.FEATURE_COLUMNS.size() - 1) + "?) ON CONFLICT(session_id) DO NOTHING";
+
+  /** Later deliveries: the newest feature revision wins; an equal one is re-applied (replays converge). */
+  static final String SESSION_UPDATE = sessionUpdate();
+
+  private static String sessionUpdate() {
+    List<String> sets = new ArrayList<>();
+    for (String c : SessionRows.FEATURE_COLUMNS.subList(1, SessionRows.FEATURE_COLUMNS.size())) {
+      // recording_bytes is not in the features: keep what whodrove may have written.
+      sets.add(c.equals("recording_bytes") ? c + " = COALESCE(?, " + c + ")" : c + " = ?");
+    }
+    return "UPDATE sessions SET " + String.join(", ", sets)
+        + " WHERE session_id = ? AND (features_revision IS NULL OR features_revision <= ?)";
+  }
+
+  /** Counts of what one verdict changed. */
+  record Written(int sessions, int labelsApplied, int labelsOutranked, int childRows) {}
+
+  private final PreparedStatement insertSession;
+  private final PreparedStatement updateSession;
+  private final PreparedStatement placeholder;
+  private final PreparedStatement label;
+  private final PreparedStatement coverage;
+  private final PreparedStatement deleteNotable;
+  private final PreparedStatement insertNotable;
+  private final PreparedStatement deleteMinutes;
+  private final PreparedStatement insertMinute;
+  private final PreparedStatement deleteSegments;
+  private final PreparedStatement insertSegment;
+  private final PreparedStatement adoptLabels;
+  private final PreparedStatement deleteSession;
+  /** Formatting caches: a batch shares one clock reading, a verdict's stamps usually share one time. */
+  private long nowMs = Long.MIN_VALUE;
+  private String nowText;
+  private long lastSetAtMs;
+  private String lastSetAtText;
+
+  SessionWriter(Connection conn) throws SQLException {
+    insertSession = conn.prepareStatement(SESSION_INSERT);
+    updateSession = conn.prepareStatement(SESSION_UPDATE);
+    placeholder = conn.prepareStatement(PLACEHOLDER_UPSERT);
+    label = conn.prepareStatement(LABEL_UPSERT);
+    coverage = conn.prepareStatement("UPDATE sessions SET coverage_gap = (SELECT value FROM session_labels "
+        + "WHERE session_id = ? AND key = 'coverage.gap') WHERE session_id = ?");
+    deleteNotable = conn.prepareStatement("DELETE FROM notable_events WHERE session_id = ?");
+    insertNotable = conn.prepareStatement(
+        "INSERT INTO notable_events (session_id, event_time, event_type, payload, ref) VALUES (?, ?, ?, ?, ?)");
+    deleteMinutes = conn.prepareStatement("DELETE FROM gcp_minute_features WHERE session_id = ?");
+    insertMinute = conn.prepareStatement("INSERT INTO gcp_minute_features (session_id, minute_bucket, call_count, "
+        + "distinct_services, distinct_methods, impersonation_calls, denied_calls, top_services_json, "
+        + "top_methods_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    deleteSegments = conn.prepareStatement("DELETE FROM cadence_segments WHERE session_id = ?");
+    StringBuilder seg = new StringBuilder("INSERT INTO cadence_segments (session_id, segment_index, start_at, end_at");
+    for (String[] c : Schema.CADENCE_BLOCK) {
+      seg.append(", ").append(c[0]);
+    }
+    seg.append(") VALUES (?, ?, ?, ?").append(", ?".repeat(Schema.CADENCE_BLOCK.size())).append(')');
+    insertSegment = conn.prepareStatement(seg.toString());
+    // As whodrove merges overlapping GCP sessions: the surviving session keeps its own labels and adopts the
+    // absorbed session's other keys; the absorbed row and its child rows go (its buckets are in the survivor's).
+    adoptLabels = conn.prepareStatement("INSERT OR IGNORE INTO session_labels (session_id, key, value, set_by, set_at, "
+        + "set_at_ms) SELECT ?, key, value, set_by, set_at, set_at_ms FROM session_labels WHERE session_id = ?");
+    deleteSession = conn.prepareStatement("DELETE FROM sessions WHERE session_id = ?");
+  }
+
+  /** Why a verdict cannot be stored, or null when it can. */
+  static String invalidReason(SessionVerdict v) {
+    if (v.getSessionId().isBlank()) {
+      return "verdict without session_id";
+    }
+    if (v.hasFeatures() && !v.getFeatures().getSessionId().isEmpty()
+        && !v.getFeatures().getSessionId().equals(v.getSessionId())) {
+      return "verdict for " + v.getSessionId() + " carries features of " + v.getFeatures().getSessionId();
+    }
+    for (Label l : v.getLabelsList()) {
+      if (l.getKey().isBlank()) {
+        return "label without key in verdict for " + v.getSessionId();
+      }
+    }
+    return null;
+  }
+
+  /** Formats a label time, reusing the previous result: stamps of one verdict usually share their time. */
+  private String setAtText(long atMs) {
+    if (atMs != lastSetAtMs || lastSetAtText == null) {
+      lastSetAtMs = atMs;
+      lastSetAtText = Rfc3339.seconds(atMs);
+    }
+    return lastSetAtText;
+  }
+
+  Written write(SessionVerdict v, long now) throws SQLException {
+    if (now != nowMs) {
+      nowMs = now;
+      nowText = Rfc3339.millis(now);
+    }
+    String sid = v.getSessionId();
+    int sessions;
+    int children = 0;
+    if (v.hasFeatures()) {
+      Object[] row = SessionRows.sessionRow(v, nowMs, nowText);
+      bind(insertSession, row);
+      if (insertSession.executeUpdate() > 0) {
+        sessions = 1;
+        children = writeChildren(sid, v.getFeatures(), false); // a new session has no child rows to replace
+      } else {
+        // SET values are the row without session_id, then the WHERE parameters.
+        Object[] update = new Object[row.length + 1];
+        System.arraycopy(row, 1, update, 0, row.length - 1);
+        update[row.length - 1] = sid;
+        update[row.length] = v.getFeatures().getRevision();
+        bind(updateSession, update);
+        sessions = updateSession.executeUpdate();
+        if (sessions > 0) {
+          children = writeChildren(sid, v.getFeatures(), true);
+        }
+      }
+      if (sessions > 0 && v.getFeatures().hasGcp()) {
+        absorb(sid, v.getFeatures().getGcp().getMergedSessionIdsList());
+      }
+    } else {
+      placeholder.setString(1, sid);
+      placeholder.setString(2, Rfc3339.seconds(v.getEmittedAtMs() > 0 ? v.getEmittedAtMs() : nowMs));
+      setNullable(placeholder, 3, substrateHint(v));
+      placeholder.setString(4, nowText);
+      sessions = placeholder.executeUpdate();
+    }
+    int applied = 0;
+    int outranked = 0;
+    if (v.getLabelsCount() > 0) {
+      boolean coverageTouched = false;
+      for (Label l : v.getLabelsList()) {
+        long at = l.getSetAtMs() > 0 ? l.getSetAtMs() : v.getEmittedAtMs() > 0 ? v.getEmittedAtMs() : nowMs;
+        String by = !l.getSetBy().isEmpty() ? l.getSetBy() : !v.getStage().isEmpty() ? v.getStage() : "unknown";
+        label.setString(1, sid);
+        label.setString(2, l.getKey());
+        label.setString(3, l.getValue());
+        label.setString(4, by);
+        label.setString(5, setAtText(at));
+        label.setLong(6, at);
+        label.addBatch();
+        coverageTouched |= l.getKey().equals("coverage.gap");
+      }
+      for (int n : label.executeBatch()) {
+        if (n > 0) {
+          applied++;
+        } else {
+          outranked++;
+        }
+      }
+      if (coverageTouched) {
+        coverage.setString(1, sid);
+        coverage.setString(2, sid);
+        coverage.executeUpdate();
+      }
+    }
+    return new Written(sessions, applied, outranked, children);
+  }
+
+  /** Removes sessions merged into {@code sid}, carrying over label keys {@code sid} does not have. */
+  private void absorb(String sid, List<String> merged) throws SQLException {
+    for (String other : merged) {
+      if (other.isEmpty() || other.equals(sid)) {
+        continue;
+      }
+      adoptLabels.setString(1, sid);
+      adoptLabels.setString(2, other);
+      adoptLabels.executeUpdate();
+      deleteSession.setString(1, other);
+      deleteSession.executeUpdate();
+    }
+  }
+
+  /** The substrate a label-only verdict tells us about, if any. */
+  private static String substrateHint(SessionVerdict v) {
+    if (!v.getSubstrate().isEmpty()) {
+      return v.getSubstrate();
+    }
+    for (Label l : v.getLabelsList()) {
+      if (l.getKey().equals("substrate.kind") && !l.getValue().isEmpty()) {
+        return l.getValue();
+      }
+    }
+    return null;
+  }
+
+  /** Replaces notable events, minute buckets and segments of the session with those of these features. */
+  private int writeChildren(String sid, SessionFeatures f, boolean replace) throws SQLException {
+    int rows = 0;
+    if (replace) {
+      for (PreparedStatement delete : List.of(deleteNotable, deleteMinutes, deleteSegments)) {
+        delete.setString(1, sid);
+        delete.executeUpdate();
+      }
+    }
+    if (f.getNotableEventsCount() > 0) {
+      for (NotableEvent e : f.getNotableEventsList()) {
+        insertNotable.setString(1, sid);
+        insertNotable.setString(2, Rfc3339.millis(e.getTimeMs()));
+        insertNotable.setString(3, SessionRows.eventType(e.getKind()));
+        insertNotable.setString(4, SessionRows.payload(e));
+        setNullable(insertNotable, 5, SessionRows.text(e.getRef()));
+        insertNotable.addBatch();
+      }
+      rows += insertNotable.executeBatch().length;
+    }
+    if (f.hasGcp() && f.getGcp().getBucketsCount() > 0) {
+      for (MinuteBucket mb : f.getGcp().getBucketsList()) {
+        bind(insertMinute, SessionRows.minuteRow(sid, mb));
+        insertMinute.addBatch();
+      }
+      rows += insertMinute.executeBatch().length;
+    }
+    if (f.getSegmentsCount() > 0) {
+      for (CadenceSegment s : f.getSegmentsList()) {
+        Object[] row = new Object[4 + Schema.CADENCE_BLOCK.size()];
+        row[0] = sid;
+        row[1] = s.getIndex();
+        row[2] = Rfc3339.secondsOrNull(s.getStartMs());
+        row[3] = Rfc3339.secondsOrNull(s.getEndMs());
+        SessionRows.cadence(s.hasCadence() ? s.getCadence() : null, row, 4);
+        bind(insertSegment, row);
+        insertSegment.addBatch();
+      }
+      rows += insertSegment.executeBatch().length;
+    }
+    return rows;
+  }
+
+  static void bind(PreparedStatement ps, Object[] values) throws SQLException {
+    for (int i = 0; i < values.length; i++) {
+      Object v = values[i];
+      int p = i + 1;
+      if (v == null) {
+        ps.setNull(p, Types.NULL);
+      } else if (v instanceof String s) {
+        ps.setString(p, s);
+      } else if (v instanceof Integer n) {
+        ps.setInt(p, n);
+      } else if (v instanceof Long n) {
+        ps.setLong(p, n);
+      } else if (v instanceof Double d) {
+        ps.setDouble(p, d);
+      } else {
+        throw new IllegalArgumentException("unsupported value type " + v.getClass() + " at parameter " + p);
+      }
+    }
+  }
+
+  private static void setNullable(PreparedStatement ps, int p, String s) throws SQLException {
+    if (s == null) {
+      ps.setNull(p, Types.VARCHAR);
+    } else {
+      ps.setString(p, s);
+    }
+  }
+
+  @Override
+  public void close() throws SQLException {
+    for (PreparedStatement ps : List.of(insertSession, updateSession, placeholder, label, coverage, deleteNotable, insertNotable,
+        deleteMinutes, insertMinute, deleteSegments, insertSegment, adoptLabels, deleteSession)) {
+      ps.close();
+    }
+  }
+}

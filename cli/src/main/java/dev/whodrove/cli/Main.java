@@ -11,6 +11,10 @@ import picocli.CommandLine.Command;
     description = "Decides, for every privileged Teleport or GCP session, whether a human or an AI agent drove it.",
     subcommands = {
         DemoCommand.class,
+        RunCommand.class,
+        ParseCommand.class,
+        LabelCommand.class,
+        SessionsCommand.class,
         SimulateCommand.class,
         TopicsCommand.class,
         BrokerCommand.class,

@@ -127,15 +127,17 @@ public final class GcpSimulator {
   /** A user impersonating a service account, some calls denied. */
   private Activity impersonation(String principal, long start) {
     List<String> lines = new ArrayList<>();
+    String sa = PROJECT + "-deployer@" + PROJECT + ".iam.gserviceaccount.com";
     double t = 0;
     int n = 8 + rng.nextInt(10);
     for (int i = 0; i < n; i++) {
-      lines.add(entry(PROJECT + "-deployer@" + PROJECT + ".iam.gserviceaccount.com", start + ms(t),
+      lines.add(entry(sa, start + ms(t),
           CALLS[rng.nextInt(CALLS.length)], gcloudUa("iam.service-accounts.list", true), "10.20.0.11", 1,
           rng.nextDouble() < 0.25, principal));
       t += Dist.uniform(4, 40).sample(rng);
     }
-    return new Activity("sa-impersonation", principal, "human", lines, start, start + ms(t));
+    // the audit log names the service account as principal; the user is the first delegate
+    return new Activity("sa-impersonation", sa, "human", lines, start, start + ms(t));
   }
 
   private String entry(String principal, long timeMs, String[] call, String ua, String ip, int depth,

@@ -28,6 +28,10 @@ public record FeaturizerConfig(Map<String, ?> serdeConfig, Duration recordingWai
   public static final String BURST_GAP = "featurizer.gcp.burst.gap";
   public static final String BURST_MIN_ENTRIES = "featurizer.gcp.burst.min.entries";
   public static final String BURST_WALL_GRACE = "featurizer.gcp.burst.wall.grace";
+  /** Wall-clock silence after which a principal's open session closes; overrides idle threshold + grace. */
+  public static final String GCP_WALL_CLOSE_AFTER = "featurizer.gcp.wall.close.after";
+  /** Wall-clock silence after which an open burst closes; overrides burst gap + grace. */
+  public static final String BURST_WALL_CLOSE_AFTER = "featurizer.gcp.burst.wall.close.after";
   public static final String BURST_UA_REGEX = "featurizer.gcp.burst.user.agent.regex";
 
   /** Defaults everywhere, plain protobuf serdes. */
@@ -39,16 +43,24 @@ public record FeaturizerConfig(Map<String, ?> serdeConfig, Duration recordingWai
   public static FeaturizerConfig from(ServiceConfig cfg) {
     var s = SyntheticSessionBuilder.Settings.defaults();
     var b = BurstBuilder.Settings.defaults();
+    long idleMs = cfg.getDuration(GCP_IDLE, Duration.ofMillis(s.idleMs())).toMillis();
+    long wallGraceMs = cfg.getDuration(GCP_WALL_GRACE, Duration.ofMillis(s.wallGraceMs())).toMillis();
+    if (cfg.has(GCP_WALL_CLOSE_AFTER)) {
+      // a backfill (archive replay) is over long before the idle threshold passes by wall clock
+      wallGraceMs = cfg.getDuration(GCP_WALL_CLOSE_AFTER, Duration.ZERO).toMillis() - idleMs;
+    }
+    long burstGapMs = cfg.getDuration(BURST_GAP, Duration.ofMillis(b.gapMs())).toMillis();
+    long burstGraceMs = cfg.getDuration(BURST_WALL_GRACE, Duration.ofMillis(b.wallGraceMs())).toMillis();
+    if (cfg.has(BURST_WALL_CLOSE_AFTER)) {
+      burstGraceMs = cfg.getDuration(BURST_WALL_CLOSE_AFTER, Duration.ZERO).toMillis() - burstGapMs;
+    }
     var sessions = new SyntheticSessionBuilder.Settings(
-        cfg.getDuration(GCP_IDLE, Duration.ofMillis(s.idleMs())).toMillis(),
-        cfg.getDuration(GCP_WALL_GRACE, Duration.ofMillis(s.wallGraceMs())).toMillis(),
+        idleMs,
+        wallGraceMs,
         cfg.getInt(GCP_MAX_BUCKETS, s.maxBuckets()),
         cfg.getDuration(GCP_RETENTION, Duration.ofMillis(s.retentionMs())).toMillis(),
         cfg.getInt(GCP_KEEP_CLOSED, s.keepClosed()));
-    var bursts = new BurstBuilder.Settings(
-        cfg.getDuration(BURST_GAP, Duration.ofMillis(b.gapMs())).toMillis(),
-        cfg.getInt(BURST_MIN_ENTRIES, b.minEntries()),
-        cfg.getDuration(BURST_WALL_GRACE, Duration.ofMillis(b.wallGraceMs())).toMillis());
+    var bursts = new BurstBuilder.Settings(burstGapMs, cfg.getInt(BURST_MIN_ENTRIES, b.minEntries()), burstGraceMs);
     String regex = cfg.get(BURST_UA_REGEX, "google-cloud-sdk|gcloud");
     Pattern ua = regex.isEmpty() ? null : Pattern.compile(regex, Pattern.CASE_INSENSITIVE);
     FeaturizerConfig d = defaults();

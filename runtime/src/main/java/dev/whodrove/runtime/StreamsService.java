@@ -45,6 +45,8 @@ public final class StreamsService implements ManagedService {
         StreamsDeadLetterHandlers.Deserialization.class.getName());
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
         StreamsDeadLetterHandlers.Processing.class.getName());
+    // the same handler for global-table processing (the default from Kafka 5.0 on)
+    p.put("processing.exception.handler.global.enabled", "true");
     p.put(StreamsDeadLetterHandlers.SERVICE_NAME_CONFIG, serviceName);
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "200");
     p.putAll(cfg.kafkaClientProperties());

@@ -1,0 +1,136 @@
+package dev.whodrove.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.whodrove.schemas.Topics;
+import dev.whodrove.schemas.serde.ProtobufSerde;
+import dev.whodrove.schemas.v1.Label;
+import dev.whodrove.schemas.v1.SessionVerdict;
+import dev.whodrove.sink.LabelSelector;
+import dev.whodrove.sink.SessionLabel;
+import dev.whodrove.sink.SessionStore;
+import dev.whodrove.sink.SessionSummary;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code label ls} and {@code label set}. */
+@Command(name = "label", mixinStandardHelpOptions = true, description = "List sessions by label, or stamp one.",
+    subcommands = {LabelCommand.Ls.class, LabelCommand.Set.class})
+public final class LabelCommand {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static Path requireDb(Path db) {
+    if (!Files.exists(db)) {
+      throw new IllegalArgumentException("no database at " + db + " (run ./whodrove demo, or pass --db)");
+    }
+    return db;
+  }
+
+  @Command(name = "ls", mixinStandardHelpOptions = true,
+      description = "List sessions whose labels match an equality selector (k=v[,k=v]; empty = all).")
+  static final class Ls implements Callable<Integer> {
+    @Option(names = {"-l", "--selector"}, defaultValue = "", description = "e.g. operator.type=agent,kind=ssh")
+    String selector;
+
+    @Option(names = "--db", defaultValue = "sessions.sqlite", description = "Default: ${DEFAULT-VALUE}.")
+    Path db;
+
+    @Option(names = "--json", description = "One JSON object per line.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      LabelSelector sel = LabelSelector.parse(selector);
+      try (SessionStore store = SessionStore.openReadOnly(requireDb(db))) {
+        List<SessionSummary> rows = store.listSessions(sel);
+        if (json) {
+          for (SessionSummary s : rows) {
+            ObjectNode n = JSON.createObjectNode().put("session_id", s.sessionId()).put("user", s.user())
+                .put("substrate", s.substrate()).put("kind", s.kind()).put("started_at", s.startedAt())
+                .put("parse_error", s.parseError()).put("coverage_gap", s.coverageGap());
+            ObjectNode labels = n.putObject("labels");
+            s.labels().forEach((k, l) -> labels.put(k, l.value()));
+            System.out.println(n);
+          }
+        } else {
+          System.out.printf("%-38s %-22s %-20s %-20s %-9s %-18s %s%n", "SESSION", "USER", "SUBSTRATE", "STARTED",
+              "OPERATOR", "CADENCE", "CONFIDENCE");
+          for (SessionSummary s : rows) {
+            System.out.printf("%-38s %-22s %-20s %-20s %-9s %-18s %s%n", s.sessionId(), cut(s.user(), 22),
+                s.substrate(), cut(s.startedAt(), 20), dash(s.label("operator.type")), dash(s.label("cadence.label")),
+                dash(s.label("confidence.operator-type")));
+          }
+          System.out.printf("%d session(s)%n", rows.size());
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "set", mixinStandardHelpOptions = true,
+      description = "Publish a manual label stamp to session.labels (the SIEM sees it; the sink writes it, and no "
+          + "automated stage overwrites it).")
+  static final class Set implements Callable<Integer> {
+    @Option(names = "--session", required = true) String session;
+    @Option(names = "--key", required = true) String key;
+    @Option(names = "--value", required = true) String value;
+    @Option(names = "--by", defaultValue = "${sys:user.name}", description = "Who sets it (set_by=manual:<by>).")
+    String by;
+    @Option(names = "--bootstrap-servers", defaultValue = "${env:WHODROVE_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}",
+        description = "Kafka cluster. Default: WHODROVE_KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092.")
+    String bootstrap;
+
+    @Override
+    public Integer call() throws Exception {
+      if (key.isBlank() || key.contains("=") || key.contains(",")) {
+        throw new IllegalArgumentException("invalid label key '" + key + "'");
+      }
+      long now = System.currentTimeMillis();
+      SessionVerdict v = SessionVerdict.newBuilder().setSessionId(session).setStage("manual:" + by)
+          .setEmittedAtMs(now)
+          .addLabels(Label.newBuilder().setKey(key).setValue(value).setSetBy("manual:" + by).setSetAtMs(now))
+          .build();
+      Map<String, Object> props = new HashMap<>();
+      props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+      props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15_000);
+      props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+      if (System.getenv("WHODROVE_SCHEMA_REGISTRY_URL") != null) {
+        props.put(ProtobufSerde.REGISTRY_URL, System.getenv("WHODROVE_SCHEMA_REGISTRY_URL"));
+      }
+      try (KafkaProducer<String, SessionVerdict> p = new KafkaProducer<>(props, new StringSerializer(),
+          Topics.SESSION_LABELS.valueSerde(props))) {
+        p.send(new ProducerRecord<>(Topics.SESSION_LABELS.name(), session, v)).get(20, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new IllegalStateException("could not publish to " + Topics.SESSION_LABELS.name() + " on " + bootstrap
+            + " (is the broker reachable?): nothing was written. " + e.getMessage(), e);
+      }
+      System.out.printf("published %s=%s for %s (set_by=manual:%s) to %s%n", key, value, session, by,
+          Topics.SESSION_LABELS.name());
+      return 0;
+    }
+  }
+
+  static String dash(String s) {
+    return s == null ? "-" : s;
+  }
+
+  static String cut(String s, int n) {
+    return s == null ? "-" : s.length() <= n ? s : s.substring(0, n - 1) + "…";
+  }
+
+  static String describe(SessionLabel l) {
+    return l.key() + "=" + l.value() + "  (" + l.setBy() + ", " + l.setAt() + ")";
+  }
+}

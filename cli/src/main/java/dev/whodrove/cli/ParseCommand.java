@@ -1,0 +1,176 @@
+package dev.whodrove.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.whodrove.classifier.Classifier;
+import dev.whodrove.classifier.ClassifierConfig;
+import dev.whodrove.decoder.RecordingDecoder;
+import dev.whodrove.featurizer.GcpFeaturizer;
+import dev.whodrove.featurizer.TeleportSessionAccumulator;
+import dev.whodrove.ingest.gcp.AuditLogParser;
+import dev.whodrove.ingest.gcp.ParseOutcome;
+import dev.whodrove.schemas.JsonRender;
+import dev.whodrove.schemas.v1.CadenceSegment;
+import dev.whodrove.schemas.v1.GcpAuditEntry;
+import dev.whodrove.schemas.v1.Label;
+import dev.whodrove.schemas.v1.SessionFeatures;
+import dev.whodrove.schemas.v1.SessionVerdict;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Offline: the services' own decode → features → classify code over files, no broker. */
+@Command(name = "parse", mixinStandardHelpOptions = true,
+    description = {"Decode recordings (Teleport ProtoStream <sid>.tar or asciicast v2), compute their features and "
+        + "classify them, offline, with the same code the services run.",
+        "With --gcp: Cloud Audit Log JSONL archives (optionally .gz) → synthetic sessions and gcloud bursts.",
+        "A file that cannot be read prints one error line on stderr; the others still print; the exit status is 1."})
+public final class ParseCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Parameters(paramLabel = "FILE", arity = "1..*", description = "Files or directories (read in name order).")
+  List<Path> inputs;
+
+  @Option(names = "--gcp", description = "Inputs are Cloud Audit Log JSONL archives.")
+  boolean gcp;
+
+  @Option(names = "--json", description = "One JSON object per line: file, session_id, features, segments, labels.")
+  boolean json;
+
+  private final Classifier classifier = new Classifier(ClassifierConfig.defaults());
+  private int failures;
+
+  @Override
+  public Integer call() throws Exception {
+    List<Path> files = expand(inputs);
+    if (gcp) {
+      parseGcp(files);
+    } else {
+      for (Path f : files) {
+        parseRecording(f);
+      }
+    }
+    return failures == 0 ? 0 : 1;
+  }
+
+  private List<Path> expand(List<Path> in) throws IOException {
+    List<Path> out = new ArrayList<>();
+    for (Path p : in) {
+      if (Files.isDirectory(p)) {
+        try (Stream<Path> s = Files.list(p)) {
+          s.filter(Files::isRegularFile).sorted().forEach(out::add);
+        }
+      } else {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  private void fail(Path file, String reason) {
+    failures++;
+    System.err.println("whodrove parse: " + file + ": " + reason);
+  }
+
+  private void parseRecording(Path file) {
+    String sid = file.getFileName().toString().replaceFirst("\\.(tar|cast)$", "");
+    TeleportSessionAccumulator acc = new TeleportSessionAccumulator();
+    try (InputStream in = Files.newInputStream(file)) {
+      RecordingDecoder.Result r = new RecordingDecoder(RecordingDecoder.Settings.defaults())
+          .decode(in, sid, file.toUri().toString(), Files.size(file), acc::add);
+      if (!r.ok()) {
+        fail(file, r.error().getMessage());
+        return;
+      }
+    } catch (IOException | RuntimeException e) {
+      fail(file, e.getMessage() == null ? e.toString() : e.getMessage());
+      return;
+    }
+    SessionFeatures f = acc.build(sid);
+    // computed_at stamps set_at; the session's end keeps the output the same on every run
+    emit(file, f.toBuilder().setRevision(1).setComputedAtMs(f.getEndedMs()).build());
+  }
+
+  private void parseGcp(List<Path> files) {
+    AuditLogParser parser = new AuditLogParser();
+    List<GcpAuditEntry> entries = new ArrayList<>();
+    Map<String, Path> fileOfPrincipal = new LinkedHashMap<>();
+    for (Path file : files) {
+      int bad = 0;
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(open(file), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          if (line.isBlank()) {
+            continue;
+          }
+          ParseOutcome o = parser.parse(line.getBytes(StandardCharsets.UTF_8));
+          if (o instanceof ParseOutcome.Accepted a) {
+            entries.add(a.entry());
+            fileOfPrincipal.putIfAbsent(a.entry().getPrincipal(), file);
+          } else {
+            bad++;
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        fail(file, e.getMessage() == null ? e.toString() : e.getMessage());
+        continue;
+      }
+      if (bad > 0) {
+        System.err.println("whodrove parse: " + file + ": skipped " + bad + " line(s) that are not audit log entries");
+      }
+    }
+    entries.sort(java.util.Comparator.comparingLong(GcpAuditEntry::getTimestampMs));
+    for (SessionFeatures f : GcpFeaturizer.featurize(entries)) {
+      String principal = f.hasBurst() ? f.getBurst().getPrincipal() : f.getGcp().getPrincipal();
+      emit(fileOfPrincipal.getOrDefault(principal, files.get(0)), f.toBuilder().setComputedAtMs(f.getEndedMs())
+          .build());
+    }
+  }
+
+  private static InputStream open(Path file) throws IOException {
+    InputStream in = Files.newInputStream(file);
+    return file.toString().endsWith(".gz") ? new GZIPInputStream(in, 65536) : in;
+  }
+
+  private void emit(Path file, SessionFeatures f) {
+    SessionVerdict v = classifier.classify(f).verdict();
+    Map<String, String> labels = new LinkedHashMap<>();
+    for (Label l : v.getLabelsList()) {
+      labels.put(l.getKey(), l.getValue());
+    }
+    if (json) {
+      try {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("file", file.toString()).put("session_id", f.getSessionId());
+        n.set("features", JSON.readTree(JsonRender.compact(f.toBuilder().clearSegments().build())));
+        ArrayNode segs = n.putArray("segments");
+        for (CadenceSegment s : f.getSegmentsList()) {
+          segs.add(JSON.readTree(JsonRender.compact(s)));
+        }
+        ObjectNode ln = n.putObject("labels");
+        labels.forEach(ln::put);
+        System.out.println(n);
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    } else {
+      System.out.printf("%s  %s  %s%n", file.getFileName(), f.getSessionId(), f.getSubstrate());
+      labels.forEach((k, val) -> System.out.printf("    %-28s %s%n", k, val));
+    }
+  }
+}

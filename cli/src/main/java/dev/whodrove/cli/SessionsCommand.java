@@ -1,0 +1,47 @@
+package dev.whodrove.cli;
+
+import dev.whodrove.sink.SessionDetail;
+import dev.whodrove.sink.SessionStore;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code sessions show SID}. */
+@Command(name = "sessions", mixinStandardHelpOptions = true, description = "Inspect sessions in the SQLite file.",
+    subcommands = {SessionsCommand.Show.class})
+public final class SessionsCommand {
+  @Command(name = "show", mixinStandardHelpOptions = true,
+      description = "One session: its features, labels with who set them, notable events, segments.")
+  static final class Show implements Callable<Integer> {
+    @Parameters(paramLabel = "SESSION_ID") String sessionId;
+    @Option(names = "--db", defaultValue = "sessions.sqlite", description = "Default: ${DEFAULT-VALUE}.") Path db;
+
+    @Override
+    public Integer call() throws Exception {
+      try (SessionStore store = SessionStore.openReadOnly(LabelCommand.requireDb(db))) {
+        SessionDetail d = store.showSession(sessionId)
+            .orElseThrow(() -> new IllegalArgumentException("no session " + sessionId + " in " + db));
+        System.out.println("session " + d.sessionId());
+        d.columns().forEach((k, v) -> {
+          if (v != null && !k.equals("session_id")) {
+            System.out.printf("  %-28s %s%n", k, v);
+          }
+        });
+        System.out.println("labels:");
+        d.labels().forEach(l -> System.out.println("  " + LabelCommand.describe(l)));
+        if (!d.notableEvents().isEmpty()) {
+          System.out.println("notable events:");
+          d.notableEvents().forEach(e -> System.out.printf("  %s %-16s %s%n", e.eventTime(), e.eventType(),
+              e.payload()));
+        }
+        if (!d.segments().isEmpty()) {
+          System.out.println("cadence segments:");
+          d.segments().forEach(s -> System.out.println("  " + s));
+        }
+      }
+      return 0;
+    }
+  }
+}

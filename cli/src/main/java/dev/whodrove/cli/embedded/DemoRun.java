@@ -1,0 +1,251 @@
+package dev.whodrove.cli.embedded;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.whodrove.schemas.Topics;
+import dev.whodrove.sim.GcpSimulator;
+import dev.whodrove.sim.SimulatedDataset;
+import dev.whodrove.sim.TeleportSimulator;
+import dev.whodrove.sink.LabelSelector;
+import dev.whodrove.sink.SessionStore;
+import dev.whodrove.sink.SessionSummary;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The embedded end-to-end run behind {@code whodrove demo}: simulate sessions in the real sources' layouts, start the
+ * broker and every service, let the real ingest paths pick the data up (Teleport file backend, GCP JSONL archive),
+ * wait until every session has its verdict in sessions.sqlite, and report.
+ */
+public final class DemoRun {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** What to run. {@code llmModel} null = phase 2 off (escalations stay on their topic). */
+  public record Options(Path workDir, Path db, int perProfile, long seed, Duration timeout, String bootstrapServers,
+      String llmBaseUrl, String llmModel, int partitions) {}
+
+  /** Truth vs verdict for one session. */
+  public record Scored(String sessionId, String profile, String expectedOperator, String expectedModel,
+      String operator, String cadence) {}
+
+  /** What happened. */
+  public record Outcome(SimulatedDataset.Summary data, long coldStartMs, long processingMs,
+      List<SessionSummary> sessions, List<Scored> teleport, Map<String, Map<String, Integer>> gcpByProfile,
+      long escalations, long deadLetters) {}
+
+  private DemoRun() {}
+
+  public static Outcome run(Options o, Consumer<String> progress) throws Exception {
+    Files.createDirectories(o.workDir());
+    deleteRecursively(o.workDir().resolve("data"));
+    deleteRecursively(o.workDir().resolve("kafka"));
+    deleteRecursively(o.workDir().resolve("state"));
+    Files.deleteIfExists(o.db());
+    Files.deleteIfExists(Path.of(o.db() + "-wal"));
+    Files.deleteIfExists(Path.of(o.db() + "-shm"));
+
+    Map<String, Integer> teleport = new LinkedHashMap<>();
+    TeleportSimulator.PROFILES.forEach(p -> teleport.put(p, o.perProfile()));
+    Map<String, Integer> gcp = new LinkedHashMap<>();
+    GcpSimulator.PROFILES.forEach(p -> gcp.put(p, Math.max(1, o.perProfile() / 2)));
+    SimulatedDataset.Summary data = SimulatedDataset.write(o.workDir().resolve("data"), o.seed(), teleport, gcp);
+    progress.accept(String.format("simulated %d Teleport sessions and %d GCP audit entries of %d principals",
+        data.teleportSessions(), data.gcpEntries(), data.gcpActivities()));
+
+    long t0 = System.nanoTime();
+    try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(o.bootstrapServers(), o.workDir(), common(o),
+        services(o, data))) {
+      progress.accept(String.format("Kafka broker %s and %d services ready in %d ms", pipeline.bootstrapServers(),
+          pipeline.healthPorts().size(), pipeline.coldStartMillis()));
+      Set<String> expected = truth(data).keySet().stream().filter(k -> !k.startsWith("gcp:"))
+          .collect(Collectors.toSet());
+      long start = System.nanoTime();
+      List<SessionSummary> sessions = awaitVerdicts(o, expected, progress);
+      long processingMs = (System.nanoTime() - start) / 1_000_000;
+      return report(data, pipeline.coldStartMillis(), processingMs, sessions, pipeline.bootstrapServers());
+    } finally {
+      progress.accept(String.format("stopped after %.1f s", (System.nanoTime() - t0) / 1e9));
+    }
+  }
+
+  private static Map<String, String> common(Options o) {
+    Map<String, String> c = new HashMap<>();
+    c.put("http.port", "-1");
+    c.put("topics.partitions", Integer.toString(o.partitions()));
+    c.put("shutdown.timeout", "15s");
+    return c;
+  }
+
+  /** Each service's own config, as its container would get it. */
+  static Map<String, Map<String, String>> services(Options o, SimulatedDataset.Summary data) {
+    Path state = o.workDir().resolve("state");
+    Map<String, Map<String, String>> s = new LinkedHashMap<>();
+    s.put("ingest-teleport", Map.of(
+        "file.enabled", "true",
+        "file.data.dir", data.teleportDataDir().toString(),
+        "file.state.path", state.resolve("ingest-teleport.json").toString(),
+        "file.poll.interval", "500ms",
+        "file.records.settle", "300ms"));
+    s.put("ingest-gcp", Map.of(
+        "gcp.archive.paths", data.gcpDir().toString(),
+        "gcp.archive.mode", "once",
+        "gcp.archive.state.file", state.resolve("ingest-gcp.state").toString()));
+    s.put("recording-decoder", Map.of(
+        "store.file.roots", data.recordsDir().toString(),
+        "kafka.transactional.id", "recording-decoder-embedded"));
+    s.put("featurizer", Map.of(
+        "state.dir", state.resolve("featurizer").toString(),
+        "featurizer.punctuate.interval", "1s",
+        // the archive is replayed at full speed: once it is read, open GCP sessions and bursts are complete
+        "featurizer.gcp.wall.close.after", "4s",
+        "featurizer.gcp.burst.wall.close.after", "4s"));
+    s.put("classifier", Map.of("state.dir", state.resolve("classifier").toString()));
+    s.put("sqlite-sink", Map.of("sink.db.path", o.db().toString(), "sink.db.synchronous", "NORMAL"));
+    if (o.llmModel() != null) {
+      Map<String, String> llm = new HashMap<>();
+      llm.put("llm.model", o.llmModel());
+      if (o.llmBaseUrl() != null) {
+        llm.put("llm.base.url", o.llmBaseUrl());
+      }
+      s.put("llm-scorer", llm);
+    }
+    return s;
+  }
+
+  /** Waits until every Teleport session has operator.type and the GCP session count has settled. */
+  private static List<SessionSummary> awaitVerdicts(Options o, Set<String> teleportIds, Consumer<String> progress)
+      throws Exception {
+    long deadline = System.nanoTime() + o.timeout().toNanos();
+    long lastChange = System.nanoTime();
+    int lastCount = -1;
+    long lastReport = 0;
+    while (true) {
+      List<SessionSummary> sessions = Files.exists(o.db()) ? list(o.db()) : List.of();
+      long done = sessions.stream().filter(s -> teleportIds.contains(s.sessionId()) && s.label("operator.type") != null)
+          .count();
+      if (sessions.size() != lastCount) {
+        lastCount = sessions.size();
+        lastChange = System.nanoTime();
+      }
+      long gcpDone = sessions.stream().filter(s -> s.substrate() != null && s.substrate().startsWith("gcp")).count();
+      if (System.nanoTime() - lastReport > 5_000_000_000L) {
+        progress.accept(String.format("verdicts: %d/%d Teleport sessions, %d GCP sessions and bursts", done,
+            teleportIds.size(), gcpDone));
+        lastReport = System.nanoTime();
+      }
+      boolean settled = System.nanoTime() - lastChange > 6_000_000_000L;
+      if (done == teleportIds.size() && gcpDone > 0 && settled) {
+        return sessions;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(String.format("timed out after %d s: %d/%d Teleport sessions and %d GCP "
+            + "sessions have verdicts", o.timeout().toSeconds(), done, teleportIds.size(), gcpDone));
+      }
+      Thread.sleep(500);
+    }
+  }
+
+  private static List<SessionSummary> list(Path db) {
+    try (SessionStore store = SessionStore.openReadOnly(db)) {
+      return store.listSessions(LabelSelector.ALL);
+    } catch (Exception e) {
+      return List.of(); // the sink has not created its schema yet
+    }
+  }
+
+  /** Truth by session id ("gcp:<principal>" for GCP principals). */
+  static Map<String, JsonNode> truth(SimulatedDataset.Summary data) throws IOException {
+    Map<String, JsonNode> t = new LinkedHashMap<>();
+    for (String line : Files.readAllLines(data.truthFile())) {
+      JsonNode n = JSON.readTree(line);
+      t.put(n.has("session_id") ? n.get("session_id").asText() : "gcp:" + n.get("principal").asText(), n);
+    }
+    return t;
+  }
+
+  private static Outcome report(SimulatedDataset.Summary data, long coldStartMs, long processingMs,
+      List<SessionSummary> sessions, String bootstrap) throws IOException {
+    Map<String, JsonNode> truth = truth(data);
+    Map<String, SessionSummary> byId = sessions.stream()
+        .collect(Collectors.toMap(SessionSummary::sessionId, s -> s, (a, b) -> a));
+    List<Scored> scored = new ArrayList<>();
+    Map<String, String> profileOfPrincipal = new HashMap<>();
+    truth.forEach((id, t) -> {
+      if (id.startsWith("gcp:")) {
+        profileOfPrincipal.put(id.substring(4), t.get("profile").asText());
+        return;
+      }
+      SessionSummary s = byId.get(id);
+      scored.add(new Scored(id, t.get("profile").asText(), t.get("operator").asText(), t.get("model").asText(),
+          s == null ? null : s.label("operator.type"), s == null ? null : s.label("cadence.label")));
+    });
+    Map<String, Map<String, Integer>> gcp = new TreeMap<>();
+    for (SessionSummary s : sessions) {
+      if (s.substrate() != null && s.substrate().startsWith("gcp")) {
+        String profile = profileOfPrincipal.getOrDefault(s.user(), "other");
+        gcp.computeIfAbsent(profile + " (" + s.substrate() + ")", k -> new TreeMap<>())
+            .merge(String.valueOf(s.label("operator.type")), 1, Integer::sum);
+      }
+    }
+    return new Outcome(data, coldStartMs, processingMs, sessions, scored, gcp,
+        count(bootstrap, Topics.SESSION_ESCALATIONS.name()), deadLetters(bootstrap));
+  }
+
+  private static long deadLetters(String bootstrap) {
+    long n = 0;
+    for (var t : Topics.DATA_TOPICS) {
+      n += count(bootstrap, t.deadLetterTopic());
+    }
+    return n;
+  }
+
+  /** Committed records on a topic (read_committed, so transaction markers are not counted). */
+  static long count(String bootstrap, String topic) {
+    Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
+      List<TopicPartition> parts = c.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = c.endOffsets(parts);
+      long n = 0;
+      long deadline = System.currentTimeMillis() + 15_000;
+      while (System.currentTimeMillis() < deadline) {
+        boolean atEnd = parts.stream().allMatch(p -> c.position(p) >= end.get(p));
+        if (atEnd) {
+          break;
+        }
+        n += c.poll(Duration.ofMillis(200)).count();
+      }
+      return n;
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

@@ -6,11 +6,22 @@ import dev.whodrove.schemas.v1.CadenceFeatures;
  * The notes/10 cadence features of one event sequence, computed as the events stream in: exact counters, max and
  * duration; percentiles from a {@link GapSketch}; local_gap_std from a rolling window of the last ten gaps. Memory is
  * constant in the number of events.
+ *
+ * <p>It also keeps the activity counters the cadence@v1 classifier table reads (keystroke echo, edit characters,
+ * absence gaps; see docs/classifier.md). They are serialized separately ({@link #writeActivityTo}) so formats that
+ * never carried them (gcloud bursts, older Teleport state) stay readable; stats restored without them report the
+ * fields as not computed.
  */
 final class GapStats {
   static final int LOCAL_WINDOW = 10;
   /** Events needed before the features mean anything. */
   static final int MIN_EVENTS = 30;
+  /** Keystroke echo: a print of 1–4 bytes whose gap to the previous print is within [30 ms, 1.5 s]. */
+  static final long ECHO_MIN_GAP_MS = 30;
+  static final long ECHO_MAX_GAP_MS = 1500;
+  static final long ECHO_MAX_BYTES = 4;
+  /** Mid-session gaps longer than this are the operator being away, not cadence. */
+  static final long ABSENCE_GAP_MS = 300_000;
 
   private long events;
   private long firstMs;
@@ -28,6 +39,13 @@ final class GapStats {
   private int ringPos;
   private double localStdSum;
   private long localWindows;
+  // cadence@v1 activity counters; false when restored from state written before they existed
+  private boolean activityKnown = true;
+  private long echoes;
+  private long editChars;
+  private long absenceGaps;
+  private long absenceMs;
+  private long activeGapMaxMs;
 
   GapStats() {
     this(new GapSketch());
@@ -38,15 +56,35 @@ final class GapStats {
   }
 
   void add(long timeMs, long bytes) {
+    add(timeMs, bytes, 0);
+  }
+
+  /** Adds an event with its size and the edit characters (backspace, ^W, cursor keys) it printed. */
+  void add(long timeMs, long bytes, long edits) {
     if (events == 0) {
       firstMs = timeMs;
     } else {
-      double gap = Math.max(0L, timeMs - lastMs) / 1000.0;
-      addGap(gap);
+      long gapMs = Math.max(0L, timeMs - lastMs);
+      addGap(gapMs / 1000.0);
+      if (isEcho(gapMs, bytes)) {
+        echoes++;
+      }
+      if (gapMs > ABSENCE_GAP_MS) {
+        absenceGaps++;
+        absenceMs += gapMs;
+      } else {
+        activeGapMaxMs = Math.max(activeGapMaxMs, gapMs);
+      }
     }
     lastMs = Math.max(lastMs, timeMs);
     events++;
     totalBytes += bytes;
+    editChars += edits;
+  }
+
+  /** Whether an event of {@code bytes} printed {@code gapMs} after the previous one looks like a keystroke echo. */
+  static boolean isEcho(long gapMs, long bytes) {
+    return bytes >= 1 && bytes <= ECHO_MAX_BYTES && gapMs >= ECHO_MIN_GAP_MS && gapMs <= ECHO_MAX_GAP_MS;
   }
 
   private void addGap(double gap) {
@@ -136,7 +174,48 @@ final class GapStats {
         .setLocalGapStd(localGapStd())
         .setGapScale(gapScale)
         .setBytesDropped(bytesDropped);
+    // echo and edits mean nothing without bytes (gcloud bursts), and state from before the counters existed
+    // cannot tell: leave them unset (= not computed)
+    if (activityKnown && !bytesDropped) {
+      b.setKeystrokeEchoFrac(events == 0 ? 0.0 : (double) echoes / events)
+          .setEditChars(editChars)
+          .setAbsenceGapCount(absenceGaps)
+          .setAbsenceS(absenceMs / 1000.0)
+          .setActiveGapMaxS(activeGapMaxMs / 1000.0);
+    }
     return b;
+  }
+
+  /** Writes the activity counters (after {@link #writeTo}, in formats that carry them). */
+  void writeActivityTo(StateWriter w) {
+    w.bool(activityKnown).varint(echoes).varint(editChars).varint(absenceGaps).varint(absenceMs)
+        .varint(activeGapMaxMs);
+  }
+
+  /** Reads what {@link #writeActivityTo} wrote into stats just read by {@link #readFrom}. */
+  void readActivityFrom(StateReader r) {
+    activityKnown = r.bool();
+    echoes = r.varint();
+    editChars = r.varint();
+    absenceGaps = r.varint();
+    absenceMs = r.varint();
+    activeGapMaxMs = r.varint();
+  }
+
+  /** Marks stats restored from a format without activity counters: those fields are then reported unset. */
+  void activityUnknown() {
+    activityKnown = false;
+  }
+
+  /** An independent copy, activity counters included. */
+  GapStats copy() {
+    StateWriter w = new StateWriter();
+    writeTo(w);
+    writeActivityTo(w);
+    StateReader r = new StateReader(w.toByteArray());
+    GapStats c = readFrom(r);
+    c.readActivityFrom(r);
+    return c;
   }
 
   void writeTo(StateWriter w) {

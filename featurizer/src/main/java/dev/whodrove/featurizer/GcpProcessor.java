@@ -28,6 +28,14 @@ final class GcpProcessor implements Processor<String, GcpAuditEntry, String, Ses
   private KeyValueStore<String, byte[]> store;
   private final DecodedStateCache<GcpPrincipalState> cache = new DecodedStateCache<>(4096);
 
+  /** Wall time the last input record was processed; wall-clock closing waits until input has been quiet. */
+  private long lastInputWallMs;
+  /**
+   * Event time: the newest entry timestamp this task has seen. Kafka record timestamps are ingest times, which say
+   * nothing about the gaps between audit entries (a backfill ingests weeks of entries in seconds).
+   */
+  private long maxEntryTimeMs;
+
   GcpProcessor(FeaturizerConfig config) {
     this.config = config;
   }
@@ -36,10 +44,11 @@ final class GcpProcessor implements Processor<String, GcpAuditEntry, String, Ses
   public void init(ProcessorContext<String, SessionFeatures> context) {
     this.context = context;
     this.store = context.getStateStore(STORE);
+    this.lastInputWallMs = context.currentSystemTimeMs();
     context.schedule(config.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME,
-        now -> sweep(context.currentStreamTimeMs(), now, now));
+        now -> sweep(maxEntryTimeMs, now, now));
     context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME,
-        streamTime -> sweep(streamTime, context.currentSystemTimeMs(), streamTime));
+        streamTime -> sweep(maxEntryTimeMs, context.currentSystemTimeMs(), streamTime));
   }
 
   @Override
@@ -59,6 +68,8 @@ final class GcpProcessor implements Processor<String, GcpAuditEntry, String, Ses
       e = e.toBuilder().setPrincipal(principal).build();
     }
     long now = context.currentSystemTimeMs();
+    lastInputWallMs = now;
+    maxEntryTimeMs = Math.max(maxEntryTimeMs, e.getTimestampMs());
     try {
       GcpPrincipalState state = load(principal);
       forward(state.add(e, now), record.timestamp());
@@ -98,7 +109,16 @@ final class GcpProcessor implements Processor<String, GcpAuditEntry, String, Ses
     }
   }
 
-  private void sweep(long streamTimeMs, long wallNowMs, long outputTimestamp) {
+  /**
+   * Closes what is idle. Wall-clock closing is for an idle partition only: while records still flow (catching up
+   * after a restart, a backlog) stream time decides, so a session is never closed before its own late entries,
+   * already waiting in the topic, are read.
+   */
+  private void sweep(long streamTimeMs, long wallNow, long outputTimestamp) {
+    var sessions = config.gcp().sessions();
+    var bursts = config.gcp().bursts();
+    long quietMs = Math.min(sessions.idleMs() + sessions.wallGraceMs(), bursts.gapMs() + bursts.wallGraceMs());
+    long wallNowMs = wallNow - lastInputWallMs > quietMs ? wallNow : Long.MIN_VALUE / 4;
     List<String> due = new ArrayList<>();
     try (KeyValueIterator<String, byte[]> it = store.all()) {
       while (it.hasNext()) {

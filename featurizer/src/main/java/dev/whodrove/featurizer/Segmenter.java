@@ -6,12 +6,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Streaming change-point segmentation (DESIGN §4): events/s over consecutive 30-event windows, a CUSUM-style split
- * search over the recent windows, and a break when the shift of mean rate between the two sides exceeds 1.5× their
- * pooled standard deviation. Each segment gets its own cadence block.
+ * Streaming change-point segmentation (DESIGN §4): two statistics per consecutive 30-event window — events/s, and
+ * the share of the window's events that look like keystroke echo (1–4 bytes, 30 ms–1.5 s after the previous print,
+ * see {@link GapStats#isEcho}) — each run through the same CUSUM-style split search over the recent windows. A break
+ * is taken where either series shifts by more than 1.5× its pooled standard deviation. Events/s alone misses the
+ * usual hand-off: a person typing and an agent emitting bursts between model turns often run at the same rate, but
+ * the person's output is mostly one-key echoes and the agent's never is. Each segment gets its own cadence block.
  *
  * <p>State is bounded: the undecided recent windows sit in a buffer of {@value #BUFFER_WINDOWS} windows; older
- * windows are committed to the current segment and kept only as running mean/variance. At most
+ * windows are committed to the current segment and kept only as running mean/variance per series. At most
  * {@value #MAX_SEGMENTS} segments are made; later shifts stay in the last one.
  */
 public final class Segmenter {
@@ -20,26 +23,35 @@ public final class Segmenter {
   public static final double THRESHOLD = 1.5;
   /** Windows each side of a break must have, so every segment has enough events to be scored. */
   static final int MIN_SIDE_WINDOWS = 4;
+  /**
+   * Windows each side of a break found on events/s alone. Window rates are heavy-tailed (one window without a pause
+   * runs several times faster), so the best of many short-sided splits often clears 1.5 pooled std by chance; eight
+   * windows a side keeps single-driver sessions whole. The echo share is well behaved and uses the minimum.
+   */
+  static final int RATE_MIN_SIDE_WINDOWS = 8;
+  /** Windows right of a break before it is taken while the session runs (at the end, {@link #MIN_SIDE_WINDOWS}). */
   static final int CONFIRM_WINDOWS = 2 * MIN_SIDE_WINDOWS;
   static final int BUFFER_WINDOWS = 16;
   static final int MAX_SEGMENTS = 16;
-  /** Floor on the pooled std as a share of the mean rate, so near-constant synthetic cadence does not split. */
+  /** Floor on the pooled std of events/s as a share of the mean rate, so near-constant synthetic cadence does not split. */
   static final double MIN_RELATIVE_STD = 0.1;
+  /** Floor on the pooled std of the echo share (absolute), so sessions with (almost) no echo do not split on noise. */
+  static final double MIN_ECHO_STD = 0.1;
 
   private static final int CAPACITY = (BUFFER_WINDOWS + 1) * WINDOW_EVENTS;
 
   private final long[] times = new long[CAPACITY];
   private final long[] sizes = new long[CAPACITY];
+  private final long[] edits = new long[CAPACITY];
   private int buffered;
   /** Time of the event just before the buffer (0 and hasPrev=false at session start). */
   private long prevTime;
   private boolean hasPrev;
 
   private GapStats current;
-  // running statistics of the window rates already committed to the current segment
-  private long committedWindows;
-  private double committedMean;
-  private double committedM2;
+  // running statistics of the window values already committed to the current segment
+  private final Running rate = new Running();
+  private final Running echo = new Running();
 
   private final List<CadenceSegment> closed = new ArrayList<>();
 
@@ -51,16 +63,42 @@ public final class Segmenter {
     this.current = current;
   }
 
+  /** Count, mean and sum of squared deviations of one series' committed windows (Welford). */
+  private static final class Running {
+    long n;
+    double mean;
+    double m2;
+
+    void add(double x) {
+      n++;
+      double d = x - mean;
+      mean += d / n;
+      m2 += d * (x - mean);
+    }
+
+    void reset() {
+      n = 0;
+      mean = 0;
+      m2 = 0;
+    }
+  }
+
   /** Adds the next event (time order). */
   public void add(long timeMs, long bytes) {
+    add(timeMs, bytes, 0);
+  }
+
+  /** Adds the next event (time order) with the edit characters it printed. */
+  public void add(long timeMs, long bytes, long editChars) {
     if (buffered == CAPACITY) {
       commitWindows(1);
     }
     times[buffered] = timeMs;
     sizes[buffered] = bytes;
+    edits[buffered] = editChars;
     buffered++;
     if (buffered % WINDOW_EVENTS == 0 && closed.size() < MAX_SEGMENTS - 1) {
-      detect();
+      detect(CONFIRM_WINDOWS);
     }
   }
 
@@ -68,21 +106,41 @@ public final class Segmenter {
     return buffered / WINDOW_EVENTS;
   }
 
+  private long timeBefore(int i) {
+    return i == 0 ? prevTime : times[i - 1];
+  }
+
+  private boolean hasBefore(int i) {
+    return i > 0 || hasPrev;
+  }
+
   private double rate(int w) {
     int from = w * WINDOW_EVENTS;
     int to = from + WINDOW_EVENTS - 1;
-    long start = from == 0 ? (hasPrev ? prevTime : times[0]) : times[from - 1];
-    int gaps = from == 0 && !hasPrev ? WINDOW_EVENTS - 1 : WINDOW_EVENTS;
+    long start = hasBefore(from) ? timeBefore(from) : times[0];
+    int gaps = hasBefore(from) ? WINDOW_EVENTS : WINDOW_EVENTS - 1;
     double seconds = Math.max(0.001, (times[to] - start) / 1000.0);
     return gaps / seconds;
   }
 
-  private void detect() {
-    int m = fullWindows();
-    double[] r = new double[m];
-    for (int i = 0; i < m; i++) {
-      r[i] = rate(i);
+  /** Share of the window's events that look like keystroke echo. */
+  private double echoShare(int w) {
+    int from = w * WINDOW_EVENTS;
+    int n = 0;
+    for (int i = from; i < from + WINDOW_EVENTS; i++) {
+      if (hasBefore(i) && GapStats.isEcho(Math.max(0L, times[i] - timeBefore(i)), sizes[i])) {
+        n++;
+      }
     }
+    return (double) n / WINDOW_EVENTS;
+  }
+
+  /**
+   * Best split point of one series over the buffer windows: index k (left = committed + [0, k)) and its shift in
+   * pooled standard deviations, in {@code out}; k = -1 when no split beats {@link #THRESHOLD}.
+   */
+  private static void bestSplit(double[] r, Running c, boolean isRate, double[] out) {
+    int m = r.length;
     // prefix sums over the buffer for O(m) evaluation of every split point
     double[] sum = new double[m + 1];
     double[] sq = new double[m + 1];
@@ -92,30 +150,50 @@ public final class Segmenter {
     }
     double best = THRESHOLD;
     int bestK = -1;
-    for (int k = 0; k <= m - MIN_SIDE_WINDOWS; k++) {
-      long nL = committedWindows + k;
+    int minSide = isRate ? RATE_MIN_SIDE_WINDOWS : MIN_SIDE_WINDOWS;
+    for (int k = 0; k <= m - minSide; k++) {
+      long nL = c.n + k;
       int nR = m - k;
-      if (nL < MIN_SIDE_WINDOWS) {
+      if (nL < minSide) {
         continue;
       }
-      // left side = committed windows (running stats) + buffer windows [0, k)
-      double sumL = committedMean * committedWindows + sum[k];
+      double sumL = c.mean * c.n + sum[k];
       double meanL = sumL / nL;
-      double ssL = committedM2 + committedWindows * (committedMean - meanL) * (committedMean - meanL)
+      double ssL = c.m2 + c.n * (c.mean - meanL) * (c.mean - meanL)
           + (sq[k] - 2 * meanL * sum[k] + k * meanL * meanL);
-      double meanR = (sum[m] - sum[k]) / nR;
       double sumRight = sum[m] - sum[k];
+      double meanR = sumRight / nR;
       double ssR = (sq[m] - sq[k]) - 2 * meanR * sumRight + nR * meanR * meanR;
       double pooled = Math.sqrt(Math.max(0.0, ssL + ssR) / Math.max(1, nL + nR - 2));
-      pooled = Math.max(pooled, MIN_RELATIVE_STD * Math.max(meanL, meanR));
+      pooled = Math.max(pooled, isRate ? MIN_RELATIVE_STD * Math.max(meanL, meanR) : MIN_ECHO_STD);
       double shift = Math.abs(meanL - meanR) / pooled;
       if (shift > best) {
         best = shift;
         bestK = k;
       }
     }
-    // act only once the right side is twice the minimum: the best split point is stable by then, not a window early
-    if (bestK >= 0 && m - bestK >= CONFIRM_WINDOWS) {
+    out[0] = bestK;
+    out[1] = best;
+  }
+
+  /** Looks for a break in the buffer; takes it when at least {@code confirm} windows lie right of it. */
+  private void detect(int confirm) {
+    int m = fullWindows();
+    double[] rates = new double[m];
+    double[] echoes = new double[m];
+    for (int i = 0; i < m; i++) {
+      rates[i] = rate(i);
+      echoes[i] = echoShare(i);
+    }
+    double[] byRate = new double[2];
+    double[] byEcho = new double[2];
+    bestSplit(rates, rate, true, byRate);
+    bestSplit(echoes, echo, false, byEcho);
+    // the series that shifted more (in its own pooled std) places the break
+    double[] best = byEcho[0] >= 0 && (byRate[0] < 0 || byEcho[1] > byRate[1]) ? byEcho : byRate;
+    int bestK = (int) best[0];
+    // while streaming, act only once the right side is twice the minimum: the best split point is stable by then
+    if (bestK >= 0 && m - bestK >= confirm) {
       commitWindows(bestK);
       closeSegment();
     }
@@ -124,18 +202,16 @@ public final class Segmenter {
   /** Moves the oldest {@code n} windows of the buffer into the current segment. */
   private void commitWindows(int n) {
     for (int w = 0; w < n; w++) {
-      double x = rate(0);
-      committedWindows++;
-      double d = x - committedMean;
-      committedMean += d / committedWindows;
-      committedM2 += d * (x - committedMean);
+      rate.add(rate(0));
+      echo.add(echoShare(0));
       for (int i = 0; i < WINDOW_EVENTS; i++) {
-        current.add(times[i], sizes[i]);
+        current.add(times[i], sizes[i], edits[i]);
       }
       prevTime = times[WINDOW_EVENTS - 1];
       hasPrev = true;
       System.arraycopy(times, WINDOW_EVENTS, times, 0, buffered - WINDOW_EVENTS);
       System.arraycopy(sizes, WINDOW_EVENTS, sizes, 0, buffered - WINDOW_EVENTS);
+      System.arraycopy(edits, WINDOW_EVENTS, edits, 0, buffered - WINDOW_EVENTS);
       buffered -= WINDOW_EVENTS;
     }
   }
@@ -145,9 +221,8 @@ public final class Segmenter {
       closed.add(segment(closed.size(), current));
     }
     current = new GapStats();
-    committedWindows = 0;
-    committedMean = 0;
-    committedM2 = 0;
+    rate.reset();
+    echo.reset();
   }
 
   private static CadenceSegment segment(int index, GapStats s) {
@@ -157,65 +232,92 @@ public final class Segmenter {
 
   /**
    * The segments so far plus the open one, as if the session ended now; empty when the session did not split.
-   * Does not change the state.
+   * At the end no more windows will come, so a break in the buffer is taken once each side has
+   * {@value #MIN_SIDE_WINDOWS} windows. Does not change the state.
    */
   public List<CadenceSegment> segments() {
-    if (closed.isEmpty()) {
+    Segmenter s = copy();
+    if (s.closed.size() < MAX_SEGMENTS - 1) {
+      s.detect(MIN_SIDE_WINDOWS);
+    }
+    if (s.closed.isEmpty()) {
       return List.of();
     }
-    GapStats tail = GapStats.readFrom(new StateReader(encodeStats(current)));
-    for (int i = 0; i < buffered; i++) {
-      tail.add(times[i], sizes[i]);
+    GapStats tail = s.current;
+    for (int i = 0; i < s.buffered; i++) {
+      tail.add(s.times[i], s.sizes[i], s.edits[i]);
     }
-    List<CadenceSegment> out = new ArrayList<>(closed);
+    List<CadenceSegment> out = new ArrayList<>(s.closed);
     if (tail.events() > 0) {
-      out.add(segment(closed.size(), tail));
+      out.add(segment(s.closed.size(), tail));
     }
     return out;
   }
 
-  private static byte[] encodeStats(GapStats s) {
+  private Segmenter copy() {
     StateWriter w = new StateWriter();
-    s.writeTo(w);
-    return w.toByteArray();
+    writeTo(w);
+    return readFrom(new StateReader(w.toByteArray()), CadenceAccumulator.FORMAT);
   }
 
   void writeTo(StateWriter w) {
     w.varint(buffered).zigzag(prevTime).bool(hasPrev);
     long last = prevTime;
     for (int i = 0; i < buffered; i++) {
-      w.zigzag(times[i] - last).varint(sizes[i]);
+      w.zigzag(times[i] - last).varint(sizes[i]).varint(edits[i]);
       last = times[i];
     }
     current.writeTo(w);
-    w.varint(committedWindows).dbl(committedMean).dbl(committedM2);
+    current.writeActivityTo(w);
+    w.varint(rate.n).dbl(rate.mean).dbl(rate.m2);
+    w.varint(echo.n).dbl(echo.mean).dbl(echo.m2);
     w.varint(closed.size());
     for (CadenceSegment s : closed) {
       w.bytes(s.toByteArray());
     }
   }
 
-  static Segmenter readFrom(StateReader r) {
+  /**
+   * Reads state of the given {@link CadenceAccumulator#FORMAT} version. Format 1 had no edit characters, activity
+   * counters or echo series: those start empty (the open segment reports the activity fields unset, and the echo
+   * series only sees windows committed from now on).
+   */
+  static Segmenter readFrom(StateReader r, int format) {
+    boolean v1 = format == 1;
     int buffered = r.varintInt();
     long prevTime = r.zigzag();
     boolean hasPrev = r.bool();
     long[] times = new long[buffered];
     long[] sizes = new long[buffered];
+    long[] edits = new long[buffered];
     long last = prevTime;
     for (int i = 0; i < buffered; i++) {
       last += r.zigzag();
       times[i] = last;
       sizes[i] = r.varint();
+      edits[i] = v1 ? 0 : r.varint();
     }
-    Segmenter s = new Segmenter(GapStats.readFrom(r));
+    GapStats current = GapStats.readFrom(r);
+    if (v1) {
+      current.activityUnknown();
+    } else {
+      current.readActivityFrom(r);
+    }
+    Segmenter s = new Segmenter(current);
     s.buffered = buffered;
     s.prevTime = prevTime;
     s.hasPrev = hasPrev;
     System.arraycopy(times, 0, s.times, 0, buffered);
     System.arraycopy(sizes, 0, s.sizes, 0, buffered);
-    s.committedWindows = r.varint();
-    s.committedMean = r.dbl();
-    s.committedM2 = r.dbl();
+    System.arraycopy(edits, 0, s.edits, 0, buffered);
+    s.rate.n = r.varint();
+    s.rate.mean = r.dbl();
+    s.rate.m2 = r.dbl();
+    if (!v1) {
+      s.echo.n = r.varint();
+      s.echo.mean = r.dbl();
+      s.echo.m2 = r.dbl();
+    }
     int n = r.varintInt();
     for (int i = 0; i < n; i++) {
       try {

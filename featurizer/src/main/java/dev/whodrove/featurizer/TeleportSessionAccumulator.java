@@ -178,7 +178,7 @@ public final class TeleportSessionAccumulator {
     }
     prevDelayMs = p.getDelayMs();
     long t = e.getTimeMs() > 0 ? e.getTimeMs() : rec.getStartedMs() + p.getDelayMs();
-    cadence.add(t, p.getBytes());
+    cadence.add(t, p.getBytes(), p.getEditChars());
   }
 
   private static void putLabels(TeleportFeatures.Builder t, Map<String, String> labels) {
@@ -359,9 +359,15 @@ public final class TeleportSessionAccumulator {
     return droppedNotable;
   }
 
+  /**
+   * Version of {@link #toBytes}: 2 carries cadence state format 2 (activity counters, echo series). Version 1 state
+   * is still read; its cadence activity fields are then reported unset.
+   */
+  static final int STATE_VERSION = 2;
+
   public byte[] toBytes() {
     StateWriter w = new StateWriter();
-    w.varint(1); // format version
+    w.varint(STATE_VERSION);
     w.bytes(rec.build().toByteArray()).bytes(audit.build().toByteArray());
     w.bool(recordingSeen).bool(recordingComplete).bool(recordingEndSeen).bool(auditEndSeen);
     w.zigzag(lastIndex).varint(printChunks).varint(printBytes).varint(idleGaps).varint(editChars).varint(commands)
@@ -374,7 +380,7 @@ public final class TeleportSessionAccumulator {
   public static TeleportSessionAccumulator fromBytes(byte[] bytes) {
     StateReader r = new StateReader(bytes);
     long version = r.varint();
-    if (version != 1) {
+    if (version != 1 && version != STATE_VERSION) {
       throw new IllegalStateException("unknown teleport session state version " + version);
     }
     SessionFeatures.Builder rec;
@@ -394,7 +400,7 @@ public final class TeleportSessionAccumulator {
     n[8] = r.zigzag();
     n[9] = r.varint();
     GapSketch chunkGaps = GapSketch.decode(r.bytes());
-    TeleportSessionAccumulator s = new TeleportSessionAccumulator(chunkGaps, CadenceAccumulator.readFrom(r));
+    TeleportSessionAccumulator s = new TeleportSessionAccumulator(chunkGaps, CadenceAccumulator.readFrom(r, version == 1 ? 1 : CadenceAccumulator.FORMAT));
     s.rec = rec;
     s.audit = audit;
     s.recordingSeen = flags[0];

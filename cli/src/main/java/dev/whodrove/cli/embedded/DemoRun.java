@@ -51,6 +51,20 @@ public final class DemoRun {
   private DemoRun() {}
 
   public static Outcome run(Options o, Consumer<String> progress) throws Exception {
+    SimulatedDataset.Summary data = simulate(o, progress);
+    long t0 = System.nanoTime();
+    try (EmbeddedPipeline pipeline = startPipeline(o, data, progress)) {
+      long start = System.nanoTime();
+      List<SessionSummary> sessions = awaitVerdicts(o, teleportSessionIds(data), progress);
+      long processingMs = (System.nanoTime() - start) / 1_000_000;
+      return report(data, pipeline.coldStartMillis(), processingMs, sessions, pipeline.bootstrapServers());
+    } finally {
+      progress.accept(String.format("stopped after %.1f s", (System.nanoTime() - t0) / 1e9));
+    }
+  }
+
+  /** Clears the work dir and the database, and writes the simulated sources. */
+  public static SimulatedDataset.Summary simulate(Options o, Consumer<String> progress) throws IOException {
     Files.createDirectories(o.workDir());
     deleteRecursively(o.workDir().resolve("data"));
     deleteRecursively(o.workDir().resolve("kafka"));
@@ -58,7 +72,6 @@ public final class DemoRun {
     Files.deleteIfExists(o.db());
     Files.deleteIfExists(Path.of(o.db() + "-wal"));
     Files.deleteIfExists(Path.of(o.db() + "-shm"));
-
     Map<String, Integer> teleport = new LinkedHashMap<>();
     TeleportSimulator.PROFILES.forEach(p -> teleport.put(p, o.perProfile()));
     Map<String, Integer> gcp = new LinkedHashMap<>();
@@ -66,21 +79,22 @@ public final class DemoRun {
     SimulatedDataset.Summary data = SimulatedDataset.write(o.workDir().resolve("data"), o.seed(), teleport, gcp);
     progress.accept(String.format("simulated %d Teleport sessions and %d GCP audit entries of %d principals",
         data.teleportSessions(), data.gcpEntries(), data.gcpActivities()));
+    return data;
+  }
 
-    long t0 = System.nanoTime();
-    try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(o.bootstrapServers(), o.workDir(), common(o),
-        services(o, data))) {
-      progress.accept(String.format("Kafka broker %s and %d services ready in %d ms", pipeline.bootstrapServers(),
-          pipeline.healthPorts().size(), pipeline.coldStartMillis()));
-      Set<String> expected = truth(data).keySet().stream().filter(k -> !k.startsWith("gcp:"))
-          .collect(Collectors.toSet());
-      long start = System.nanoTime();
-      List<SessionSummary> sessions = awaitVerdicts(o, expected, progress);
-      long processingMs = (System.nanoTime() - start) / 1_000_000;
-      return report(data, pipeline.coldStartMillis(), processingMs, sessions, pipeline.bootstrapServers());
-    } finally {
-      progress.accept(String.format("stopped after %.1f s", (System.nanoTime() - t0) / 1e9));
-    }
+  /** Starts the broker (unless external) and every service on the simulated sources. */
+  public static EmbeddedPipeline startPipeline(Options o, SimulatedDataset.Summary data, Consumer<String> progress)
+      throws Exception {
+    EmbeddedPipeline pipeline = EmbeddedPipeline.start(o.bootstrapServers(), o.workDir(), common(o),
+        services(o, data));
+    progress.accept(String.format("Kafka broker %s and %d services ready in %d ms", pipeline.bootstrapServers(),
+        pipeline.healthPorts().size(), pipeline.coldStartMillis()));
+    return pipeline;
+  }
+
+  /** Ids of the simulated Teleport sessions. */
+  public static Set<String> teleportSessionIds(SimulatedDataset.Summary data) throws IOException {
+    return truth(data).keySet().stream().filter(k -> !k.startsWith("gcp:")).collect(Collectors.toSet());
   }
 
   private static Map<String, String> common(Options o) {
@@ -128,7 +142,7 @@ public final class DemoRun {
   }
 
   /** Waits until every Teleport session has operator.type and the GCP session count has settled. */
-  private static List<SessionSummary> awaitVerdicts(Options o, Set<String> teleportIds, Consumer<String> progress)
+  public static List<SessionSummary> awaitVerdicts(Options o, Set<String> teleportIds, Consumer<String> progress)
       throws Exception {
     long deadline = System.nanoTime() + o.timeout().toNanos();
     long lastChange = System.nanoTime();
@@ -160,7 +174,7 @@ public final class DemoRun {
     }
   }
 
-  private static List<SessionSummary> list(Path db) {
+  public static List<SessionSummary> list(Path db) {
     try (SessionStore store = SessionStore.openReadOnly(db)) {
       return store.listSessions(LabelSelector.ALL);
     } catch (Exception e) {
@@ -178,7 +192,7 @@ public final class DemoRun {
     return t;
   }
 
-  private static Outcome report(SimulatedDataset.Summary data, long coldStartMs, long processingMs,
+  public static Outcome report(SimulatedDataset.Summary data, long coldStartMs, long processingMs,
       List<SessionSummary> sessions, String bootstrap) throws IOException {
     Map<String, JsonNode> truth = truth(data);
     Map<String, SessionSummary> byId = sessions.stream()
@@ -215,7 +229,7 @@ public final class DemoRun {
   }
 
   /** Committed records on a topic (read_committed, so transaction markers are not counted). */
-  static long count(String bootstrap, String topic) {
+  public static long count(String bootstrap, String topic) {
     Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(),

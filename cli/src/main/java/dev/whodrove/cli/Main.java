@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         LabelCommand.class,
         SessionsCommand.class,
         SimulateCommand.class,
+        BenchCommand.class,
         TopicsCommand.class,
         BrokerCommand.class,
         CommandLine.HelpCommand.class

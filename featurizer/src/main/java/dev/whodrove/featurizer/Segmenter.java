@@ -32,6 +32,8 @@ public final class Segmenter {
   /** Windows right of a break before it is taken while the session runs (at the end, {@link #MIN_SIDE_WINDOWS}). */
   static final int CONFIRM_WINDOWS = 2 * MIN_SIDE_WINDOWS;
   static final int BUFFER_WINDOWS = 16;
+  /** How far (in windows) an echo-share break may move from its window boundary to the event where echo stops. */
+  static final int REFINE_WINDOWS = 2;
   static final int MAX_SEGMENTS = 16;
   /** Floor on the pooled std of events/s as a share of the mean rate, so near-constant synthetic cadence does not split. */
   static final double MIN_RELATIVE_STD = 0.1;
@@ -128,9 +130,7 @@ public final class Segmenter {
     int from = w * WINDOW_EVENTS;
     int n = 0;
     for (int i = from; i < from + WINDOW_EVENTS; i++) {
-      if (hasBefore(i) && GapStats.isEcho(Math.max(0L, times[i] - timeBefore(i)), sizes[i])) {
-        n++;
-      }
+      n += echoAt(i);
     }
     return (double) n / WINDOW_EVENTS;
   }
@@ -190,13 +190,64 @@ public final class Segmenter {
     bestSplit(rates, rate, true, byRate);
     bestSplit(echoes, echo, false, byEcho);
     // the series that shifted more (in its own pooled std) places the break
-    double[] best = byEcho[0] >= 0 && (byRate[0] < 0 || byEcho[1] > byRate[1]) ? byEcho : byRate;
-    int bestK = (int) best[0];
+    boolean byEchoShare = byEcho[0] >= 0 && (byRate[0] < 0 || byEcho[1] > byRate[1]);
+    int bestK = (int) (byEchoShare ? byEcho : byRate)[0];
     // while streaming, act only once the right side is twice the minimum: the best split point is stable by then
     if (bestK >= 0 && m - bestK >= confirm) {
-      commitWindows(bestK);
+      int at = bestK * WINDOW_EVENTS;
+      commitEvents(byEchoShare ? refineEchoBreak(at) : at);
       closeSegment();
     }
+  }
+
+  /**
+   * Moves an echo-share break from the window boundary {@code at} to the event where the echo share changes: the
+   * CUSUM maximum of the per-event echo indicator over {@value #REFINE_WINDOWS} windows either side. A hand-off
+   * rarely falls on a window boundary (and at the session end the minimum right side can hold the boundary a window
+   * early), and a person's echoes left in a short agent segment are enough to blur its scoring.
+   */
+  private int refineEchoBreak(int at) {
+    int lo = Math.max(hasPrev ? 0 : 1, at - REFINE_WINDOWS * WINDOW_EVENTS);
+    int hi = Math.min(buffered, at + REFINE_WINDOWS * WINDOW_EVENTS);
+    if (hi - lo < 2) {
+      return at;
+    }
+    double mean = 0;
+    for (int i = lo; i < hi; i++) {
+      mean += echoAt(i);
+    }
+    mean /= hi - lo;
+    double cusum = 0;
+    double best = 0;
+    int bestAt = at;
+    for (int j = lo + 1; j < hi; j++) {
+      cusum += echoAt(j - 1) - mean;
+      if (Math.abs(cusum) > best + 1e-9) {
+        best = Math.abs(cusum);
+        bestAt = j;
+      }
+    }
+    return bestAt;
+  }
+
+  private int echoAt(int i) {
+    return hasBefore(i) && GapStats.isEcho(Math.max(0L, times[i] - timeBefore(i)), sizes[i]) ? 1 : 0;
+  }
+
+  /** Moves the oldest {@code n} events of the buffer into the current segment (at a break: statistics reset next). */
+  private void commitEvents(int n) {
+    if (n == 0) {
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      current.add(times[i], sizes[i], edits[i]);
+    }
+    prevTime = times[n - 1];
+    hasPrev = true;
+    System.arraycopy(times, n, times, 0, buffered - n);
+    System.arraycopy(sizes, n, sizes, 0, buffered - n);
+    System.arraycopy(edits, n, edits, 0, buffered - n);
+    buffered -= n;
   }
 
   /** Moves the oldest {@code n} windows of the buffer into the current segment. */

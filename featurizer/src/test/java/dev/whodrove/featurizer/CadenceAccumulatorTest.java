@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.whodrove.schemas.v1.CadenceFeatures;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -29,9 +31,17 @@ class CadenceAccumulatorTest {
         t += i == 0 ? 0 : (long) g;
         times[i] = t;
       }
+      long[] bytes = new long[n];
+      long[] edits = new long[n];
+      List<AsciicastReference.Print> prints = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        bytes[i] = 1 + r.nextInt(6);
+        edits[i] = r.nextInt(8) == 0 ? 1 : 0;
+        prints.add(new AsciicastReference.Print((times[i] - Recordings.T0) / 1000.0, (int) bytes[i], (int) edits[i]));
+      }
       CadenceAccumulator acc = new CadenceAccumulator();
       for (int i = 0; i < n; i++) {
-        acc.add(times[i], 1);
+        acc.add(times[i], bytes[i], edits[i]);
         if (i == n / 2) {
           acc = CadenceAccumulator.fromBytes(acc.toBytes()); // state survives a round trip
         }
@@ -56,6 +66,8 @@ class CadenceAccumulatorTest {
       assertPercentile(ctx + " p50", f.getGapP50S(), ref.percentileBracket(50));
       assertPercentile(ctx + " p90", f.getGapP90S(), ref.percentileBracket(90));
       assertPercentile(ctx + " p99", f.getGapP99S(), ref.percentileBracket(99));
+      // cadence@v1 activity fields: exact against the classifier's definitions
+      ActivityFieldsTest.assertMatches(ctx, f, AsciicastReference.session(prints, true));
     }
   }
 

@@ -229,19 +229,17 @@ public final class RecordingDecoderService implements ManagedService {
           break;
         }
         for (TopicPartition tp : records.partitions()) {
-          for (ConsumerRecord<String, byte[]> rec : records.records(tp)) {
-            Outcome o = running ? process(rec) : Outcome.STOPPED;
-            if (o == Outcome.DONE) {
-              backoffs.remove(tp);
-              continue;
-            }
-            consumer.seek(tp, rec.offset()); // redelivered after the backoff, or by the next owner
-            if (o == Outcome.RETRY) {
-              Backoff b = backoffs.computeIfAbsent(tp, k -> new Backoff(config.retryInitial()));
-              b.schedule(config.retryMax());
-              consumer.pause(List.of(tp));
-            }
-            break;
+          List<ConsumerRecord<String, byte[]>> batch = records.records(tp);
+          Outcome o = running ? processBatch(batch) : Outcome.STOPPED;
+          if (o == Outcome.DONE) {
+            backoffs.remove(tp);
+            continue;
+          }
+          consumer.seek(tp, batch.get(0).offset()); // redelivered after the backoff, or by the next owner
+          if (o == Outcome.RETRY) {
+            Backoff b = backoffs.computeIfAbsent(tp, k -> new Backoff(config.retryInitial()));
+            b.schedule(config.retryMax());
+            consumer.pause(List.of(tp));
           }
         }
       }
@@ -269,8 +267,54 @@ public final class RecordingDecoderService implements ManagedService {
     }
   }
 
-  /** Decodes one reference inside one transaction. */
-  private Outcome process(ConsumerRecord<String, byte[]> rec) {
+  /** What one decoded reference adds to the metrics once its transaction commits. */
+  private record Done(boolean ok, long objectBytes, long events, Duration took) {}
+
+  /**
+   * Decodes the references of one poll from one partition inside one transaction, with the input offset: a consumer
+   * never sees part of a recording, and one commit serves many small recordings. Any transient failure aborts the
+   * whole batch, which is decoded again (deterministically) after the backoff.
+   */
+  private Outcome processBatch(List<ConsumerRecord<String, byte[]>> batch) {
+    List<Done> done = new ArrayList<>();
+    try {
+      producer.beginTransaction();
+      for (ConsumerRecord<String, byte[]> rec : batch) {
+        if (!running) {
+          abortQuietly();
+          return Outcome.STOPPED;
+        }
+        Done d = process(rec);
+        if (d == null) {
+          abortQuietly();
+          metrics.retry();
+          return Outcome.RETRY;
+        }
+        done.add(d);
+      }
+      ConsumerRecord<String, byte[]> last = batch.get(batch.size() - 1);
+      producer.sendOffsetsToTransaction(
+          Map.of(new TopicPartition(last.topic(), last.partition()), new OffsetAndMetadata(last.offset() + 1)),
+          consumer.groupMetadata());
+      producer.commitTransaction();
+      done.forEach(d -> metrics.committed(d.ok(), d.objectBytes(), d.events(), d.took()));
+      return Outcome.DONE;
+    } catch (Aborted e) {
+      abortQuietly();
+      return Outcome.STOPPED;
+    } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
+      throw e;
+    } catch (KafkaException e) {
+      log.warn("{}: transaction for {} references failed, will retry: {}", NAME, batch.size(),
+          DeadLetters.reasonOf(e));
+      abortQuietly();
+      metrics.retry();
+      return Outcome.RETRY;
+    }
+  }
+
+  /** Decodes one reference into the open transaction; null = transient failure, retry the batch. */
+  private Done process(ConsumerRecord<String, byte[]> rec) {
     long started = System.nanoTime();
     RecordingRef ref = null;
     String refError = null;
@@ -286,8 +330,7 @@ public final class RecordingDecoderService implements ManagedService {
         : rec.key() == null ? "" : rec.key();
     String uri = ref == null ? "" : ref.getUri();
     long[] emitted = {0};
-    try {
-      producer.beginTransaction();
+    {
       String failure = refError;
       String reason = refError == null ? null : "bad-ref";
       Throwable cause = null;
@@ -330,30 +373,13 @@ public final class RecordingDecoderService implements ManagedService {
         metrics.error(reason);
         log.warn("{}: {} -> dead letter: {}", NAME, sid.isEmpty() ? rec.topic() + "@" + rec.offset() : sid, failure);
       }
-      producer.sendOffsetsToTransaction(
-          Map.of(new TopicPartition(rec.topic(), rec.partition()), new OffsetAndMetadata(rec.offset() + 1)),
-          consumer.groupMetadata());
-      producer.commitTransaction();
-      metrics.committed(failure == null, objectBytes, emitted[0], Duration.ofNanos(System.nanoTime() - started));
-      return Outcome.DONE;
-    } catch (Aborted e) {
-      abortQuietly();
-      return Outcome.STOPPED;
-    } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
-      throw e;
-    } catch (KafkaException e) {
-      log.warn("{}: transaction for {} failed, will retry: {}", NAME, sid, DeadLetters.reasonOf(e));
-      abortQuietly();
-      metrics.retry();
-      return Outcome.RETRY;
+      return new Done(failure == null, objectBytes, emitted[0], Duration.ofNanos(System.nanoTime() - started));
     }
   }
 
-  private Outcome retry(ConsumerRecord<String, byte[]> rec, Exception e) {
-    abortQuietly();
-    metrics.retry();
+  private Done retry(ConsumerRecord<String, byte[]> rec, Exception e) {
     log.warn("{}: {}@{} transient failure, will retry: {}", NAME, rec.topic(), rec.offset(), DeadLetters.reasonOf(e));
-    return Outcome.RETRY;
+    return null;
   }
 
   private void send(String sid, byte[] buf, int off, int len) {

@@ -65,6 +65,12 @@ public final class DemoRun {
 
   /** Clears the work dir and the database, and writes the simulated sources. */
   public static SimulatedDataset.Summary simulate(Options o, Consumer<String> progress) throws IOException {
+    return simulate(o, o.perProfile(), Math.max(1, o.perProfile() / 2), progress);
+  }
+
+  /** Same, with separate Teleport sessions and GCP principals per profile. */
+  public static SimulatedDataset.Summary simulate(Options o, int teleportPerProfile, int gcpPerProfile,
+      Consumer<String> progress) throws IOException {
     Files.createDirectories(o.workDir());
     deleteRecursively(o.workDir().resolve("data"));
     deleteRecursively(o.workDir().resolve("kafka"));
@@ -73,9 +79,9 @@ public final class DemoRun {
     Files.deleteIfExists(Path.of(o.db() + "-wal"));
     Files.deleteIfExists(Path.of(o.db() + "-shm"));
     Map<String, Integer> teleport = new LinkedHashMap<>();
-    TeleportSimulator.PROFILES.forEach(p -> teleport.put(p, o.perProfile()));
+    TeleportSimulator.PROFILES.forEach(p -> teleport.put(p, teleportPerProfile));
     Map<String, Integer> gcp = new LinkedHashMap<>();
-    GcpSimulator.PROFILES.forEach(p -> gcp.put(p, Math.max(1, o.perProfile() / 2)));
+    GcpSimulator.PROFILES.forEach(p -> gcp.put(p, gcpPerProfile));
     SimulatedDataset.Summary data = SimulatedDataset.write(o.workDir().resolve("data"), o.seed(), teleport, gcp);
     progress.accept(String.format("simulated %d Teleport sessions and %d GCP audit entries of %d principals",
         data.teleportSessions(), data.gcpEntries(), data.gcpActivities()));
@@ -144,6 +150,15 @@ public final class DemoRun {
   /** Waits until every Teleport session has operator.type and the GCP session count has settled. */
   public static List<SessionSummary> awaitVerdicts(Options o, Set<String> teleportIds, Consumer<String> progress)
       throws Exception {
+    return awaitVerdicts(o, teleportIds, progress, true);
+  }
+
+  /**
+   * Waits until every listed Teleport session has operator.type and, when {@code gcp}, at least one GCP session has a
+   * verdict and the number of sessions has not changed for 6 s.
+   */
+  public static List<SessionSummary> awaitVerdicts(Options o, Set<String> teleportIds, Consumer<String> progress,
+      boolean gcp) throws Exception {
     long deadline = System.nanoTime() + o.timeout().toNanos();
     long lastChange = System.nanoTime();
     int lastCount = -1;
@@ -163,7 +178,7 @@ public final class DemoRun {
         lastReport = System.nanoTime();
       }
       boolean settled = System.nanoTime() - lastChange > 6_000_000_000L;
-      if (done == teleportIds.size() && gcpDone > 0 && settled) {
+      if (done == teleportIds.size() && (!gcp || gcpDone > 0 && settled)) {
         return sessions;
       }
       if (System.nanoTime() > deadline) {

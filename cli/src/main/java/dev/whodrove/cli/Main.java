@@ -11,10 +11,12 @@ import picocli.CommandLine.Command;
     description = "Decides, for every privileged Teleport or GCP session, whether a human or an AI agent drove it.",
     subcommands = {
         DemoCommand.class,
+        UpCommand.class,
         RunCommand.class,
         ParseCommand.class,
         LabelCommand.class,
         SessionsCommand.class,
+        ReplayCommand.class,
         SimulateCommand.class,
         BenchCommand.class,
         TopicsCommand.class,

@@ -101,7 +101,9 @@ public final class StreamsService implements ManagedService {
   public void stop(Duration timeout) {
     KafkaStreams s = streams;
     if (s != null) {
-      s.close(new KafkaStreams.CloseOptions().timeout(timeout));
+      // leave the group: a restarted instance (a deploy) gets its tasks at once instead of after the session timeout
+      s.close(org.apache.kafka.streams.CloseOptions.timeout(timeout)
+          .withGroupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }
     if (metrics != null) {
       metrics.close();

@@ -1,0 +1,83 @@
+package dev.whodrove.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.whodrove.sim.SimulatedDataset;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code whodrove parse}: offline decode → features → classify, one JSON line per input, clear errors. */
+class ParseCommandTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path tmp;
+
+  private record Run(int status, List<JsonNode> lines, String err) {}
+
+  private static Run run(String... args) throws Exception {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    int status;
+    try {
+      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+      status = Main.commandLine().execute(args);
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+    List<JsonNode> lines = new ArrayList<>();
+    for (String l : o.toString(StandardCharsets.UTF_8).split("\n")) {
+      if (!l.isBlank()) {
+        lines.add(JSON.readTree(l));
+      }
+    }
+    return new Run(status, lines, e.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void recordingsPrintOneVerdictEachAndABadFileOneErrorLine() throws Exception {
+    SimulatedDataset.Summary data = SimulatedDataset.write(tmp.resolve("sim"), 3,
+        Map.of("opus-4.6", 2, "human", 1), Map.of());
+    Path bad = data.recordsDir().resolve("zz-broken.tar");
+    Files.write(bad, new byte[] {0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x7f, 0});
+    Run r = run("parse", "--json", data.recordsDir().toString());
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err().lines()).hasSize(1).first().asString().contains("zz-broken.tar").doesNotContain("Exception");
+    assertThat(r.lines()).hasSize(3).allSatisfy(n -> {
+      assertThat(n.get("file").asText()).endsWith(".tar");
+      assertThat(n.get("features").get("substrate").asText()).isEqualTo("teleport-recording");
+      assertThat(n.get("labels").get("operator.type").asText()).isIn("human", "agent");
+    });
+    assertThat(r.lines()).filteredOn(n -> "opus-4.6".equals(n.get("labels").path("cadence.label").asText()))
+        .hasSize(2);
+    // the same input gives the same output
+    assertThat(run("parse", "--json", data.recordsDir().toString()).lines()).isEqualTo(r.lines());
+  }
+
+  @Test
+  void gcpArchivesPrintSyntheticSessionsWithWhodroveIds() throws Exception {
+    SimulatedDataset.Summary data = SimulatedDataset.write(tmp.resolve("gcp"), 4, Map.of(),
+        Map.of("agent-gcloud", 1, "polling-script", 1));
+    Run r = run("parse", "--gcp", "--json", data.gcpDir().toString());
+    assertThat(r.status()).isZero();
+    assertThat(r.lines()).isNotEmpty().allSatisfy(n ->
+        assertThat(n.get("session_id").asText()).matches("gcp(burst)?-[0-9a-f]{24}"));
+    assertThat(r.lines()).anySatisfy(n -> assertThat(n.get("labels").path("cadence.label").asText())
+        .isEqualTo("polling"));
+    assertThat(r.lines()).anySatisfy(n -> assertThat(n.get("labels").path("gcp.ua.tool").asText())
+        .isEqualTo("claude-code"));
+  }
+}

@@ -81,7 +81,7 @@ public final class LlmScorerService implements ManagedService {
   private ExecutorService workers;
 
   public LlmScorerService(ServiceContext ctx) {
-    this(ctx, new FileRecordingTextSource(), Clock.systemUTC(), ChatCompletionsClient.Sleeper.REAL);
+    this(ctx, new StoreRecordingTextSource(ctx.config()), Clock.systemUTC(), ChatCompletionsClient.Sleeper.REAL);
   }
 
   public LlmScorerService(ServiceContext ctx, RecordingTextSource recordings, Clock clock,
@@ -177,6 +177,13 @@ public final class LlmScorerService implements ManagedService {
     }
     if (probe != null) {
       probe.close();
+    }
+    if (recordings instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.debug("closing the recording source", e);
+      }
     }
   }
 

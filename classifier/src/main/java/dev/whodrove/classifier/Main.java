@@ -7,6 +7,6 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    ServiceMain.run(ClassifierService.NAME, ClassifierService.HTTP_PORT, ClassifierService::new);
+    ServiceMain.run(new ClassifierServiceFactory());
   }
 }

@@ -7,6 +7,6 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    ServiceMain.run(FeaturizerService.NAME, 9404, FeaturizerService::new);
+    ServiceMain.run(new FeaturizerServiceFactory());
   }
 }

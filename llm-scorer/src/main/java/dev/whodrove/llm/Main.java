@@ -7,6 +7,6 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    ServiceMain.run(LlmScorerService.NAME, 9406, LlmScorerService::new);
+    ServiceMain.run(new LlmScorerServiceFactory());
   }
 }

@@ -7,7 +7,6 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    ServiceMain.run(RecordingDecoderService.NAME, RecordingDecoderServiceFactory.HTTP_PORT,
-        RecordingDecoderService::new);
+    ServiceMain.run(new RecordingDecoderServiceFactory());
   }
 }

@@ -11,6 +11,11 @@ public final class ServiceMain {
 
   private ServiceMain() {}
 
+  /** Runs the service a module registers (its name and port live in the factory). */
+  public static void run(ServiceFactory factory) {
+    run(factory.name(), factory.defaultHttpPort(), factory::create);
+  }
+
   public static void run(String serviceName, int defaultHttpPort, Function<ServiceContext, ManagedService> factory) {
     int status = 0;
     try {

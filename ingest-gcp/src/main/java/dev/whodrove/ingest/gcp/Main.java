@@ -7,6 +7,6 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    ServiceMain.run("ingest-gcp", 9402, IngestGcpService::new);
+    ServiceMain.run(new IngestGcpServiceFactory());
   }
 }

@@ -18,7 +18,7 @@ public final class Main {
 
   public static void main(String[] args) {
     if (args.length == 0) {
-      ServiceMain.run(IngestTeleportService.NAME, 9401, IngestTeleportService::new);
+      ServiceMain.run(new IngestTeleportServiceFactory());
       return;
     }
     int status;

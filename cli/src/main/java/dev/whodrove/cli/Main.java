@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         LabelCommand.class,
         SessionsCommand.class,
         ReplayCommand.class,
+        PlotCommand.class,
         SimulateCommand.class,
         BenchCommand.class,
         TopicsCommand.class,

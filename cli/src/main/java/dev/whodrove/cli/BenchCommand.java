@@ -14,11 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -96,23 +91,9 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private static Map<String, Long> firstTimestamps(String bootstrap, String topic) {
-    Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     Map<String, Long> first = new HashMap<>();
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer())) {
-      List<TopicPartition> parts = c.partitionsFor(topic).stream()
-          .map(x -> new TopicPartition(topic, x.partition())).toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = c.endOffsets(parts);
-      long deadline = System.currentTimeMillis() + 30_000;
-      while (System.currentTimeMillis() < deadline && !parts.stream().allMatch(x -> c.position(x) >= end.get(x))) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          first.putIfAbsent(new String(r.key(), StandardCharsets.UTF_8), r.timestamp());
-        }
-      }
-    }
+    DemoRun.readAll(bootstrap, topic,
+        r -> first.putIfAbsent(new String(r.key(), StandardCharsets.UTF_8), r.timestamp()));
     return first;
   }
 }

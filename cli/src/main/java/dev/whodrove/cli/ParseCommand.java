@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.whodrove.classifier.Classifier;
 import dev.whodrove.classifier.ClassifierConfig;
-import dev.whodrove.decoder.RecordingDecoder;
 import dev.whodrove.featurizer.GcpFeaturizer;
-import dev.whodrove.featurizer.TeleportSessionAccumulator;
 import dev.whodrove.ingest.gcp.AuditLogParser;
 import dev.whodrove.ingest.gcp.ParseOutcome;
 import dev.whodrove.schemas.JsonRender;
@@ -88,20 +86,13 @@ public final class ParseCommand implements Callable<Integer> {
   }
 
   private void parseRecording(Path file) {
-    String sid = file.getFileName().toString().replaceFirst("\\.(tar|cast)$", "");
-    TeleportSessionAccumulator acc = new TeleportSessionAccumulator();
-    try (InputStream in = Files.newInputStream(file)) {
-      RecordingDecoder.Result r = new RecordingDecoder(RecordingDecoder.Settings.defaults())
-          .decode(in, sid, file.toUri().toString(), Files.size(file), acc::add);
-      if (!r.ok()) {
-        fail(file, r.error().getMessage());
-        return;
-      }
+    SessionFeatures f;
+    try {
+      f = OfflineRecording.featurize(file, e -> { });
     } catch (IOException | RuntimeException e) {
       fail(file, e.getMessage() == null ? e.toString() : e.getMessage());
       return;
     }
-    SessionFeatures f = acc.build(sid);
     // computed_at stamps set_at; the session's end keeps the output the same on every run
     emit(file, f.toBuilder().setRevision(1).setComputedAtMs(f.getEndedMs()).build());
   }

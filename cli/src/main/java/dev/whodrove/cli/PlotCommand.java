@@ -1,7 +1,5 @@
 package dev.whodrove.cli;
 
-import dev.whodrove.decoder.RecordingDecoder;
-import dev.whodrove.featurizer.TeleportSessionAccumulator;
 import dev.whodrove.schemas.v1.CadenceSegment;
 import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.sink.SessionDetail;
@@ -11,9 +9,7 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,19 +71,15 @@ public final class PlotCommand implements Callable<Integer> {
 
   static Trace read(Path file) throws IOException {
     List<double[]> points = new ArrayList<>();
-    TeleportSessionAccumulator acc = new TeleportSessionAccumulator();
-    String sid = file.getFileName().toString().replaceFirst("\\.(tar|cast)$", "");
-    try (InputStream in = Files.newInputStream(file)) {
-      RecordingDecoder.Result r = new RecordingDecoder(RecordingDecoder.Settings.defaults())
-          .decode(in, sid, file.toUri().toString(), Files.size(file), e -> {
-            acc.add(e);
-            if (e.hasPrint()) {
-              points.add(new double[] {e.getTimeMs(), e.getPrint().getBytes()});
-            }
-          });
-      if (!r.ok()) {
-        throw new IOException(file + ": " + r.error().getMessage());
-      }
+    SessionFeatures features;
+    try {
+      features = OfflineRecording.featurize(file, e -> {
+        if (e.hasPrint()) {
+          points.add(new double[] {e.getTimeMs(), e.getPrint().getBytes()});
+        }
+      });
+    } catch (IOException e) {
+      throw new IOException(file + ": " + e.getMessage(), e);
     }
     double[] t = new double[points.size()];
     double[] b = new double[points.size()];
@@ -96,7 +88,7 @@ public final class PlotCommand implements Callable<Integer> {
       t[i] = (points.get(i)[0] - t0) / 1000.0;
       b[i] = points.get(i)[1];
     }
-    return new Trace(t, b, (long) t0, acc.build(sid));
+    return new Trace(t, b, (long) t0, features);
   }
 
   private static BufferedImage render(String title, Trace tr) {

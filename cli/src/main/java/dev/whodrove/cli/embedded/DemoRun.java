@@ -23,6 +23,7 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -245,6 +246,13 @@ public final class DemoRun {
 
   /** Committed records on a topic (read_committed, so transaction markers are not counted). */
   public static long count(String bootstrap, String topic) {
+    long[] n = {0};
+    readAll(bootstrap, topic, r -> n[0]++);
+    return n[0];
+  }
+
+  /** Hands every committed record of {@code topic}, from the beginning to the current end, to {@code each}. */
+  public static void readAll(String bootstrap, String topic, Consumer<ConsumerRecord<byte[], byte[]>> each) {
     Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
@@ -254,16 +262,10 @@ public final class DemoRun {
       c.assign(parts);
       c.seekToBeginning(parts);
       Map<TopicPartition, Long> end = c.endOffsets(parts);
-      long n = 0;
-      long deadline = System.currentTimeMillis() + 15_000;
-      while (System.currentTimeMillis() < deadline) {
-        boolean atEnd = parts.stream().allMatch(p -> c.position(p) >= end.get(p));
-        if (atEnd) {
-          break;
-        }
-        n += c.poll(Duration.ofMillis(200)).count();
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (System.currentTimeMillis() < deadline && !parts.stream().allMatch(p -> c.position(p) >= end.get(p))) {
+        c.poll(Duration.ofMillis(200)).forEach(each);
       }
-      return n;
     }
   }
 

@@ -13,7 +13,7 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The featurizer as a Kafka Streams topology: recording and audit events into Teleport session features, audit
  * entries into GCP synthetic sessions and gcloud bursts, all to {@code session.features}. State lives in persistent
- * key-value stores with changelogs; the record cache collapses the many updates of a busy session between commits.
+ * key-value stores with changelogs, held as live objects and encoded once per commit ({@link ObjectStateStore}).
  */
 public final class FeaturizerTopology {
   static final String RECORDING_SOURCE = "recording-events";
@@ -23,6 +23,8 @@ public final class FeaturizerTopology {
   static final String GCP_PROCESSOR = "gcp-sessions";
   static final String TELEPORT_SINK = "teleport-features";
   static final String GCP_SINK = "gcp-features";
+  /** Decoded states kept per store and task; the least recently used beyond this are written out and dropped. */
+  static final int STATE_OBJECTS_HELD = 4096;
 
   private FeaturizerTopology() {}
 
@@ -40,15 +42,15 @@ public final class FeaturizerTopology {
         Topics.TELEPORT_RECORDING_EVENTS.name());
     t.addSource(AUDIT_SOURCE, Serdes.String().deserializer(), asMessage(audit), Topics.TELEPORT_AUDIT_EVENTS.name());
     t.addProcessor(TELEPORT_PROCESSOR, () -> new TeleportSessionProcessor(config), RECORDING_SOURCE, AUDIT_SOURCE);
-    t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TeleportSessionProcessor.SESSIONS_STORE),
-        Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), TELEPORT_PROCESSOR);
+    t.addStateStore(ObjectStateStore.builder(TeleportSessionProcessor.SESSIONS_STORE, TeleportSessionProcessor.CODEC,
+        STATE_OBJECTS_HELD), TELEPORT_PROCESSOR);
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TeleportSessionProcessor.TIMERS_STORE),
         Serdes.String(), Serdes.Long()).withCachingEnabled(), TELEPORT_PROCESSOR);
 
     t.addSource(GCP_SOURCE, Serdes.String().deserializer(), gcp, Topics.GCP_AUDIT_ENTRIES.name());
     t.addProcessor(GCP_PROCESSOR, () -> new GcpProcessor(config), GCP_SOURCE);
-    t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GcpProcessor.STORE),
-        Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), GCP_PROCESSOR);
+    t.addStateStore(ObjectStateStore.builder(GcpProcessor.STORE, GcpProcessor.codec(config.gcp()), STATE_OBJECTS_HELD),
+        GCP_PROCESSOR);
 
     // one sink per side keeps the Teleport and GCP halves separate sub-topologies (no co-partitioning between them)
     t.addSink(TELEPORT_SINK, Topics.SESSION_FEATURES.name(), Serdes.String().serializer(),

@@ -134,6 +134,11 @@ public final class GcpPrincipalState {
     return streamTimeMs >= r.zigzag() || wallNowMs >= r.zigzag();
   }
 
+  /** The same test on the live state. */
+  public boolean dueAt(long streamTimeMs, long wallNowMs) {
+    return streamTimeMs >= nextStreamDueMs() || wallNowMs >= nextWallDueMs();
+  }
+
   private long nextStreamDueMs() {
     long due = sessions.nextStreamDueMs();
     for (BurstBuilder b : bursts.values()) {

@@ -2,15 +2,11 @@ package dev.whodrove.featurizer;
 
 import dev.whodrove.schemas.v1.GcpAuditEntry;
 import dev.whodrove.schemas.v1.SessionFeatures;
-import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +21,7 @@ final class GcpProcessor implements Processor<String, GcpAuditEntry, String, Ses
 
   private final FeaturizerConfig config;
   private ProcessorContext<String, SessionFeatures> context;
-  private KeyValueStore<String, byte[]> store;
-  private final DecodedStateCache<GcpPrincipalState> cache = new DecodedStateCache<>(4096);
+  private ObjectStateStore<GcpPrincipalState> store;
 
   /** Wall time the last input record was processed; wall-clock closing waits until input has been quiet. */
   private long lastInputWallMs;
@@ -70,37 +65,34 @@ final class GcpProcessor implements Processor<String, GcpAuditEntry, String, Ses
     long now = context.currentSystemTimeMs();
     lastInputWallMs = now;
     maxEntryTimeMs = Math.max(maxEntryTimeMs, e.getTimestampMs());
-    try {
-      GcpPrincipalState state = load(principal);
-      forward(state.add(e, now), record.timestamp());
-      save(principal, state);
-    } catch (RuntimeException ex) {
-      cache.invalidate(principal);
-      throw ex;
-    }
-  }
-
-  private void save(String principal, GcpPrincipalState state) {
-    byte[] bytes = state.toBytes();
-    store.put(principal, bytes);
-    cache.put(principal, bytes, state);
+    GcpPrincipalState state = load(principal);
+    forward(state.add(e, now), record.timestamp());
+    store.put(principal, state);
   }
 
   private GcpPrincipalState load(String principal) {
-    byte[] bytes = store.get(principal);
-    if (bytes == null) {
-      return new GcpPrincipalState(principal, config.gcp());
-    }
-    GcpPrincipalState cached = cache.get(principal, bytes);
-    if (cached != null) {
-      return cached;
-    }
-    try {
-      return GcpPrincipalState.fromBytes(principal, bytes, config.gcp());
-    } catch (RuntimeException ex) {
-      log.warn("principal state unreadable ({}), starting over", ex.getMessage());
-      return new GcpPrincipalState(principal, config.gcp());
-    }
+    GcpPrincipalState state = store.get(principal);
+    return state != null ? state : new GcpPrincipalState(principal, config.gcp());
+  }
+
+  /** State encoding for the store; unreadable bytes (an older, unknown version) start the principal over. */
+  static ObjectStateStore.Codec<GcpPrincipalState> codec(GcpPrincipalState.Settings settings) {
+    return new ObjectStateStore.Codec<>() {
+      @Override
+      public byte[] encode(GcpPrincipalState state) {
+        return state.toBytes();
+      }
+
+      @Override
+      public GcpPrincipalState decode(String principal, byte[] bytes) {
+        try {
+          return GcpPrincipalState.fromBytes(principal, bytes, settings);
+        } catch (RuntimeException ex) {
+          log.warn("principal state unreadable ({}), starting over", ex.getMessage());
+          return new GcpPrincipalState(principal, settings);
+        }
+      }
+    };
   }
 
   private void forward(List<SessionFeatures> features, long timestamp) {
@@ -119,28 +111,15 @@ final class GcpProcessor implements Processor<String, GcpAuditEntry, String, Ses
     var bursts = config.gcp().bursts();
     long quietMs = Math.min(sessions.idleMs() + sessions.wallGraceMs(), bursts.gapMs() + bursts.wallGraceMs());
     long wallNowMs = wallNow - lastInputWallMs > quietMs ? wallNow : Long.MIN_VALUE / 4;
-    List<String> due = new ArrayList<>();
-    try (KeyValueIterator<String, byte[]> it = store.all()) {
-      while (it.hasNext()) {
-        KeyValue<String, byte[]> kv = it.next();
-        if (kv.value != null && GcpPrincipalState.dueAt(kv.value, streamTimeMs, wallNowMs)) {
-          due.add(kv.key);
-        }
-      }
-    }
+    List<String> due = store.keysWhere(state -> state.dueAt(streamTimeMs, wallNowMs),
+        bytes -> GcpPrincipalState.dueAt(bytes, streamTimeMs, wallNowMs));
     for (String principal : due) {
-      try {
-        GcpPrincipalState state = load(principal);
-        forward(state.closeIdle(streamTimeMs, wallNowMs), outputTimestamp);
-        if (state.isEmpty()) {
-          cache.invalidate(principal);
-          store.delete(principal);
-        } else {
-          save(principal, state);
-        }
-      } catch (RuntimeException ex) {
-        cache.invalidate(principal);
-        throw ex;
+      GcpPrincipalState state = load(principal);
+      forward(state.closeIdle(streamTimeMs, wallNowMs), outputTimestamp);
+      if (state.isEmpty()) {
+        store.delete(principal);
+      } else {
+        store.put(principal, state);
       }
     }
   }

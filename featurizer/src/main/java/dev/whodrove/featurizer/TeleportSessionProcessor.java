@@ -30,9 +30,8 @@ final class TeleportSessionProcessor implements Processor<String, Message, Strin
 
   private final FeaturizerConfig config;
   private ProcessorContext<String, SessionFeatures> context;
-  private KeyValueStore<String, byte[]> sessions;
+  private ObjectStateStore<TeleportSessionState> sessions;
   private KeyValueStore<String, Long> timers;
-  private final DecodedStateCache<TeleportSessionState> cache = new DecodedStateCache<>(4096);
 
   TeleportSessionProcessor(FeaturizerConfig config) {
     this.config = config;
@@ -50,21 +49,10 @@ final class TeleportSessionProcessor implements Processor<String, Message, Strin
   public void process(Record<String, Message> record) {
     long now = context.currentSystemTimeMs();
     if (record.value() instanceof RecordingEvent e) {
-      String sid = sessionId(record.key(), e.getSessionId());
-      try {
-        onRecordingEvent(sid, e, record.timestamp(), now);
-      } catch (RuntimeException ex) {
-        cache.invalidate(sid);
-        throw ex;
-      }
+      onRecordingEvent(sessionId(record.key(), e.getSessionId()), e, record.timestamp(), now);
     } else if (record.value() instanceof TeleportAuditEvent a) {
       if (!a.getSessionId().isEmpty() && AUDIT_TYPES.contains(a.getType())) {
-        try {
-          onAudit(a.getSessionId(), a, now);
-        } catch (RuntimeException ex) {
-          cache.invalidate(a.getSessionId());
-          throw ex;
-        }
+        onAudit(a.getSessionId(), a, now);
       }
     } else if (record.value() == null) {
       throw new IllegalArgumentException("record without a value (key " + record.key() + ")");
@@ -104,21 +92,27 @@ final class TeleportSessionProcessor implements Processor<String, Message, Strin
   }
 
   private TeleportSessionState load(String sid) {
-    byte[] bytes = sessions.get(sid);
-    if (bytes == null) {
-      return new TeleportSessionState(new TeleportSessionAccumulator());
-    }
-    TeleportSessionState cached = cache.get(sid, bytes);
-    if (cached != null) {
-      return cached;
-    }
-    try {
-      return TeleportSessionState.fromBytes(bytes);
-    } catch (RuntimeException ex) {
-      log.warn("session {}: unreadable state ({}), starting over", sid, ex.getMessage());
-      return new TeleportSessionState(new TeleportSessionAccumulator());
-    }
+    TeleportSessionState s = sessions.get(sid);
+    return s != null ? s : new TeleportSessionState(new TeleportSessionAccumulator());
   }
+
+  /** State encoding for the store; unreadable bytes (an older, unknown version) start the session over. */
+  static final ObjectStateStore.Codec<TeleportSessionState> CODEC = new ObjectStateStore.Codec<>() {
+    @Override
+    public byte[] encode(TeleportSessionState s) {
+      return s.toBytes();
+    }
+
+    @Override
+    public TeleportSessionState decode(String sid, byte[] bytes) {
+      try {
+        return TeleportSessionState.fromBytes(bytes);
+      } catch (RuntimeException ex) {
+        log.warn("session {}: unreadable state ({}), starting over", sid, ex.getMessage());
+        return new TeleportSessionState(new TeleportSessionAccumulator());
+      }
+    }
+  };
 
   private void save(String sid, TeleportSessionState s, long now) {
     long due = s.dueMs(config.recordingWait().toMillis(), config.teleportRetention().toMillis());
@@ -127,13 +121,7 @@ final class TeleportSessionProcessor implements Processor<String, Message, Strin
       s.timerDueMs = due;
       timers.put(sid, due);
     }
-    store(sid, s);
-  }
-
-  private void store(String sid, TeleportSessionState s) {
-    byte[] bytes = s.toBytes();
-    sessions.put(sid, bytes);
-    cache.put(sid, bytes, s);
+    sessions.put(sid, s);
   }
 
   private void emit(String sid, TeleportSessionState s, long ts, long now) {
@@ -169,7 +157,7 @@ final class TeleportSessionProcessor implements Processor<String, Message, Strin
     if (due > now) {
       s.timerDueMs = due;
       timers.put(sid, due);
-      store(sid, s);
+      sessions.put(sid, s);
       return;
     }
     if (s.awaitingRecording()) {
@@ -178,10 +166,9 @@ final class TeleportSessionProcessor implements Processor<String, Message, Strin
       s.lastTouchWallMs = now;
       s.timerDueMs = s.dueMs(wait, retention);
       timers.put(sid, s.timerDueMs);
-      store(sid, s);
+      sessions.put(sid, s);
       return;
     }
-    cache.invalidate(sid);
     sessions.delete(sid);
     timers.delete(sid);
   }

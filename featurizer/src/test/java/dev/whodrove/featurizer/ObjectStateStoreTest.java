@@ -1,0 +1,99 @@
+package dev.whodrove.featurizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The object store's contract with Streams: every changed state reaches the changelog by the commit that follows it,
+ * including states written out early because more keys were touched than the store holds, and a state read back after
+ * eviction is the one written.
+ */
+class ObjectStateStoreTest {
+  private static final String STORE = "counts";
+
+  /** A mutable per-key counter: the kind of live object the featurizer keeps. */
+  static final class Counter {
+    long n;
+  }
+
+  static final ObjectStateStore.Codec<Counter> CODEC = new ObjectStateStore.Codec<>() {
+    @Override
+    public byte[] encode(Counter c) {
+      return ByteBuffer.allocate(8).putLong(c.n).array();
+    }
+
+    @Override
+    public Counter decode(String key, byte[] bytes) {
+      Counter c = new Counter();
+      c.n = ByteBuffer.wrap(bytes).getLong();
+      return c;
+    }
+  };
+
+  /** Each input value is a comma-separated list of keys; each key's counter goes up by one. */
+  static final class CountingProcessor implements Processor<String, String, Void, Void> {
+    private ObjectStateStore<Counter> store;
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+      store = context.getStateStore(STORE);
+    }
+
+    @Override
+    public void process(Record<String, String> record) {
+      for (String key : record.value().split(",")) {
+        Counter c = store.get(key);
+        if (c == null) {
+          c = new Counter();
+        }
+        c.n++;
+        store.put(key, c);
+      }
+    }
+  }
+
+  @Test
+  void everyChangeReachesTheChangelogAtCommitEvenBeyondCapacity() throws Exception {
+    Topology t = new Topology();
+    t.addSource("in", Serdes.String().deserializer(), Serdes.String().deserializer(), "keys");
+    t.addProcessor("count", CountingProcessor::new, "in");
+    t.addStateStore(ObjectStateStore.builder(STORE, CODEC, 2), "count");
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "objstore");
+    props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("objstore").toString());
+    try (TopologyTestDriver driver = new TopologyTestDriver(t, props)) {
+      TestInputTopic<String, String> in = driver.createInputTopic("keys", Serdes.String().serializer(),
+          Serdes.String().serializer());
+      in.pipeInput("x", "a,b,c,d,a"); // five updates of four keys with room for two: two keys are written early
+      in.pipeInput("x", "a,e");
+      in.pipeInput("x", "b,b,b");
+
+      Map<String, Long> changelog = new TreeMap<>();
+      for (KeyValue<String, byte[]> kv : driver.createOutputTopic("objstore-counts-changelog",
+          Serdes.String().deserializer(), Serdes.ByteArray().deserializer()).readKeyValuesToList()) {
+        changelog.put(kv.key, ByteBuffer.wrap(kv.value).getLong());
+      }
+      assertThat(changelog).containsExactlyEntriesOf(new TreeMap<>(Map.of("a", 3L, "b", 4L, "c", 1L, "d", 1L,
+          "e", 1L)));
+      ObjectStateStore<Counter> store = (ObjectStateStore<Counter>) driver.getStateStore(STORE);
+      assertThat(store.get("c").n).isEqualTo(1); // evicted, read back from its bytes
+      assertThat(store.keysWhere(c -> c.n > 2, bytes -> ByteBuffer.wrap(bytes).getLong() > 2))
+          .containsExactlyInAnyOrder("a", "b");
+    }
+  }
+}

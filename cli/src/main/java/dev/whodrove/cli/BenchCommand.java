@@ -2,14 +2,13 @@ package dev.whodrove.cli;
 
 import dev.whodrove.cli.embedded.DemoRun;
 import dev.whodrove.cli.embedded.EmbeddedPipeline;
+import dev.whodrove.cli.embedded.TopicArrivals;
 import dev.whodrove.schemas.Topics;
 import dev.whodrove.sim.SimulatedDataset;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,9 +20,12 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {"Measure the whole pipeline on the embedded broker: Teleport sessions/s and GCP entries/s from "
         + "ingest to sessions.sqlite, verdict latency (recording reference on teleport.recordings → first label on "
-        + "session.labels, broker timestamps), and cold start (broker + every service ready).",
+        + "session.labels, as a read_committed consumer sees them), and cold start (broker + every service ready).",
         "Two runs: Teleport only, then GCP only."})
 public final class BenchCommand implements Callable<Integer> {
+  private static final List<String> STAGES = List.of(Topics.TELEPORT_RECORDINGS.name(),
+      Topics.TELEPORT_RECORDING_EVENTS.name(), Topics.SESSION_FEATURES.name(), Topics.SESSION_LABELS.name());
+
   @Option(names = "--sessions", defaultValue = "60", description = "Teleport sessions per profile (8 profiles).")
   int sessions;
 
@@ -40,15 +42,20 @@ public final class BenchCommand implements Callable<Integer> {
     SimulatedDataset.Summary data = DemoRun.simulate(o, sessions, 0, System.out::println);
     Set<String> ids = DemoRun.teleportSessionIds(data);
     long t0;
-    try (EmbeddedPipeline p = DemoRun.startPipeline(o, data, System.out::println)) {
+    try (EmbeddedPipeline p = DemoRun.startPipeline(o, data, System.out::println);
+        TopicArrivals seen = new TopicArrivals(p.bootstrapServers(), STAGES)) {
       t0 = System.nanoTime();
+      long wall0 = System.currentTimeMillis();
       DemoRun.awaitVerdicts(o, ids, s -> { }, false);
       double secs = (System.nanoTime() - t0) / 1e9;
-      List<Long> latencies = latencies(p.bootstrapServers());
+      List<Long> latencies = latencies(seen);
       System.out.printf("%nTeleport: %d sessions (%d recording bytes) to sqlite in %.1f s = %.0f sessions/s%n",
           ids.size(), data.recordingBytes(), secs, ids.size() / secs);
       System.out.printf("verdict latency (recording ref → first label): p50 %d ms, p99 %d ms, max %d ms over %d%n",
           pct(latencies, 50), pct(latencies, 99), pct(latencies, 100), latencies.size());
+      System.out.print("last record seen, seconds after start:");
+      STAGES.forEach(t -> System.out.printf(" %s %.1f;", t, (seen.lastArrival(t) - wall0) / 1e3));
+      System.out.printf(" sqlite %.1f%n", secs);
       System.out.printf("cold start (broker + 6 services ready): %d ms%n%n", p.coldStartMillis());
     }
 
@@ -75,10 +82,10 @@ public final class BenchCommand implements Callable<Integer> {
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
   }
 
-  /** Per session: first session.labels timestamp minus its teleport.recordings timestamp, sorted. */
-  private static List<Long> latencies(String bootstrap) {
-    Map<String, Long> refAt = firstTimestamps(bootstrap, Topics.TELEPORT_RECORDINGS.name());
-    Map<String, Long> labelAt = firstTimestamps(bootstrap, Topics.SESSION_LABELS.name());
+  /** Per session: when its first label was visible minus when its recording reference was, sorted. */
+  private static List<Long> latencies(TopicArrivals seen) {
+    Map<String, Long> refAt = seen.firstSeen(Topics.TELEPORT_RECORDINGS.name());
+    Map<String, Long> labelAt = seen.firstSeen(Topics.SESSION_LABELS.name());
     List<Long> out = new ArrayList<>();
     refAt.forEach((sid, t) -> {
       Long l = labelAt.get(sid);
@@ -88,12 +95,5 @@ public final class BenchCommand implements Callable<Integer> {
     });
     Collections.sort(out);
     return out;
-  }
-
-  private static Map<String, Long> firstTimestamps(String bootstrap, String topic) {
-    Map<String, Long> first = new HashMap<>();
-    DemoRun.readAll(bootstrap, topic,
-        r -> first.putIfAbsent(new String(r.key(), StandardCharsets.UTF_8), r.timestamp()));
-    return first;
   }
 }

@@ -1,5 +1,6 @@
 package dev.whodrove.cli;
 
+import dev.whodrove.schemas.PrintEvents;
 import dev.whodrove.schemas.v1.CadenceSegment;
 import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.sink.SessionDetail;
@@ -73,11 +74,8 @@ public final class PlotCommand implements Callable<Integer> {
     List<double[]> points = new ArrayList<>();
     SessionFeatures features;
     try {
-      features = OfflineRecording.featurize(file, e -> {
-        if (e.hasPrint()) {
-          points.add(new double[] {e.getTimeMs(), e.getPrint().getBytes()});
-        }
-      });
+      features = OfflineRecording.featurize(file, e -> PrintEvents.forEach(e,
+          (chunk, index, timeMs) -> points.add(new double[] {timeMs, chunk.getBytes()})));
     } catch (IOException e) {
       throw new IOException(file + ": " + e.getMessage(), e);
     }

@@ -1,8 +1,10 @@
 package dev.whodrove.featurizer;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.whodrove.schemas.PrintEvents;
 import dev.whodrove.schemas.v1.CadenceFeatures;
 import dev.whodrove.schemas.v1.NotableEvent;
+import dev.whodrove.schemas.v1.PrintChunk;
 import dev.whodrove.schemas.v1.RecordingEvent;
 import dev.whodrove.schemas.v1.SessionEnded;
 import dev.whodrove.schemas.v1.SessionFeatures;
@@ -91,12 +93,12 @@ public final class TeleportSessionAccumulator {
       t.setRecordingUri(e.getRecordingUri());
     }
     if (!e.hasComplete()) {
-      lastIndex = Math.max(lastIndex, e.getIndex());
+      lastIndex = Math.max(lastIndex, PrintEvents.lastIndex(e));
     }
     switch (e.getEventCase()) {
       case SESSION_START -> onStart(e, e.getSessionStart());
       case SESSION_END -> onEnd(e.getSessionEnd(), e.getTimeMs());
-      case PRINT -> onPrint(e);
+      case PRINT, PRINTS -> PrintEvents.forEach(e, this::onPrint);
       case INPUT -> inputEvents++;
       case COMMAND -> {
         commands++;
@@ -164,8 +166,7 @@ public final class TeleportSessionAccumulator {
     }
   }
 
-  private void onPrint(RecordingEvent e) {
-    var p = e.getPrint();
+  private void onPrint(PrintChunk p, long index, long timeMs) {
     printChunks++;
     printBytes += p.getBytes();
     editChars += p.getEditChars();
@@ -177,7 +178,7 @@ public final class TeleportSessionAccumulator {
       }
     }
     prevDelayMs = p.getDelayMs();
-    long t = e.getTimeMs() > 0 ? e.getTimeMs() : rec.getStartedMs() + p.getDelayMs();
+    long t = timeMs > 0 ? timeMs : rec.getStartedMs() + p.getDelayMs();
     cadence.add(t, p.getBytes(), p.getEditChars());
   }
 

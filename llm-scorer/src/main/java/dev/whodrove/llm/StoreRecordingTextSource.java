@@ -8,8 +8,8 @@ import dev.whodrove.decoder.RecordingStores;
 import dev.whodrove.decoder.StoreException;
 import dev.whodrove.decoder.StoredObject;
 import dev.whodrove.runtime.ServiceConfig;
+import dev.whodrove.schemas.PrintEvents;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -40,9 +40,11 @@ public final class StoreRecordingTextSource implements RecordingTextSource, Auto
     try (StoredObject o = stores.open(recordingUri)) {
       RecordingDecoder.Result r = decoder.decode(o.stream(), "", recordingUri, o.size(), ev -> {
         // keep reading past the cap only to drain: the decoder works as a stream and holds nothing
-        if (ev.hasPrint() && raw.length() < 4L * maxChars) {
-          raw.append(new String(ev.getPrint().getRaw().toByteArray(), StandardCharsets.UTF_8));
-        }
+        PrintEvents.forEach(ev, (chunk, index, timeMs) -> {
+          if (raw.length() < 4L * maxChars) {
+            raw.append(chunk.getRaw().toStringUtf8());
+          }
+        });
       });
       if (!r.ok() && raw.length() == 0) {
         throw new IOException("recording " + recordingUri + " unreadable: " + r.error().getMessage());

@@ -3,22 +3,26 @@ package dev.whodrove.decoder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Turns a Teleport {@code SessionPrint} record straight from its wire bytes into the serialized bytes of the
- * equivalent {@code RecordingEvent} (with a {@code PrintChunk}), without building any message object. Print events
- * are nearly every record of a recording; skipping the intermediate objects is what keeps decoding near inflate
- * speed. The output is byte-identical to what protobuf's own serializer writes for the same RecordingEvent
- * (canonical field order, proto3 defaults omitted), which a test checks against the generic path.
+ * Packs Teleport {@code SessionPrint} records, straight from their wire bytes, into the serialized bytes of one
+ * {@code RecordingEvent} holding a {@code PrintRun}, without building any message object. Print events are nearly
+ * every record of a recording; skipping the intermediate objects, and publishing many prints per record, is what
+ * keeps decoding near inflate speed. The output is byte-identical to what protobuf's own serializer writes for the
+ * same RecordingEvent (canonical field order, packed lists, proto3 defaults omitted), which a test checks against the
+ * generic path.
  *
- * <p>Anything unexpected (other members, unusual type string, malformed bytes) returns -1 and the caller falls back
- * to the generated parser, which also reports real errors. Not thread-safe: one per decode.
+ * <p>Use: {@link #parse} a record; if it returns true and the event is kept, {@link #append} it; {@link #flush} the
+ * run before any other event, when {@link #full}, and at the end. A record {@code parse} cannot take (other members,
+ * unusual type string, malformed bytes) goes to the generated parser, which also reports real errors. Not
+ * thread-safe: one per decode.
  */
 final class PrintRecordEncoder {
   /** OneOf field 7 (SessionPrint), wire type 2. */
   static final int ONEOF_PRINT_TAG = (7 << 3) | 2;
   private static final byte[] PRINT = "print".getBytes(StandardCharsets.US_ASCII);
   private static final long GO_ZERO_SECONDS = -62_135_596_800L;
-  /** Largest output: the record itself (raw payload) plus the fixed fields. */
-  private static final int MAX_OUT = DecodeLimits.MAX_RECORD_BYTES + 4096;
+  /** A run is flushed at this many chunks, or once its chunks take this many bytes (raw payloads). */
+  static final int MAX_RUN_CHUNKS = 1024;
+  static final int MAX_RUN_BYTES = 256 * 1024;
 
   private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
       long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -26,12 +30,28 @@ final class PrintRecordEncoder {
   private final byte[] sessionIdField;
   private final byte[] typeAndUriFields;
   private final boolean raw;
-  private final byte[] out;
+  /** The run's chunks, each already written as field 1 of PrintRun; then the whole record at flush. */
+  private byte[] chunks = new byte[16 * 1024];
+  private int chunksLen;
+  private final long[] indexes = new long[MAX_RUN_CHUNKS];
+  private final long[] times = new long[MAX_RUN_CHUNKS];
+  private int count;
+  private byte[] out;
   private int pos;
   private int w;
-  /** Index and time of the last encoded event, for the caller's bookkeeping. */
-  long lastIndex;
-  long lastTimeMs;
+
+  // the record last parsed
+  private byte[] src;
+  private int dataOff;
+  private int dataLen;
+  private long chunkBytes;
+  private long delay;
+  private long chunkIndex;
+  private long offset;
+  private long counts;
+  /** Index and time of the record last parsed. */
+  long index;
+  long timeMs;
 
   PrintRecordEncoder(String sessionId, String recordingUri, PrintPayload payload) {
     byte[] sid = sessionId.getBytes(StandardCharsets.UTF_8);
@@ -43,7 +63,7 @@ final class PrintRecordEncoder {
     System.arraycopy(type, 0, typeAndUriFields, 0, type.length);
     System.arraycopy(uriField, 0, typeAndUriFields, type.length, uriField.length);
     this.raw = payload == PrintPayload.RAW;
-    this.out = new byte[MAX_OUT + sessionIdField.length + typeAndUriFields.length + 16];
+    this.out = new byte[64 * 1024];
   }
 
   /** True when the record holds a print event (its first byte is the SessionPrint tag). */
@@ -51,31 +71,34 @@ final class PrintRecordEncoder {
     return len > 0 && (buf[off] & 0xFF) == ONEOF_PRINT_TAG;
   }
 
-  /** Buffer holding the last encoded event, from offset 0. */
+  /** Buffer holding the last flushed record, from offset 0. */
   byte[] output() {
     return out;
   }
 
-  /** Encodes the record; returns the serialized length in {@link #output()}, or -1 to use the generic path. */
-  int encode(byte[] b, int off, int len) {
+  /**
+   * Reads a print record ({@link #index} and {@link #timeMs} are then set); false means the generic path must take
+   * it. The record's bytes must stay unchanged until {@link #append} (raw payloads are copied from them).
+   */
+  boolean parse(byte[] b, int off, int len) {
     try {
-      return encodeOrFail(b, off, off + len);
+      return parseOrFail(b, off, off + len);
     } catch (IllegalStateException | IndexOutOfBoundsException e) {
-      return -1;
+      return false;
     }
   }
 
-  private int encodeOrFail(byte[] b, int start, int end) {
+  private boolean parseOrFail(byte[] b, int start, int end) {
     // Positions live in locals and one-byte varints are decoded inline: this loop runs once per print event.
     int p = start;
     if ((b[p++] & 0xFF) != ONEOF_PRINT_TAG) {
-      return -1;
+      return false;
     }
     pos = p;
     int msgEnd = lengthEnd(b, end);
     p = pos;
     if (msgEnd != end) {
-      return -1;
+      return false;
     }
     long index = 0;
     long timeMs = 0;
@@ -89,7 +112,7 @@ final class PrintRecordEncoder {
     while (p < end) {
       int tag = b[p++];
       if (tag < 0) {
-        return -1; // multi-byte tag: not a field this message has; let the generic path decide
+        return false; // multi-byte tag: not a field this message has; let the generic path decide
       }
       switch (tag) {
         case (1 << 3) | 2 -> { // Metadata
@@ -115,7 +138,7 @@ final class PrintRecordEncoder {
             } else if (t == ((2 << 3) | 2)) {
               int sl = b[p++];
               if (sl < 0 || sl > mdEnd - p) {
-                return -1;
+                return false;
               }
               typeIsPrint = sl == 5 && b[p] == 'p' && b[p + 1] == 'r' && b[p + 2] == 'i' && b[p + 3] == 'n'
                   && b[p + 4] == 't';
@@ -123,13 +146,13 @@ final class PrintRecordEncoder {
             } else if (t == ((5 << 3) | 2)) {
               int tl = b[p++];
               if (tl < 0 || tl > mdEnd - p) {
-                return -1;
+                return false;
               }
               pos = p;
               timeMs = timestamp(b, p + tl);
               p = pos;
             } else if (t < 0) {
-              return -1;
+              return false;
             } else {
               pos = p;
               skip(b, t, mdEnd);
@@ -137,7 +160,7 @@ final class PrintRecordEncoder {
             }
           }
           if (p != mdEnd) {
-            return -1;
+            return false;
           }
         }
         case (3 << 3) | 2 -> {
@@ -173,37 +196,119 @@ final class PrintRecordEncoder {
       }
     }
     if (p != end || !typeIsPrint) {
-      return -1;
+      return false;
     }
-    long counts = TerminalBytes.count(b, dataOff, dataLen);
-    long chunkBytes = dataLen > 0 ? dataLen : bytes; // data stripped upstream: keep Teleport's own count
+    this.src = b;
+    this.dataOff = dataOff;
+    this.dataLen = dataLen;
+    this.chunkBytes = dataLen > 0 ? dataLen : bytes; // data stripped upstream: keep Teleport's own count
+    this.delay = delay;
+    this.chunkIndex = chunkIndex;
+    this.offset = offset;
+    this.index = index;
+    this.timeMs = timeMs;
+    this.counts = TerminalBytes.count(b, dataOff, dataLen);
+    return true;
+  }
+
+  /** Adds the record last parsed to the run. */
+  void append() {
+    int edits = TerminalBytes.editChars(counts);
+    int newlines = TerminalBytes.newlines(counts);
+    int escapes = TerminalBytes.escapes(counts);
+    boolean withRaw = raw && dataLen > 0;
     int chunkLen = varintField(1, chunkBytes) + varintField(2, delay) + varintField(3, chunkIndex)
-        + varintField(4, offset) + varintField(5, TerminalBytes.editChars(counts))
-        + varintField(6, TerminalBytes.newlines(counts)) + varintField(7, TerminalBytes.escapes(counts))
-        + (raw && dataLen > 0 ? 1 + varintSize(dataLen) + dataLen : 0);
-    w = 0;
-    put(sessionIdField);
-    writeVarintField(2, index);
-    writeVarintField(3, timeMs);
-    put(typeAndUriFields);
-    out[w++] = (byte) (12 << 3 | 2);
-    writeVarint(chunkLen);
-    writeVarintField(1, chunkBytes);
-    writeVarintField(2, delay);
-    writeVarintField(3, chunkIndex);
-    writeVarintField(4, offset);
-    writeVarintField(5, TerminalBytes.editChars(counts));
-    writeVarintField(6, TerminalBytes.newlines(counts));
-    writeVarintField(7, TerminalBytes.escapes(counts));
-    if (raw && dataLen > 0) {
-      out[w++] = (byte) (8 << 3 | 2);
-      writeVarint(dataLen);
-      System.arraycopy(b, dataOff, out, w, dataLen);
+        + varintField(4, offset) + varintField(5, edits) + varintField(6, newlines) + varintField(7, escapes)
+        + (withRaw ? 1 + varintSize(dataLen) + dataLen : 0);
+    int need = chunksLen + 1 + 5 + chunkLen + 8;
+    if (need > chunks.length) {
+      chunks = java.util.Arrays.copyOf(chunks, Math.max(need, chunks.length * 2));
+    }
+    byte[] o = chunks;
+    w = chunksLen;
+    o[w++] = (byte) (1 << 3 | 2);
+    writeVarint(o, chunkLen);
+    writeVarintField(o, 1, chunkBytes);
+    writeVarintField(o, 2, delay);
+    writeVarintField(o, 3, chunkIndex);
+    writeVarintField(o, 4, offset);
+    writeVarintField(o, 5, edits);
+    writeVarintField(o, 6, newlines);
+    writeVarintField(o, 7, escapes);
+    if (withRaw) {
+      o[w++] = (byte) (8 << 3 | 2);
+      writeVarint(o, dataLen);
+      System.arraycopy(src, dataOff, o, w, dataLen);
       w += dataLen;
     }
-    lastIndex = index;
-    lastTimeMs = timeMs;
+    chunksLen = w;
+    indexes[count] = index;
+    times[count] = timeMs;
+    count++;
+  }
+
+  boolean isEmpty() {
+    return count == 0;
+  }
+
+  /** The run must be flushed before the next {@link #append}. */
+  boolean full() {
+    return count >= MAX_RUN_CHUNKS || chunksLen >= MAX_RUN_BYTES;
+  }
+
+  /** How many chunks the run holds. */
+  int size() {
+    return count;
+  }
+
+  /** Writes the run as one RecordingEvent into {@link #output()} and empties it; returns the length. */
+  int flush() {
+    int indexesLen = packedSize(indexes, count);
+    int timesLen = packedSize(times, count);
+    int runLen = chunksLen + packedFieldSize(2, indexesLen) + packedFieldSize(3, timesLen);
+    int need = sessionIdField.length + 2 * 11 + typeAndUriFields.length + 2 + 5 + runLen + 8;
+    if (need > out.length) {
+      out = new byte[Math.max(need, out.length * 2)];
+    }
+    byte[] o = out;
+    w = 0;
+    put(sessionIdField);
+    writeVarintField(o, 2, indexes[0]);
+    writeVarintField(o, 3, times[0]);
+    put(typeAndUriFields);
+    o[w++] = (byte) 0xBA; // field 23, wire type 2: the tag 186 as a two-byte varint
+    o[w++] = (byte) 0x01;
+    writeVarint(o, runLen);
+    System.arraycopy(chunks, 0, o, w, chunksLen);
+    w += chunksLen;
+    writePacked(o, 2, indexes, count, indexesLen);
+    writePacked(o, 3, times, count, timesLen);
+    count = 0;
+    chunksLen = 0;
     return w;
+  }
+
+  private static int packedSize(long[] values, int n) {
+    int size = 0;
+    for (int i = 0; i < n; i++) {
+      size += varintSize(values[i]);
+    }
+    return size;
+  }
+
+  private static int packedFieldSize(int field, int payload) {
+    return payload == 0 ? 0 : 1 + varintSize(payload) + payload;
+  }
+
+  private void writePacked(byte[] o, int field, long[] values, int n, int payload) {
+    if (payload == 0) {
+      return;
+    }
+    o[w++] = (byte) (field << 3 | 2);
+    writeVarint(o, payload);
+    for (int i = 0; i < n; i++) {
+      writeVarint(o, values[i]);
+    }
   }
 
   // ---- output ----
@@ -213,14 +318,15 @@ final class PrintRecordEncoder {
     w += bytes.length;
   }
 
-  private void writeVarintField(int field, long value) {
+  private void writeVarintField(byte[] out, int field, long value) {
     if (value != 0) {
       out[w++] = (byte) (field << 3);
-      writeVarint(value);
+      writeVarint(out, value);
     }
   }
 
-  private void writeVarint(long v) {
+  /** Writes a varint at {@code w}; may scribble up to 8 bytes past its end, so buffers keep 8 bytes spare. */
+  private void writeVarint(byte[] out, long v) {
     if ((v & ~0x7FL) == 0) {
       out[w++] = (byte) v;
       return;

@@ -101,6 +101,7 @@ public final class RecordingDecoder {
       complete.setDecodeMs((System.nanoTime() - started) / 1_000_000);
     }
     RecordingComplete done = complete.build();
+    p.flushRun();
     p.write(RecordingEvent.newBuilder()
         .setSessionId(sessionId)
         .setIndex(p.lastIndex + 1)
@@ -117,15 +118,15 @@ public final class RecordingDecoder {
     ProtoStreamReader reader = new ProtoStreamReader(in, limits);
     TeleportEventConverter converter = new TeleportEventConverter(p.sessionId, p.uri, settings.payload());
     PrintRecordEncoder prints = new PrintRecordEncoder(p.sessionId, p.uri, settings.payload());
+    p.run = prints;
     try {
       while (reader.nextRaw()) {
         byte[] buf = reader.recordBuffer();
         int off = reader.recordOffset();
         int len = reader.recordLength();
-        int n = PrintRecordEncoder.isPrint(buf, off, len) ? prints.encode(buf, off, len) : -1;
-        if (n >= 0) { // the fast path read the index already: one pass over the record
-          if (reader.keep(prints.lastIndex)) {
-            p.emitPrint(prints.output(), n, prints.lastIndex, prints.lastTimeMs);
+        if (PrintRecordEncoder.isPrint(buf, off, len) && prints.parse(buf, off, len)) {
+          if (reader.keep(prints.index)) { // the fast path read the index already: one pass over the record
+            p.appendPrint(prints.index, prints.timeMs);
           }
           continue;
         }
@@ -212,12 +213,14 @@ public final class RecordingDecoder {
     return c.build();
   }
 
-  /** Writes events to the sink and counts what was emitted so far. */
+  /** Writes events to the sink, prints packed into runs, and counts what was emitted so far. */
   private static final class Progress {
     final String sessionId;
     final String uri;
     final SerializedSink sink;
     private byte[] buf = new byte[8192];
+    /** The open run of prints (ProtoStream recordings), flushed before any other event is written. */
+    PrintRecordEncoder run;
     long emitted;
     long prints;
     long lastIndex = -1;
@@ -230,6 +233,7 @@ public final class RecordingDecoder {
     }
 
     void emit(RecordingEvent e) {
+      flushRun();
       write(e);
       emitted++;
       if (e.hasPrint()) {
@@ -238,11 +242,22 @@ public final class RecordingDecoder {
       track(e.getIndex(), e.getTimeMs());
     }
 
-    void emitPrint(byte[] bytes, int len, long index, long timeMs) {
-      sink.accept(bytes, 0, len);
+    /** Adds the print {@link #run} parsed last. */
+    void appendPrint(long index, long timeMs) {
+      run.append();
       emitted++;
       prints++;
       track(index, timeMs);
+      if (run.full()) {
+        flushRun();
+      }
+    }
+
+    void flushRun() {
+      if (run != null && !run.isEmpty()) {
+        int n = run.flush(); // first: flushing may replace the output buffer
+        sink.accept(run.output(), 0, n);
+      }
     }
 
     void write(RecordingEvent e) {

@@ -3,18 +3,19 @@ package dev.whodrove.decoder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.whodrove.schemas.teleport.OneOf;
+import dev.whodrove.schemas.v1.PrintRun;
 import dev.whodrove.schemas.v1.RecordingEvent;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The print fast path must write exactly what the generic converter + protobuf serializer would. */
+/** Print runs must be exactly what the generic converter + protobuf serializer would write. */
 class PrintRecordEncoderTest {
   private static final String URI = "s3://recordings/sessions/x.tar";
 
   @Test
-  void fastPathIsByteIdenticalToTheGenericPath() throws Exception {
+  void runsAreByteIdenticalToTheGenericPath() throws Exception {
     List<OneOf> events = new ArrayList<>(TestEvents.session(3000, 9));
     events.add(TestEvents.print(1L << 40, 1L << 33, "\u001b[A\u001b[B\u007f\u0008\u0017x\n\u001b[0m\u001b[", 1L << 35,
         -5));
@@ -22,23 +23,55 @@ class PrintRecordEncoderTest {
     for (PrintPayload payload : PrintPayload.values()) {
       PrintRecordEncoder fast = new PrintRecordEncoder(TestEvents.SID, URI, payload);
       TeleportEventConverter generic = new TeleportEventConverter(TestEvents.SID, URI, payload);
+      PrintRun.Builder expected = PrintRun.newBuilder();
+      long firstIndex = 0;
+      long firstTime = 0;
+      int runs = 0;
       int prints = 0;
       for (OneOf e : events) {
         byte[] rec = e.toByteArray();
-        int n = PrintRecordEncoder.isPrint(rec, 0, rec.length) ? fast.encode(rec, 0, rec.length) : -1;
+        boolean parsed = PrintRecordEncoder.isPrint(rec, 0, rec.length) && fast.parse(rec, 0, rec.length);
         if (e.getEventCase() != OneOf.EventCase.SESSIONPRINT) {
-          assertThat(n).isEqualTo(-1);
+          assertThat(parsed).isFalse();
           continue;
         }
+        assertThat(parsed).as("parsed %s", e).isTrue();
+        RecordingEvent single = generic.convert(e);
+        if (expected.getChunksCount() == 0) {
+          firstIndex = single.getIndex();
+          firstTime = single.getTimeMs();
+        }
+        expected.addChunks(single.getPrint()).addIndexes(single.getIndex()).addTimesMs(single.getTimeMs());
+        fast.append();
         prints++;
-        RecordingEvent expected = generic.convert(e);
-        assertThat(n).as("encoded %s", e).isPositive();
-        byte[] got = Arrays.copyOf(fast.output(), n);
-        assertThat(RecordingEvent.parseFrom(got)).isEqualTo(expected);
-        assertThat(got).isEqualTo(expected.toByteArray());
+        if (fast.full() || prints == 2 || e == events.get(events.size() - 1)) {
+          RecordingEvent want = RecordingEvent.newBuilder().setSessionId(TestEvents.SID).setIndex(firstIndex)
+              .setTimeMs(firstTime).setType("print").setRecordingUri(URI).setPrints(expected).build();
+          int n = fast.flush();
+          byte[] got = Arrays.copyOf(fast.output(), n);
+          assertThat(RecordingEvent.parseFrom(got)).isEqualTo(want);
+          assertThat(got).isEqualTo(want.toByteArray());
+          assertThat(fast.isEmpty()).isTrue();
+          expected = PrintRun.newBuilder();
+          runs++;
+        }
       }
       assertThat(prints).isGreaterThan(3000);
+      assertThat(runs).isGreaterThan(3); // a run of one, full runs, and the short last one
     }
+  }
+
+  @Test
+  void aRunIsFullAtItsChunkLimit() {
+    PrintRecordEncoder fast = new PrintRecordEncoder("s", "u", PrintPayload.DERIVED);
+    byte[] rec = TestEvents.print(1, 0, "x", 0, 0).toByteArray();
+    for (int i = 0; i < PrintRecordEncoder.MAX_RUN_CHUNKS; i++) {
+      assertThat(fast.full()).isFalse();
+      assertThat(fast.parse(rec, 0, rec.length)).isTrue();
+      fast.append();
+    }
+    assertThat(fast.full()).isTrue();
+    assertThat(fast.size()).isEqualTo(PrintRecordEncoder.MAX_RUN_CHUNKS);
   }
 
   @Test
@@ -57,8 +90,12 @@ class PrintRecordEncoderTest {
     assertThat(e.getPrint().getOffset()).isEqualTo(50);
     byte[] rec = TestEvents.print(3, 2, data, 100, 50).toByteArray();
     PrintRecordEncoder fast = new PrintRecordEncoder("s", "u", PrintPayload.DERIVED);
-    int n = fast.encode(rec, 0, rec.length);
-    assertThat(RecordingEvent.parseFrom(Arrays.copyOf(fast.output(), n))).isEqualTo(e);
+    assertThat(fast.parse(rec, 0, rec.length)).isTrue();
+    fast.append();
+    int n = fast.flush();
+    RecordingEvent run = RecordingEvent.parseFrom(Arrays.copyOf(fast.output(), n));
+    assertThat(run.getPrints().getChunks(0)).isEqualTo(e.getPrint());
+    assertThat(run.getPrints().getIndexesList()).containsExactly(e.getIndex());
   }
 
   @Test

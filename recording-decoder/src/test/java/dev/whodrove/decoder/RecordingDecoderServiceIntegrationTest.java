@@ -166,7 +166,11 @@ class RecordingDecoderServiceIntegrationTest {
       RecordingEvent completeBad = last(bySession.get(corrupt));
       assertThat(completeBad.getComplete().getParseError())
           .isEqualTo("unsupported ProtoStream part version 9 at byte offset " + good.length + " (part 2)");
-      assertThat(bySession.get(corrupt)).hasSize(23); // start, 20 prints, end, complete
+      // start, the 20 prints as one run, end, complete
+      assertThat(bySession.get(corrupt)).extracting(RecordingEvent::getEventCase).containsExactly(
+          RecordingEvent.EventCase.SESSION_START, RecordingEvent.EventCase.PRINTS, RecordingEvent.EventCase.SESSION_END,
+          RecordingEvent.EventCase.COMPLETE);
+      assertThat(bySession.get(corrupt).get(1).getPrints().getChunksCount()).isEqualTo(20);
       assertThat(last(bySession.get(forbidden)).getComplete().getParseError())
           .startsWith("bucket/prefix not allowed: s3://" + FORBIDDEN + "/sessions/" + forbidden + ".tar");
       assertThat(last(bySession.get(missing)).getComplete().getParseError())

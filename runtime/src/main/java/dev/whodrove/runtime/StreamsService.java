@@ -49,6 +49,10 @@ public final class StreamsService implements ManagedService {
     p.put("processing.exception.handler.global.enabled", "true");
     p.put(StreamsDeadLetterHandlers.SERVICE_NAME_CONFIG, serviceName);
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "200");
+    // Never hold a task back waiting for one of its inputs to have data: no whodrove processor needs its inputs
+    // interleaved by timestamp (the featurizer joins recording and audit events arriving in any order), and waiting
+    // stalls a task whose other input is empty, which is the normal case for audit events.
+    p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "-1");
     p.putAll(cfg.kafkaClientProperties());
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     if (cfg.has(STATE_DIR)) {

@@ -13,6 +13,7 @@ import dev.whodrove.schemas.v1.MinuteBucket;
 import dev.whodrove.schemas.v1.NameCount;
 import dev.whodrove.schemas.v1.NotableEvent;
 import dev.whodrove.schemas.v1.PrintChunk;
+import dev.whodrove.schemas.v1.PrintRun;
 import dev.whodrove.schemas.v1.RecordingComplete;
 import dev.whodrove.schemas.v1.RecordingEvent;
 import dev.whodrove.schemas.v1.RecordingRef;
@@ -59,8 +60,13 @@ public final class ExampleRecords {
         .build());
     m.put(Topics.TELEPORT_RECORDING_EVENTS.name(), RecordingEvent.newBuilder()
         .setSessionId("3f2b6c1e-0000-4000-8000-000000000001").setIndex(7).setTimeMs(1_764_000_001_000L)
-        .setType("print").setPrint(PrintChunk.newBuilder().setBytes(3).setDelayMs(1000).setChunkIndex(5)
-            .setEditChars(1).setRaw(ByteString.copyFromUtf8("ls\n")))
+        .setType("print").setRecordingUri("s3://recordings/sessions/3f2b6c1e-0000-4000-8000-000000000001.tar")
+        .setPrints(PrintRun.newBuilder()
+            .addChunks(PrintChunk.newBuilder().setBytes(3).setDelayMs(1000).setChunkIndex(5).setOffset(120)
+                .setEditChars(1).setRaw(ByteString.copyFromUtf8("ls\n")))
+            .addChunks(PrintChunk.newBuilder().setBytes(42).setDelayMs(1180).setChunkIndex(6).setOffset(123)
+                .setNewlines(2))
+            .addIndexes(7).addIndexes(8).addTimesMs(1_764_000_001_000L).addTimesMs(1_764_000_001_180L))
         .build());
     m.put(Topics.GCP_AUDIT_ENTRIES.name(), GcpAuditEntry.newBuilder()
         .setInsertId("abc123").setTimestampMs(1_764_000_000_000L).setLogKind("activity")

@@ -6,6 +6,7 @@ import dev.whodrove.runtime.ManagedService;
 import dev.whodrove.runtime.Readiness;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
+import dev.whodrove.runtime.TransactionalProducers;
 import dev.whodrove.schemas.TopicSpec;
 import dev.whodrove.schemas.Topics;
 import dev.whodrove.schemas.serde.ProtobufSerde;
@@ -218,6 +219,7 @@ public final class LlmScorerService implements ManagedService {
       c.putIfAbsent(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, Long.toString(Math.max(300_000L, batchWorst)));
       this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
       Map<String, Object> p = new HashMap<>(client);
+      p.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, TransactionalProducers.RETRY_BACKOFF_MS);
       p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, NAME + "-" + UUID.randomUUID());
       p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
       p.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -19,6 +19,7 @@ public record DecoderConfig(
     String transactionalId,
     int maxPollRecords,
     Duration transactionTimeout,
+    Duration commitAfter,
     RecordingDecoder.Settings decode,
     List<Path> fileRoots,
     List<S3RecordingStore.Allowed> s3Allowed,
@@ -50,8 +51,9 @@ public record DecoderConfig(
     return new DecoderConfig(
         cfg.get("kafka.group.id", "recording-decoder"),
         cfg.get("kafka.transactional.id", "recording-decoder-" + hostname()),
-        cfg.getInt("kafka.max.poll.records", 20),
+        cfg.getInt("kafka.max.poll.records", 200),
         cfg.getDuration("transaction.timeout", Duration.ofMinutes(15)),
+        cfg.getDuration("transaction.commit.after", Duration.ofMillis(100)),
         new RecordingDecoder.Settings(limits, payload, cfg.getBoolean("complete.include.decode.ms", false)),
         list(cfg.get("store.file.roots", "")).stream().map(Path::of).toList(),
         list(cfg.get("store.s3.allow", "")).stream().map(S3RecordingStore.Allowed::parse).toList(),

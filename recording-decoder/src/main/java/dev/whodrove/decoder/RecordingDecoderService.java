@@ -5,6 +5,7 @@ import dev.whodrove.runtime.KafkaProbe;
 import dev.whodrove.runtime.ManagedService;
 import dev.whodrove.runtime.Readiness;
 import dev.whodrove.runtime.ServiceContext;
+import dev.whodrove.runtime.TransactionalProducers;
 import dev.whodrove.schemas.TopicSpec;
 import dev.whodrove.schemas.Topics;
 import dev.whodrove.schemas.serde.ProtobufSerde;
@@ -138,6 +139,7 @@ public final class RecordingDecoderService implements ManagedService {
     p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    p.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, TransactionalProducers.RETRY_BACKOFF_MS);
     p.putAll(base);
     for (String k : List.of(ConsumerConfig.GROUP_ID_CONFIG, ConsumerConfig.ISOLATION_LEVEL_CONFIG,
         ConsumerConfig.MAX_POLL_RECORDS_CONFIG, ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
@@ -228,14 +230,14 @@ public final class RecordingDecoderService implements ManagedService {
         } catch (WakeupException e) {
           break;
         }
+        long polledAt = System.nanoTime();
         for (TopicPartition tp : records.partitions()) {
           List<ConsumerRecord<String, byte[]>> batch = records.records(tp);
-          Outcome o = running ? processBatch(batch) : Outcome.STOPPED;
+          Outcome o = running ? processBatch(tp, batch, polledAt) : Outcome.STOPPED;
           if (o == Outcome.DONE) {
             backoffs.remove(tp);
             continue;
           }
-          consumer.seek(tp, batch.get(0).offset()); // redelivered after the backoff, or by the next owner
           if (o == Outcome.RETRY) {
             Backoff b = backoffs.computeIfAbsent(tp, k -> new Backoff(config.retryInitial()));
             b.schedule(config.retryMax());
@@ -271,43 +273,65 @@ public final class RecordingDecoderService implements ManagedService {
   private record Done(boolean ok, long objectBytes, long events, Duration took) {}
 
   /**
-   * Decodes the references of one poll from one partition inside one transaction, with the input offset: a consumer
-   * never sees part of a recording, and one commit serves many small recordings. Any transient failure aborts the
-   * whole batch, which is decoded again (deterministically) after the backoff.
+   * Decodes the references of one poll from one partition. Each transaction holds whole recordings plus the input
+   * offset past them, so a consumer never sees part of a recording; it is committed at the first recording boundary
+   * after {@code transaction.commit.after} (and at the end of the batch), so one commit serves many small recordings
+   * while downstream still sees a long backlog arrive steadily. A transient failure aborts the open transaction; its
+   * references are decoded again (deterministically) after the backoff. On anything but DONE the partition is left
+   * positioned at the first reference not committed.
    */
-  private Outcome processBatch(List<ConsumerRecord<String, byte[]>> batch) {
+  private Outcome processBatch(TopicPartition tp, List<ConsumerRecord<String, byte[]>> batch, long polledAt) {
     List<Done> done = new ArrayList<>();
+    int from = 0; // first reference of the open transaction
+    long budget = config.transactionTimeout().toNanos() / 2; // what one poll may spend before polling again
     try {
       producer.beginTransaction();
-      for (ConsumerRecord<String, byte[]> rec : batch) {
+      long txStarted = System.nanoTime();
+      for (int i = 0; i < batch.size(); i++) {
         if (!running) {
           abortQuietly();
+          consumer.seek(tp, batch.get(from).offset());
           return Outcome.STOPPED;
         }
-        Done d = process(rec);
+        Done d = process(batch.get(i));
         if (d == null) {
           abortQuietly();
+          consumer.seek(tp, batch.get(from).offset());
           metrics.retry();
           return Outcome.RETRY;
         }
         done.add(d);
+        long now = System.nanoTime();
+        boolean last = i == batch.size() - 1;
+        if (last || now - txStarted >= config.commitAfter().toNanos()) {
+          producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(batch.get(i).offset() + 1)),
+              consumer.groupMetadata());
+          producer.commitTransaction();
+          done.forEach(x -> metrics.committed(x.ok(), x.objectBytes(), x.events(), x.took()));
+          done.clear();
+          from = i + 1;
+          if (!last && now - polledAt > budget) {
+            consumer.seek(tp, batch.get(from).offset()); // the rest comes with the next poll
+            return Outcome.DONE;
+          }
+          if (!last) {
+            producer.beginTransaction();
+            txStarted = System.nanoTime();
+          }
+        }
       }
-      ConsumerRecord<String, byte[]> last = batch.get(batch.size() - 1);
-      producer.sendOffsetsToTransaction(
-          Map.of(new TopicPartition(last.topic(), last.partition()), new OffsetAndMetadata(last.offset() + 1)),
-          consumer.groupMetadata());
-      producer.commitTransaction();
-      done.forEach(d -> metrics.committed(d.ok(), d.objectBytes(), d.events(), d.took()));
       return Outcome.DONE;
     } catch (Aborted e) {
       abortQuietly();
+      consumer.seek(tp, batch.get(from).offset());
       return Outcome.STOPPED;
     } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
       throw e;
     } catch (KafkaException e) {
-      log.warn("{}: transaction for {} references failed, will retry: {}", NAME, batch.size(),
+      log.warn("{}: transaction for {} references failed, will retry: {}", NAME, batch.size() - from,
           DeadLetters.reasonOf(e));
       abortQuietly();
+      consumer.seek(tp, batch.get(from).offset());
       metrics.retry();
       return Outcome.RETRY;
     }

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -53,6 +54,8 @@ public final class StreamsService implements ManagedService {
     // interleaved by timestamp (the featurizer joins recording and audit events arriving in any order), and waiting
     // stalls a task whose other input is empty, which is the normal case for audit events.
     p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "-1");
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG),
+        Integer.toString(TransactionalProducers.RETRY_BACKOFF_MS));
     p.putAll(cfg.kafkaClientProperties());
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     if (cfg.has(STATE_DIR)) {

@@ -5,14 +5,21 @@ import dev.whodrove.cli.embedded.EmbeddedPipeline;
 import dev.whodrove.cli.embedded.TopicArrivals;
 import dev.whodrove.schemas.Topics;
 import dev.whodrove.sim.SimulatedDataset;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -20,7 +27,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {"Measure the whole pipeline on the embedded broker: Teleport sessions/s and GCP entries/s from "
         + "ingest to sessions.sqlite, verdict latency (recording reference on teleport.recordings → first label on "
-        + "session.labels, as a read_committed consumer sees them), and cold start (broker + every service ready).",
+        + "session.labels, as a read_committed consumer sees them) under the whole backlog and at a steady rate on the "
+        + "warm pipeline, and cold start (broker + every service ready).",
         "Two runs: Teleport only, then GCP only."})
 public final class BenchCommand implements Callable<Integer> {
   private static final List<String> STAGES = List.of(Topics.TELEPORT_RECORDINGS.name(),
@@ -33,6 +41,14 @@ public final class BenchCommand implements Callable<Integer> {
   int gcpPrincipals;
 
   @Option(names = "--work-dir", defaultValue = "whodrove-bench") Path workDir;
+
+  @Option(names = "--trickle-rate", defaultValue = "50",
+      description = "Sessions per second for the steady-rate latency run on the warm pipeline.")
+  int trickleRate;
+
+  @Option(names = "--trickle-sessions", defaultValue = "300",
+      description = "Sessions re-delivered in the steady-rate latency run.")
+  int trickleCount;
 
   @Override
   public Integer call() throws Exception {
@@ -51,12 +67,13 @@ public final class BenchCommand implements Callable<Integer> {
       List<Long> latencies = latencies(seen);
       System.out.printf("%nTeleport: %d sessions (%d recording bytes) to sqlite in %.1f s = %.0f sessions/s%n",
           ids.size(), data.recordingBytes(), secs, ids.size() / secs);
-      System.out.printf("verdict latency (recording ref → first label): p50 %d ms, p99 %d ms, max %d ms over %d%n",
+      System.out.printf("verdict latency under the whole backlog (recording ref → first label): p50 %d ms, p99 %d ms, max %d ms over %d%n",
           pct(latencies, 50), pct(latencies, 99), pct(latencies, 100), latencies.size());
       System.out.print("last record seen, seconds after start:");
       STAGES.forEach(t -> System.out.printf(" %s %.1f;", t, (seen.lastArrival(t) - wall0) / 1e3));
       System.out.printf(" sqlite %.1f%n", secs);
-      System.out.printf("cold start (broker + 6 services ready): %d ms%n%n", p.coldStartMillis());
+      System.out.printf("cold start (broker + 6 services ready): %d ms%n", p.coldStartMillis());
+      trickle(p.bootstrapServers(), seen);
     }
 
     DemoRun.Options g = new DemoRun.Options(dir.resolve("gcp"), dir.resolve("gcp.sqlite"), 0, 12,
@@ -72,6 +89,51 @@ public final class BenchCommand implements Callable<Integer> {
           + "= %.0f entries/s%n", gdata.gcpEntries(), rows.size(), secs, gdata.gcpEntries() / secs);
     }
     return 0;
+  }
+
+  /**
+   * Verdict latency on a warm pipeline at a steady rate: recording references of sessions already seen are published
+   * again, {@code trickleRate} per second, each a full re-delivery (decode, re-featurize, classify, label).
+   */
+  private void trickle(String bootstrap, TopicArrivals seen) throws Exception {
+    Map<String, byte[]> refs = new LinkedHashMap<>();
+    DemoRun.readAll(bootstrap, Topics.TELEPORT_RECORDINGS.name(),
+        r -> refs.put(new String(r.key(), StandardCharsets.UTF_8), r.value()));
+    List<String> sids = new ArrayList<>(refs.keySet()).subList(0, Math.min(trickleCount, refs.size()));
+    Map<String, Long> sentAt = new HashMap<>();
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 0),
+        new ByteArraySerializer(), new ByteArraySerializer())) {
+      long start = System.nanoTime();
+      for (int i = 0; i < sids.size(); i++) {
+        long due = start + (long) (i * 1e9 / trickleRate);
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+        String sid = sids.get(i);
+        sentAt.put(sid, System.currentTimeMillis());
+        producer.send(new ProducerRecord<>(Topics.TELEPORT_RECORDINGS.name(), sid.getBytes(StandardCharsets.UTF_8),
+            refs.get(sid)));
+        producer.flush();
+      }
+    }
+    long deadline = System.currentTimeMillis() + 60_000;
+    List<Long> latencies = new ArrayList<>();
+    for (String sid : sids) {
+      long label;
+      while ((label = seen.firstSeenSince(Topics.SESSION_LABELS.name(), sid, sentAt.get(sid))) < 0
+          && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      if (label >= 0) {
+        latencies.add(label - sentAt.get(sid));
+      }
+    }
+    Collections.sort(latencies);
+    System.out.printf("verdict latency at a steady %d sessions/s on the warm pipeline (recording ref → label): "
+        + "p50 %d ms, p99 %d ms, max %d ms over %d of %d%n%n", trickleRate, pct(latencies, 50), pct(latencies, 99),
+        pct(latencies, 100), latencies.size(), sids.size());
   }
 
   private static long pct(List<Long> sorted, int p) {

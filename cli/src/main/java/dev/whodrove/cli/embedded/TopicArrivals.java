@@ -3,6 +3,7 @@ package dev.whodrove.cli.embedded;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class TopicArrivals implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
-  private final Map<String, Map<String, Long>> firstSeen = new ConcurrentHashMap<>();
+  /** topic → key → wall-clock millis of each record, in arrival order. */
+  private final Map<String, Map<String, List<Long>>> seen = new ConcurrentHashMap<>();
   private final Map<String, Long> lastRecordSeen = new ConcurrentHashMap<>();
   private final Thread thread;
 
@@ -31,7 +33,7 @@ public final class TopicArrivals implements AutoCloseable {
         new ByteArrayDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> parts = new ArrayList<>();
     for (String t : topics) {
-      firstSeen.put(t, new ConcurrentHashMap<>());
+      seen.put(t, new ConcurrentHashMap<>());
       consumer.partitionsFor(t).forEach(p -> parts.add(new TopicPartition(t, p.partition())));
     }
     consumer.assign(parts);
@@ -48,7 +50,8 @@ public final class TopicArrivals implements AutoCloseable {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
           lastRecordSeen.put(r.topic(), now);
           if (r.key() != null) {
-            firstSeen.get(r.topic()).putIfAbsent(new String(r.key(), StandardCharsets.UTF_8), now);
+            seen.get(r.topic()).computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8),
+                k -> Collections.synchronizedList(new ArrayList<>())).add(now);
           }
         }
       }
@@ -61,7 +64,24 @@ public final class TopicArrivals implements AutoCloseable {
 
   /** Key → wall-clock millis it was first seen on {@code topic}. */
   public Map<String, Long> firstSeen(String topic) {
-    return new HashMap<>(firstSeen.get(topic));
+    Map<String, Long> first = new HashMap<>();
+    seen.get(topic).forEach((key, times) -> first.put(key, times.get(0)));
+    return first;
+  }
+
+  /** When a record with {@code key} was first seen on {@code topic} at or after {@code fromMs}, or -1. */
+  public long firstSeenSince(String topic, String key, long fromMs) {
+    List<Long> times = seen.get(topic).get(key);
+    if (times != null) {
+      synchronized (times) {
+        for (long t : times) {
+          if (t >= fromMs) {
+            return t;
+          }
+        }
+      }
+    }
+    return -1;
   }
 
   /** When the last record so far was seen on {@code topic}, or -1. */

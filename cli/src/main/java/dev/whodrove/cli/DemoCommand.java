@@ -1,6 +1,7 @@
 package dev.whodrove.cli;
 
 import dev.whodrove.cli.embedded.DemoRun;
+import dev.whodrove.cli.embedded.Progress;
 import dev.whodrove.sink.SessionSummary;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,7 +52,7 @@ public final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     DemoRun.Options o = new DemoRun.Options(workDir.toAbsolutePath(), db.toAbsolutePath(), sessions, seed,
         Duration.ofSeconds(timeoutSeconds), bootstrapServers, llmBaseUrl, llmModel, 2);
-    DemoRun.Outcome out = DemoRun.run(o, line -> System.out.println("· " + line));
+    DemoRun.Outcome out = DemoRun.run(o, Progress.console());
     print(out, o);
     return 0;
   }

@@ -75,7 +75,7 @@ public final class PlotCommand implements Callable<Integer> {
     SessionFeatures features;
     try {
       features = OfflineRecording.featurize(file, e -> PrintEvents.forEach(e,
-          (chunk, index, timeMs) -> points.add(new double[] {timeMs, chunk.getBytes()})));
+          (index, timeMs, chunk) -> points.add(new double[] {timeMs, chunk.getBytes()})));
     } catch (IOException e) {
       throw new IOException(file + ": " + e.getMessage(), e);
     }

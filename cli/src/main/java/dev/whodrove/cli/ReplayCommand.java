@@ -1,5 +1,6 @@
 package dev.whodrove.cli;
 
+import dev.whodrove.cli.embedded.Progress;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
 import dev.whodrove.runtime.ServiceFactory;
@@ -77,7 +78,7 @@ public final class ReplayCommand implements Callable<Integer> {
             .stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
         long total = target.values().stream().mapToLong(Long::longValue).sum();
         System.out.printf("replaying %s as %s (cadence table %s), %d records to read%n", topic, appId, version, total);
-        long lastPrint = 0;
+        Progress progress = Progress.console();
         while (true) {
           Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(appId)
               .partitionsToOffsetAndMetadata().get();
@@ -86,17 +87,15 @@ public final class ReplayCommand implements Callable<Integer> {
             OffsetAndMetadata c = committed.get(e.getKey());
             lag += Math.max(0, e.getValue() - (c == null ? 0 : c.offset()));
           }
-          if (System.currentTimeMillis() - lastPrint > 2_000 || lag == 0) {
-            System.out.printf("  %s, lag %d%n", host.service().readiness().detail(), lag);
-            lastPrint = System.currentTimeMillis();
-          }
+          progress.status(String.format("%d/%d records, lag %d (%s)", total - lag, total, lag,
+              host.service().readiness().detail()));
           if (lag == 0) {
+            progress.accept("caught up: new labels are on " + Topics.SESSION_LABELS.name());
             break;
           }
           Thread.sleep(500);
         }
       }
-      System.out.println("caught up: new labels are on " + Topics.SESSION_LABELS.name());
     }
     return 0;
   }

@@ -166,7 +166,7 @@ public final class TeleportSessionAccumulator {
     }
   }
 
-  private void onPrint(PrintChunk p, long index, long timeMs) {
+  private void onPrint(long index, long timeMs, PrintChunk p) {
     printChunks++;
     printBytes += p.getBytes();
     editChars += p.getEditChars();

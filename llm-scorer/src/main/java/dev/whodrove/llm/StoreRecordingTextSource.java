@@ -40,7 +40,7 @@ public final class StoreRecordingTextSource implements RecordingTextSource, Auto
     try (StoredObject o = stores.open(recordingUri)) {
       RecordingDecoder.Result r = decoder.decode(o.stream(), "", recordingUri, o.size(), ev -> {
         // keep reading past the cap only to drain: the decoder works as a stream and holds nothing
-        PrintEvents.forEach(ev, (chunk, index, timeMs) -> {
+        PrintEvents.forEach(ev, (index, timeMs, chunk) -> {
           if (raw.length() < 4L * maxChars) {
             raw.append(chunk.getRaw().toStringUtf8());
           }

@@ -20,7 +20,9 @@ final class PrintRecordEncoder {
   static final int ONEOF_PRINT_TAG = (7 << 3) | 2;
   private static final byte[] PRINT = "print".getBytes(StandardCharsets.US_ASCII);
   private static final long GO_ZERO_SECONDS = -62_135_596_800L;
-  /** A run is flushed at this many chunks, or once its chunks take this many bytes (raw payloads). */
+  /** PrintRun.raw. */
+  private static final int RAW_FIELD = 10;
+  /** A run is flushed at this many prints, or once its raw payloads take this many bytes. */
   static final int MAX_RUN_CHUNKS = 1024;
   static final int MAX_RUN_BYTES = 256 * 1024;
 
@@ -30,25 +32,38 @@ final class PrintRecordEncoder {
   private final byte[] sessionIdField;
   private final byte[] typeAndUriFields;
   private final boolean raw;
-  /** The run's chunks, each already written as field 1 of PrintRun; then the whole record at flush. */
-  private byte[] chunks = new byte[16 * 1024];
-  private int chunksLen;
-  private final long[] indexes = new long[MAX_RUN_CHUNKS];
-  private final long[] times = new long[MAX_RUN_CHUNKS];
+  /**
+   * The open run, one buffer per PrintRun list (column c is field c + 1), each already holding its packed varints:
+   * 0 index, 1 time, 2 bytes, 3 delay, 4 chunk index, 5 offset, 6 edit characters, 7 newlines, 8 escape sequences.
+   * The delta-coded columns (index, time, delay, chunk index, offset) hold zigzag differences to the previous print.
+   */
+  private static final int COLUMNS = 9;
+  private final byte[][] columns = new byte[COLUMNS][columnBytes(64)];
+  /** Prints the column buffers have room for (a varint takes at most 10 bytes, plus 8 spare for word writes). */
+  private int rowCapacity = 64;
+  private final int[] columnEnd = new int[COLUMNS];
+  /** Values of the last appended print, for the deltas. */
+  private long lastIndex;
+  private long lastTime;
+  private long lastDelay;
+  private long lastChunk;
+  private long lastOffset;
+  private long firstIndex;
+  private long firstTimeMs;
+  /** Raw payloads of the run (print.payload=raw only), back to back, and their lengths. */
+  private byte[] raws = new byte[0];
+  private int rawsLen;
+  private final int[] rawLens = new int[MAX_RUN_CHUNKS];
   private int count;
   private byte[] out;
   private int pos;
   private int w;
-
-  // the record last parsed
+  /** SessionPrint's varint fields by field number while parsing: 2 ChunkIndex, 4 Bytes, 5 Delay, 6 Offset. */
+  private final long[] fields = new long[7];
+  // the data of the record last parsed (raw payloads are copied from it)
   private byte[] src;
   private int dataOff;
   private int dataLen;
-  private long chunkBytes;
-  private long delay;
-  private long chunkIndex;
-  private long offset;
-  private long counts;
   /** Index and time of the record last parsed. */
   long index;
   long timeMs;
@@ -63,7 +78,7 @@ final class PrintRecordEncoder {
     System.arraycopy(type, 0, typeAndUriFields, 0, type.length);
     System.arraycopy(uriField, 0, typeAndUriFields, type.length, uriField.length);
     this.raw = payload == PrintPayload.RAW;
-    this.out = new byte[64 * 1024];
+    this.out = new byte[8 * 1024];
   }
 
   /** True when the record holds a print event (its first byte is the SessionPrint tag). */
@@ -78,7 +93,7 @@ final class PrintRecordEncoder {
 
   /**
    * Reads a print record ({@link #index} and {@link #timeMs} are then set); false means the generic path must take
-   * it. The record's bytes must stay unchanged until {@link #append} (raw payloads are copied from them).
+   * it. The record's bytes must stay unchanged until {@link #append}, which counts and copies from them.
    */
   boolean parse(byte[] b, int off, int len) {
     try {
@@ -103,10 +118,11 @@ final class PrintRecordEncoder {
     long index = 0;
     long timeMs = 0;
     boolean typeIsPrint = false;
-    long chunkIndex = 0;
-    long bytes = 0;
-    long delay = 0;
-    long offset = 0;
+    long[] fields = this.fields;
+    fields[2] = 0;
+    fields[4] = 0;
+    fields[5] = 0;
+    fields[6] = 0;
     int dataOff = 0;
     int dataLen = 0;
     while (p < end) {
@@ -181,12 +197,7 @@ final class PrintRecordEncoder {
             v = varintSlow(b, end);
             p = pos;
           }
-          switch (tag) {
-            case (2 << 3) -> chunkIndex = v;
-            case (4 << 3) -> bytes = v;
-            case (5 << 3) -> delay = v;
-            default -> offset = v;
-          }
+          fields[tag >>> 3] = v; // indexed by field number: no second dispatch on the tag
         }
         default -> {
           pos = p;
@@ -201,50 +212,62 @@ final class PrintRecordEncoder {
     this.src = b;
     this.dataOff = dataOff;
     this.dataLen = dataLen;
-    this.chunkBytes = dataLen > 0 ? dataLen : bytes; // data stripped upstream: keep Teleport's own count
-    this.delay = delay;
-    this.chunkIndex = chunkIndex;
-    this.offset = offset;
     this.index = index;
     this.timeMs = timeMs;
-    this.counts = TerminalBytes.count(b, dataOff, dataLen);
     return true;
   }
 
-  /** Adds the record last parsed to the run. */
+  /** Adds the record last parsed to the run: counts its terminal bytes and writes its column entries. */
   void append() {
-    int edits = TerminalBytes.editChars(counts);
-    int newlines = TerminalBytes.newlines(counts);
-    int escapes = TerminalBytes.escapes(counts);
-    boolean withRaw = raw && dataLen > 0;
-    int chunkLen = varintField(1, chunkBytes) + varintField(2, delay) + varintField(3, chunkIndex)
-        + varintField(4, offset) + varintField(5, edits) + varintField(6, newlines) + varintField(7, escapes)
-        + (withRaw ? 1 + varintSize(dataLen) + dataLen : 0);
-    int need = chunksLen + 1 + 5 + chunkLen + 8;
-    if (need > chunks.length) {
-      chunks = java.util.Arrays.copyOf(chunks, Math.max(need, chunks.length * 2));
+    if (count == 0) {
+      firstIndex = index;
+      firstTimeMs = timeMs;
     }
-    byte[] o = chunks;
-    w = chunksLen;
-    o[w++] = (byte) (1 << 3 | 2);
-    writeVarint(o, chunkLen);
-    writeVarintField(o, 1, chunkBytes);
-    writeVarintField(o, 2, delay);
-    writeVarintField(o, 3, chunkIndex);
-    writeVarintField(o, 4, offset);
-    writeVarintField(o, 5, edits);
-    writeVarintField(o, 6, newlines);
-    writeVarintField(o, 7, escapes);
-    if (withRaw) {
-      o[w++] = (byte) (8 << 3 | 2);
-      writeVarint(o, dataLen);
-      System.arraycopy(src, dataOff, o, w, dataLen);
-      w += dataLen;
+    if (count == rowCapacity) {
+      rowCapacity = Math.min(MAX_RUN_CHUNKS, rowCapacity * 4); // short recordings stay small; a full run is 92 KiB
+      for (int col = 0; col < COLUMNS; col++) {
+        columns[col] = java.util.Arrays.copyOf(columns[col], columnBytes(rowCapacity));
+      }
     }
-    chunksLen = w;
-    indexes[count] = index;
-    times[count] = timeMs;
+    long counts = TerminalBytes.count(src, dataOff, dataLen);
+    long[] f = fields;
+    long delay = f[5];
+    long chunk = f[2];
+    long offset = f[6];
+    byte[][] c = columns;
+    int[] e = columnEnd;
+    // one straight line per column: this runs for nearly every event of every recording
+    e[0] = putVarint(c[0], e[0], zigzag(index - lastIndex));
+    e[1] = putVarint(c[1], e[1], zigzag(timeMs - lastTime));
+    e[2] = putVarint(c[2], e[2], dataLen > 0 ? dataLen : f[4]); // data stripped upstream: Teleport's own count
+    e[3] = putVarint(c[3], e[3], zigzag(delay - lastDelay));
+    e[4] = putVarint(c[4], e[4], zigzag(chunk - lastChunk));
+    e[5] = putVarint(c[5], e[5], zigzag(offset - lastOffset));
+    e[6] = putVarint(c[6], e[6], TerminalBytes.editChars(counts));
+    e[7] = putVarint(c[7], e[7], TerminalBytes.newlines(counts));
+    e[8] = putVarint(c[8], e[8], TerminalBytes.escapes(counts));
+    lastIndex = index;
+    lastTime = timeMs;
+    lastDelay = delay;
+    lastChunk = chunk;
+    lastOffset = offset;
+    if (raw) {
+      if (rawsLen + dataLen > raws.length) {
+        raws = java.util.Arrays.copyOf(raws, Math.max(rawsLen + dataLen, Math.max(4096, raws.length * 2)));
+      }
+      System.arraycopy(src, dataOff, raws, rawsLen, dataLen);
+      rawsLen += dataLen;
+      rawLens[count] = dataLen;
+    }
     count++;
+  }
+
+  private static int columnBytes(int rows) {
+    return rows * 10 + 8;
+  }
+
+  private static long zigzag(long d) {
+    return (d << 1) ^ (d >> 63);
   }
 
   boolean isEmpty() {
@@ -253,19 +276,25 @@ final class PrintRecordEncoder {
 
   /** The run must be flushed before the next {@link #append}. */
   boolean full() {
-    return count >= MAX_RUN_CHUNKS || chunksLen >= MAX_RUN_BYTES;
+    return count >= MAX_RUN_CHUNKS || rawsLen >= MAX_RUN_BYTES;
   }
 
-  /** How many chunks the run holds. */
+  /** How many prints the run holds. */
   int size() {
     return count;
   }
 
   /** Writes the run as one RecordingEvent into {@link #output()} and empties it; returns the length. */
   int flush() {
-    int indexesLen = packedSize(indexes, count);
-    int timesLen = packedSize(times, count);
-    int runLen = chunksLen + packedFieldSize(2, indexesLen) + packedFieldSize(3, timesLen);
+    int runLen = 0;
+    for (int col = 0; col < COLUMNS; col++) {
+      runLen += packedFieldSize(columnEnd[col]);
+    }
+    if (raw) {
+      for (int i = 0; i < count; i++) {
+        runLen += 1 + varintSize(rawLens[i]) + rawLens[i];
+      }
+    }
     int need = sessionIdField.length + 2 * 11 + typeAndUriFields.length + 2 + 5 + runLen + 8;
     if (need > out.length) {
       out = new byte[Math.max(need, out.length * 2)];
@@ -273,42 +302,63 @@ final class PrintRecordEncoder {
     byte[] o = out;
     w = 0;
     put(sessionIdField);
-    writeVarintField(o, 2, indexes[0]);
-    writeVarintField(o, 3, times[0]);
+    writeVarintField(o, 2, firstIndex);
+    writeVarintField(o, 3, firstTimeMs);
     put(typeAndUriFields);
     o[w++] = (byte) 0xBA; // field 23, wire type 2: the tag 186 as a two-byte varint
     o[w++] = (byte) 0x01;
     writeVarint(o, runLen);
-    System.arraycopy(chunks, 0, o, w, chunksLen);
-    w += chunksLen;
-    writePacked(o, 2, indexes, count, indexesLen);
-    writePacked(o, 3, times, count, timesLen);
+    for (int col = 0; col < COLUMNS; col++) {
+      o[w++] = (byte) ((col + 1) << 3 | 2);
+      writeVarint(o, columnEnd[col]);
+      System.arraycopy(columns[col], 0, o, w, columnEnd[col]);
+      w += columnEnd[col];
+    }
+    if (raw) {
+      int at = 0;
+      for (int i = 0; i < count; i++) {
+        o[w++] = (byte) (RAW_FIELD << 3 | 2);
+        writeVarint(o, rawLens[i]);
+        System.arraycopy(raws, at, o, w, rawLens[i]);
+        w += rawLens[i];
+        at += rawLens[i];
+      }
+    }
     count = 0;
-    chunksLen = 0;
+    rawsLen = 0;
+    java.util.Arrays.fill(columnEnd, 0);
+    lastIndex = 0;
+    lastTime = 0;
+    lastDelay = 0;
+    lastChunk = 0;
+    lastOffset = 0;
     return w;
   }
 
-  private static int packedSize(long[] values, int n) {
-    int size = 0;
-    for (int i = 0; i < n; i++) {
-      size += varintSize(values[i]);
+  /** Writes {@code v} as a varint at {@code w}; returns the end. May scribble up to 8 bytes past it. */
+  private static int putVarint(byte[] out, int w, long v) {
+    if ((v & ~0x7FL) == 0) {
+      out[w] = (byte) v;
+      return w + 1;
     }
-    return size;
+    if (v >>> 56 == 0) {
+      long x = (v & 0x7FL) | ((v << 1) & 0x7F00L) | ((v << 2) & 0x7F0000L) | ((v << 3) & 0x7F000000L)
+          | ((v << 4) & 0x7F00000000L) | ((v << 5) & 0x7F0000000000L) | ((v << 6) & 0x7F000000000000L)
+          | ((v << 7) & 0x7F00000000000000L);
+      int len = varintSize(v);
+      LONGS.set(out, w, x | (0x8080808080808080L & ((1L << ((len - 1) << 3)) - 1)));
+      return w + len;
+    }
+    while ((v & ~0x7FL) != 0) {
+      out[w++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    out[w++] = (byte) v;
+    return w;
   }
 
-  private static int packedFieldSize(int field, int payload) {
+  private static int packedFieldSize(int payload) {
     return payload == 0 ? 0 : 1 + varintSize(payload) + payload;
-  }
-
-  private void writePacked(byte[] o, int field, long[] values, int n, int payload) {
-    if (payload == 0) {
-      return;
-    }
-    o[w++] = (byte) (field << 3 | 2);
-    writeVarint(o, payload);
-    for (int i = 0; i < n; i++) {
-      writeVarint(o, values[i]);
-    }
   }
 
   // ---- output ----
@@ -346,10 +396,6 @@ final class PrintRecordEncoder {
       v >>>= 7;
     }
     out[w++] = (byte) v;
-  }
-
-  private static int varintField(int field, long value) {
-    return value == 0 ? 0 : 1 + varintSize(value);
   }
 
   static int varintSize(long v) {

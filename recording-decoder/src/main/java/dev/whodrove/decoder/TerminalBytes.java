@@ -34,6 +34,9 @@ public final class TerminalBytes {
 
   /** Packed counts of {@code b[off, off+n)}; unpack with {@link #editChars}, {@link #newlines}, {@link #escapes}. */
   public static long count(byte[] b, int off, int n) {
+    if (n < SHORT) {
+      return countShort(b, off, off + n);
+    }
     long edits = 0;
     long newlines = 0;
     long escapes = 0;
@@ -67,6 +70,35 @@ public final class TerminalBytes {
         } else if (c == 0x7F || c == 0x08 || c == 0x17) {
           edits++;
         }
+      }
+    }
+    return edits | newlines << FIELD_BITS | escapes << (2 * FIELD_BITS);
+  }
+
+  /**
+   * Keystroke echo is one to a few bytes per chunk, most chunks of a human session: below this length a plain byte
+   * loop beats setting up the word-at-a-time scan.
+   */
+  private static final int SHORT = 8;
+
+  private static long countShort(byte[] b, int i, int end) {
+    long edits = 0;
+    long newlines = 0;
+    long escapes = 0;
+    for (; i < end; i++) {
+      int c = b[i] & 0xFF;
+      if (c >= 0x20 && c != 0x7F) {
+        continue; // printable or UTF-8: the common case
+      }
+      if (c == 0x0A) {
+        newlines++;
+      } else if (c == 0x1B) {
+        escapes++;
+        if (isCursorKey(b, i, end)) {
+          edits++;
+        }
+      } else if (c == 0x7F || c == 0x08 || c == 0x17) {
+        edits++;
       }
     }
     return edits | newlines << FIELD_BITS | escapes << (2 * FIELD_BITS);

@@ -2,8 +2,9 @@ package dev.whodrove.decoder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.whodrove.schemas.PrintEvents;
 import dev.whodrove.schemas.teleport.OneOf;
-import dev.whodrove.schemas.v1.PrintRun;
+import dev.whodrove.schemas.v1.PrintChunk;
 import dev.whodrove.schemas.v1.RecordingEvent;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +24,8 @@ class PrintRecordEncoderTest {
     for (PrintPayload payload : PrintPayload.values()) {
       PrintRecordEncoder fast = new PrintRecordEncoder(TestEvents.SID, URI, payload);
       TeleportEventConverter generic = new TeleportEventConverter(TestEvents.SID, URI, payload);
-      PrintRun.Builder expected = PrintRun.newBuilder();
+      List<long[]> rows = new ArrayList<>();
+      List<PrintChunk> chunks = new ArrayList<>();
       long firstIndex = 0;
       long firstTime = 0;
       int runs = 0;
@@ -37,22 +39,28 @@ class PrintRecordEncoderTest {
         }
         assertThat(parsed).as("parsed %s", e).isTrue();
         RecordingEvent single = generic.convert(e);
-        if (expected.getChunksCount() == 0) {
+        if (chunks.isEmpty()) {
           firstIndex = single.getIndex();
           firstTime = single.getTimeMs();
         }
-        expected.addChunks(single.getPrint()).addIndexes(single.getIndex()).addTimesMs(single.getTimeMs());
+        rows.add(new long[] {single.getIndex(), single.getTimeMs()});
+        chunks.add(single.getPrint());
         fast.append();
         prints++;
         if (fast.full() || prints == 2 || e == events.get(events.size() - 1)) {
           RecordingEvent want = RecordingEvent.newBuilder().setSessionId(TestEvents.SID).setIndex(firstIndex)
-              .setTimeMs(firstTime).setType("print").setRecordingUri(URI).setPrints(expected).build();
+              .setTimeMs(firstTime).setType("print").setRecordingUri(URI)
+              .setPrints(PrintEvents.run(rows, chunks, payload == PrintPayload.RAW)).build();
           int n = fast.flush();
           byte[] got = Arrays.copyOf(fast.output(), n);
           assertThat(RecordingEvent.parseFrom(got)).isEqualTo(want);
           assertThat(got).isEqualTo(want.toByteArray());
           assertThat(fast.isEmpty()).isTrue();
-          expected = PrintRun.newBuilder();
+          List<PrintChunk> back = new ArrayList<>();
+          PrintEvents.forEach(want, (index, timeMs, chunk) -> back.add(chunk));
+          assertThat(back).isEqualTo(chunks); // and the run reads back as the prints it was made of
+          rows.clear();
+          chunks.clear();
           runs++;
         }
       }
@@ -94,7 +102,9 @@ class PrintRecordEncoderTest {
     fast.append();
     int n = fast.flush();
     RecordingEvent run = RecordingEvent.parseFrom(Arrays.copyOf(fast.output(), n));
-    assertThat(run.getPrints().getChunks(0)).isEqualTo(e.getPrint());
+    List<PrintChunk> chunks = new ArrayList<>();
+    PrintEvents.forEach(run, (index, timeMs, chunk) -> chunks.add(chunk));
+    assertThat(chunks).containsExactly(e.getPrint());
     assertThat(run.getPrints().getIndexesList()).containsExactly(e.getIndex());
   }
 

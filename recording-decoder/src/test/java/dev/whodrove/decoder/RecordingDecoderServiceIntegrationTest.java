@@ -170,7 +170,7 @@ class RecordingDecoderServiceIntegrationTest {
       assertThat(bySession.get(corrupt)).extracting(RecordingEvent::getEventCase).containsExactly(
           RecordingEvent.EventCase.SESSION_START, RecordingEvent.EventCase.PRINTS, RecordingEvent.EventCase.SESSION_END,
           RecordingEvent.EventCase.COMPLETE);
-      assertThat(bySession.get(corrupt).get(1).getPrints().getChunksCount()).isEqualTo(20);
+      assertThat(bySession.get(corrupt).get(1).getPrints().getIndexesCount()).isEqualTo(20);
       assertThat(last(bySession.get(forbidden)).getComplete().getParseError())
           .startsWith("bucket/prefix not allowed: s3://" + FORBIDDEN + "/sessions/" + forbidden + ".tar");
       assertThat(last(bySession.get(missing)).getComplete().getParseError())

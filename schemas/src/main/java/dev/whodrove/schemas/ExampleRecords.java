@@ -13,7 +13,6 @@ import dev.whodrove.schemas.v1.MinuteBucket;
 import dev.whodrove.schemas.v1.NameCount;
 import dev.whodrove.schemas.v1.NotableEvent;
 import dev.whodrove.schemas.v1.PrintChunk;
-import dev.whodrove.schemas.v1.PrintRun;
 import dev.whodrove.schemas.v1.RecordingComplete;
 import dev.whodrove.schemas.v1.RecordingEvent;
 import dev.whodrove.schemas.v1.RecordingRef;
@@ -23,6 +22,7 @@ import dev.whodrove.schemas.v1.SourcePosition;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
 import dev.whodrove.schemas.v1.TeleportFeatures;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** One filled-in example of every topic's value type, by topic name: for documentation, the CLI and tests. */
@@ -61,12 +61,12 @@ public final class ExampleRecords {
     m.put(Topics.TELEPORT_RECORDING_EVENTS.name(), RecordingEvent.newBuilder()
         .setSessionId("3f2b6c1e-0000-4000-8000-000000000001").setIndex(7).setTimeMs(1_764_000_001_000L)
         .setType("print").setRecordingUri("s3://recordings/sessions/3f2b6c1e-0000-4000-8000-000000000001.tar")
-        .setPrints(PrintRun.newBuilder()
-            .addChunks(PrintChunk.newBuilder().setBytes(3).setDelayMs(1000).setChunkIndex(5).setOffset(120)
-                .setEditChars(1).setRaw(ByteString.copyFromUtf8("ls\n")))
-            .addChunks(PrintChunk.newBuilder().setBytes(42).setDelayMs(1180).setChunkIndex(6).setOffset(123)
-                .setNewlines(2))
-            .addIndexes(7).addIndexes(8).addTimesMs(1_764_000_001_000L).addTimesMs(1_764_000_001_180L))
+        .setPrints(PrintEvents.run(
+            List.of(new long[] {7, 1_764_000_001_000L}, new long[] {8, 1_764_000_001_180L}),
+            List.of(PrintChunk.newBuilder().setBytes(3).setDelayMs(1000).setChunkIndex(5).setOffset(120)
+                    .setEditChars(1).build(),
+                PrintChunk.newBuilder().setBytes(42).setDelayMs(1180).setChunkIndex(6).setOffset(123)
+                    .setNewlines(2).build()), false))
         .build());
     m.put(Topics.GCP_AUDIT_ENTRIES.name(), GcpAuditEntry.newBuilder()
         .setInsertId("abc123").setTimestampMs(1_764_000_000_000L).setLogKind("activity")

@@ -51,7 +51,7 @@ public final class DemoRun {
 
   private DemoRun() {}
 
-  public static Outcome run(Options o, Consumer<String> progress) throws Exception {
+  public static Outcome run(Options o, Progress progress) throws Exception {
     SimulatedDataset.Summary data = simulate(o, progress);
     long t0 = System.nanoTime();
     try (EmbeddedPipeline pipeline = startPipeline(o, data, progress)) {
@@ -65,13 +65,13 @@ public final class DemoRun {
   }
 
   /** Clears the work dir and the database, and writes the simulated sources. */
-  public static SimulatedDataset.Summary simulate(Options o, Consumer<String> progress) throws IOException {
+  public static SimulatedDataset.Summary simulate(Options o, Progress progress) throws IOException {
     return simulate(o, o.perProfile(), Math.max(1, o.perProfile() / 2), progress);
   }
 
   /** Same, with separate Teleport sessions and GCP principals per profile. */
   public static SimulatedDataset.Summary simulate(Options o, int teleportPerProfile, int gcpPerProfile,
-      Consumer<String> progress) throws IOException {
+      Progress progress) throws IOException {
     Files.createDirectories(o.workDir());
     deleteRecursively(o.workDir().resolve("data"));
     deleteRecursively(o.workDir().resolve("kafka"));
@@ -90,7 +90,7 @@ public final class DemoRun {
   }
 
   /** Starts the broker (unless external) and every service on the simulated sources. */
-  public static EmbeddedPipeline startPipeline(Options o, SimulatedDataset.Summary data, Consumer<String> progress)
+  public static EmbeddedPipeline startPipeline(Options o, SimulatedDataset.Summary data, Progress progress)
       throws Exception {
     EmbeddedPipeline pipeline = EmbeddedPipeline.start(o.bootstrapServers(), o.workDir(), common(o),
         services(o, data));
@@ -149,7 +149,7 @@ public final class DemoRun {
   }
 
   /** Waits until every Teleport session has operator.type and the GCP session count has settled. */
-  public static List<SessionSummary> awaitVerdicts(Options o, Set<String> teleportIds, Consumer<String> progress)
+  public static List<SessionSummary> awaitVerdicts(Options o, Set<String> teleportIds, Progress progress)
       throws Exception {
     return awaitVerdicts(o, teleportIds, progress, true);
   }
@@ -158,12 +158,12 @@ public final class DemoRun {
    * Waits until every listed Teleport session has operator.type and, when {@code gcp}, at least one GCP session has a
    * verdict and the number of sessions has not changed for 6 s.
    */
-  public static List<SessionSummary> awaitVerdicts(Options o, Set<String> teleportIds, Consumer<String> progress,
+  public static List<SessionSummary> awaitVerdicts(Options o, Set<String> teleportIds, Progress progress,
       boolean gcp) throws Exception {
-    long deadline = System.nanoTime() + o.timeout().toNanos();
-    long lastChange = System.nanoTime();
+    long started = System.nanoTime();
+    long deadline = started + o.timeout().toNanos();
+    long lastChange = started;
     int lastCount = -1;
-    long lastReport = 0;
     while (true) {
       List<SessionSummary> sessions = Files.exists(o.db()) ? list(o.db()) : List.of();
       long done = sessions.stream().filter(s -> teleportIds.contains(s.sessionId()) && s.label("operator.type") != null)
@@ -173,11 +173,8 @@ public final class DemoRun {
         lastChange = System.nanoTime();
       }
       long gcpDone = sessions.stream().filter(s -> s.substrate() != null && s.substrate().startsWith("gcp")).count();
-      if (System.nanoTime() - lastReport > 5_000_000_000L) {
-        progress.accept(String.format("verdicts: %d/%d Teleport sessions, %d GCP sessions and bursts", done,
-            teleportIds.size(), gcpDone));
-        lastReport = System.nanoTime();
-      }
+      progress.status(String.format("verdicts: %s %d/%d Teleport sessions, %d GCP sessions and bursts, %.0f s",
+          bar(done, teleportIds.size()), done, teleportIds.size(), gcpDone, (System.nanoTime() - started) / 1e9));
       boolean settled = System.nanoTime() - lastChange > 6_000_000_000L;
       if (done == teleportIds.size() && (!gcp || gcpDone > 0 && settled)) {
         return sessions;
@@ -188,6 +185,11 @@ public final class DemoRun {
       }
       Thread.sleep(500);
     }
+  }
+
+  private static String bar(long done, long total) {
+    int filled = total == 0 ? 20 : (int) (20 * done / total);
+    return "[" + "#".repeat(filled) + ".".repeat(20 - filled) + "]";
   }
 
   public static List<SessionSummary> list(Path db) {

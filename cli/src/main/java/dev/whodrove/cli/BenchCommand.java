@@ -37,10 +37,10 @@ public final class BenchCommand implements Callable<Integer> {
   private static final List<String> STAGES = List.of(Topics.TELEPORT_RECORDINGS.name(),
       Topics.TELEPORT_RECORDING_EVENTS.name(), Topics.SESSION_FEATURES.name(), Topics.SESSION_LABELS.name());
 
-  @Option(names = "--sessions", defaultValue = "60", description = "Teleport sessions per profile (8 profiles).")
+  @Option(names = "--sessions", defaultValue = "300", description = "Teleport sessions per profile (8 profiles).")
   int sessions;
 
-  @Option(names = "--gcp-principals", defaultValue = "300", description = "GCP principals per profile (5 profiles).")
+  @Option(names = "--gcp-principals", defaultValue = "600", description = "GCP principals per profile (5 profiles).")
   int gcpPrincipals;
 
   @Option(names = "--work-dir", defaultValue = "whodrove-bench") Path workDir;

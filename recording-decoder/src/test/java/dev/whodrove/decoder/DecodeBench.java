@@ -44,6 +44,8 @@ public final class DecodeBench {
       throughput(sessions, s -> TestEvents.session(150_000, s));
       System.out.println("== agent-like output (keystrokes plus 100-4000 byte output chunks) ==");
       throughput(sessions, s -> TestEvents.sessionWithOutput(30_000, s));
+      System.out.println("== both together, alternating (a fleet where humans and agents record alike) ==");
+      throughput(2 * sessions, s -> s % 2 == 0 ? TestEvents.session(150_000, s) : TestEvents.sessionWithOutput(30_000, s));
     }
   }
 
@@ -210,9 +212,9 @@ public final class DecodeBench {
         peak += pool.getPeakUsage().getUsed();
       }
     }
-    System.out.printf("decoded %.1f MB compressed (%.1f MB inflated), %d events, %d parts in %.1f s; error=%s%n",
-        r.complete().getObjectSizeBytes() / 1e6, r.complete().getDecompressedBytes() / 1e6, count[0],
-        r.complete().getParts(), secs, r.error());
+    System.out.printf("decoded %.1f MB compressed (%.1f MB inflated), %d events in %d records, %d parts in %.1f s; "
+        + "error=%s%n", r.complete().getObjectSizeBytes() / 1e6, r.complete().getDecompressedBytes() / 1e6,
+        r.complete().getEmittedEvents(), count[0], r.complete().getParts(), secs, r.error());
     System.out.printf("max heap %d MB, peak heap used (sum of pool peaks) %.1f MB%n",
         Runtime.getRuntime().maxMemory() >> 20, peak / 1e6);
   }

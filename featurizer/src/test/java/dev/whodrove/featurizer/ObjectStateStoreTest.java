@@ -67,16 +67,33 @@ class ObjectStateStoreTest {
     }
   }
 
-  @Test
-  void everyChangeReachesTheChangelogAtCommitEvenBeyondCapacity() throws Exception {
+  private static TopologyTestDriver driver(int capacity) throws Exception {
     Topology t = new Topology();
     t.addSource("in", Serdes.String().deserializer(), Serdes.String().deserializer(), "keys");
     t.addProcessor("count", CountingProcessor::new, "in");
-    t.addStateStore(ObjectStateStore.builder(STORE, CODEC, 2), "count");
+    t.addStateStore(ObjectStateStore.builder(STORE, CODEC, capacity), "count");
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "objstore");
     props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("objstore").toString());
-    try (TopologyTestDriver driver = new TopologyTestDriver(t, props)) {
+    return new TopologyTestDriver(t, props);
+  }
+
+  @Test
+  void manyChangesBetweenCommitsAreEncodedOnce() throws Exception {
+    try (TopologyTestDriver driver = driver(16)) {
+      driver.createInputTopic("keys", Serdes.String().serializer(), Serdes.String().serializer())
+          .pipeInput("x", "k,k,k,k,k,k"); // one record, one commit, six changes of k
+      var changelog = driver.createOutputTopic("objstore-counts-changelog", Serdes.String().deserializer(),
+          Serdes.ByteArray().deserializer()).readKeyValuesToList();
+      assertThat(changelog).hasSize(1);
+      assertThat(ByteBuffer.wrap(changelog.get(0).value).getLong()).isEqualTo(6);
+      assertThat(((ObjectStateStore<?>) driver.getStateStore(STORE)).encodes()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void everyChangeReachesTheChangelogAtCommitEvenBeyondCapacity() throws Exception {
+    try (TopologyTestDriver driver = driver(2)) {
       TestInputTopic<String, String> in = driver.createInputTopic("keys", Serdes.String().serializer(),
           Serdes.String().serializer());
       in.pipeInput("x", "a,b,c,d,a"); // five updates of four keys with room for two: two keys are written early

@@ -342,6 +342,8 @@ final class PrintRecordEncoder {
       return w + 1;
     }
     if (v >>> 56 == 0) {
+      // up to 8 bytes at once: spread the 7-bit groups into bytes, set the continuation bit on all but the last;
+      // bytes written past the end are overwritten by what follows, or ignored
       long x = (v & 0x7FL) | ((v << 1) & 0x7F00L) | ((v << 2) & 0x7F0000L) | ((v << 3) & 0x7F000000L)
           | ((v << 4) & 0x7F00000000L) | ((v << 5) & 0x7F0000000000L) | ((v << 6) & 0x7F000000000000L)
           | ((v << 7) & 0x7F00000000000000L);
@@ -375,27 +377,8 @@ final class PrintRecordEncoder {
     }
   }
 
-  /** Writes a varint at {@code w}; may scribble up to 8 bytes past its end, so buffers keep 8 bytes spare. */
   private void writeVarint(byte[] out, long v) {
-    if ((v & ~0x7FL) == 0) {
-      out[w++] = (byte) v;
-      return;
-    }
-    if (v >>> 56 == 0) {
-      // up to 8 bytes at once: spread the 7-bit groups into bytes, set the continuation bit on all but the last
-      long x = (v & 0x7FL) | ((v << 1) & 0x7F00L) | ((v << 2) & 0x7F0000L) | ((v << 3) & 0x7F000000L)
-          | ((v << 4) & 0x7F00000000L) | ((v << 5) & 0x7F0000000000L) | ((v << 6) & 0x7F000000000000L)
-          | ((v << 7) & 0x7F00000000000000L);
-      int len = varintSize(v);
-      LONGS.set(out, w, x | (0x8080808080808080L & ((1L << ((len - 1) << 3)) - 1)));
-      w += len; // bytes written past len are overwritten by what follows, or ignored
-      return;
-    }
-    while ((v & ~0x7FL) != 0) {
-      out[w++] = (byte) ((v & 0x7F) | 0x80);
-      v >>>= 7;
-    }
-    out[w++] = (byte) v;
+    w = putVarint(out, w, v);
   }
 
   static int varintSize(long v) {

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * A topic whose values are UTF-8 JSON strings (one object per record) rather than protobuf: the mirrors a SIEM reads
@@ -27,12 +26,7 @@ public record JsonTopicSpec(
 
   /** Topic-level configs used when the topic is created. */
   public Map<String, String> topicConfigs() {
-    if (TopicConfig.CLEANUP_POLICY_COMPACT.equals(cleanupPolicy) || retention == null) {
-      return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, cleanupPolicy);
-    }
-    return Map.of(
-        TopicConfig.CLEANUP_POLICY_CONFIG, cleanupPolicy,
-        TopicConfig.RETENTION_MS_CONFIG, Long.toString(retention.toMillis()));
+    return TopicSpec.topicConfigs(cleanupPolicy, retention);
   }
 
   /**

@@ -48,6 +48,11 @@ public record TopicSpec<M extends Message>(
 
   /** Topic-level configs used when the topic is created. */
   public Map<String, String> topicConfigs() {
+    return topicConfigs(cleanupPolicy, retention);
+  }
+
+  /** Cleanup policy, and retention unless compacted or unset: what every catalogued topic is created with. */
+  static Map<String, String> topicConfigs(String cleanupPolicy, Duration retention) {
     if (TopicConfig.CLEANUP_POLICY_COMPACT.equals(cleanupPolicy) || retention == null) {
       return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, cleanupPolicy);
     }

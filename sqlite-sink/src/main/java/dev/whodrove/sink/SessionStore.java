@@ -37,6 +37,14 @@ public final class SessionStore implements AutoCloseable {
     public int rowsUpserted() {
       return sessionRows + labelsApplied + childRows;
     }
+
+    static final ApplyResult NONE = new ApplyResult(0, 0, 0, 0, 0);
+
+    /** This result plus one stored verdict. */
+    ApplyResult plus(SessionWriter.Written w) {
+      return new ApplyResult(verdicts + 1, sessionRows + w.sessions(), labelsApplied + w.labelsApplied(),
+          labelsOutranked + w.labelsOutranked(), childRows + w.childRows());
+    }
   }
 
   private final Path path;
@@ -117,25 +125,18 @@ public final class SessionStore implements AutoCloseable {
   public ApplyResult apply(List<SessionVerdict> verdicts) throws SQLException {
     requireWritable();
     long now = System.currentTimeMillis();
-    int sessions = 0;
-    int applied = 0;
-    int outranked = 0;
-    int children = 0;
+    ApplyResult result = ApplyResult.NONE;
     begin();
     try {
       for (SessionVerdict v : verdicts) {
-        SessionWriter.Written w = writer.write(v, now);
-        sessions += w.sessions();
-        applied += w.labelsApplied();
-        outranked += w.labelsOutranked();
-        children += w.childRows();
+        result = result.plus(writer.write(v, now));
       }
       exec("COMMIT");
     } catch (SQLException | RuntimeException e) {
       rollbackQuietly(e);
       throw e;
     }
-    return new ApplyResult(verdicts.size(), sessions, applied, outranked, children);
+    return result;
   }
 
   /** Convenience for one verdict. */
@@ -150,11 +151,7 @@ public final class SessionStore implements AutoCloseable {
   public ApplyResult applyIsolating(List<SessionVerdict> verdicts, RejectedVerdicts rejected) throws SQLException {
     requireWritable();
     long now = System.currentTimeMillis();
-    int sessions = 0;
-    int applied = 0;
-    int outranked = 0;
-    int children = 0;
-    int stored = 0;
+    ApplyResult result = ApplyResult.NONE;
     begin();
     try {
       for (int i = 0; i < verdicts.size(); i++) {
@@ -162,11 +159,7 @@ public final class SessionStore implements AutoCloseable {
         try {
           SessionWriter.Written w = writer.write(verdicts.get(i), now);
           exec("RELEASE verdict");
-          sessions += w.sessions();
-          applied += w.labelsApplied();
-          outranked += w.labelsOutranked();
-          children += w.childRows();
-          stored++;
+          result = result.plus(w);
         } catch (SQLException e) {
           if (isTransient(e)) {
             throw e;
@@ -181,7 +174,7 @@ public final class SessionStore implements AutoCloseable {
       rollbackQuietly(e);
       throw e;
     }
-    return new ApplyResult(stored, sessions, applied, outranked, children);
+    return result;
   }
 
   /** Receives verdicts {@link #applyIsolating} could not store. */

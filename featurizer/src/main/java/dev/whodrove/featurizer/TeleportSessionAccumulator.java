@@ -93,7 +93,7 @@ public final class TeleportSessionAccumulator {
       t.setRecordingUri(e.getRecordingUri());
     }
     if (!e.hasComplete()) {
-      lastIndex = Math.max(lastIndex, PrintEvents.lastIndex(e));
+      lastIndex = Math.max(lastIndex, e.getIndex()); // a print run's later indexes are taken in onPrint
     }
     switch (e.getEventCase()) {
       case SESSION_START -> onStart(e, e.getSessionStart());
@@ -167,6 +167,7 @@ public final class TeleportSessionAccumulator {
   }
 
   private void onPrint(long index, long timeMs, PrintChunk p) {
+    lastIndex = Math.max(lastIndex, index);
     printChunks++;
     printBytes += p.getBytes();
     editChars += p.getEditChars();

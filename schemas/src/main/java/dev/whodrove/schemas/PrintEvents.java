@@ -50,18 +50,6 @@ public final class PrintEvents {
     }
   }
 
-  /** The index of the last event in {@code e}: its own index, or the last print's for a run. */
-  public static long lastIndex(RecordingEvent e) {
-    if (!e.hasPrints()) {
-      return e.getIndex();
-    }
-    long index = 0;
-    for (long d : e.getPrints().getIndexesList()) {
-      index += d;
-    }
-    return index;
-  }
-
   /**
    * The run of the given prints ({@code indexAndTime.get(i)} = {index, time ms} of chunk i) as the decoder writes it;
    * {@code withRaw} adds every chunk's raw bytes (print.payload=raw).

@@ -26,6 +26,8 @@ final class PrintRecordEncoder {
   static final int MAX_RUN_CHUNKS = 1024;
   static final int MAX_RUN_BYTES = 256 * 1024;
 
+  private static final java.lang.invoke.VarHandle SHORTS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+      short[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
   private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
       long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
@@ -33,21 +35,22 @@ final class PrintRecordEncoder {
   private final byte[] typeAndUriFields;
   private final boolean raw;
   /**
-   * The open run, one buffer per PrintRun list (column c is field c + 1), each already holding its packed varints:
-   * 0 index, 1 time, 2 bytes, 3 delay, 4 chunk index, 5 offset, 6 edit characters, 7 newlines, 8 escape sequences.
-   * The delta-coded columns (index, time, delay, chunk index, offset) hold zigzag differences to the previous print.
+   * The open run's prints, one row of {@link #ROW} numbers each: index, time, bytes, delay, chunk index, offset, and
+   * the packed terminal-byte counts. Columns are encoded only at {@link #flush}, one tight loop each: cheaper per
+   * print than writing nine varints as each print arrives.
+   */
+  private static final int ROW = 7;
+  private long[] rows = new long[ROW * 64];
+  /** Prints {@link #rows} has room for: short recordings stay small, a full run takes 56 KiB. */
+  private int rowCapacity = 64;
+  /**
+   * The PrintRun lists while flushing (column c is field c + 1), as packed varints: 0 index, 1 time, 2 bytes,
+   * 3 delay, 4 chunk index, 5 offset, 6 edit characters, 7 newlines, 8 escape sequences. The delta-coded columns
+   * (index, time, delay, chunk index, offset) hold zigzag differences to the previous print.
    */
   private static final int COLUMNS = 9;
-  private final byte[][] columns = new byte[COLUMNS][columnBytes(64)];
-  /** Prints the column buffers have room for (a varint takes at most 10 bytes, plus 8 spare for word writes). */
-  private int rowCapacity = 64;
+  private final byte[][] columns = new byte[COLUMNS][0];
   private final int[] columnEnd = new int[COLUMNS];
-  /** Values of the last appended print, for the deltas. */
-  private long lastIndex;
-  private long lastTime;
-  private long lastDelay;
-  private long lastChunk;
-  private long lastOffset;
   private long firstIndex;
   private long firstTimeMs;
   /** Raw payloads of the run (print.payload=raw only), back to back, and their lengths. */
@@ -96,11 +99,225 @@ final class PrintRecordEncoder {
    * it. The record's bytes must stay unchanged until {@link #append}, which counts and copies from them.
    */
   boolean parse(byte[] b, int off, int len) {
+    if (off + len + 8 <= b.length) {
+      try {
+        if (parseCanonical(b, off, off + len)) {
+          return true;
+        }
+      } catch (IndexOutOfBoundsException e) {
+        // a damaged length sent it off the array: the field loop decides
+      }
+    }
     try {
       return parseOrFail(b, off, off + len);
     } catch (IllegalStateException | IndexOutOfBoundsException e) {
       return false;
     }
+  }
+
+  /** Bytes 0-6 of a Metadata.Type field holding "print" (tag, length 5, the letters), as a little-endian word. */
+  private static final long PRINT_TYPE_WORD = 0x12L | 0x05L << 8 | (long) 'p' << 16 | (long) 'r' << 24
+      | (long) 'i' << 32 | (long) 'n' << 40 | (long) 't' << 48;
+
+  /**
+   * The layout Teleport writes, read without a loop: fields in field-number order, each looked for at one place, so
+   * every position follows from predicted branches (is this field here? how long is this varint?) instead of from
+   * the byte just loaded. The CPU then reads ahead rather than waiting on one load after another; that chain of
+   * loads was most of the cost of the general loop. Anything else (other fields, other order, long varints) returns
+   * false for {@link #parseOrFail}. Positions only move forward and every message must end exactly where its
+   * length says, so a true result used no byte outside the record. Reads whole words, so it needs 8 readable bytes
+   * past {@code end}; a damaged length may also run it off the array.
+   */
+  boolean parseCanonical(byte[] b, int start, int end) {
+    int p = start + 1; // the OneOf tag, checked by isPrint
+    long x = word(b, p);
+    int n = varintLength(x);
+    if (n == 0 || p + n + varint(x, n) != end) {
+      return false;
+    }
+    p += n;
+    if (b[p] != ((1 << 3) | 2)) { // Metadata, under 128 bytes
+      return false;
+    }
+    int mdLen = b[p + 1];
+    if (mdLen < 0) {
+      return false;
+    }
+    p += 2;
+    int mdEnd = p + mdLen;
+    long index = 0;
+    if (p < mdEnd && b[p] == (1 << 3)) {
+      x = word(b, p + 1);
+      n = varintLength(x);
+      if (n == 0) {
+        return false;
+      }
+      index = varint(x, n);
+      p += 1 + n;
+    }
+    if ((word(b, p) & 0x00FF_FFFF_FFFF_FFFFL) != PRINT_TYPE_WORD) {
+      return false;
+    }
+    p += 7;
+    long timeMs = 0;
+    if (p < mdEnd && b[p] == ((5 << 3) | 2)) { // Time; ID and Code, empty for prints, are not expected before it
+      int tsLen = b[p + 1];
+      if (tsLen < 0) {
+        return false;
+      }
+      p += 2;
+      int tsEnd = p + tsLen;
+      long seconds = 0;
+      long nanos = 0;
+      if (p < tsEnd && b[p] == (1 << 3)) {
+        x = word(b, p + 1);
+        n = varintLength(x);
+        if (n == 0) {
+          return false;
+        }
+        seconds = varint(x, n);
+        p += 1 + n;
+      }
+      if (p < tsEnd && b[p] == (2 << 3)) {
+        x = word(b, p + 1);
+        n = varintLength(x);
+        if (n == 0) {
+          return false;
+        }
+        nanos = (int) varint(x, n); // an int32 field: the low 32 bits, as protobuf reads it
+        p += 1 + n;
+      }
+      if (p != tsEnd) {
+        return false;
+      }
+      timeMs = seconds == 0 && nanos == 0 || seconds <= GO_ZERO_SECONDS ? 0 : seconds * 1000 + nanos / 1_000_000;
+    }
+    if (p < mdEnd && b[p] == ((6 << 3) | 2)) { // ClusterName: skipped
+      int clusterLen = b[p + 1];
+      if (clusterLen < 0) {
+        return false;
+      }
+      p += 2 + clusterLen;
+    }
+    if (p != mdEnd) {
+      return false;
+    }
+    p = mdEnd; // from the length read early, not from the metadata's own fields: the rest need not wait for them
+    long chunk = 0;
+    if (p < end && b[p] == (2 << 3)) {
+      x = word(b, p + 1);
+      n = varintLength(x);
+      if (n == 0) {
+        return false;
+      }
+      chunk = varint(x, n);
+      p += 1 + n;
+    }
+    int dataOff = p;
+    int dataLen = 0;
+    if (p < end && b[p] == ((3 << 3) | 2)) {
+      x = word(b, p + 1);
+      n = varintLength(x);
+      if (n == 0 || n > 3) {
+        return false;
+      }
+      dataLen = (int) varint(x, n);
+      dataOff = p + 1 + n;
+      p = dataOff + dataLen;
+    }
+    long bytes = 0;
+    if (p < end && b[p] == (4 << 3)) {
+      x = word(b, p + 1);
+      n = varintLength(x);
+      if (n == 0) {
+        return false;
+      }
+      bytes = varint(x, n);
+      p += 1 + n;
+    }
+    long delay = 0;
+    if (p < end && b[p] == (5 << 3)) {
+      x = word(b, p + 1);
+      n = varintLength(x);
+      if (n == 0) {
+        return false;
+      }
+      delay = varint(x, n);
+      p += 1 + n;
+    }
+    long offset = 0;
+    if (p < end && b[p] == (6 << 3)) {
+      x = word(b, p + 1);
+      n = varintLength(x);
+      if (n == 0) {
+        return false;
+      }
+      offset = varint(x, n);
+      p += 1 + n;
+    }
+    if (p != end) {
+      return false;
+    }
+    long[] f = fields;
+    f[2] = chunk;
+    f[4] = bytes;
+    f[5] = delay;
+    f[6] = offset;
+    this.src = b;
+    this.dataOff = dataOff;
+    this.dataLen = dataLen;
+    this.index = index;
+    this.timeMs = timeMs;
+    return true;
+  }
+
+  private static long word(byte[] b, int p) {
+    return (long) LONGS.get(b, p);
+  }
+
+  /**
+   * Length of the varint starting in the low byte of {@code x}, or 0 if longer than 8 bytes. A chain of branches on
+   * purpose: each call site sees the same length again and again, and a predicted length lets the next read start
+   * at once.
+   */
+  private static int varintLength(long x) {
+    if ((x & 0x80L) == 0) {
+      return 1;
+    }
+    if ((x & 0x8000L) == 0) {
+      return 2;
+    }
+    if ((x & 0x80_0000L) == 0) {
+      return 3;
+    }
+    if ((x & 0x8000_0000L) == 0) {
+      return 4;
+    }
+    if ((x & 0x80_0000_0000L) == 0) {
+      return 5;
+    }
+    if ((x & 0x8000_0000_0000L) == 0) {
+      return 6;
+    }
+    if ((x & 0x80_0000_0000_0000L) == 0) {
+      return 7;
+    }
+    if ((x & 0x8000_0000_0000_0000L) == 0) {
+      return 8;
+    }
+    return 0;
+  }
+
+  /** Value of the {@code n}-byte varint (1..8) in the low bytes of {@code x}. */
+  private static long varint(long x, int n) {
+    if (n == 1) {
+      return x & 0x7F;
+    }
+    x &= -1L >>> (64 - (n << 3));
+    // squeeze out the continuation bits in three halving steps: 7-bit groups, then 14-bit, then 28-bit
+    x = (x & 0x007F_007F_007F_007FL) | ((x & 0x7F00_7F00_7F00_7F00L) >>> 1);
+    x = (x & 0x0000_3FFF_0000_3FFFL) | ((x & 0x3FFF_0000_3FFF_0000L) >>> 2);
+    return (x & 0x0FFF_FFFFL) | ((x & 0x0FFF_FFFF_0000_0000L) >>> 4);
   }
 
   private boolean parseOrFail(byte[] b, int start, int end) {
@@ -217,40 +434,26 @@ final class PrintRecordEncoder {
     return true;
   }
 
-  /** Adds the record last parsed to the run: counts its terminal bytes and writes its column entries. */
+  /** Adds the record last parsed to the run and counts its terminal bytes. */
   void append() {
     if (count == 0) {
       firstIndex = index;
       firstTimeMs = timeMs;
     }
     if (count == rowCapacity) {
-      rowCapacity = Math.min(MAX_RUN_CHUNKS, rowCapacity * 4); // short recordings stay small; a full run is 92 KiB
-      for (int col = 0; col < COLUMNS; col++) {
-        columns[col] = java.util.Arrays.copyOf(columns[col], columnBytes(rowCapacity));
-      }
+      rowCapacity = Math.min(MAX_RUN_CHUNKS, rowCapacity * 4);
+      rows = java.util.Arrays.copyOf(rows, ROW * rowCapacity);
     }
-    long counts = TerminalBytes.count(src, dataOff, dataLen);
     long[] f = fields;
-    long delay = f[5];
-    long chunk = f[2];
-    long offset = f[6];
-    byte[][] c = columns;
-    int[] e = columnEnd;
-    // one straight line per column: this runs for nearly every event of every recording
-    e[0] = putVarint(c[0], e[0], zigzag(index - lastIndex));
-    e[1] = putVarint(c[1], e[1], zigzag(timeMs - lastTime));
-    e[2] = putVarint(c[2], e[2], dataLen > 0 ? dataLen : f[4]); // data stripped upstream: Teleport's own count
-    e[3] = putVarint(c[3], e[3], zigzag(delay - lastDelay));
-    e[4] = putVarint(c[4], e[4], zigzag(chunk - lastChunk));
-    e[5] = putVarint(c[5], e[5], zigzag(offset - lastOffset));
-    e[6] = putVarint(c[6], e[6], TerminalBytes.editChars(counts));
-    e[7] = putVarint(c[7], e[7], TerminalBytes.newlines(counts));
-    e[8] = putVarint(c[8], e[8], TerminalBytes.escapes(counts));
-    lastIndex = index;
-    lastTime = timeMs;
-    lastDelay = delay;
-    lastChunk = chunk;
-    lastOffset = offset;
+    long[] r = rows;
+    int at = count * ROW;
+    r[at] = index;
+    r[at + 1] = timeMs;
+    r[at + 2] = dataLen > 0 ? dataLen : f[4]; // data stripped upstream: Teleport's own count
+    r[at + 3] = f[5];
+    r[at + 4] = f[2];
+    r[at + 5] = f[6];
+    r[at + 6] = TerminalBytes.count(src, dataOff, dataLen);
     if (raw) {
       if (rawsLen + dataLen > raws.length) {
         raws = java.util.Arrays.copyOf(raws, Math.max(rawsLen + dataLen, Math.max(4096, raws.length * 2)));
@@ -260,6 +463,40 @@ final class PrintRecordEncoder {
       rawLens[count] = dataLen;
     }
     count++;
+  }
+
+  /** Encodes row field {@code k} of every print as column {@code col}: zigzag deltas to the previous print. */
+  private void deltaColumn(int col, int k) {
+    byte[] c = column(col);
+    long[] r = rows;
+    int end = count * ROW;
+    int w = 0;
+    long last = 0;
+    for (int at = k; at < end; at += ROW) {
+      long v = r[at];
+      w = putVarint(c, w, zigzag(v - last));
+      last = v;
+    }
+    columnEnd[col] = w;
+  }
+
+  /** Encodes row field {@code k} of every print, shifted right by {@code shift} and masked, as column {@code col}. */
+  private void plainColumn(int col, int k, int shift, long mask) {
+    byte[] c = column(col);
+    long[] r = rows;
+    int end = count * ROW;
+    int w = 0;
+    for (int at = k; at < end; at += ROW) {
+      w = putVarint(c, w, (r[at] >>> shift) & mask);
+    }
+    columnEnd[col] = w;
+  }
+
+  private byte[] column(int col) {
+    if (columns[col].length < columnBytes(count)) {
+      columns[col] = new byte[columnBytes(rowCapacity)];
+    }
+    return columns[col];
   }
 
   private static int columnBytes(int rows) {
@@ -286,6 +523,15 @@ final class PrintRecordEncoder {
 
   /** Writes the run as one RecordingEvent into {@link #output()} and empties it; returns the length. */
   int flush() {
+    deltaColumn(0, 0);
+    deltaColumn(1, 1);
+    plainColumn(2, 2, 0, -1L);
+    deltaColumn(3, 3);
+    deltaColumn(4, 4);
+    deltaColumn(5, 5);
+    plainColumn(6, 6, 0, TerminalBytes.FIELD_MASK);
+    plainColumn(7, 6, TerminalBytes.FIELD_BITS, TerminalBytes.FIELD_MASK);
+    plainColumn(8, 6, 2 * TerminalBytes.FIELD_BITS, TerminalBytes.FIELD_MASK);
     int runLen = 0;
     for (int col = 0; col < COLUMNS; col++) {
       runLen += packedFieldSize(columnEnd[col]);
@@ -326,20 +572,17 @@ final class PrintRecordEncoder {
     }
     count = 0;
     rawsLen = 0;
-    java.util.Arrays.fill(columnEnd, 0);
-    lastIndex = 0;
-    lastTime = 0;
-    lastDelay = 0;
-    lastChunk = 0;
-    lastOffset = 0;
     return w;
   }
 
   /** Writes {@code v} as a varint at {@code w}; returns the end. May scribble up to 8 bytes past it. */
   private static int putVarint(byte[] out, int w, long v) {
-    if ((v & ~0x7FL) == 0) {
-      out[w] = (byte) v;
-      return w + 1;
+    if ((v & ~0x3FFFL) == 0) {
+      // one or two bytes, nearly every column entry: both bytes written, the second kept only if needed
+      int hi = (int) v >>> 7;
+      int more = (hi + 0x7F) >>> 7; // 1 when hi > 0
+      SHORTS.set(out, w, (short) (((int) v & 0x7F) | more << 7 | hi << 8));
+      return w + 1 + more;
     }
     if (v >>> 56 == 0) {
       // up to 8 bytes at once: spread the 7-bit groups into bytes, set the continuation bit on all but the last;

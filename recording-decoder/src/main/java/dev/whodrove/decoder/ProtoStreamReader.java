@@ -31,6 +31,8 @@ public final class ProtoStreamReader implements AutoCloseable {
   private static final int TAG_1_VARINT = (1 << 3) | WireFormat.WIRETYPE_VARINT;
   private static final int IN_BUFFER = 256 * 1024;
   private static final int OUT_BUFFER = 256 * 1024;
+  /** Left unfilled at the end of the output buffer: readers of a record may load whole words past its end. */
+  private static final int WORD_SLACK = 8;
 
   /** Decode statistics, Teleport's counters plus sizes. */
   public record Stats(long totalEvents, long skippedEvents, long outOfOrderEvents, int parts,
@@ -151,7 +153,10 @@ public final class ProtoStreamReader implements AutoCloseable {
     }
   }
 
-  /** Buffer holding the current record (valid until the next {@link #advance()}). */
+  /**
+   * Buffer holding the current record (valid until the next {@link #advance()}); at least 8 bytes of the buffer
+   * follow the record.
+   */
   public byte[] recordBuffer() {
     return outBuf;
   }
@@ -312,7 +317,7 @@ public final class ProtoStreamReader implements AutoCloseable {
       if (memberDone) {
         return false;
       }
-      if (outBuf.length - outPos < k + 4096) {
+      if (outBuf.length - WORD_SLACK - outPos < k + 4096) {
         int left = outLim - outPos;
         System.arraycopy(outBuf, outPos, outBuf, 0, left);
         outPos = 0;
@@ -327,7 +332,7 @@ public final class ProtoStreamReader implements AutoCloseable {
     while (true) {
       int n;
       try {
-        n = inflater.inflate(outBuf, outLim, outBuf.length - outLim);
+        n = inflater.inflate(outBuf, outLim, outBuf.length - WORD_SLACK - outLim);
       } catch (DataFormatException e) {
         throw new RecordingDecodeException("gzip", position(), "corrupt gzip data in part " + parts
             + " (part at byte offset " + partStart + ") near byte offset " + position() + ": " + e.getMessage(), e);

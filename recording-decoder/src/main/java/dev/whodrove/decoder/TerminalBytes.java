@@ -19,8 +19,8 @@ public final class TerminalBytes {
   private static final long LOW7 = 0x7F7F7F7F7F7F7F7FL;
   private static final long ONES = 0x0101010101010101L;
   private static final long HIGHS = 0x8080808080808080L;
-  private static final int FIELD_BITS = 21;
-  private static final long FIELD_MASK = (1L << FIELD_BITS) - 1;
+  static final int FIELD_BITS = 21;
+  static final long FIELD_MASK = (1L << FIELD_BITS) - 1;
 
   private TerminalBytes() {}
 
@@ -76,32 +76,35 @@ public final class TerminalBytes {
   }
 
   /**
-   * Keystroke echo is one to a few bytes per chunk, most chunks of a human session: below this length a plain byte
-   * loop beats setting up the word-at-a-time scan.
+   * Keystroke echo is one to a few bytes per chunk, most chunks of a human session: below this length a table lookup
+   * per byte beats setting up the word-at-a-time scan.
    */
   private static final int SHORT = 8;
 
+  /** What each byte value adds to the packed counts (an ESC also counts as an edit when it starts a cursor key). */
+  private static final long[] ADDS = new long[256];
+
+  static {
+    ADDS[0x0A] = 1L << FIELD_BITS;
+    ADDS[0x1B] = 1L << (2 * FIELD_BITS);
+    ADDS[0x7F] = 1;
+    ADDS[0x08] = 1;
+    ADDS[0x17] = 1;
+  }
+
   private static long countShort(byte[] b, int i, int end) {
-    long edits = 0;
-    long newlines = 0;
-    long escapes = 0;
-    for (; i < end; i++) {
-      int c = b[i] & 0xFF;
-      if (c >= 0x20 && c != 0x7F) {
-        continue; // printable or UTF-8: the common case
-      }
-      if (c == 0x0A) {
-        newlines++;
-      } else if (c == 0x1B) {
-        escapes++;
-        if (isCursorKey(b, i, end)) {
-          edits++;
+    long sum = 0;
+    for (int j = i; j < end; j++) {
+      sum += ADDS[b[j] & 0xFF]; // a table, not branches: which bytes a short chunk holds is anyone's guess
+    }
+    if (sum >>> (2 * FIELD_BITS) != 0) { // an ESC: is it a cursor key?
+      for (int j = i; j < end; j++) {
+        if (b[j] == 0x1B && isCursorKey(b, j, end)) {
+          sum++;
         }
-      } else if (c == 0x7F || c == 0x08 || c == 0x17) {
-        edits++;
       }
     }
-    return edits | newlines << FIELD_BITS | escapes << (2 * FIELD_BITS);
+    return sum;
   }
 
   public static int editChars(long counts) {

@@ -577,6 +577,10 @@ final class PrintRecordEncoder {
 
   /** Writes {@code v} as a varint at {@code w}; returns the end. May scribble up to 8 bytes past it. */
   private static int putVarint(byte[] out, int w, long v) {
+    if ((v & ~0x7FL) == 0) { // a column's values tend to be alike, so this branch is well predicted
+      out[w] = (byte) v;
+      return w + 1;
+    }
     if ((v & ~0x3FFFL) == 0) {
       // one or two bytes, nearly every column entry: both bytes written, the second kept only if needed
       int hi = (int) v >>> 7;

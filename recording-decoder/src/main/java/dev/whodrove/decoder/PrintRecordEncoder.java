@@ -190,7 +190,7 @@ final class PrintRecordEncoder {
       if (p != tsEnd) {
         return false;
       }
-      timeMs = seconds == 0 && nanos == 0 || seconds <= GO_ZERO_SECONDS ? 0 : seconds * 1000 + nanos / 1_000_000;
+      timeMs = millis(seconds, nanos);
     }
     if (p < mdEnd && b[p] == ((6 << 3) | 2)) { // ClusterName: skipped
       int clusterLen = b[p + 1];
@@ -320,16 +320,10 @@ final class PrintRecordEncoder {
     return (x & 0x0FFF_FFFFL) | ((x & 0x0FFF_FFFF_0000_0000L) >>> 4);
   }
 
+  /** Any SessionPrint, field by field: the records {@link #parseCanonical} does not take. */
   private boolean parseOrFail(byte[] b, int start, int end) {
-    // Positions live in locals and one-byte varints are decoded inline: this loop runs once per print event.
-    int p = start;
-    if ((b[p++] & 0xFF) != ONEOF_PRINT_TAG) {
-      return false;
-    }
-    pos = p;
-    int msgEnd = lengthEnd(b, end);
-    p = pos;
-    if (msgEnd != end) {
+    pos = start;
+    if ((b[pos++] & 0xFF) != ONEOF_PRINT_TAG || lengthEnd(b, end) != end) {
       return false;
     }
     long index = 0;
@@ -342,88 +336,42 @@ final class PrintRecordEncoder {
     fields[6] = 0;
     int dataOff = 0;
     int dataLen = 0;
-    while (p < end) {
-      int tag = b[p++];
+    while (pos < end) {
+      int tag = b[pos++];
       if (tag < 0) {
         return false; // multi-byte tag: not a field this message has; let the generic path decide
       }
       switch (tag) {
         case (1 << 3) | 2 -> { // Metadata
-          int len = b[p++];
-          if (len < 0 || len > end - p) {
-            pos = p - 1;
-            len = lengthEnd(b, end) - pos; // multi-byte length: slow path
-            p = pos;
-          }
-          int mdEnd = p + len;
-          while (p < mdEnd) {
-            int t = b[p++];
+          int mdEnd = lengthEnd(b, end);
+          while (pos < mdEnd) {
+            int t = b[pos++];
             if (t == (1 << 3)) {
-              byte x = b[p];
-              if (x >= 0) {
-                index = x;
-                p++;
-              } else {
-                pos = p;
-                index = varintSlow(b, mdEnd);
-                p = pos;
-              }
+              index = varint(b, mdEnd);
             } else if (t == ((2 << 3) | 2)) {
-              int sl = b[p++];
-              if (sl < 0 || sl > mdEnd - p) {
-                return false;
-              }
-              typeIsPrint = sl == 5 && b[p] == 'p' && b[p + 1] == 'r' && b[p + 2] == 'i' && b[p + 3] == 'n'
-                  && b[p + 4] == 't';
-              p += sl;
+              int typeEnd = lengthEnd(b, mdEnd);
+              typeIsPrint = java.util.Arrays.equals(b, pos, typeEnd, PRINT, 0, PRINT.length);
+              pos = typeEnd;
             } else if (t == ((5 << 3) | 2)) {
-              int tl = b[p++];
-              if (tl < 0 || tl > mdEnd - p) {
-                return false;
-              }
-              pos = p;
-              timeMs = timestamp(b, p + tl);
-              p = pos;
+              timeMs = timestamp(b, lengthEnd(b, mdEnd));
             } else if (t < 0) {
               return false;
             } else {
-              pos = p;
               skip(b, t, mdEnd);
-              p = pos;
             }
-          }
-          if (p != mdEnd) {
-            return false;
           }
         }
         case (3 << 3) | 2 -> {
-          pos = p;
-          int dEnd = lengthEnd(b, end);
+          int dataEnd = lengthEnd(b, end);
           dataOff = pos;
-          dataLen = dEnd - pos;
-          p = dEnd;
+          dataLen = dataEnd - pos;
+          pos = dataEnd;
         }
-        case (2 << 3), (4 << 3), (5 << 3), (6 << 3) -> {
-          long v;
-          byte x = b[p];
-          if (x >= 0) {
-            v = x;
-            p++;
-          } else {
-            pos = p;
-            v = varintSlow(b, end);
-            p = pos;
-          }
-          fields[tag >>> 3] = v; // indexed by field number: no second dispatch on the tag
-        }
-        default -> {
-          pos = p;
-          skip(b, tag, end);
-          p = pos;
-        }
+        case (2 << 3), (4 << 3), (5 << 3), (6 << 3) -> fields[tag >>> 3] = varint(b, end); // by field number
+        default -> skip(b, tag, end);
       }
     }
-    if (p != end || !typeIsPrint) {
+    if (!typeIsPrint) {
       return false;
     }
     this.src = b;
@@ -665,10 +613,12 @@ final class PrintRecordEncoder {
         skip(b, t, tsEnd);
       }
     }
-    if (seconds == 0 && nanos == 0 || seconds <= GO_ZERO_SECONDS) {
-      return 0;
-    }
-    return seconds * 1000 + nanos / 1_000_000;
+    return millis(seconds, nanos);
+  }
+
+  /** Epoch milliseconds of a Timestamp; 0 for an unset one, and for Go's zero time, which Teleport writes as unset. */
+  private static long millis(long seconds, long nanos) {
+    return seconds == 0 && nanos == 0 || seconds <= GO_ZERO_SECONDS ? 0 : seconds * 1000 + nanos / 1_000_000;
   }
 
   private int lengthEnd(byte[] b, int limit) {
@@ -710,21 +660,14 @@ final class PrintRecordEncoder {
   private long varintSlow(byte[] b, int limit) {
     int p = pos;
     if (p + 8 <= b.length) {
-      // up to 8 varint bytes at once: find the last byte (high bit clear), then squeeze out the continuation bits
-      long x = (long) LONGS.get(b, p);
-      long last = ~x & 0x8080808080808080L;
-      if (last != 0) {
-        int len = (Long.numberOfTrailingZeros(last) >>> 3) + 1;
+      long x = word(b, p);
+      int len = varintLength(x);
+      if (len != 0) {
         if (p + len > limit) {
           throw new IllegalStateException("varint overrun");
         }
-        if (len < 8) {
-          x &= (1L << (len << 3)) - 1;
-        }
         pos = p + len;
-        return (x & 0x7FL) | ((x >>> 1) & 0x3F80L) | ((x >>> 2) & 0x1FC000L) | ((x >>> 3) & 0xFE00000L)
-            | ((x >>> 4) & 0x7F0000000L) | ((x >>> 5) & 0x3F800000000L) | ((x >>> 6) & 0x1FC0000000000L)
-            | ((x >>> 7) & 0xFE000000000000L);
+        return varint(x, len);
       }
     }
     long result = 0;

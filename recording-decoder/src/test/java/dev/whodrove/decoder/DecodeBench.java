@@ -21,6 +21,8 @@ import java.util.zip.Inflater;
  * cd recording-decoder
  * java -XX:+UseSerialGC -cp target/test-classes:target/classes:$(cat target/cp.txt) \
  *     dev.whodrove.decoder.DecodeBench throughput 4
+ * java -XX:+UseSerialGC -cp target/test-classes:target/classes:$(cat target/cp.txt) \
+ *     dev.whodrove.decoder.DecodeBench conversion 4
  * java -Xmx64m -XX:+UseSerialGC -cp target/test-classes:target/classes:$(cat target/cp.txt) \
  *     dev.whodrove.decoder.DecodeBench memory 500
  * </pre>
@@ -29,6 +31,7 @@ import java.util.zip.Inflater;
  * compressed MB/s of a full decode (reader + conversion to serialized RecordingEvents, what the service publishes;
  * and to RecordingEvent objects) against inflating the same gzip bodies alone (GZIPInputStream, and a bare
  * Inflater), single thread, best of seven rounds.
+ * {@code conversion N}: the cost per print beyond inflate, alone (see {@link #conversion}).
  * {@code memory N}: decodes an N MB recording generated while it is read, and prints the peak heap.
  */
 public final class DecodeBench {
@@ -203,7 +206,8 @@ public final class DecodeBench {
 
   /**
    * The per-print cost alone: the small-chunk mix is inflated once into memory, then its print records are packed
-   * into runs by the decoder's own encoder, with no zlib in the loop. Reports nanoseconds per print (best of seven).
+   * into runs by the decoder's own encoder, with no zlib in the loop. Reports nanoseconds per print (best of 15);
+   * {@code -Dbench.parse-only=true} times reading the records alone.
    */
   static void conversion(int sessions) throws IOException {
     java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
@@ -241,8 +245,9 @@ public final class DecodeBench {
       }
       best = Math.min(best, (THREADS.getCurrentThreadCpuTime() - t0) / (double) (passes * window));
     }
-    System.out.printf("%d prints, %.1f bytes per record: %.1f ns per print (parse, count, columns)%s%n", prints,
-        end / (double) window - 2, best, sink == 42 ? " " : "");
+    System.out.printf("%d prints, %.1f bytes per record: %.1f ns per print (%s)%s%n", prints,
+        end / (double) window - 2, best, PARSE_ONLY ? "reading the record only" : "read, count, add to the run",
+        sink == 42 ? " " : "");
   }
 
   /** One pass over the window, a method of its own so that it is compiled as such rather than replaced mid-loop. */

@@ -11,8 +11,10 @@ import java.nio.ByteOrder;
  * the decoder: newlines (0x0A), escape sequences (ESC bytes) and edit characters (backspace 0x7F/0x08, ^W 0x17,
  * and the cursor/navigation keys ESC [ A/B/C/D/H/F).
  *
- * <p>This runs over every output byte of every recording, so it counts eight bytes at a time without branches
- * (SWAR zero-byte detection) and only looks at single bytes to confirm ESC [ sequences.
+ * <p>This runs over every output byte of every recording. Whole words are scanned eight bytes at a time for bytes
+ * below 0x20 and 0x7F (SWAR), and only those are looked up; chunks under eight bytes, and the tail of longer ones,
+ * go byte by byte through a table of what each byte value adds. Single bytes are read otherwise only to confirm
+ * ESC [ sequences.
  */
 public final class TerminalBytes {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -34,46 +36,29 @@ public final class TerminalBytes {
 
   /** Packed counts of {@code b[off, off+n)}; unpack with {@link #editChars}, {@link #newlines}, {@link #escapes}. */
   public static long count(byte[] b, int off, int n) {
-    if (n < SHORT) {
-      return countShort(b, off, off + n);
-    }
-    long edits = 0;
-    long newlines = 0;
-    long escapes = 0;
     int end = off + n;
-    for (int i = off; i < end; i += 8) {
-      int rem = end - i;
-      long x;
-      if (i + 8 <= b.length) {
-        x = (long) LONGS.get(b, i); // may read past the chunk: those bytes are masked out below
-      } else {
-        x = 0;
-        for (int k = 0; k < rem; k++) {
-          x |= (b[i + k] & 0xFFL) << (8 * k);
-        }
-      }
-      long valid = rem >= 8 ? -1L : (1L << (rem << 3)) - 1;
-      // flag bytes below 0x20 and 0x7F (a borrow may also flag the byte after one of them: harmless, each flagged
-      // byte is classified by its value), then look only at the flagged bytes
-      long controls = (((x - ONES * 0x20) & ~x & HIGHS) | zeroBytes(x ^ (ONES * 0x7F))) & valid;
+    if (n < SHORT) {
+      return countShort(b, off, end);
+    }
+    long sum = 0;
+    int i = off;
+    for (; i <= end - 8; i += 8) {
+      long x = (long) LONGS.get(b, i);
+      // flag bytes below 0x20 and 0x7F (a borrow may also flag the byte after one of them: harmless, a flagged
+      // byte adds what its value adds), then look only at the flagged bytes
+      long controls = ((x - ONES * 0x20) & ~x & HIGHS) | zeroBytes(x ^ (ONES * 0x7F));
       while (controls != 0) {
         int j = i + (Long.numberOfTrailingZeros(controls) >>> 3);
         controls &= controls - 1;
-        byte c = b[j];
-        if (c == 0x0A) {
-          newlines++;
-        } else if (c == 0x1B) {
-          escapes++;
-          if (isCursorKey(b, j, end)) {
-            edits++;
-          }
-        } else if (c == 0x7F || c == 0x08 || c == 0x17) {
-          edits++;
+        sum += ADDS[b[j] & 0xFF];
+        if (b[j] == 0x1B && isCursorKey(b, j, end)) {
+          sum++;
         }
       }
     }
-    return edits | newlines << FIELD_BITS | escapes << (2 * FIELD_BITS);
+    return sum + countShort(b, i, end); // and the tail
   }
+
 
   /**
    * Keystroke echo is one to a few bytes per chunk, most chunks of a human session: below this length a table lookup

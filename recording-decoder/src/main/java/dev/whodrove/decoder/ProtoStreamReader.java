@@ -27,6 +27,8 @@ public final class ProtoStreamReader implements AutoCloseable {
   public static final int V2_HEADER_BYTES = 32;
   public static final int RECORD_HEADER_BYTES = 4;
   private static final int FLAG_ENCRYPTED = 0x01;
+  private static final java.lang.invoke.VarHandle BIG_ENDIAN_INTS =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.BIG_ENDIAN);
   private static final int TAG_1_LENGTH_DELIMITED = (1 << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED;
   private static final int TAG_1_VARINT = (1 << 3) | WireFormat.WIRETYPE_VARINT;
   private static final int IN_BUFFER = 256 * 1024;
@@ -291,19 +293,18 @@ public final class ProtoStreamReader implements AutoCloseable {
       throw new RecordingDecodeException("truncated-record", partStart, "gzip stream of part " + parts
           + " (part at byte offset " + partStart + ") ends inside a record length prefix (" + left + " of 4 bytes)");
     }
-    long recordOffset = memberInflated - (outLim - outPos);
-    int len = ((outBuf[outPos] & 0xFF) << 24) | ((outBuf[outPos + 1] & 0xFF) << 16)
-        | ((outBuf[outPos + 2] & 0xFF) << 8) | (outBuf[outPos + 3] & 0xFF);
+    int len = (int) BIG_ENDIAN_INTS.get(outBuf, outPos);
     if (len <= 0 || len > DecodeLimits.MAX_RECORD_BYTES) {
       throw new RecordingDecodeException("record-size", partStart, "record size " + Integer.toUnsignedString(len)
-          + " at decompressed offset " + recordOffset + " of part " + parts + " (part at byte offset " + partStart
-          + "); expected 1.." + DecodeLimits.MAX_RECORD_BYTES);
+          + " at decompressed offset " + (memberInflated - (outLim - outPos)) + " of part " + parts
+          + " (part at byte offset " + partStart + "); expected 1.." + DecodeLimits.MAX_RECORD_BYTES);
     }
     outPos += RECORD_HEADER_BYTES;
     if (!ensureOut(len)) {
       throw new RecordingDecodeException("truncated-record", partStart, "gzip stream of part " + parts
-          + " (part at byte offset " + partStart + ") ends inside the record at decompressed offset " + recordOffset
-          + " (" + (outLim - outPos) + " of " + len + " bytes)");
+          + " (part at byte offset " + partStart + ") ends inside the record at decompressed offset "
+          + (memberInflated - (outLim - outPos) - RECORD_HEADER_BYTES) + " (" + (outLim - outPos) + " of " + len
+          + " bytes)");
     }
     recStart = outPos;
     recLen = len;

@@ -202,16 +202,10 @@ final class PrintRecordEncoder {
     if (p != mdEnd) {
       return false;
     }
-    p = mdEnd; // from the length read early, not from the metadata's own fields: the rest need not wait for them
-    long chunk = 0;
-    if (p < end && b[p] == (2 << 3)) {
-      x = word(b, p + 1);
-      n = varintLength(x);
-      if (n == 0) {
-        return false;
-      }
-      chunk = varint(x, n);
-      p += 1 + n;
+    // from the length read early, not from the metadata's own fields: the rest need not wait for them
+    p = varintField(b, mdEnd, end, 2); // ChunkIndex
+    if (p < 0) {
+      return false;
     }
     int dataOff = p;
     int dataLen = 0;
@@ -225,50 +219,38 @@ final class PrintRecordEncoder {
       dataOff = p + 1 + n;
       p = dataOff + dataLen;
     }
-    long bytes = 0;
-    if (p < end && b[p] == (4 << 3)) {
-      x = word(b, p + 1);
-      n = varintLength(x);
-      if (n == 0) {
-        return false;
-      }
-      bytes = varint(x, n);
-      p += 1 + n;
-    }
-    long delay = 0;
-    if (p < end && b[p] == (5 << 3)) {
-      x = word(b, p + 1);
-      n = varintLength(x);
-      if (n == 0) {
-        return false;
-      }
-      delay = varint(x, n);
-      p += 1 + n;
-    }
-    long offset = 0;
-    if (p < end && b[p] == (6 << 3)) {
-      x = word(b, p + 1);
-      n = varintLength(x);
-      if (n == 0) {
-        return false;
-      }
-      offset = varint(x, n);
-      p += 1 + n;
-    }
+    p = varintField(b, p, end, 4); // Bytes
+    p = varintField(b, p, end, 5); // DelayMilliseconds
+    p = varintField(b, p, end, 6); // Offset
     if (p != end) {
       return false;
     }
-    long[] f = fields;
-    f[2] = chunk;
-    f[4] = bytes;
-    f[5] = delay;
-    f[6] = offset;
     this.src = b;
     this.dataOff = dataOff;
     this.dataLen = dataLen;
     this.index = index;
     this.timeMs = timeMs;
     return true;
+  }
+
+  /**
+   * The optional SessionPrint varint field {@code number} if it is at {@code p} (under {@code limit}) into
+   * {@link #fields}, 0 if it is not there; returns the position after it, or -1 (which stays negative through further
+   * calls) for a varint over eight bytes. Inlined at each use, so each field keeps branches of its own.
+   */
+  private int varintField(byte[] b, int p, int limit, int number) {
+    long v = 0;
+    if (p >= 0 && p < limit && b[p] == number << 3) {
+      long x = word(b, p + 1);
+      int n = varintLength(x);
+      if (n == 0) {
+        return -1;
+      }
+      v = varint(x, n);
+      p += 1 + n;
+    }
+    fields[number] = v;
+    return p;
   }
 
   private static long word(byte[] b, int p) {

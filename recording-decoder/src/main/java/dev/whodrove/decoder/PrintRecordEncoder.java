@@ -61,8 +61,13 @@ final class PrintRecordEncoder {
   private byte[] out;
   private int pos;
   private int w;
-  /** SessionPrint's varint fields by field number while parsing: 2 ChunkIndex, 4 Bytes, 5 Delay, 6 Offset. */
+  /**
+   * Varint fields by field number while parsing: SessionPrint's 2 ChunkIndex, 4 Bytes, 5 Delay, 6 Offset, and in
+   * slot 1 (SessionPrint's field 1 is the Metadata message) the Metadata's own field 1, Index.
+   */
   private final long[] fields = new long[7];
+  /** Timestamp's varint fields by field number while parsing: 1 seconds, 2 nanos. */
+  private final long[] timestamp = new long[3];
   // the data of the record last parsed (raw payloads are copied from it)
   private byte[] src;
   private int dataOff;
@@ -145,17 +150,8 @@ final class PrintRecordEncoder {
     }
     p += 2;
     int mdEnd = p + mdLen;
-    long index = 0;
-    if (p < mdEnd && b[p] == (1 << 3)) {
-      x = word(b, p + 1);
-      n = varintLength(x);
-      if (n == 0) {
-        return false;
-      }
-      index = varint(x, n);
-      p += 1 + n;
-    }
-    if ((word(b, p) & 0x00FF_FFFF_FFFF_FFFFL) != PRINT_TYPE_WORD) {
+    p = varintField(b, p, mdEnd, 1, fields); // Index
+    if (p < 0 || (word(b, p) & 0x00FF_FFFF_FFFF_FFFFL) != PRINT_TYPE_WORD) {
       return false;
     }
     p += 7;
@@ -167,30 +163,12 @@ final class PrintRecordEncoder {
       }
       p += 2;
       int tsEnd = p + tsLen;
-      long seconds = 0;
-      long nanos = 0;
-      if (p < tsEnd && b[p] == (1 << 3)) {
-        x = word(b, p + 1);
-        n = varintLength(x);
-        if (n == 0) {
-          return false;
-        }
-        seconds = varint(x, n);
-        p += 1 + n;
-      }
-      if (p < tsEnd && b[p] == (2 << 3)) {
-        x = word(b, p + 1);
-        n = varintLength(x);
-        if (n == 0) {
-          return false;
-        }
-        nanos = (int) varint(x, n); // an int32 field: the low 32 bits, as protobuf reads it
-        p += 1 + n;
-      }
+      p = varintField(b, p, tsEnd, 1, timestamp); // seconds
+      p = varintField(b, p, tsEnd, 2, timestamp); // nanos
       if (p != tsEnd) {
         return false;
       }
-      timeMs = millis(seconds, nanos);
+      timeMs = millis(timestamp[1], (int) timestamp[2]); // nanos is an int32: its low 32 bits, as protobuf reads it
     }
     if (p < mdEnd && b[p] == ((6 << 3) | 2)) { // ClusterName: skipped
       int clusterLen = b[p + 1];
@@ -203,7 +181,7 @@ final class PrintRecordEncoder {
       return false;
     }
     // from the length read early, not from the metadata's own fields: the rest need not wait for them
-    p = varintField(b, mdEnd, end, 2); // ChunkIndex
+    p = varintField(b, mdEnd, end, 2, fields); // ChunkIndex
     if (p < 0) {
       return false;
     }
@@ -219,26 +197,26 @@ final class PrintRecordEncoder {
       dataOff = p + 1 + n;
       p = dataOff + dataLen;
     }
-    p = varintField(b, p, end, 4); // Bytes
-    p = varintField(b, p, end, 5); // DelayMilliseconds
-    p = varintField(b, p, end, 6); // Offset
+    p = varintField(b, p, end, 4, fields); // Bytes
+    p = varintField(b, p, end, 5, fields); // DelayMilliseconds
+    p = varintField(b, p, end, 6, fields); // Offset
     if (p != end) {
       return false;
     }
     this.src = b;
     this.dataOff = dataOff;
     this.dataLen = dataLen;
-    this.index = index;
+    this.index = fields[1];
     this.timeMs = timeMs;
     return true;
   }
 
   /**
-   * The optional SessionPrint varint field {@code number} if it is at {@code p} (under {@code limit}) into
-   * {@link #fields}, 0 if it is not there; returns the position after it, or -1 (which stays negative through further
-   * calls) for a varint over eight bytes. Inlined at each use, so each field keeps branches of its own.
+   * The optional varint field {@code number} if it is at {@code p} (under {@code limit}) into {@code into[number]}, 0
+   * if it is not there; returns the position after it, or -1 (which stays negative through further calls) for a
+   * varint over eight bytes. Inlined at each use, so each field keeps branches of its own.
    */
-  private int varintField(byte[] b, int p, int limit, int number) {
+  private static int varintField(byte[] b, int p, int limit, int number, long[] into) {
     long v = 0;
     if (p >= 0 && p < limit && b[p] == number << 3) {
       long x = word(b, p + 1);
@@ -249,7 +227,7 @@ final class PrintRecordEncoder {
       v = varint(x, n);
       p += 1 + n;
     }
-    fields[number] = v;
+    into[number] = v;
     return p;
   }
 

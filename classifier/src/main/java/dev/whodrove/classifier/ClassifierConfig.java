@@ -61,7 +61,7 @@ public record ClassifierConfig(String version, CadenceTable cadence, EscalationP
         cfg.getBoolean(ESCALATE_HANDOFF, true),
         cfg.getBoolean(PTY_CONTENT_ALLOWED, false));
     return new ClassifierConfig(VERSION, table.withThreshold(threshold), policy, cfg.getBoolean(JSON_MIRROR, true),
-        cfg.getBoolean(OCSF, false), cfg.kafkaClientProperties(), cfg.get(APPLICATION_ID, DEFAULT_APPLICATION_ID));
+        cfg.getBoolean(OCSF, false), cfg.serdeProperties(), cfg.get(APPLICATION_ID, DEFAULT_APPLICATION_ID));
   }
 
   /** {@code phase1-classifier@<version>}: set_by of phase-1 labels and the verdict's stage. */

@@ -64,7 +64,7 @@ public record FeaturizerConfig(Map<String, ?> serdeConfig, Duration recordingWai
     String regex = cfg.get(BURST_UA_REGEX, "google-cloud-sdk|gcloud");
     Pattern ua = regex.isEmpty() ? null : Pattern.compile(regex, Pattern.CASE_INSENSITIVE);
     FeaturizerConfig d = defaults();
-    return new FeaturizerConfig(cfg.kafkaClientProperties(),
+    return new FeaturizerConfig(cfg.serdeProperties(),
         cfg.getDuration(RECORDING_WAIT, d.recordingWait()),
         cfg.getDuration(TELEPORT_RETENTION, d.teleportRetention()),
         cfg.getDuration(PUNCTUATE_INTERVAL, d.punctuateInterval()),

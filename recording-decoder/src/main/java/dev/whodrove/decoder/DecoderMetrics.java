@@ -12,7 +12,6 @@ final class DecoderMetrics {
   private final Counter recordingsFailed;
   private final Counter bytes;
   private final Counter events;
-  private final Counter retries;
   private final Timer decodeTime;
 
   DecoderMetrics(MeterRegistry registry) {
@@ -25,8 +24,6 @@ final class DecoderMetrics {
         .description("recording object bytes read").register(registry);
     this.events = Counter.builder("whodrove.decoder.events")
         .description("events published to teleport.recording.events").register(registry);
-    this.retries = Counter.builder("whodrove.decoder.store.retries")
-        .description("recordings put back for a retry after a transient store or broker failure").register(registry);
     this.decodeTime = Timer.builder("whodrove.decoder.decode.time")
         .description("wall time per recording, fetch and publish included").register(registry);
   }
@@ -41,9 +38,5 @@ final class DecoderMetrics {
   void error(String reason) {
     Counter.builder("whodrove.decoder.errors").tag("reason", reason)
         .description("recordings that failed, by reason").register(registry).increment();
-  }
-
-  void retry() {
-    retries.increment();
   }
 }

@@ -354,7 +354,7 @@ class RecordingDecoderServiceIntegrationTest {
       readUntilComplete(events, got, Set.of(sid));
       assertThat(opens[0]).isEqualTo(3);
       assertThat(got.get(sid)).isEqualTo(decodeLocally(rec, sid, uri)); // the half-sent attempt left no trace
-      assertThat(ctx.metrics().get("whodrove.decoder.store.retries").counter().count()).isEqualTo(2);
+      assertThat(ctx.metrics().get("whodrove.worker.batch.retries").counter().count()).isEqualTo(2);
     } finally {
       host.close();
     }

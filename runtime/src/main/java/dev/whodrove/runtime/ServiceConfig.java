@@ -190,8 +190,8 @@ public final class ServiceConfig {
   }
 
   /**
-   * Properties for a Kafka client: every {@code kafka.*} key without the prefix (so SASL/SSL settings pass through),
-   * plus the schema registry settings the serdes read. Fails if no bootstrap servers are configured.
+   * Properties for a Kafka client: every {@code kafka.*} key without the prefix (so SASL/SSL settings pass through).
+   * Fails if no bootstrap servers are configured. Serde settings are apart: {@link #serdeProperties()}.
    */
   public Map<String, Object> kafkaClientProperties() {
     require(BOOTSTRAP_SERVERS);
@@ -201,6 +201,15 @@ public final class ServiceConfig {
         props.put(k.substring(KAFKA_PREFIX.length()), v);
       }
     });
+    return props;
+  }
+
+  /**
+   * What the value serdes read: the schema registry settings under the names {@code ProtobufSerde} expects. Empty
+   * without a registry (plain protobuf values).
+   */
+  public Map<String, Object> serdeProperties() {
+    Map<String, Object> props = new HashMap<>();
     if (has("schema.registry.url")) {
       props.put("schema.registry.url", values.get("schema.registry.url"));
     }

@@ -57,6 +57,7 @@ public final class StreamsService implements ManagedService {
     p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG),
         Integer.toString(TransactionalProducers.RETRY_BACKOFF_MS));
     p.putAll(cfg.kafkaClientProperties());
+    p.putAll(cfg.serdeProperties()); // read by the dead-letter handlers' serde
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     if (cfg.has(STATE_DIR)) {
       p.put(StreamsConfig.STATE_DIR_CONFIG, cfg.get(STATE_DIR, null));

@@ -23,8 +23,9 @@ class ServiceConfigTest {
     assertThat(cfg.kafkaClientProperties())
         .containsEntry("bootstrap.servers", "k1:9092")
         .containsEntry("security.protocol", "SASL_SSL")
-        .containsEntry("schema.registry.url", "http://sr:8081")
+        .doesNotContainKey("schema.registry.url")
         .doesNotContainKey("path");
+    assertThat(cfg.serdeProperties()).containsExactlyEntriesOf(Map.of("schema.registry.url", "http://sr:8081"));
   }
 
   @Test

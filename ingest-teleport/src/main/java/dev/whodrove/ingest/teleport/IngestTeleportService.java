@@ -66,7 +66,8 @@ public final class IngestTeleportService implements ManagedService {
   /** The shared producer, built from config (also used by the backfill command). */
   static TeleportPublisher publisher(ServiceContext ctx, Clock clock) {
     ServiceConfig cfg = ctx.config();
-    return new TeleportPublisher(NAME, cfg.kafkaClientProperties(), cfg.getInt(MAX_IN_FLIGHT, 10_000),
+    return new TeleportPublisher(NAME, cfg.kafkaClientProperties(), cfg.serdeProperties(),
+        cfg.getInt(MAX_IN_FLIGHT, 10_000),
         new RecordingDeduplicator(cfg.getDuration(DEDUP_WINDOW, Duration.ofHours(1)), cfg.getInt(DEDUP_MAX, 100_000),
             clock), ctx.metrics(), clock);
   }

@@ -38,10 +38,12 @@ public final class TeleportPublisher implements TeleportSink, AutoCloseable {
   private final Counter recordingsDuplicate;
 
   /**
-   * @param clientProps Kafka client properties (bootstrap servers, security, schema registry)
+   * @param clientProps Kafka client properties (bootstrap servers, security)
+   * @param serdeConfig the schema registry settings, if any
    * @param maxInFlight records sent but not yet acknowledged before {@code send} blocks
    */
-  public TeleportPublisher(String serviceName, Map<String, Object> clientProps, int maxInFlight,
+  public TeleportPublisher(String serviceName, Map<String, Object> clientProps, Map<String, ?> serdeConfig,
+      int maxInFlight,
       RecordingDeduplicator dedup, MeterRegistry metrics, Clock clock) {
     Map<String, Object> props = new HashMap<>(clientProps);
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -54,9 +56,9 @@ public final class TeleportPublisher implements TeleportSink, AutoCloseable {
     props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     this.producer = new KafkaProducer<>(props);
     this.inFlight = new Semaphore(maxInFlight);
-    this.eventSerde = Topics.TELEPORT_AUDIT_EVENTS.valueSerde(clientProps);
-    this.refSerde = Topics.TELEPORT_RECORDINGS.valueSerde(clientProps);
-    this.deadLetters = new DeadLetters(serviceName, clientProps);
+    this.eventSerde = Topics.TELEPORT_AUDIT_EVENTS.valueSerde(serdeConfig);
+    this.refSerde = Topics.TELEPORT_RECORDINGS.valueSerde(serdeConfig);
+    this.deadLetters = new DeadLetters(serviceName, serdeConfig);
     this.dedup = dedup;
     this.clock = clock;
     this.metrics = metrics;

@@ -36,7 +36,7 @@ final class KafkaTestSupport {
   }
 
   static TeleportPublisher publisher(EmbeddedKafkaBroker broker, Duration dedupWindow) {
-    return new TeleportPublisher("ingest-teleport", clientProps(broker), 1000,
+    return new TeleportPublisher("ingest-teleport", clientProps(broker), Map.of(), 1000,
         new RecordingDeduplicator(dedupWindow, 10_000, Clock.systemUTC()), new SimpleMeterRegistry(),
         Clock.systemUTC());
   }

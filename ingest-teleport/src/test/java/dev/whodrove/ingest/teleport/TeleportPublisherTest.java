@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -41,7 +42,7 @@ class TeleportPublisherTest {
     AuditEventParser parser = new AuditEventParser();
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     // in-flight bound of 2: the 200 sends below block on acknowledgements instead of queueing without limit
-    try (TeleportPublisher pub = new TeleportPublisher("ingest-teleport", KafkaTestSupport.clientProps(broker), 2,
+    try (TeleportPublisher pub = new TeleportPublisher("ingest-teleport", KafkaTestSupport.clientProps(broker), Map.of(), 2,
         new RecordingDeduplicator(Duration.ofMinutes(10), 1000, Clock.systemUTC()), metrics, Clock.systemUTC())) {
       String sid = "sid-" + run;
       List<CompletableFuture<?>> acks = new ArrayList<>();

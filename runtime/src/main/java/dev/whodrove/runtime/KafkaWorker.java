@@ -1,0 +1,603 @@
+package dev.whodrove.runtime;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consume → handle → commit loop of every plain-consumer service (recording-decoder, llm-scorer, sqlite-sink),
+ * on one thread of its own: poll, hand the batch to a {@link BatchHandler}, commit. Two delivery modes:
+ * <ul>
+ *   <li><b>transactional</b> ({@link Settings#transactionalId} set): the handler's outputs, its dead letters and the
+ *       input offsets commit in one Kafka transaction, so a {@code read_committed} reader sees all of a batch or
+ *       none, and a crash redoes the batch;</li>
+ *   <li><b>after the handler</b> (no transactional id): the handler makes its work durable itself (a database
+ *       commit); the worker then waits for its dead letters to be acknowledged and commits the offsets. A crash in
+ *       between redelivers the batch, which the handler must absorb (idempotent writes).</li>
+ * </ul>
+ * A {@link TransientFailure} rolls back to the last commit and pauses the partition with exponential backoff; a
+ * fencing or authorization error, or any other exception from the handler, stops the worker and takes readiness down
+ * with the reason. Records of partitions revoked mid-batch are dropped (their new owner reads them again).
+ */
+public final class KafkaWorker {
+  private static final Logger log = LoggerFactory.getLogger(KafkaWorker.class);
+  private static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
+
+  /** What a service tells the worker; everything else comes from the {@code kafka.*} client properties. */
+  public static final class Settings {
+    private final String name;
+    private final String topic;
+    private final String groupId;
+    private String transactionalId;
+    private Duration transactionTimeout = Duration.ofMinutes(1);
+    private int maxPollRecords;
+    private int batchRecords = 1;
+    private Duration batchWait = Duration.ZERO;
+    private Duration pollWait = Duration.ofMillis(200);
+    private Duration retryInitial = Duration.ofSeconds(1);
+    private Duration retryMax = Duration.ofMinutes(1);
+    private final Map<String, Object> consumerDefaults = new HashMap<>();
+    private final Map<String, Object> producerDefaults = new HashMap<>();
+
+    /** @param name the service name (thread and client ids, logs) */
+    public Settings(String name, String topic, String groupId) {
+      this.name = name;
+      this.topic = topic;
+      this.groupId = groupId;
+    }
+
+    /** Makes the worker transactional (outputs and offsets in one transaction) with this id and timeout. */
+    public Settings transactional(String id, Duration timeout) {
+      this.transactionalId = id;
+      this.transactionTimeout = timeout;
+      return this;
+    }
+
+    /** {@code max.poll.records}, forced (0 = leave it to the client properties). */
+    public Settings maxPollRecords(int n) {
+      this.maxPollRecords = n;
+      return this;
+    }
+
+    /**
+     * Gathers records over several polls until {@code records} are pending or {@code wait} has passed since the
+     * first; the default hands over each poll at once.
+     */
+    public Settings batching(int records, Duration wait) {
+      this.batchRecords = records;
+      this.batchWait = wait;
+      this.pollWait = wait.isZero() ? pollWait : wait;
+      return this;
+    }
+
+    public Settings pollWait(Duration wait) {
+      this.pollWait = wait;
+      return this;
+    }
+
+    public Settings retryBackoff(Duration initial, Duration max) {
+      this.retryInitial = initial;
+      this.retryMax = max;
+      return this;
+    }
+
+    /** A consumer setting the {@code kafka.*} client properties may override. */
+    public Settings consumerDefault(String key, Object value) {
+      consumerDefaults.put(key, value);
+      return this;
+    }
+
+    /** A producer setting the {@code kafka.*} client properties may override. */
+    public Settings producerDefault(String key, Object value) {
+      producerDefaults.put(key, value);
+      return this;
+    }
+
+    boolean transactional() {
+      return transactionalId != null;
+    }
+  }
+
+  private final Settings settings;
+  private final BatchHandler handler;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final DeadLetters deadLetters;
+  private final KafkaProbe probe;
+  private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
+  private final Map<TopicPartition, Backoff> backoffs = new HashMap<>();
+  private final List<ConsumerRecord<byte[], byte[]>> pending = new ArrayList<>();
+  private final List<Future<RecordMetadata>> unacknowledged = new ArrayList<>();
+  private final Counter consumed;
+  private final Counter committed;
+  private final Counter deadLettered;
+  private final Counter retries;
+  private final Timer batchDuration;
+  private final AtomicLong lag = new AtomicLong();
+
+  private Thread thread;
+  private volatile boolean running;
+  private volatile boolean abortRequested;
+  private volatile String fatal;
+  private volatile String retrying;
+  private volatile String paused;
+  private BooleanSupplier resumeWhen;
+  private long lagAt;
+
+  /** A worker for a service: Kafka clients from its {@code kafka.*} keys, metrics into its registry. */
+  public KafkaWorker(Settings settings, BatchHandler handler, ServiceContext ctx) {
+    this(settings, handler, ctx.config(), ctx.metrics());
+  }
+
+  private KafkaWorker(Settings settings, BatchHandler handler, ServiceConfig config, MeterRegistry metrics) {
+    this.settings = settings;
+    this.handler = handler;
+    Map<String, Object> client = config.kafkaClientProperties();
+    this.consumer = new KafkaConsumer<>(consumerProperties(settings, client), new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
+    this.producer = new KafkaProducer<>(producerProperties(settings, client), new ByteArraySerializer(),
+        new ByteArraySerializer());
+    this.deadLetters = new DeadLetters(settings.name, config.serdeProperties());
+    this.probe = new KafkaProbe(config);
+    clientMetrics.add(new KafkaClientMetrics(consumer));
+    clientMetrics.add(new KafkaClientMetrics(producer));
+    clientMetrics.forEach(m -> m.bindTo(metrics));
+    consumed = metrics.counter("whodrove.worker.records.consumed");
+    committed = metrics.counter("whodrove.worker.records.committed");
+    deadLettered = metrics.counter("whodrove.worker.dead.letters");
+    retries = metrics.counter("whodrove.worker.batch.retries");
+    batchDuration = Timer.builder("whodrove.worker.batch.duration").description("handling and committing one batch")
+        .publishPercentiles(0.5, 0.99).register(metrics);
+    Gauge.builder("whodrove.worker.records.lag", lag, AtomicLong::get)
+        .description("records not yet consumed on the assigned partitions").register(metrics);
+  }
+
+  static Map<String, Object> consumerProperties(Settings s, Map<String, Object> client) {
+    Map<String, Object> c = new HashMap<>();
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.CLIENT_ID_CONFIG, s.name + "-consumer");
+    if (s.transactional()) {
+      // one batch may take up to the transaction timeout; the group must not evict the member meanwhile
+      c.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) s.transactionTimeout.toMillis());
+    }
+    c.putAll(s.consumerDefaults);
+    c.putAll(client);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, s.groupId);
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    if (s.maxPollRecords > 0) {
+      c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, s.maxPollRecords);
+    }
+    return c;
+  }
+
+  static Map<String, Object> producerProperties(Settings s, Map<String, Object> client) {
+    Map<String, Object> p = new HashMap<>();
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, s.name + "-producer");
+    p.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, TransactionalProducers.RETRY_BACKOFF_MS);
+    p.putAll(s.producerDefaults);
+    p.putAll(client);
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    if (s.transactional()) {
+      p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, s.transactionalId);
+      p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) s.transactionTimeout.toMillis());
+    }
+    return p;
+  }
+
+  /** Starts the worker thread; returns at once. */
+  public void start() {
+    running = true;
+    thread = new Thread(this::run, settings.name + "-worker");
+    thread.start();
+  }
+
+  /** Ready while the thread runs, nothing is being retried and Kafka answers; otherwise why not. */
+  public Readiness readiness() {
+    String f = fatal;
+    if (f != null) {
+      return Readiness.notReady(f);
+    }
+    if (thread == null || !thread.isAlive()) {
+      return Readiness.notReady("worker not running");
+    }
+    String r = retrying;
+    if (r != null) {
+      return Readiness.notReady("retrying a batch: " + r);
+    }
+    Readiness k = probe.check();
+    String p = paused;
+    return k.ready() && p != null ? Readiness.ready(k.detail() + "; " + p) : k;
+  }
+
+  /**
+   * Stops taking input and lets the batch in hand finish within {@code timeout}; past that, a handler calling
+   * {@link WorkerBatch#checkAbort()} is aborted (its batch is redone by the next owner) and the thread interrupted.
+   */
+  public void stop(Duration timeout) {
+    running = false;
+    consumer.wakeup();
+    Thread t = thread;
+    if (t != null) {
+      try {
+        t.join(Math.max(1, timeout.toMillis() - 1000));
+        if (t.isAlive()) {
+          abortRequested = true;
+          t.interrupt();
+          t.join(1000);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (t.isAlive()) {
+        log.warn("{}: worker did not stop within {}", settings.name, timeout);
+      }
+    }
+    probe.close();
+  }
+
+  private void run() {
+    try {
+      if (settings.transactional()) {
+        producer.initTransactions();
+      }
+      consumer.subscribe(List.of(settings.topic), new Rebalance());
+      long deadline = 0;
+      while (running) {
+        resumeDue();
+        long now = System.nanoTime();
+        Duration wait = pending.isEmpty() ? settings.pollWait : Duration.ofNanos(Math.max(0, deadline - now));
+        ConsumerRecords<byte[], byte[]> records;
+        try {
+          records = consumer.poll(wait);
+        } catch (WakeupException e) {
+          continue; // a stop: the loop condition decides
+        }
+        if (!records.isEmpty()) {
+          if (pending.isEmpty()) {
+            deadline = System.nanoTime() + settings.batchWait.toNanos();
+          }
+          records.forEach(pending::add);
+          consumed.increment(records.count());
+        }
+        updateLag();
+        if (!pending.isEmpty() && (pending.size() >= settings.batchRecords || System.nanoTime() >= deadline)) {
+          runBatch();
+        }
+      }
+      if (!pending.isEmpty() && !abortRequested) {
+        runBatch(); // one last attempt, no backoff: what fails now is redelivered after a restart
+      }
+    } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
+        | AuthorizationException | UnsupportedVersionException e) {
+      fatal = "cannot continue: " + DeadLetters.reasonOf(e);
+      log.error("{}: {}", settings.name, fatal, e);
+    } catch (Exception e) {
+      fatal = "worker failed: " + DeadLetters.reasonOf(e);
+      log.error("{}: {}", settings.name, fatal, e);
+    } finally {
+      running = false;
+      close();
+    }
+  }
+
+  /** Hands the pending records to the handler and commits; on a transient failure rolls back and backs off. */
+  private void runBatch() throws Exception {
+    long started = System.nanoTime();
+    WorkerBatch batch = new WorkerBatch(List.copyOf(pending), new Transport(), deadLetters);
+    pending.clear();
+    boolean open = false;
+    try {
+      if (settings.transactional()) {
+        producer.beginTransaction();
+        open = true;
+      }
+      handler.handle(batch);
+      batch.commitRest();
+      open = false;
+      batch.rewindPositions(false).forEach(this::seekIfAssigned);
+      clearBackoffs(batch);
+      deadLettered.increment(batch.deadLettered());
+      if (batch.resumeWhen() != null) {
+        pauseInput(batch.resumeWhen(), batch.pauseReason());
+      }
+      batchDuration.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    } catch (WorkerBatch.Aborted | InterruptedException e) {
+      rollBack(batch, open);
+      running = false;
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+    } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
+        | AuthorizationException | UnsupportedVersionException e) {
+      batch.aborted();
+      throw e;
+    } catch (TransientFailure | KafkaException e) {
+      rollBack(batch, open);
+      retries.increment();
+      retrying = DeadLetters.reasonOf(e);
+      TopicPartition only = e instanceof TransientFailure t ? t.partition() : null;
+      List<TopicPartition> parts = new ArrayList<>();
+      for (ConsumerRecord<byte[], byte[]> r : batch.records().subList(batch.committedRecords(),
+          batch.records().size())) {
+        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+        if ((only == null || only.equals(tp)) && !parts.contains(tp)) {
+          parts.add(tp);
+        }
+      }
+      Duration delay = Duration.ZERO;
+      for (TopicPartition tp : parts) {
+        delay = backoffs.computeIfAbsent(tp, k -> new Backoff(settings.retryInitial)).schedule(settings.retryMax);
+      }
+      parts.retainAll(consumer.assignment());
+      consumer.pause(parts);
+      log.warn("{}: {} records not done ({}); retrying {} in {}", settings.name,
+          batch.records().size() - batch.committedRecords(), retrying, parts, delay);
+    }
+  }
+
+  private void rollBack(WorkerBatch batch, boolean open) {
+    unacknowledged.clear();
+    if (open) {
+      try {
+        producer.abortTransaction();
+      } catch (ProducerFencedException | InvalidProducerEpochException e) {
+        batch.aborted();
+        throw e;
+      } catch (KafkaException e) {
+        log.debug("abort failed", e);
+      }
+    }
+    batch.aborted();
+    batch.rewindPositions(true).forEach(this::seekIfAssigned);
+  }
+
+  private void seekIfAssigned(TopicPartition tp, long offset) {
+    if (consumer.assignment().contains(tp)) {
+      consumer.seek(tp, offset);
+    }
+  }
+
+  private void clearBackoffs(WorkerBatch batch) {
+    if (backoffs.isEmpty()) {
+      return;
+    }
+    for (ConsumerRecord<byte[], byte[]> r : batch.records()) {
+      backoffs.remove(new TopicPartition(r.topic(), r.partition()));
+    }
+    if (backoffs.isEmpty()) {
+      retrying = null;
+    }
+  }
+
+  private void pauseInput(BooleanSupplier until, String reason) {
+    resumeWhen = until;
+    paused = reason;
+    consumer.pause(consumer.assignment());
+    log.warn("{}: input paused: {}", settings.name, reason);
+  }
+
+  private void resumeDue() {
+    if (resumeWhen != null) {
+      if (!resumeWhen.getAsBoolean()) {
+        return;
+      }
+      resumeWhen = null;
+      log.info("{}: input resumed (was: {})", settings.name, paused);
+      paused = null;
+    }
+    long now = System.nanoTime();
+    List<TopicPartition> due = new ArrayList<>();
+    for (TopicPartition tp : consumer.paused()) {
+      Backoff b = backoffs.get(tp);
+      if (b == null || b.due(now)) {
+        due.add(tp);
+      }
+    }
+    if (!due.isEmpty()) {
+      consumer.resume(due);
+    }
+  }
+
+  private void updateLag() {
+    long now = System.nanoTime();
+    if (now - lagAt < TimeUnit.SECONDS.toNanos(1)) {
+      return;
+    }
+    lagAt = now;
+    long sum = 0;
+    for (TopicPartition tp : consumer.assignment()) {
+      OptionalLong l = consumer.currentLag(tp);
+      sum += l.orElse(0);
+    }
+    lag.set(sum);
+  }
+
+  private void close() {
+    clientMetrics.forEach(KafkaClientMetrics::close);
+    try {
+      consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+    } catch (RuntimeException e) {
+      log.debug("consumer close", e);
+    }
+    try {
+      producer.close(Duration.ofSeconds(5));
+    } catch (RuntimeException e) {
+      log.debug("producer close", e);
+    }
+  }
+
+  /** The Kafka side of a batch; every call happens on the worker thread. */
+  private final class Transport implements WorkerBatch.Transport {
+    @Override
+    public void send(ProducerRecord<byte[], byte[]> record) {
+      Future<RecordMetadata> ack = producer.send(record);
+      if (!settings.transactional()) {
+        unacknowledged.add(ack);
+      }
+    }
+
+    @Override
+    public void commit(Map<TopicPartition, OffsetAndMetadata> offsets, int records, boolean more) {
+      if (settings.transactional()) {
+        if (!offsets.isEmpty()) {
+          producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+        }
+        producer.commitTransaction();
+        if (more) {
+          producer.beginTransaction();
+        }
+      } else {
+        awaitAcknowledged();
+        Map<TopicPartition, OffsetAndMetadata> owned = new HashMap<>(offsets);
+        owned.keySet().retainAll(consumer.assignment()); // a partition moved away is its new owner's to commit
+        commitSync(owned);
+      }
+      committed.increment(records);
+    }
+
+    @Override
+    public boolean stopRequested() {
+      return !running;
+    }
+
+    @Override
+    public boolean abortRequested() {
+      return abortRequested;
+    }
+  }
+
+  /** Sends (dead letters, outputs) must be durable before the offsets that skip their input are committed. */
+  private void awaitAcknowledged() {
+    try {
+      for (Future<RecordMetadata> ack : unacknowledged) {
+        ack.get(ACK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WorkerBatch.Aborted();
+    } catch (ExecutionException | TimeoutException e) {
+      throw new TransientFailure("write not acknowledged: " + DeadLetters.reasonOf(e), e);
+    } finally {
+      unacknowledged.clear();
+    }
+  }
+
+  private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    if (offsets.isEmpty()) {
+      return;
+    }
+    for (int attempt = 0; ; attempt++) {
+      try {
+        consumer.commitSync(offsets);
+        return;
+      } catch (WakeupException e) {
+        if (attempt > 0) {
+          throw e;
+        }
+        // a stop woke the consumer; this commit still belongs to the batch just written
+      } catch (CommitFailedException | RebalanceInProgressException e) {
+        log.warn("{}: offset commit failed after the batch was written ({}); its records will be handled again",
+            settings.name, DeadLetters.reasonOf(e));
+        return;
+      }
+    }
+  }
+
+  /** Pending records of partitions taken away are dropped; their new owner consumes them. */
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      drop(partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      drop(partitions);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      if (resumeWhen != null) {
+        consumer.pause(partitions);
+      }
+      handler.onAssigned(partitions);
+    }
+
+    private void drop(Collection<TopicPartition> partitions) {
+      partitions.forEach(backoffs::remove);
+      if (backoffs.isEmpty()) {
+        retrying = null;
+      }
+      if (!partitions.isEmpty()) {
+        Set<TopicPartition> gone = Set.copyOf(partitions);
+        pending.removeIf(r -> gone.contains(new TopicPartition(r.topic(), r.partition())));
+      }
+    }
+  }
+
+  /** Exponential backoff of one partition. */
+  private static final class Backoff {
+    private Duration next;
+    private long dueAt;
+
+    Backoff(Duration initial) {
+      this.next = initial;
+    }
+
+    /** Schedules the next attempt; returns its delay. */
+    Duration schedule(Duration max) {
+      Duration delay = next;
+      dueAt = System.nanoTime() + delay.toNanos();
+      Duration doubled = next.multipliedBy(2);
+      next = doubled.compareTo(max) > 0 ? max : doubled;
+      return delay;
+    }
+
+    boolean due(long now) {
+      return now - dueAt >= 0;
+    }
+  }
+}

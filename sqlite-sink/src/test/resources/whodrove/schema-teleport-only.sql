@@ -1,4 +1,4 @@
--- whodrove's original (Teleport-only) schema.sql: the first 23 sessions columns, no GCP columns, no gcp_minute_features.
+-- The study CLIs' first (Teleport-only) schema.sql: the first 23 sessions columns, no GCP columns, no gcp_minute_features.
 CREATE TABLE IF NOT EXISTS sessions (
   session_id TEXT PRIMARY KEY,
   user TEXT NOT NULL,

@@ -4,7 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Which phase-1 outcomes ask phase 2 for a deeper look (DESIGN §6), and whether phase 2 may read PTY content.
+ * Which phase-1 outcomes ask phase 2 for a deeper look (docs/architecture.md §6), and whether phase 2 may read PTY
+ * content.
  *
  * @param agentOnPtySsh operator.type=agent on a PTY SSH session (phase 2 names the tool and work kind)
  * @param ambiguousCadence cadence.label=ambiguous

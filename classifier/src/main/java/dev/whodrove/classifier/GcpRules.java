@@ -18,7 +18,7 @@ final class GcpRules {
   static final double AGENT_UA_CONFIDENCE = 0.9;
   /** notes/12: a burst this dominated by one method is polling, not a driver. */
   static final double POLLING_SHARE = 0.95;
-  /** whodrove's iap-tunnel-only analogue: one minute bucket with at most this many calls. */
+  /** iap-tunnel-only rule of the study's {@code whodrove-gcp} CLI: one minute bucket with at most this many calls. */
   static final long IAP_MAX_CALLS = 3;
 
   private final CadenceTable table;
@@ -59,7 +59,7 @@ final class GcpRules {
     operator(f, tool, b.getDominantMethodShare() > POLLING_SHARE, a);
   }
 
-  /** whodrove's cohortFor, first match wins, with the GKE exec rule it only names. */
+  /** cohortFor of the study's {@code whodrove-gcp} CLI, first match wins, plus the GKE exec rule notes-gcp/06 names. */
   static String cohort(String principalType, String tool, GcpSessionFeatures g) {
     if (PrincipalType.isMachine(principalType)) {
       return Keys.COHORT_SA_ONLY;

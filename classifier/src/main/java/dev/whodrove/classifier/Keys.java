@@ -1,6 +1,6 @@
 package dev.whodrove.classifier;
 
-/** Label keys and values the classifier stamps (DESIGN §6; extend, don't rename). */
+/** Label keys and values the classifier stamps (docs/architecture.md §6; extend, don't rename). */
 public final class Keys {
   public static final String OPERATOR_TYPE = "operator.type";
   public static final String CONFIDENCE_OPERATOR_TYPE = "confidence.operator-type";

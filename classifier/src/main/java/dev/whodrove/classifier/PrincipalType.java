@@ -1,6 +1,6 @@
 package dev.whodrove.classifier;
 
-/** whodrove's GCP principal typing: case-sensitive, first match wins. */
+/** GCP principal typing of the study's {@code whodrove-gcp} CLI: case-sensitive, first match wins. */
 public final class PrincipalType {
   public static final String USER = "user";
   public static final String SERVICE_ACCOUNT = "service-account";

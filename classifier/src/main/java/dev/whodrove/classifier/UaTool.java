@@ -5,7 +5,8 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * whodrove's user-agent fingerprint: plain substring/prefix tests on the lower-cased UA, most specific first, so an
+ * The user-agent fingerprint of the study's {@code whodrove-gcp} CLI: plain substring/prefix tests on the lower-cased
+ * UA, most specific first, so an
  * agent that wraps the Cloud SDK is named by the agent, not by gcloud.
  */
 public final class UaTool {

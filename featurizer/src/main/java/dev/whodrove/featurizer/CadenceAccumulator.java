@@ -5,7 +5,8 @@ import dev.whodrove.schemas.v1.CadenceSegment;
 import java.util.List;
 
 /**
- * Cadence features of one session's print events, streamed (DESIGN §4, notes/10): a leading gap over 120 s is
+ * Cadence features of one session's print events, streamed (docs/architecture.md §4.3, notes/10): a leading gap
+ * over 120 s is
  * stripped by dropping the events before it; trailing events after gaps over 120 s are held in a small tail buffer
  * and dropped if the session ends with them, committed as soon as a shorter gap follows. Committed events feed the
  * whole-session {@link GapStats} and the {@link Segmenter}.

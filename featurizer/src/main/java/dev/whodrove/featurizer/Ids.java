@@ -16,7 +16,10 @@ public final class Ids {
     return DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochSecond(Math.floorDiv(epochMs, 1000)));
   }
 
-  /** whodrove's synthetic session id: gcp- + first 24 hex of sha256(principal|first bucket RFC 3339 UTC). */
+  /**
+   * The synthetic session id of the study's {@code whodrove-gcp} CLI: gcp- + first 24 hex of
+   * sha256(principal|first bucket RFC 3339 UTC).
+   */
   public static String gcpSessionId(String principal, long firstBucketMs) {
     return "gcp-" + sha256Hex(principal + "|" + rfc3339(firstBucketMs)).substring(0, 24);
   }

@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The calls of one principal in one UTC minute (whodrove's per-minute features). */
+/** The calls of one principal in one UTC minute (the per-minute features of the study's {@code whodrove-gcp} CLI). */
 final class MinuteBucketAccumulator {
   /** Distinct names tracked per minute; beyond that calls still count but the name is not kept. */
   static final int MAX_NAMES = 32;

@@ -6,7 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Streaming change-point segmentation (DESIGN §4): two statistics per consecutive 30-event window — events/s, and
+ * Streaming change-point segmentation (docs/architecture.md §4.3): two statistics per consecutive 30-event window —
+ * events/s, and
  * the share of the window's events that look like keystroke echo (1–4 bytes, 30 ms–1.5 s after the previous print,
  * see {@link GapStats#isEcho}) — each run through the same CUSUM-style split search over the recent windows. A break
  * is taken where either series shifts by more than 1.5× its pooled standard deviation. Events/s alone misses the

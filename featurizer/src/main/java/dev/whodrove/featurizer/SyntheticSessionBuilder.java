@@ -12,7 +12,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * whodrove-compatible synthetic sessions of one GCP principal (DESIGN §5): per-minute buckets glued while the
+ * Synthetic sessions of one GCP principal as the study's {@code whodrove-gcp} CLI builds them (docs/architecture.md
+ * §5.2): per-minute buckets glued while the
  * bucket-start gap is at most idle + 60 s; id {@code gcp-} + sha256(principal|first bucket)[:24].
  *
  * <p>Streaming: a session is emitted once it is closed (no bucket can glue any more by stream time, or nothing

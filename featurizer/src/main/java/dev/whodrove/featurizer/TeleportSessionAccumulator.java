@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * Everything known about one Teleport session, built from its decoded recording events and, optionally, its audit
- * events: whodrove's recording features, the cadence features and segments, identity and server fields, and a capped
+ * events: the recording features of the study's {@code whodrove-teleport} CLI, the cadence features and segments,
+ * identity and server fields, and a capped
  * list of notable events (never PTY content). Memory and serialized size are bounded whatever the session length.
  *
  * <p>A recording delivered again (its first events repeat, or another recording URI shows up) replaces the previous
@@ -23,7 +24,7 @@ import java.util.Map;
  */
 public final class TeleportSessionAccumulator {
   public static final String SUBSTRATE = "teleport-recording";
-  /** Gaps between print chunks longer than this count as idle (whodrove). */
+  /** Gaps between print chunks longer than this count as idle (the study's {@code whodrove-teleport} CLI). */
   public static final long IDLE_GAP_MS = 2000;
   public static final int MAX_NOTABLE_EVENTS = 32;
   static final int MAX_SUMMARY_CHARS = 512;
@@ -302,7 +303,8 @@ public final class TeleportSessionAccumulator {
     TeleportFeatures r = rec.getTeleport();
     TeleportFeatures a = audit.getTeleport();
     TeleportFeatures.Builder t = TeleportFeatures.newBuilder()
-        // the recording knows the kind best; the audit log knows identity and server best (as whodrove does)
+        // the recording knows the kind best; the audit log knows identity and server best (as the
+        // study's whodrove-teleport CLI does)
         .setKind(first(r.getKind(), a.getKind(), "ssh"))
         .setLogin(first(a.getLogin(), r.getLogin()))
         .setCluster(first(a.getCluster(), r.getCluster()))

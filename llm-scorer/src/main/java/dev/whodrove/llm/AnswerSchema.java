@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * The JSON answer the model must give, as a strict JSON Schema (every property required, nothing extra; "optional"
- * fields are nullable), and the vocabularies it draws from (DESIGN §6).
+ * fields are nullable), and the vocabularies it draws from (docs/architecture.md §6).
  */
 public final class AnswerSchema {
   public static final String NAME = "phase2_session_labels";

@@ -7,7 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The label stamps of phase 2 (DESIGN §6). Confidence keys follow the existing convention of dots in the labelled
+ * The label stamps of phase 2 (docs/architecture.md §6). Confidence keys follow the existing convention of dots in
+ * the labelled
  * key becoming dashes: {@code confidence.agent-tool}, {@code confidence.work-kind},
  * {@code confidence.agent-suspected-model}.
  */

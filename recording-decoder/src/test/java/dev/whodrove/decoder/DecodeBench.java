@@ -13,7 +13,7 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.Inflater;
 
 /**
- * Decoder benchmarks (DESIGN §8), a plain main so it can run with a chosen heap:
+ * Decoder benchmarks (targets: docs/architecture.md §8.1), a plain main so it can run with a chosen heap:
  *
  * <pre>
  * mvn -B -o -q -pl recording-decoder test-compile dependency:build-classpath \

@@ -23,7 +23,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
-/** The topic catalogue: the one place topic facts live (DESIGN §3). */
+/** The topic catalogue: the one place topic facts live (docs/architecture.md §3). */
 public final class Topics {
   private static final String DELETE = TopicConfig.CLEANUP_POLICY_DELETE;
   private static final String COMPACT = TopicConfig.CLEANUP_POLICY_COMPACT;

@@ -41,7 +41,7 @@ final class Json {
     return b.append('}').toString();
   }
 
-  /** An array of strings, or null when empty (whodrove stores empty lists as NULL). */
+  /** An array of strings, or null when empty (the study CLIs store empty values as NULL). */
   static String stringsOrNull(Collection<String> items) {
     if (items.isEmpty()) {
       return null;

@@ -7,7 +7,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A Kubernetes-style equality selector, {@code k=v,k=v}, parsed exactly as whodrove parses it: requirements are
+ * A Kubernetes-style equality selector, {@code k=v,k=v}, parsed exactly as the study CLIs parse it: requirements
+ * are
  * ANDed; the empty selector matches every session; a key may appear once; the value is everything after the first
  * {@code =} (so it may contain {@code =}). There are no {@code !=}, set or existence operators.
  */
@@ -57,7 +58,7 @@ public record LabelSelector(List<Requirement> requirements) {
     return reqs.isEmpty() ? ALL : new LabelSelector(reqs);
   }
 
-  /** Trims white space as whodrove does (Unicode spaces, not control characters as {@link String#trim}). */
+  /** Trims white space as the study CLIs do (Unicode spaces, not control characters as {@link String#trim}). */
   static String trim(String s) {
     int start = 0;
     int end = s.length();

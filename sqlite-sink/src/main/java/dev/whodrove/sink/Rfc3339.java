@@ -6,14 +6,14 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 
-/** Time strings as whodrove writes them: RFC 3339, UTC, {@code Z} suffix. */
+/** Time strings as the study CLIs write them: RFC 3339, UTC, {@code Z} suffix. */
 final class Rfc3339 {
   private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss'Z'")
       .withZone(ZoneOffset.UTC);
 
   private Rfc3339() {}
 
-  /** Whole seconds, e.g. {@code 2026-01-02T03:04:05Z} (whodrove's own format, so string order is time order). */
+  /** Whole seconds, e.g. {@code 2026-01-02T03:04:05Z} (the study CLIs' format, so string order is time order). */
   static String seconds(long epochMs) {
     long sec = Math.floorDiv(epochMs, 1000L);
     if (sec < 0 || sec >= 253_402_300_800L) { // outside years 1970..9999: let java.time handle it
@@ -38,7 +38,7 @@ final class Rfc3339 {
     }
   }
 
-  /** Seconds, or null for 0 (unset) — whodrove stores unknown times as NULL. */
+  /** Seconds, or null for 0 (unset) — the study CLIs store unknown times as NULL. */
   static String secondsOrNull(long epochMs) {
     return epochMs == 0 ? null : seconds(epochMs);
   }

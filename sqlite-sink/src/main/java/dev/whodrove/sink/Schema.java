@@ -10,13 +10,14 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The layout of {@code sessions.sqlite}: whodrove's four tables with their exact column names and types, plus the
+ * The layout of {@code sessions.sqlite}: the four tables of the study CLIs with their exact column names and types,
+ * plus the
  * columns and the {@code cadence_segments} table only this project writes. Opening a file brings it to this layout
  * in place: tables created if missing, missing columns added, indexes created, {@code substrate} backfilled. Every
- * step is idempotent, so a whodrove file, an older file of ours and a current one all take the same path.
+ * step is idempotent, so a file of the study CLIs, an older file of ours and a current one all take the same path.
  */
 public final class Schema {
-  /** Our schema revision, kept in {@code PRAGMA user_version} (whodrove leaves it 0). */
+  /** Our schema revision, kept in {@code PRAGMA user_version} (the study CLIs leave it 0). */
   public static final int VERSION = 1;
 
   public static final String SUBSTRATE_TELEPORT = "teleport-recording";
@@ -26,7 +27,7 @@ public final class Schema {
   /** A column added to an existing table when missing. */
   public record Column(String table, String name, String type) {}
 
-  /** whodrove's schema.sql (the version with GCP columns), verbatim in names, types and constraints. */
+  /** The study CLIs' schema.sql (the version with GCP columns), verbatim in names, types and constraints. */
   static final List<String> WHODROVE_TABLES = List.of("""
       CREATE TABLE IF NOT EXISTS sessions (
         session_id TEXT PRIMARY KEY,
@@ -132,7 +133,10 @@ public final class Schema {
         PRIMARY KEY (session_id, segment_index)
       )""";
 
-  /** Columns added when missing, in order: whodrove's post-launch columns first (its migrate.go order), then ours. */
+  /**
+   * Columns added when missing, in order: the study CLIs' post-launch columns first (their migrate.go order), then
+   * ours.
+   */
   public static final List<Column> ADDED_COLUMNS = addedColumns();
 
   /** Indexes that need columns added by migration, so they come after the ALTERs. */
@@ -146,7 +150,7 @@ public final class Schema {
 
   private static List<Column> addedColumns() {
     List<Column> c = new ArrayList<>();
-    // whodrove migrate.go, in its order.
+    // The study CLIs' migrate.go, in its order.
     for (String[] col : new String[][] {
         {"substrate", "TEXT"}, {"gcp_principal", "TEXT"}, {"gcp_ua_sample", "TEXT"}, {"gcp_caller_ip", "TEXT"},
         {"gcp_call_count", "INTEGER"}, {"gcp_distinct_services", "INTEGER"}, {"gcp_distinct_methods", "INTEGER"},

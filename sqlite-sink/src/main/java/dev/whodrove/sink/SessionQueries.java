@@ -15,7 +15,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The read side: label-selector listing and single-session detail. Works on any file whodrove or this sink wrote,
+ * The read side: label-selector listing and single-session detail. Works on any file the study CLIs or this sink
+ * wrote,
  * migrated or not — columns a file lacks read as null.
  */
 final class SessionQueries {

@@ -16,15 +16,17 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Turns a verdict's features into row values, following whodrove's NULL-versus-zero conventions: unknown text and
- * times are NULL; on GCP rows counts of 0 are NULL (whodrove's {@code nullableInt}); Teleport counters are written as
+ * Turns a verdict's features into row values, following the study CLIs' NULL-versus-zero conventions: unknown
+ * text and
+ * times are NULL; on GCP rows counts of 0 are NULL (the study CLIs' {@code nullableInt}); Teleport counters are
+ * written as
  * they are; booleans are 0/1; Teleport-only columns stay NULL on GCP rows and the other way round.
  */
 final class SessionRows {
   /** Columns the feature upsert writes, {@code session_id} first. */
   static final List<String> FEATURE_COLUMNS = featureColumns();
 
-  /** Label-only rows carry this parser version, so whodrove's tools show why the feature columns are empty. */
+  /** Label-only rows carry this parser version, so the study CLIs show why the feature columns are empty. */
   static final String LABELS_ONLY = "labels-only";
 
   static final String WRITTEN_BY = "whodrove-sqlite-sink";
@@ -210,7 +212,7 @@ final class SessionRows {
     return i;
   }
 
-  /** whodrove's event_type names for the kinds it knows; other kinds are kept as they are. */
+  /** event_type names of the study's {@code whodrove-teleport} CLI for the kinds it knows; other kinds are kept. */
   static String eventType(String kind) {
     return switch (kind) {
       case "command", "exec", "join", "leave", "network" -> "session." + kind;
@@ -231,7 +233,7 @@ final class SessionRows {
     return b.append('}').toString();
   }
 
-  /** A top-N list as whodrove stores it ({@code [{"value":…,"count":…}]}), or NULL when empty. */
+  /** A top-N list as the study CLIs store it ({@code [{"value":…,"count":…}]}), or NULL when empty. */
   static String topJson(List<NameCount> top) {
     if (top.isEmpty()) {
       return null;
@@ -263,12 +265,12 @@ final class SessionRows {
     return b ? 1 : 0;
   }
 
-  /** whodrove's nullableInt: 0 is NULL. */
+  /** The study CLIs' nullableInt: 0 is NULL. */
   static Long count(long n) {
     return n == 0 ? null : n;
   }
 
-  /** whodrove's nullableFloat: 0 is NULL. */
+  /** The study CLIs' nullableFloat: 0 is NULL. */
   static Double real(double d) {
     return d == 0 ? null : d;
   }

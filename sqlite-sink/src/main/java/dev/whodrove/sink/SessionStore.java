@@ -13,7 +13,8 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * {@code sessions.sqlite}: a whodrove-compatible SQLite file (see {@link Schema}) written in WAL mode, so readers
+ * {@code sessions.sqlite}: a SQLite file the study CLIs can read too (see {@link Schema}), written in WAL mode, so
+ * readers
  * such as the CLI or {@code sqlite3} can query while the sink writes. {@link #apply} stores a batch of verdicts in
  * one transaction; {@link #listSessions} and {@link #showSession} are the query API.
  */
@@ -67,7 +68,7 @@ public final class SessionStore implements AutoCloseable {
     return new SessionStore(path, options);
   }
 
-  /** Opens an existing file for queries only; it is not migrated, so a plain whodrove file stays untouched. */
+  /** Opens an existing file for queries only; it is not migrated, so a file of the study CLIs stays untouched. */
   public static SessionStore openReadOnly(Path path) throws SQLException {
     if (!Files.exists(path)) {
       throw new SQLException("no such database file: " + path);

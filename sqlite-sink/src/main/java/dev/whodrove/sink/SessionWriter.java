@@ -25,7 +25,8 @@ final class SessionWriter implements AutoCloseable {
   /**
    * Label precedence, evaluated when a (session, key) already has a value: a manual stamp is never replaced by an
    * automated one; a manual stamp replaces an automated one; otherwise the newer set_at wins and an equal set_at
-   * lets the later delivery win (a replayed classifier re-stamps). Rows written by whodrove lack set_at_ms; their
+   * lets the later delivery win (a replayed classifier re-stamps). Rows written by the study CLIs lack set_at_ms;
+   * their
    * text set_at is converted.
    */
   static final String LABEL_UPSERT = """
@@ -55,7 +56,7 @@ final class SessionWriter implements AutoCloseable {
   private static String sessionUpdate() {
     List<String> sets = new ArrayList<>();
     for (String c : SessionRows.FEATURE_COLUMNS.subList(1, SessionRows.FEATURE_COLUMNS.size())) {
-      // recording_bytes is not in the features: keep what whodrove may have written.
+      // recording_bytes is not in the features: keep what the study CLIs may have written.
       sets.add(c.equals("recording_bytes") ? c + " = COALESCE(?, " + c + ")" : c + " = ?");
     }
     return "UPDATE sessions SET " + String.join(", ", sets)
@@ -105,7 +106,8 @@ final class SessionWriter implements AutoCloseable {
     }
     seg.append(") VALUES (?, ?, ?, ?").append(", ?".repeat(Schema.CADENCE_BLOCK.size())).append(')');
     insertSegment = conn.prepareStatement(seg.toString());
-    // As whodrove merges overlapping GCP sessions: the surviving session keeps its own labels and adopts the
+    // As the study's whodrove-gcp CLI merges overlapping GCP sessions: the surviving session keeps its own labels and
+    // adopts the
     // absorbed session's other keys; the absorbed row and its child rows go (its buckets are in the survivor's).
     adoptLabels = conn.prepareStatement("INSERT OR IGNORE INTO session_labels (session_id, key, value, set_by, set_at, "
         + "set_at_ms) SELECT ?, key, value, set_by, set_at, set_at_ms FROM session_labels WHERE session_id = ?");

@@ -24,7 +24,7 @@ class MigrationTest {
   @TempDir
   Path dir;
 
-  /** A file as whodrove's first, Teleport-only release left it, with one session and one label. */
+  /** A file as the study CLIs' first, Teleport-only release left it, with one session and one label. */
   private Path whodroveTeleportOnlyFile() throws SQLException, IOException {
     Path file = dir.resolve("old.sqlite");
     String ddl;

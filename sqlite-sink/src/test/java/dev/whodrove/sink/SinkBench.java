@@ -16,7 +16,7 @@ import java.util.List;
 import org.sqlite.SQLiteConfig;
 
 /**
- * Sink throughput against a bare batched JDBC insert of the same rows (DESIGN §8: at least 0.8×).
+ * Sink throughput against a bare batched JDBC insert of the same rows (docs/architecture.md §8.1: at least 0.8×).
  *
  * <p>Both sides write into a fresh file with the same schema, indexes and pragmas (WAL, synchronous=FULL, foreign
  * keys on), in transactions of {@code batch} sessions. The sink side maps each verdict to rows and upserts with

@@ -163,6 +163,7 @@ public final class KafkaWorker {
   private volatile String retrying;
   private volatile String paused;
   private BooleanSupplier resumeWhen;
+  private boolean transactionOpen;
   private long lagAt;
 
   /** A worker for a service: Kafka clients from its {@code kafka.*} keys, metrics into its registry. */
@@ -328,15 +329,9 @@ public final class KafkaWorker {
     long started = System.nanoTime();
     WorkerBatch batch = new WorkerBatch(List.copyOf(pending), new Transport(), deadLetters);
     pending.clear();
-    boolean open = false;
     try {
-      if (settings.transactional()) {
-        producer.beginTransaction();
-        open = true;
-      }
       handler.handle(batch);
       batch.commitRest();
-      open = false;
       batch.rewindPositions(false).forEach(this::seekIfAssigned);
       clearBackoffs(batch);
       deadLettered.increment(batch.deadLettered());
@@ -345,7 +340,7 @@ public final class KafkaWorker {
       }
       batchDuration.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
     } catch (WorkerBatch.Aborted | InterruptedException e) {
-      rollBack(batch, open);
+      rollBack(batch);
       running = false;
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
@@ -355,7 +350,7 @@ public final class KafkaWorker {
       batch.aborted();
       throw e;
     } catch (TransientFailure | KafkaException e) {
-      rollBack(batch, open);
+      rollBack(batch);
       retries.increment();
       retrying = DeadLetters.reasonOf(e);
       TopicPartition only = e instanceof TransientFailure t ? t.partition() : null;
@@ -378,9 +373,10 @@ public final class KafkaWorker {
     }
   }
 
-  private void rollBack(WorkerBatch batch, boolean open) {
+  private void rollBack(WorkerBatch batch) {
     unacknowledged.clear();
-    if (open) {
+    if (transactionOpen) {
+      transactionOpen = false;
       try {
         producer.abortTransaction();
       } catch (ProducerFencedException | InvalidProducerEpochException e) {
@@ -473,6 +469,7 @@ public final class KafkaWorker {
   private final class Transport implements WorkerBatch.Transport {
     @Override
     public void send(ProducerRecord<byte[], byte[]> record) {
+      openTransaction();
       Future<RecordMetadata> ack = producer.send(record);
       if (!settings.transactional()) {
         unacknowledged.add(ack);
@@ -480,15 +477,17 @@ public final class KafkaWorker {
     }
 
     @Override
-    public void commit(Map<TopicPartition, OffsetAndMetadata> offsets, int records, boolean more) {
+    public void commit(Map<TopicPartition, OffsetAndMetadata> offsets, int records) {
       if (settings.transactional()) {
+        if (offsets.isEmpty() && !transactionOpen) {
+          return;
+        }
+        openTransaction();
         if (!offsets.isEmpty()) {
           producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
         }
         producer.commitTransaction();
-        if (more) {
-          producer.beginTransaction();
-        }
+        transactionOpen = false;
       } else {
         awaitAcknowledged();
         Map<TopicPartition, OffsetAndMetadata> owned = new HashMap<>(offsets);
@@ -496,6 +495,17 @@ public final class KafkaWorker {
         commitSync(owned);
       }
       committed.increment(records);
+    }
+
+    /**
+     * A transaction begins with the first write, not with the batch: a handler may wait a long time before writing
+     * (model calls) and the transaction timeout only has to cover the writes.
+     */
+    private void openTransaction() {
+      if (settings.transactional() && !transactionOpen) {
+        producer.beginTransaction();
+        transactionOpen = true;
+      }
     }
 
     @Override

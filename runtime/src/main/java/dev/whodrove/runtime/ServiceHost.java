@@ -60,6 +60,7 @@ public final class ServiceHost implements AutoCloseable {
     try {
       service.start();
     } catch (Exception e) {
+      service.stop(Duration.ofSeconds(5)); // what it started before failing (threads, clients)
       if (health != null) {
         health.close();
       }

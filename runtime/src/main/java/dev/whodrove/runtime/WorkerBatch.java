@@ -24,10 +24,9 @@ public final class WorkerBatch {
     void send(ProducerRecord<byte[], byte[]> record);
 
     /**
-     * Makes everything sent so far durable together with these offsets, which cover {@code records} input records;
-     * {@code more} = the handler goes on (a transactional worker opens the next transaction).
+     * Makes everything sent so far durable together with these offsets, which cover {@code records} input records.
      */
-    void commit(Map<TopicPartition, OffsetAndMetadata> offsets, int records, boolean more);
+    void commit(Map<TopicPartition, OffsetAndMetadata> offsets, int records);
 
     boolean stopRequested();
 
@@ -68,7 +67,7 @@ public final class WorkerBatch {
       }
 
       @Override
-      public void commit(Map<TopicPartition, OffsetAndMetadata> offsets, int records, boolean more) {}
+      public void commit(Map<TopicPartition, OffsetAndMetadata> offsets, int records) {}
 
       @Override
       public boolean stopRequested() {
@@ -118,7 +117,7 @@ public final class WorkerBatch {
     if (index < committedUpTo) {
       return;
     }
-    transport.commit(offsets(committedUpTo, index + 1), index + 1 - committedUpTo, true);
+    transport.commit(offsets(committedUpTo, index + 1), index + 1 - committedUpTo);
     committedUpTo = index + 1;
     runAll(afterCommit);
     afterAbort.clear();
@@ -169,7 +168,7 @@ public final class WorkerBatch {
 
   /** Commits what remains (all but the held records). */
   void commitRest() {
-    transport.commit(offsets(committedUpTo, records.size()), records.size() - committedUpTo, false);
+    transport.commit(offsets(committedUpTo, records.size()), records.size() - committedUpTo);
     committedUpTo = records.size();
     runAll(afterCommit);
     afterAbort.clear();

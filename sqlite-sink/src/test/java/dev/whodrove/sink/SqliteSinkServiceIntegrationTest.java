@@ -72,7 +72,7 @@ class SqliteSinkServiceIntegrationTest {
       tx.flush();
       tx.abortTransaction();
     }
-    try (ServiceHost host = startSink(broker, topic, db, "g-" + UUID.randomUUID(), SqliteSinkService.BatchHook.NONE)) {
+    try (ServiceHost host = startSink(broker, topic, db, "g-" + UUID.randomUUID(), VerdictBatchHandler.BatchHook.NONE)) {
       awaitCommitted(host, 64);
       try (SessionStore reader = SessionStore.openReadOnly(db)) {
         assertThat(reader.listSessions(LabelSelector.ALL)).hasSize(61);
@@ -81,8 +81,8 @@ class SqliteSinkServiceIntegrationTest {
         assertThat(reader.showSession("aborted")).isEmpty();
         assertThat(count(reader, "notable_events")).isEqualTo(180);
       }
-      assertThat(host.context().metrics().counter("sink.dead.letters").count()).isEqualTo(2);
-      assertThat(host.context().metrics().counter("sink.rows.upserted").count()).isGreaterThan(0);
+      assertThat(host.context().metrics().counter("whodrove.worker.dead.letters").count()).isEqualTo(2);
+      assertThat(host.context().metrics().counter("whodrove.sink.rows.upserted").count()).isGreaterThan(0);
       assertThat(host.service().readiness().ready()).isTrue();
     }
     List<DeadLetter> dead = readDeadLetters(broker, topic + ".dlq", 2);
@@ -105,7 +105,7 @@ class SqliteSinkServiceIntegrationTest {
       producer.flush();
     }
     AtomicBoolean dbCommitted = new AtomicBoolean();
-    SqliteSinkService.BatchHook crash = offsets -> {
+    VerdictBatchHandler.BatchHook crash = offsets -> {
       dbCommitted.set(true);
       throw new IllegalStateException("simulated crash after the sqlite commit");
     };
@@ -121,7 +121,7 @@ class SqliteSinkServiceIntegrationTest {
     }
     assertThat(committedOffsets(broker, group)).isEmpty();
 
-    try (ServiceHost host = startSink(broker, topic, db, group, SqliteSinkService.BatchHook.NONE)) {
+    try (ServiceHost host = startSink(broker, topic, db, group, VerdictBatchHandler.BatchHook.NONE)) {
       awaitCommitted(host, 40);
     }
     try (SessionStore store = SessionStore.open(db)) {
@@ -143,7 +143,7 @@ class SqliteSinkServiceIntegrationTest {
     String topic = newTopic(broker);
     Path db = dir.resolve("sessions.sqlite");
     try (KafkaProducer<byte[], byte[]> producer = producer(broker, null);
-        ServiceHost host = startSink(broker, topic, db, "g-" + UUID.randomUUID(), SqliteSinkService.BatchHook.NONE,
+        ServiceHost host = startSink(broker, topic, db, "g-" + UUID.randomUUID(), VerdictBatchHandler.BatchHook.NONE,
             Map.of(SinkConfig.BUSY_TIMEOUT, "50ms", SinkConfig.RETRY_BACKOFF_MAX, "200ms"))) {
       send(producer, topic, Verdicts.teleport("first", 1, 1));
       producer.flush();
@@ -156,9 +156,9 @@ class SqliteSinkServiceIntegrationTest {
           send(producer, topic, Verdicts.teleport("late" + i, 1, 2));
         }
         producer.flush();
-        await(() -> host.context().metrics().counter("sink.batch.retries").count() >= 2, "retries");
+        await(() -> host.context().metrics().counter("whodrove.worker.batch.retries").count() >= 2, "retries");
         assertThat(host.service().readiness().detail()).startsWith("retrying a batch");
-        assertThat(host.context().metrics().counter("sink.records.committed").count()).isEqualTo(1);
+        assertThat(host.context().metrics().counter("whodrove.worker.records.committed").count()).isEqualTo(1);
         st.execute("ROLLBACK");
       }
       awaitCommitted(host, 21);
@@ -172,12 +172,12 @@ class SqliteSinkServiceIntegrationTest {
   // --- helpers ---
 
   private ServiceHost startSink(EmbeddedKafkaBroker broker, String topic, Path db, String group,
-      SqliteSinkService.BatchHook hook) throws Exception {
+      VerdictBatchHandler.BatchHook hook) throws Exception {
     return startSink(broker, topic, db, group, hook, Map.of());
   }
 
   private ServiceHost startSink(EmbeddedKafkaBroker broker, String topic, Path db, String group,
-      SqliteSinkService.BatchHook hook, Map<String, String> extra) throws Exception {
+      VerdictBatchHandler.BatchHook hook, Map<String, String> extra) throws Exception {
     Map<String, String> cfg = new HashMap<>();
     cfg.put("kafka.bootstrap.servers", broker.bootstrapServers());
     cfg.put("http.port", "-1");
@@ -242,7 +242,7 @@ class SqliteSinkServiceIntegrationTest {
 
   /** Waits until the sink has committed the offsets of {@code records} records. */
   private static void awaitCommitted(ServiceHost host, int records) throws InterruptedException {
-    await(() -> host.context().metrics().counter("sink.records.committed").count() >= records,
+    await(() -> host.context().metrics().counter("whodrove.worker.records.committed").count() >= records,
         records + " records committed");
   }
 

@@ -341,10 +341,7 @@ public final class KafkaWorker {
       batchDuration.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
     } catch (WorkerBatch.Aborted | InterruptedException e) {
       rollBack(batch);
-      running = false;
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
+      running = false; // the thread ends; its interrupt has done its job
     } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
         | AuthorizationException | UnsupportedVersionException e) {
       batch.aborted();
@@ -452,6 +449,7 @@ public final class KafkaWorker {
   }
 
   private void close() {
+    Thread.interrupted(); // a stop's interrupt must not cut short leaving the group
     clientMetrics.forEach(KafkaClientMetrics::close);
     try {
       consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));

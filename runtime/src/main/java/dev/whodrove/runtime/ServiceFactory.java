@@ -19,6 +19,15 @@ public interface ServiceFactory {
   int defaultHttpPort();
 
   /**
+   * Prefix of the config keys this service owns ({@code decoder.}, {@code sink.}, …; no hyphen, so that environment
+   * variables map onto it), ending in {@code .}. Every other key it reads is shared ({@link ServiceConfig#isSharedKey}).
+   * {@code whodrove up} routes a key with this prefix to this service.
+   */
+  default String keyPrefix() {
+    return name() + ".";
+  }
+
+  /**
    * Old spellings of this service's config keys, accepted for one release: old key → new key, or old prefix (ending
    * in {@code .}) → new prefix; see {@link ServiceConfig#withRenamedKeys}. Applied by
    * {@link ServiceContext#create(ServiceFactory, ServiceConfig)} before {@link #create} reads the config.

@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 public final class IngestGcpService implements ManagedService {
   private static final Logger log = LoggerFactory.getLogger(IngestGcpService.class);
 
+  /** Prefix of this service's own keys. */
+  public static final String PREFIX = "gcp.";
   public static final String PUBSUB_SUBSCRIPTION = "gcp.pubsub.subscription";
   public static final String PUBSUB_ENDPOINT = "gcp.pubsub.endpoint";
   public static final String PUBSUB_PLAINTEXT = "gcp.pubsub.endpoint.plaintext";

@@ -77,8 +77,8 @@ public final class UpCommand implements Callable<Integer> {
    * of its own keys ({@link ServiceFactory#keyPrefix()}).
    *
    * <ul>
-   *   <li>{@code <service name>.<shared key>} ({@code classifier.state.dir}, {@code sqlite-sink.kafka.max.poll.records})
-   *       goes to that service as the shared key, overriding a common value;
+   *   <li>{@code <service name>.<shared key>} ({@code classifier.state.dir},
+   *       {@code sqlite-sink.kafka.max.poll.records}) goes to that service as the shared key, overriding a common value;
    *   <li>a service's own key ({@code featurizer.recording.wait}, {@code decoder.store.file.roots}) goes to the service
    *       owning its prefix as it is;
    *   <li>{@code <service name>.<own key>} ({@code featurizer.featurizer.recording.wait}), the spelling before own keys

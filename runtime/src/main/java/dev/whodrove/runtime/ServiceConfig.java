@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * <p>Keys are either shared by every service ({@link #isSharedKey}) or owned by one service, which spells them with its
  * own prefix ({@code decoder.}, {@code llm.}, {@code sink.}, {@code teleport.}, {@code gcp.}, {@code featurizer.},
  * {@code classifier.}). A service that renamed keys lists the old spellings in a table (old key → new key, or old
- * prefix → new prefix) that its host applies once at start with {@link #withRenamedKeys}: an old spelling still works,
- * with one warning naming the new key and its environment variable.
+ * prefix → new prefix) that its host applies once at start with {@link #withRenamedKeys}: an old spelling still
+ * works, with one warning naming the new key and its environment variable.
  */
 public final class ServiceConfig {
   private static final Logger log = LoggerFactory.getLogger(ServiceConfig.class);

@@ -20,7 +20,8 @@ public interface ServiceFactory {
 
   /**
    * Prefix of the config keys this service owns ({@code decoder.}, {@code sink.}, …; no hyphen, so that environment
-   * variables map onto it), ending in {@code .}. Every other key it reads is shared ({@link ServiceConfig#isSharedKey}).
+   * variables map onto it), ending in {@code .}. Every other key it reads is shared
+   * ({@link ServiceConfig#isSharedKey}).
    * {@code whodrove up} routes a key with this prefix to this service.
    */
   default String keyPrefix() {

@@ -8,7 +8,7 @@ import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
 import dev.whodrove.schemas.TopicSpec;
 import dev.whodrove.schemas.Topics;
-import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.FunctionCounter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,7 +79,7 @@ public final class IngestGcpService implements ManagedService {
         new KafkaRecordSender(clientProps, ctx.serviceName()), clientProps,
         cfg.getDuration(DEDUP_WINDOW, Duration.ofMinutes(10)), cfg.getInt(DEDUP_MAX_KEYS, 250_000), ctx.metrics());
     this.probe = new KafkaProbe(cfg);
-    Gauge.builder("gcp.archive.lines", this, s -> s.archiveStats.lines())
+    FunctionCounter.builder("whodrove.ingest.gcp.archive.lines", this, s -> s.archiveStats.lines())
         .description("archive lines read since start").register(ctx.metrics());
   }
 
@@ -141,7 +141,7 @@ public final class IngestGcpService implements ManagedService {
         } catch (Exception e) {
           archiveState = "failed: " + e.getMessage();
           log.warn("archive pass failed: {}", e.toString());
-          ctx.metrics().counter("gcp.archive.errors").increment();
+          ctx.metrics().counter("whodrove.ingest.gcp.archive.errors").increment();
         }
         if (!watch) {
           break;

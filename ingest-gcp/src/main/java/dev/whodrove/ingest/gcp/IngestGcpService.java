@@ -76,9 +76,9 @@ public final class IngestGcpService implements ManagedService {
     var clientProps = cfg.kafkaClientProperties();
     AuditLogParser parser = new AuditLogParser(cfg.getInt(MAX_ENTRY_BYTES, AuditLogParser.DEFAULT_MAX_ENTRY_BYTES));
     this.publisher = new EntryPublisher(ctx.serviceName(), parser,
-        new KafkaRecordSender(clientProps, ctx.serviceName()), clientProps,
+        new KafkaRecordSender(clientProps, ctx.serviceName(), ctx.metrics()), clientProps,
         cfg.getDuration(DEDUP_WINDOW, Duration.ofMinutes(10)), cfg.getInt(DEDUP_MAX_KEYS, 250_000), ctx.metrics());
-    this.probe = new KafkaProbe(cfg);
+    this.probe = new KafkaProbe(cfg, ctx.metrics());
     FunctionCounter.builder("whodrove.ingest.gcp.archive.lines", this, s -> s.archiveStats.lines())
         .description("archive lines read since start").register(ctx.metrics());
   }

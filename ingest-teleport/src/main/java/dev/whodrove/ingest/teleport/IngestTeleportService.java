@@ -91,15 +91,16 @@ public final class IngestTeleportService implements ManagedService {
         new AuditEventParser(), clock);
   }
 
-  static KafkaWatermarkStore watermarkStore(ServiceConfig cfg) {
+  static KafkaWatermarkStore watermarkStore(ServiceContext ctx) {
+    ServiceConfig cfg = ctx.config();
     return new KafkaWatermarkStore(cfg.kafkaClientProperties(),
-        cfg.get(AthenaPoller.WATERMARK_TOPIC, KafkaWatermarkStore.DEFAULT_TOPIC));
+        cfg.get(AthenaPoller.WATERMARK_TOPIC, KafkaWatermarkStore.DEFAULT_TOPIC), ctx.metrics());
   }
 
   @Override
   public synchronized void start() throws Exception {
     publisher = publisher(ctx, clock);
-    probe = new KafkaProbe(cfg);
+    probe = new KafkaProbe(cfg, ctx.metrics());
     AuditEventParser parser = new AuditEventParser();
     try {
       if (cfg.getBoolean(FILE_ENABLED, false)) {
@@ -119,7 +120,7 @@ public final class IngestTeleportService implements ManagedService {
         sourceErrors.put("sqs", sqs::lastError);
       }
       if (cfg.getBoolean(ATHENA_ENABLED, false)) {
-        KafkaWatermarkStore store = watermarkStore(cfg);
+        KafkaWatermarkStore store = watermarkStore(ctx);
         AthenaPoller athena = athenaPoller(cfg, publisher, store, clock);
         athena.start();
         sources.add(athena);

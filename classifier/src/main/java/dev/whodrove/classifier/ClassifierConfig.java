@@ -2,11 +2,12 @@ package dev.whodrove.classifier;
 
 import dev.whodrove.runtime.ConfigException;
 import dev.whodrove.runtime.ServiceConfig;
+import dev.whodrove.runtime.StreamsService;
 import java.util.Map;
 
 /**
- * Everything the classifier topology depends on. {@link #from} reads the {@code classifier.*} keys documented in
- * classifier/README.md.
+ * Everything the classifier topology depends on. {@link #from} reads the {@code classifier.*} keys and the shared
+ * {@code application.id} documented in classifier/README.md.
  *
  * @param version classifier version, part of set_by ({@code phase1-classifier@<version>}) and of the application id
  * @param cadence the cadence table in use
@@ -21,6 +22,8 @@ public record ClassifierConfig(String version, CadenceTable cadence, EscalationP
   public static final String VERSION = "v1";
   public static final String DEFAULT_APPLICATION_ID = "whodrove-classifier-" + VERSION;
 
+  /** Prefix of the classifier's own keys. */
+  public static final String PREFIX = "classifier.";
   public static final String CADENCE_TABLE = "classifier.cadence.table";
   public static final String CADENCE_THRESHOLD = "classifier.cadence.threshold";
   public static final String ESCALATE_AGENT_PTY_SSH = "classifier.escalate.agent.pty.ssh";
@@ -29,7 +32,11 @@ public record ClassifierConfig(String version, CadenceTable cadence, EscalationP
   public static final String PTY_CONTENT_ALLOWED = "classifier.escalate.pty.content.allowed";
   public static final String JSON_MIRROR = "classifier.json.mirror.enabled";
   public static final String OCSF = "classifier.ocsf.enabled";
-  public static final String APPLICATION_ID = "classifier.application.id";
+  /** The shared Streams application id key ({@link StreamsService#APPLICATION_ID}), defaulting to this version's id. */
+  public static final String APPLICATION_ID = StreamsService.APPLICATION_ID;
+
+  /** Spellings accepted for one release: the application id had a key of its own. */
+  public static final Map<String, String> RENAMED_KEYS = Map.of("classifier.application.id", APPLICATION_ID);
 
   public ClassifierConfig {
     serdeConfig = Map.copyOf(serdeConfig);

@@ -29,7 +29,7 @@ class ClassifierConfigTest {
     ClassifierConfig c = ClassifierConfig.from(ServiceConfig.of(BASE).with(Map.of(
         "classifier.cadence.table", "v0", "classifier.cadence.threshold", "0.6",
         "classifier.escalate.ambiguous", "false", "classifier.ocsf.enabled", "true",
-        "classifier.application.id", "whodrove-classifier-v1-replay")));
+        "application.id", "whodrove-classifier-v1-replay")));
     assertThat(c.cadence().stage()).isEqualTo("cadence@v0");
     assertThat(c.cadence().threshold()).isEqualTo(0.6);
     assertThat(c.escalation().ambiguousCadence()).isFalse();
@@ -44,7 +44,7 @@ class ClassifierConfigTest {
         "WHODROVE_CLASSIFIER_ESCALATE_AGENT_PTY_SSH", "false",
         "WHODROVE_CLASSIFIER_ESCALATE_PTY_CONTENT_ALLOWED", "true",
         "WHODROVE_CLASSIFIER_JSON_MIRROR_ENABLED", "false",
-        "WHODROVE_CLASSIFIER_APPLICATION_ID", "whodrove-classifier-v2"), Map.of()));
+        "WHODROVE_APPLICATION_ID", "whodrove-classifier-v2"), Map.of()));
     assertThat(c.escalation().agentOnPtySsh()).isFalse();
     assertThat(c.escalation().ptyContentAllowed()).isTrue();
     assertThat(c.jsonMirror()).isFalse();

@@ -1,5 +1,6 @@
 package dev.whodrove.cli;
 
+import dev.whodrove.classifier.ClassifierConfig;
 import dev.whodrove.cli.embedded.Progress;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
@@ -49,7 +50,7 @@ public final class ReplayCommand implements Callable<Integer> {
     Map<String, String> overrides = new HashMap<>();
     overrides.put(ServiceConfig.BOOTSTRAP_SERVERS, bootstrap);
     overrides.put("classifier.cadence.table", version);
-    overrides.put("classifier.application.id", appId);
+    overrides.put(ClassifierConfig.APPLICATION_ID, appId);
     overrides.put("kafka.auto.offset.reset", "earliest");
     overrides.put("http.port", "-1");
     ServiceConfig cfg = ServiceConfig.load(overrides);
@@ -71,7 +72,7 @@ public final class ReplayCommand implements Callable<Integer> {
         admin.alterConsumerGroupOffsets(appId, start).all().get();
       }
       ServiceFactory f = ServiceFactory.named("classifier").orElseThrow();
-      ServiceContext ctx = ServiceContext.create("classifier", cfg);
+      ServiceContext ctx = ServiceContext.create(f, cfg);
       try (ServiceHost host = ServiceHost.start(ctx, f.create(ctx), -1)) {
         Map<TopicPartition, Long> target = admin.listOffsets(
             parts.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()))).all().get().entrySet()

@@ -21,7 +21,7 @@ public final class RunCommand implements Callable<Integer> {
     ServiceFactory f = ServiceFactory.named(service).orElseThrow(() -> new IllegalArgumentException(
         "unknown service " + service + " (known: "
             + ServiceFactory.all().stream().map(ServiceFactory::name).collect(Collectors.joining(", ")) + ")"));
-    ServiceMain.run(f.name(), f.defaultHttpPort(), f::create); // exits the JVM
+    ServiceMain.run(f); // exits the JVM
     return 0;
   }
 }

@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
 public record FeaturizerConfig(Map<String, ?> serdeConfig, Duration recordingWait, Duration teleportRetention,
     Duration punctuateInterval, GcpPrincipalState.Settings gcp) {
 
+  /** Prefix of the featurizer's own keys. */
+  public static final String PREFIX = "featurizer.";
   public static final String RECORDING_WAIT = "featurizer.recording.wait";
   public static final String TELEPORT_RETENTION = "featurizer.teleport.retention";
   public static final String PUNCTUATE_INTERVAL = "featurizer.punctuate.interval";

@@ -12,6 +12,11 @@ public final class FeaturizerServiceFactory implements ServiceFactory {
   }
 
   @Override
+  public String keyPrefix() {
+    return FeaturizerConfig.PREFIX;
+  }
+
+  @Override
   public int defaultHttpPort() {
     return 9404;
   }

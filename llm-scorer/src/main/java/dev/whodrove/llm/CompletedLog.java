@@ -1,5 +1,7 @@
 package dev.whodrove.llm;
 
+import dev.whodrove.runtime.ClientMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,6 +39,7 @@ public final class CompletedLog implements AutoCloseable {
 
   private final String topic;
   private final KafkaConsumer<byte[], byte[]> consumer;
+  private final ClientMetrics consumerMetrics;
   private final Map<String, Long> completedAt = new ConcurrentHashMap<>();
   private final Map<LocalDate, Set<String>> byDay = new HashMap<>();
   private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
@@ -47,6 +50,11 @@ public final class CompletedLog implements AutoCloseable {
   private Thread tail;
 
   public CompletedLog(String topic, Map<String, Object> clientProps) {
+    this(topic, clientProps, null);
+  }
+
+  /** @param registry where the consumer's metrics go (null: nowhere) */
+  public CompletedLog(String topic, Map<String, Object> clientProps, MeterRegistry registry) {
     this.topic = topic;
     Map<String, Object> props = new HashMap<>(clientProps);
     props.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -55,6 +63,7 @@ public final class CompletedLog implements AutoCloseable {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "llm-scorer-completed-" + Long.toHexString(System.nanoTime()));
     this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.consumerMetrics = ClientMetrics.bind(registry, consumer);
   }
 
   /** The idempotency key of an escalation. */
@@ -176,6 +185,7 @@ public final class CompletedLog implements AutoCloseable {
   @Override
   public void close() {
     running = false;
+    consumerMetrics.close();
     if (tail != null) {
       consumer.wakeup();
       try {

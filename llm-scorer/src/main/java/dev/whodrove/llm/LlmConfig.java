@@ -4,10 +4,11 @@ import dev.whodrove.runtime.ConfigException;
 import dev.whodrove.runtime.ServiceConfig;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 
 /**
- * Settings of the phase-2 scorer, read once from {@link ServiceConfig}. The README's config table documents every
- * key; the constants below are the keys.
+ * Settings of the phase-2 scorer, read once from {@link ServiceConfig}. Its own keys start with {@code llm.}; the
+ * README's config table documents every key; the constants below are the keys.
  */
 public record LlmConfig(
     URI baseUrl,
@@ -31,6 +32,8 @@ public record LlmConfig(
     String completedTopic,
     String groupId) {
 
+  /** Prefix of the scorer's own keys. */
+  public static final String PREFIX = "llm.";
   public static final String BASE_URL = "llm.base.url";
   public static final String MODEL = "llm.model";
   public static final String API_KEY = "llm.api.key";
@@ -51,6 +54,14 @@ public record LlmConfig(
   public static final String MAX_NOTABLE = "llm.prompt.max.notable";
   public static final String COMPLETED_TOPIC = "llm.completed.topic";
   public static final String GROUP_ID = "llm.group.id";
+  /**
+   * Where terminal content may be read from: the recording decoder's store keys under the scorer's prefix
+   * ({@code llm.store.file.roots}, {@code llm.store.s3.allow}, …), read by {@link StoreRecordingTextSource}.
+   */
+  public static final String STORE_PREFIX = "llm.store.";
+
+  /** Spellings before the store keys took the {@code llm.} prefix, accepted for one release. */
+  public static final Map<String, String> RENAMED_KEYS = Map.of("store.", STORE_PREFIX);
 
   /** Conventional environment variable of OpenAI-compatible clients, used when {@value #API_KEY} is not set. */
   public static final String OPENAI_API_KEY_ENV = "OPENAI_API_KEY";

@@ -8,11 +8,12 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The scorer's meters (Prometheus names in brackets): model calls [llm_calls_total{result}], HTTP attempts
- * [llm_requests_total{status}], call latency [llm_call_latency_seconds], tokens [llm_tokens_total{type}], errors by
- * kind [llm_errors_total{kind}], escalations by outcome [llm_escalations_total{outcome}], redactions
- * [llm_redactions_total], and gauges for queue depth, calls in flight, calls waiting for the token budget, calls made
- * today and whether input waits for the daily cap [llm_waiting_for_budget].
+ * The scorer's meters, all named {@code whodrove.llm.*} (Prometheus names in brackets): model calls
+ * [whodrove_llm_calls_total{result}], HTTP attempts [whodrove_llm_requests_total{status}], call latency
+ * [whodrove_llm_call_latency_seconds], tokens [whodrove_llm_tokens_total{type}], errors by kind
+ * [whodrove_llm_errors_total{kind}], escalations by outcome [whodrove_llm_escalations_total{outcome}], redactions
+ * [whodrove_llm_redactions_total], and gauges for queue depth, calls in flight, calls waiting for the token budget,
+ * calls made today and whether input waits for the daily cap [whodrove_llm_waiting_for_budget].
  */
 public final class LlmMetrics {
   private final MeterRegistry registry;
@@ -27,18 +28,19 @@ public final class LlmMetrics {
 
   public LlmMetrics(MeterRegistry registry, TokenBudget budget) {
     this.registry = registry;
-    this.latency = Timer.builder("llm.call.latency").description("Model call time including retries")
+    this.latency = Timer.builder("whodrove.llm.call.latency").description("Model call time including retries")
         .publishPercentileHistogram().register(registry);
-    this.promptTokens = Counter.builder("llm.tokens").tag("type", "prompt").register(registry);
-    this.completionTokens = Counter.builder("llm.tokens").tag("type", "completion").register(registry);
-    this.redactions = Counter.builder("llm.redactions").description("Secrets redacted from prompts").register(registry);
-    Gauge.builder("llm.queue.depth", queueDepth, AtomicLong::get)
+    this.promptTokens = Counter.builder("whodrove.llm.tokens").tag("type", "prompt").register(registry);
+    this.completionTokens = Counter.builder("whodrove.llm.tokens").tag("type", "completion").register(registry);
+    this.redactions = Counter.builder("whodrove.llm.redactions").description("Secrets redacted from prompts")
+        .register(registry);
+    Gauge.builder("whodrove.llm.queue.depth", queueDepth, AtomicLong::get)
         .description("Escalations not yet scored on the assigned partitions").register(registry);
-    Gauge.builder("llm.in.flight", inFlight, AtomicLong::get).register(registry);
-    Gauge.builder("llm.waiting.for.budget", waitingForBudget, AtomicLong::get)
+    Gauge.builder("whodrove.llm.in.flight", inFlight, AtomicLong::get).register(registry);
+    Gauge.builder("whodrove.llm.waiting.for.budget", waitingForBudget, AtomicLong::get)
         .description("1 while input is paused because the daily call cap is reached").register(registry);
-    Gauge.builder("llm.calls.today", callsToday, AtomicLong::get).register(registry);
-    Gauge.builder("llm.waiting.for.tokens", budget, TokenBudget::waiting)
+    Gauge.builder("whodrove.llm.calls.today", callsToday, AtomicLong::get).register(registry);
+    Gauge.builder("whodrove.llm.waiting.for.tokens", budget, TokenBudget::waiting)
         .description("Calls waiting for room in the tokens-per-minute budget").register(registry);
   }
 
@@ -48,12 +50,12 @@ public final class LlmMetrics {
   }
 
   public void call(String result, Duration took) {
-    registry.counter("llm.calls", "result", result).increment();
+    registry.counter("whodrove.llm.calls", "result", result).increment();
     latency.record(took);
   }
 
   public void request(String status) {
-    registry.counter("llm.requests", "status", status).increment();
+    registry.counter("whodrove.llm.requests", "status", status).increment();
   }
 
   public void tokens(long prompt, long completion) {
@@ -66,11 +68,11 @@ public final class LlmMetrics {
   }
 
   public void error(String kind) {
-    registry.counter("llm.errors", "kind", kind).increment();
+    registry.counter("whodrove.llm.errors", "kind", kind).increment();
   }
 
   public void escalation(String outcome) {
-    registry.counter("llm.escalations", "outcome", outcome).increment();
+    registry.counter("whodrove.llm.escalations", "outcome", outcome).increment();
   }
 
   public void redacted(int n) {

@@ -82,7 +82,7 @@ public final class LlmScorerService implements ManagedService {
   public void start() {
     Map<String, Object> client = ctx.config().kafkaClientProperties();
     Map<String, Object> serdeConfig = ctx.config().serdeProperties();
-    completed = new CompletedLog(config.completedTopic(), client);
+    completed = new CompletedLog(config.completedTopic(), client, ctx.metrics());
     completed.start(Duration.ofSeconds(60));
     DailyCallCap cap = new DailyCallCap(config.dailyCallCap(), clock, completed::completedOn);
     calls = Executors.newFixedThreadPool(config.concurrency(), r -> {

@@ -10,6 +10,7 @@ import dev.whodrove.decoder.StoredObject;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.schemas.PrintEvents;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -17,8 +18,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Terminal text of a recording read through the recording decoder's own stores and reader: Teleport ProtoStream or
- * asciicast, from {@code file://} or {@code s3://}, under the same allowlists as the decoder ({@code store.file.roots},
- * {@code store.s3.*} keys). A location outside the allowlists yields no content (the prompt goes without it).
+ * asciicast, from {@code file://} or {@code s3://}, under allowlists of the decoder's kind, set with the scorer's own
+ * {@code llm.store.*} keys ({@code llm.store.file.roots}, {@code llm.store.s3.allow}, … : the decoder's
+ * {@code decoder.store.*} keys under the scorer's prefix). A location outside the allowlists yields no content (the
+ * prompt goes without it).
  */
 public final class StoreRecordingTextSource implements RecordingTextSource, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StoreRecordingTextSource.class);
@@ -26,9 +29,21 @@ public final class StoreRecordingTextSource implements RecordingTextSource, Auto
   private final RecordingDecoder decoder;
 
   public StoreRecordingTextSource(ServiceConfig cfg) {
-    DecoderConfig dc = DecoderConfig.from(cfg.with(Map.of("print.payload", "raw")));
+    DecoderConfig dc = DecoderConfig.from(decoderView(cfg));
     this.stores = RecordingDecoderService.storesFrom(dc);
     this.decoder = new RecordingDecoder(new RecordingDecoder.Settings(dc.decode().limits(), PrintPayload.RAW, false));
+  }
+
+  /** The decoder's store keys taken from the scorer's {@code llm.store.*} keys, raw print payloads. */
+  static ServiceConfig decoderView(ServiceConfig cfg) {
+    Map<String, String> m = new HashMap<>();
+    cfg.asMap().forEach((k, v) -> {
+      if (k.startsWith(LlmConfig.STORE_PREFIX)) {
+        m.put(DecoderConfig.STORE_PREFIX + k.substring(LlmConfig.STORE_PREFIX.length()), v);
+      }
+    });
+    m.put(DecoderConfig.PRINT_PAYLOAD, "raw");
+    return ServiceConfig.of(m);
   }
 
   @Override

@@ -161,7 +161,7 @@ class LlmScorerServiceIntegrationTest {
       }, "offset of the first escalation committed");
       Thread.sleep(500);
       assertThat(server.requestsMentioning("session: cap-")).isEqualTo(1);
-      assertThat(host.context().metrics().find("llm.waiting.for.budget").gauge().value()).isEqualTo(1.0);
+      assertThat(host.context().metrics().find("whodrove.llm.waiting.for.budget").gauge().value()).isEqualTo(1.0);
       assertThat(committed("it-cap")).isEqualTo(1);
     }
     assertThat(verdictsFor("cap-1")).hasSize(1);
@@ -169,7 +169,7 @@ class LlmScorerServiceIntegrationTest {
 
     // the cap lifted (a new day, or a new setting): the waiting escalations are scored, none was dropped
     try (ServiceHost host = start("it-cap", "it-cap.completed", 0)) {
-      waitFor(() -> count(host, "llm.escalations", "outcome", "ok") == 2, "the two waiting escalations");
+      waitFor(() -> count(host, "whodrove.llm.escalations", "outcome", "ok") == 2, "the two waiting escalations");
     }
     assertThat(verdictsFor("cap-2")).hasSize(1);
     assertThat(verdictsFor("cap-3")).hasSize(1);
@@ -185,18 +185,19 @@ class LlmScorerServiceIntegrationTest {
       sendEscalation("it-ok-1");
       sendEscalation("it-bad-1");
       send("it-garbage", new byte[] {0x0a, (byte) 0xff, 0x01});
-      waitFor(() -> count(host, "llm.escalations", "outcome", "ok") >= 1
-          && count(host, "llm.escalations", "outcome", "invalid_answer") == 1
-          && count(host, "llm.escalations", "outcome", "dead_letter") == 1, "three escalations handled");
+      waitFor(() -> count(host, "whodrove.llm.escalations", "outcome", "ok") >= 1
+          && count(host, "whodrove.llm.escalations", "outcome", "invalid_answer") == 1
+          && count(host, "whodrove.llm.escalations", "outcome", "dead_letter") == 1, "three escalations handled");
 
       // redelivery while running: recognised, no second call
       sendEscalation("it-ok-1");
-      waitFor(() -> count(host, "llm.escalations", "outcome", "duplicate") >= 1, "duplicate seen");
+      waitFor(() -> count(host, "whodrove.llm.escalations", "outcome", "duplicate") >= 1, "duplicate seen");
     }
     // redelivery to a fresh instance: the completed log is loaded at start
     sendEscalation("it-ok-1");
     try (ServiceHost host = start(group, completed, 0)) {
-      waitFor(() -> count(host, "llm.escalations", "outcome", "duplicate") >= 1, "duplicate seen after restart");
+      waitFor(() -> count(host, "whodrove.llm.escalations", "outcome", "duplicate") >= 1,
+          "duplicate seen after restart");
     }
     assertThat(server.requestsMentioning("session: it-ok-1\\n")).isEqualTo(1);
 

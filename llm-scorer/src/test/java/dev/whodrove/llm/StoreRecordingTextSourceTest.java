@@ -38,7 +38,7 @@ class StoreRecordingTextSourceTest {
     Path inside = writeRecording(root.resolve("s1.tar"), "$ kubectl get pods\r\n", "\u001b[32mapi-1\u001b[0m Running\r\n");
     Path outside = writeRecording(tmp.resolve("elsewhere.tar"), "secret\r\n");
     try (StoreRecordingTextSource src = new StoreRecordingTextSource(
-        ServiceConfig.of(Map.of("store.file.roots", root.toString())))) {
+        ServiceConfig.of(Map.of("llm.store.file.roots", root.toString())))) {
       assertThat(src.text(inside.toUri().toString(), 1000)).hasValue("$ kubectl get pods\napi-1 Running\n");
       assertThat(src.text(inside.toUri().toString(), 5)).hasValue("$ kub");
       assertThat(src.text(outside.toUri().toString(), 1000)).isEmpty();

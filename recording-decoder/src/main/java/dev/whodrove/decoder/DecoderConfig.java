@@ -9,10 +9,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The recording-decoder's settings, read once from {@link ServiceConfig}. Every key is documented in the module's
- * README (the one place they are listed).
+ * The recording-decoder's settings, read once from {@link ServiceConfig}. Its own keys start with {@code decoder.};
+ * every key is documented in the module's README (the one place they are listed).
  */
 public record DecoderConfig(
     String groupId,
@@ -27,45 +28,80 @@ public record DecoderConfig(
     Duration retryInitial,
     Duration retryMax) {
 
+  public static final String PREFIX = "decoder.";
+  public static final String GROUP_ID = "decoder.group.id";
+  public static final String TRANSACTIONAL_ID = "kafka.transactional.id";
+  public static final String MAX_POLL_RECORDS = "kafka.max.poll.records";
+  public static final String TRANSACTION_TIMEOUT = "decoder.transaction.timeout";
+  public static final String COMMIT_AFTER = "decoder.transaction.commit.after";
+  public static final String PRINT_PAYLOAD = "decoder.print.payload";
+  public static final String INCLUDE_DECODE_MS = "decoder.complete.include.decode.ms";
+  public static final String MAX_DECOMPRESSED_BYTES = "decoder.max.decompressed.bytes";
+  public static final String MAX_PARTS = "decoder.max.parts";
+  /** The recording stores' keys ({@code decoder.store.file.roots}, {@code decoder.store.s3.*}, …). */
+  public static final String STORE_PREFIX = "decoder.store.";
+  public static final String FILE_ROOTS = STORE_PREFIX + "file.roots";
+  public static final String S3_ALLOW = STORE_PREFIX + "s3.allow";
+  public static final String S3_REGION = STORE_PREFIX + "s3.region";
+  public static final String S3_ENDPOINT = STORE_PREFIX + "s3.endpoint";
+  public static final String S3_PATH_STYLE = STORE_PREFIX + "s3.path.style";
+  public static final String S3_ACCESS_KEY = STORE_PREFIX + "s3.access.key";
+  public static final String S3_SECRET_KEY = STORE_PREFIX + "s3.secret.key";
+  public static final String S3_MAX_ATTEMPTS = STORE_PREFIX + "s3.max.attempts";
+  public static final String RETRY_INITIAL = STORE_PREFIX + "retry.initial";
+  public static final String RETRY_MAX = STORE_PREFIX + "retry.max";
+
+  /**
+   * Spellings before the {@code decoder.} prefix, accepted for one release (see
+   * {@link ServiceConfig#withRenamedKeys}).
+   */
+  public static final Map<String, String> RENAMED_KEYS = Map.of(
+      "kafka.group.id", GROUP_ID,
+      "transaction.", PREFIX + "transaction.",
+      "print.payload", PRINT_PAYLOAD,
+      "complete.include.decode.ms", INCLUDE_DECODE_MS,
+      "decode.max.", PREFIX + "max.",
+      "store.", STORE_PREFIX);
+
   public static DecoderConfig from(ServiceConfig cfg) {
     PrintPayload payload;
     try {
-      payload = PrintPayload.parse(cfg.get("print.payload", "derived"));
+      payload = PrintPayload.parse(cfg.get(PRINT_PAYLOAD, "derived"));
     } catch (IllegalArgumentException e) {
-      throw new ConfigException("invalid config print.payload=" + cfg.get("print.payload", "") + " ("
-          + ServiceConfig.keyToEnv("print.payload") + "): expected derived or raw");
+      throw new ConfigException("invalid config " + PRINT_PAYLOAD + "=" + cfg.get(PRINT_PAYLOAD, "") + " ("
+          + ServiceConfig.keyToEnv(PRINT_PAYLOAD) + "): expected derived or raw");
     }
     DecodeLimits limits = new DecodeLimits(
-        cfg.getLong("decode.max.decompressed.bytes", DecodeLimits.DEFAULT_MAX_DECOMPRESSED_BYTES),
-        cfg.getInt("decode.max.parts", DecodeLimits.DEFAULT_MAX_PARTS), -1);
-    String endpoint = cfg.get("store.s3.endpoint", "");
+        cfg.getLong(MAX_DECOMPRESSED_BYTES, DecodeLimits.DEFAULT_MAX_DECOMPRESSED_BYTES),
+        cfg.getInt(MAX_PARTS, DecodeLimits.DEFAULT_MAX_PARTS), -1);
+    String endpoint = cfg.get(S3_ENDPOINT, "");
     URI endpointUri = null;
     if (!endpoint.isBlank()) {
       try {
         endpointUri = new URI(endpoint.trim());
       } catch (URISyntaxException e) {
-        throw new ConfigException("invalid config store.s3.endpoint=" + endpoint + " ("
-            + ServiceConfig.keyToEnv("store.s3.endpoint") + "): expected a URL");
+        throw new ConfigException("invalid config " + S3_ENDPOINT + "=" + endpoint + " ("
+            + ServiceConfig.keyToEnv(S3_ENDPOINT) + "): expected a URL");
       }
     }
     return new DecoderConfig(
-        cfg.get("kafka.group.id", "recording-decoder"),
-        cfg.get("kafka.transactional.id", "recording-decoder-" + hostname()),
-        cfg.getInt("kafka.max.poll.records", 200),
-        cfg.getDuration("transaction.timeout", Duration.ofMinutes(15)),
-        cfg.getDuration("transaction.commit.after", Duration.ofMillis(100)),
-        new RecordingDecoder.Settings(limits, payload, cfg.getBoolean("complete.include.decode.ms", false)),
-        list(cfg.get("store.file.roots", "")).stream().map(Path::of).toList(),
-        list(cfg.get("store.s3.allow", "")).stream().map(S3RecordingStore.Allowed::parse).toList(),
+        cfg.get(GROUP_ID, "recording-decoder"),
+        cfg.get(TRANSACTIONAL_ID, "recording-decoder-" + hostname()),
+        cfg.getInt(MAX_POLL_RECORDS, 200),
+        cfg.getDuration(TRANSACTION_TIMEOUT, Duration.ofMinutes(15)),
+        cfg.getDuration(COMMIT_AFTER, Duration.ofMillis(100)),
+        new RecordingDecoder.Settings(limits, payload, cfg.getBoolean(INCLUDE_DECODE_MS, false)),
+        list(cfg.get(FILE_ROOTS, "")).stream().map(Path::of).toList(),
+        list(cfg.get(S3_ALLOW, "")).stream().map(S3RecordingStore.Allowed::parse).toList(),
         new S3RecordingStore.Settings(
-            cfg.get("store.s3.region", "us-east-1"),
+            cfg.get(S3_REGION, "us-east-1"),
             endpointUri,
-            cfg.getBoolean("store.s3.path.style", endpointUri != null),
-            cfg.get("store.s3.access.key", ""),
-            cfg.get("store.s3.secret.key", ""),
-            cfg.getInt("store.s3.max.attempts", 5)),
-        cfg.getDuration("store.retry.initial", Duration.ofSeconds(1)),
-        cfg.getDuration("store.retry.max", Duration.ofMinutes(1)));
+            cfg.getBoolean(S3_PATH_STYLE, endpointUri != null),
+            cfg.get(S3_ACCESS_KEY, ""),
+            cfg.get(S3_SECRET_KEY, ""),
+            cfg.getInt(S3_MAX_ATTEMPTS, 5)),
+        cfg.getDuration(RETRY_INITIAL, Duration.ofSeconds(1)),
+        cfg.getDuration(RETRY_MAX, Duration.ofMinutes(1)));
   }
 
   private static List<String> list(String csv) {

@@ -36,7 +36,7 @@ public final class FileRecordingStore implements RecordingStore {
   @Override
   public StoredObject open(RecordingLocation location) throws StoreException {
     if (roots.isEmpty()) {
-      throw RecordingLocation.refused("file recordings are disabled (no store.file.roots configured): " + location);
+      throw RecordingLocation.refused("file recordings are disabled (no file roots configured): " + location);
     }
     Path path = Path.of(location.path()).normalize();
     if (!underRoot(path)) {

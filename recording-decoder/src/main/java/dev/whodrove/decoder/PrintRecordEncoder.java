@@ -53,7 +53,7 @@ final class PrintRecordEncoder {
   private final int[] columnEnd = new int[COLUMNS];
   private long firstIndex;
   private long firstTimeMs;
-  /** Raw payloads of the run (print.payload=raw only), back to back, and their lengths. */
+  /** Raw payloads of the run (decoder.print.payload=raw only), back to back, and their lengths. */
   private byte[] raws = new byte[0];
   private int rawsLen;
   private final int[] rawLens = new int[MAX_RUN_CHUNKS];

@@ -43,7 +43,7 @@ public final class RecordingDecoderService implements ManagedService {
     this.metrics = new DecoderMetrics(ctx.metrics());
   }
 
-  /** The stores the configuration names: files under store.file.roots, S3 buckets in store.s3.allow. */
+  /** The stores the configuration names: files under decoder.store.file.roots, S3 buckets in decoder.store.s3.allow. */
   public static RecordingStores storesFrom(DecoderConfig config) {
     List<RecordingStore> list = new ArrayList<>();
     list.add(new FileRecordingStore(config.fileRoots()));

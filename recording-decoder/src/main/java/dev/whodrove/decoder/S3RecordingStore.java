@@ -96,7 +96,7 @@ public final class S3RecordingStore implements RecordingStore {
   public StoredObject open(RecordingLocation location) throws StoreException {
     if (allowed.stream().noneMatch(a -> a.permits(location))) {
       throw RecordingLocation.refused("bucket/prefix not allowed: " + location
-          + (allowed.isEmpty() ? " (no store.s3.allow configured)" : ""));
+          + (allowed.isEmpty() ? " (no S3 allowlist configured)" : ""));
     }
     try {
       ResponseInputStream<GetObjectResponse> in = client.getObject(GetObjectRequest.builder()

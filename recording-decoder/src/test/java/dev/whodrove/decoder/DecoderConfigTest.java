@@ -30,17 +30,17 @@ class DecoderConfigTest {
   void readsEveryKey() {
     DecoderConfig c = DecoderConfig.from(ServiceConfig.of(Map.ofEntries(
         Map.entry("kafka.bootstrap.servers", "b:9092"),
-        Map.entry("kafka.group.id", "g"),
+        Map.entry("decoder.group.id", "g"),
         Map.entry("kafka.transactional.id", "t-1"),
-        Map.entry("print.payload", "raw"),
-        Map.entry("decode.max.parts", "7"),
-        Map.entry("decode.max.decompressed.bytes", "1000"),
-        Map.entry("store.file.roots", "/var/lib/teleport/log/records, /data/casts"),
-        Map.entry("store.s3.allow", "rec/sessions/,other"),
-        Map.entry("store.s3.endpoint", "http://minio:9000"),
-        Map.entry("store.s3.region", "eu-west-1"),
-        Map.entry("store.retry.initial", "250ms"),
-        Map.entry("store.retry.max", "30s"))));
+        Map.entry("decoder.print.payload", "raw"),
+        Map.entry("decoder.max.parts", "7"),
+        Map.entry("decoder.max.decompressed.bytes", "1000"),
+        Map.entry("decoder.store.file.roots", "/var/lib/teleport/log/records, /data/casts"),
+        Map.entry("decoder.store.s3.allow", "rec/sessions/,other"),
+        Map.entry("decoder.store.s3.endpoint", "http://minio:9000"),
+        Map.entry("decoder.store.s3.region", "eu-west-1"),
+        Map.entry("decoder.store.retry.initial", "250ms"),
+        Map.entry("decoder.store.retry.max", "30s"))));
     assertThat(c.groupId()).isEqualTo("g");
     assertThat(c.transactionalId()).isEqualTo("t-1");
     assertThat(c.decode().payload()).isEqualTo(PrintPayload.RAW);
@@ -56,9 +56,32 @@ class DecoderConfigTest {
   }
 
   @Test
+  void oldSpellingsAreRenamed() {
+    ServiceConfig old = ServiceConfig.of(Map.ofEntries(
+        Map.entry("kafka.group.id", "g"),
+        Map.entry("transaction.timeout", "5m"),
+        Map.entry("transaction.commit.after", "1s"),
+        Map.entry("print.payload", "raw"),
+        Map.entry("complete.include.decode.ms", "true"),
+        Map.entry("decode.max.parts", "7"),
+        Map.entry("decode.max.decompressed.bytes", "1000"),
+        Map.entry("store.file.roots", "/records"),
+        Map.entry("store.retry.max", "30s")));
+    DecoderConfig c = DecoderConfig.from(old.withRenamedKeys("recording-decoder", DecoderConfig.RENAMED_KEYS));
+    assertThat(c.groupId()).isEqualTo("g");
+    assertThat(c.transactionTimeout()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(c.commitAfter()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.decode().payload()).isEqualTo(PrintPayload.RAW);
+    assertThat(c.decode().includeDecodeTime()).isTrue();
+    assertThat(c.decode().limits()).isEqualTo(new DecodeLimits(1000, 7, -1));
+    assertThat(c.fileRoots()).containsExactly(Path.of("/records"));
+    assertThat(c.retryMax()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
   void badValuesNameTheKey() {
-    assertThatThrownBy(() -> DecoderConfig.from(ServiceConfig.of(Map.of("print.payload", "everything"))))
+    assertThatThrownBy(() -> DecoderConfig.from(ServiceConfig.of(Map.of("decoder.print.payload", "everything"))))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("print.payload").hasMessageContaining("WHODROVE_PRINT_PAYLOAD");
+        .hasMessageContaining("decoder.print.payload").hasMessageContaining("WHODROVE_DECODER_PRINT_PAYLOAD");
   }
 }

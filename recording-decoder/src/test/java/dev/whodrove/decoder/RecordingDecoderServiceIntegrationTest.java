@@ -98,15 +98,15 @@ class RecordingDecoderServiceIntegrationTest {
   private ServiceHost startService(EmbeddedKafkaBroker broker, String group) throws Exception {
     Map<String, String> cfg = new HashMap<>();
     cfg.put("kafka.bootstrap.servers", broker.bootstrapServers());
-    cfg.put("kafka.group.id", group);
+    cfg.put("decoder.group.id", group);
     cfg.put("kafka.transactional.id", group + "-tx");
     cfg.put("http.port", "-1");
     cfg.put("topics.partitions", "2");
-    cfg.put("store.s3.allow", BUCKET + "/sessions/");
-    cfg.put("store.s3.endpoint", endpoint.toString());
-    cfg.put("store.s3.access.key", "id");
-    cfg.put("store.s3.secret.key", "secret");
-    cfg.put("store.retry.initial", "100ms");
+    cfg.put("decoder.store.s3.allow", BUCKET + "/sessions/");
+    cfg.put("decoder.store.s3.endpoint", endpoint.toString());
+    cfg.put("decoder.store.s3.access.key", "id");
+    cfg.put("decoder.store.s3.secret.key", "secret");
+    cfg.put("decoder.store.retry.initial", "100ms");
     ServiceContext ctx = ServiceContext.create(RecordingDecoderService.NAME, ServiceConfig.of(cfg));
     return ServiceHost.start(ctx, new RecordingDecoderService(ctx), -1);
   }
@@ -340,10 +340,10 @@ class RecordingDecoderServiceIntegrationTest {
     String group = "decoder-flaky-" + UUID.randomUUID();
     Map<String, String> cfg = new HashMap<>();
     cfg.put("kafka.bootstrap.servers", broker.bootstrapServers());
-    cfg.put("kafka.group.id", group);
+    cfg.put("decoder.group.id", group);
     cfg.put("kafka.transactional.id", group + "-tx");
     cfg.put("http.port", "-1");
-    cfg.put("store.retry.initial", "100ms");
+    cfg.put("decoder.store.retry.initial", "100ms");
     ServiceContext ctx = ServiceContext.create(RecordingDecoderService.NAME, ServiceConfig.of(cfg));
     ServiceHost host = ServiceHost.start(ctx,
         new RecordingDecoderService(ctx, new RecordingStores(List.of(flaky))), -1);

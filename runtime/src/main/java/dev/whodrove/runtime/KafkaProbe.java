@@ -1,5 +1,6 @@
 package dev.whodrove.runtime;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -11,14 +12,21 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 public final class KafkaProbe implements AutoCloseable {
   private static final long CACHE_NANOS = TimeUnit.SECONDS.toNanos(5);
   private final Admin admin;
+  private final ClientMetrics adminMetrics;
   private volatile Readiness last = Readiness.notReady("not probed yet");
   private volatile long lastAt;
 
   public KafkaProbe(ServiceConfig cfg) {
+    this(cfg, null);
+  }
+
+  /** A probe whose admin client's metrics are bound to {@code registry} (see {@link ClientMetrics}). */
+  public KafkaProbe(ServiceConfig cfg, MeterRegistry registry) {
     Map<String, Object> props = new java.util.HashMap<>(cfg.kafkaClientProperties());
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
     this.admin = Admin.create(props);
+    this.adminMetrics = ClientMetrics.bind(registry, admin);
   }
 
   public synchronized Readiness check() {
@@ -42,6 +50,7 @@ public final class KafkaProbe implements AutoCloseable {
 
   @Override
   public void close() {
+    adminMetrics.close();
     admin.close(Duration.ofSeconds(2));
   }
 }

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -145,7 +144,7 @@ public final class KafkaWorker {
   private final KafkaProducer<byte[], byte[]> producer;
   private final DeadLetters deadLetters;
   private final KafkaProbe probe;
-  private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
+  private final List<ClientMetrics> clientMetrics;
   private final Map<TopicPartition, Backoff> backoffs = new HashMap<>();
   private final List<ConsumerRecord<byte[], byte[]>> pending = new ArrayList<>();
   private final List<Future<RecordMetadata>> unacknowledged = new ArrayList<>();
@@ -180,10 +179,8 @@ public final class KafkaWorker {
     this.producer = new KafkaProducer<>(producerProperties(settings, client), new ByteArraySerializer(),
         new ByteArraySerializer());
     this.deadLetters = new DeadLetters(settings.name, config.serdeProperties());
-    this.probe = new KafkaProbe(config);
-    clientMetrics.add(new KafkaClientMetrics(consumer));
-    clientMetrics.add(new KafkaClientMetrics(producer));
-    clientMetrics.forEach(m -> m.bindTo(metrics));
+    this.probe = new KafkaProbe(config, metrics);
+    this.clientMetrics = List.of(ClientMetrics.bind(metrics, consumer), ClientMetrics.bind(metrics, producer));
     consumed = metrics.counter("whodrove.worker.records.consumed");
     committed = metrics.counter("whodrove.worker.records.committed");
     deadLettered = metrics.counter("whodrove.worker.dead.letters");
@@ -450,7 +447,7 @@ public final class KafkaWorker {
 
   private void close() {
     Thread.interrupted(); // a stop's interrupt must not cut short leaving the group
-    clientMetrics.forEach(KafkaClientMetrics::close);
+    clientMetrics.forEach(ClientMetrics::close);
     try {
       consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
     } catch (RuntimeException e) {

@@ -7,23 +7,39 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Service configuration: dotted keys ({@code kafka.bootstrap.servers}) read from, in rising precedence, a properties
  * file, environment variables ({@code WHODROVE_KAFKA_BOOTSTRAP_SERVERS}) and explicit overrides (the embedded
  * launcher). An environment variable maps to a key by dropping {@value #ENV_PREFIX}, lower-casing and turning
  * {@code _} into {@code .}. Every {@code kafka.*} key passes through to the Kafka clients without the prefix.
+ *
+ * <p>Keys are either shared by every service ({@link #isSharedKey}) or owned by one service, which spells them with its
+ * own prefix ({@code decoder.}, {@code llm.}, {@code sink.}, {@code teleport.}, {@code gcp.}, {@code featurizer.},
+ * {@code classifier.}). A service that renamed keys lists the old spellings in a table (old key → new key, or old
+ * prefix → new prefix) that its host applies once at start with {@link #withRenamedKeys}: an old spelling still
+ * works, with one warning naming the new key and its environment variable.
  */
 public final class ServiceConfig {
+  private static final Logger log = LoggerFactory.getLogger(ServiceConfig.class);
   public static final String ENV_PREFIX = "WHODROVE_";
   /** Optional properties file; its own key can only come from the environment or overrides. */
   public static final String CONFIG_FILE = "config.file";
   public static final String KAFKA_PREFIX = "kafka.";
   public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
+  /** Prefixes of the keys every service shares (Kafka clients, schema registry, health endpoint, topic creation). */
+  public static final List<String> SHARED_PREFIXES = List.of(KAFKA_PREFIX, "schema.registry.", "http.", "topics.");
+  /** Single keys every service shares. */
+  public static final List<String> SHARED_KEYS =
+      List.of(CONFIG_FILE, "shutdown.timeout", "application.id", "state.dir");
 
   private final Map<String, String> values;
 
@@ -64,6 +80,64 @@ public final class ServiceConfig {
     Map<String, String> m = new HashMap<>(values);
     m.putAll(overrides);
     return new ServiceConfig(m);
+  }
+
+  /** Whether {@code key} is one every service shares (rather than one a service owns under its own prefix). */
+  public static boolean isSharedKey(String key) {
+    return SHARED_KEYS.contains(key) || SHARED_PREFIXES.stream().anyMatch(key::startsWith);
+  }
+
+  /**
+   * This config with deprecated spellings of {@code serviceName}'s keys replaced by the current ones, one WARN line
+   * per old key set. {@code renamed} maps an old key to its new key, or an old prefix (ending in {@code .}) to the
+   * new prefix of every key under it ({@code store.} → {@code decoder.store.}); an exact entry wins over a prefix, a
+   * longer prefix over a shorter one. A value under an old spelling moves to the new key unless the new key is set
+   * as well, which then wins. Keys without an entry are left alone, so applying a table twice changes nothing.
+   */
+  public ServiceConfig withRenamedKeys(String serviceName, Map<String, String> renamed) {
+    return withRenamedKeys(serviceName, renamed, log::warn);
+  }
+
+  /** {@link #withRenamedKeys(String, Map)} with the warnings going to {@code warnings} (tests). */
+  ServiceConfig withRenamedKeys(String serviceName, Map<String, String> renamed, Consumer<String> warnings) {
+    if (renamed.isEmpty()) {
+      return this;
+    }
+    Map<String, String> m = new HashMap<>(values);
+    boolean changed = false;
+    for (Map.Entry<String, String> e : values.entrySet()) { // sorted: warnings come in key order
+      String oldKey = e.getKey();
+      String newKey = renamedKey(oldKey, renamed);
+      if (newKey == null || newKey.equals(oldKey)) {
+        continue;
+      }
+      changed = true;
+      m.remove(oldKey);
+      if (values.containsKey(newKey)) {
+        warnings.accept(serviceName + ": config key " + oldKey + " is deprecated and ignored: " + newKey + " ("
+            + keyToEnv(newKey) + ") is set too");
+      } else {
+        m.put(newKey, e.getValue());
+        warnings.accept(serviceName + ": config key " + oldKey + " (" + keyToEnv(oldKey) + ") is deprecated, use "
+            + newKey + " (" + keyToEnv(newKey) + "); the old spelling is accepted until the next release");
+      }
+    }
+    return changed ? new ServiceConfig(m) : this;
+  }
+
+  /** The new spelling of {@code key} under a rename table, or null when the table does not rename it. */
+  static String renamedKey(String key, Map<String, String> renamed) {
+    String exact = renamed.get(key);
+    if (exact != null) {
+      return exact;
+    }
+    String best = null;
+    for (String old : renamed.keySet()) {
+      if (old.endsWith(".") && key.startsWith(old) && (best == null || old.length() > best.length())) {
+        best = old;
+      }
+    }
+    return best == null ? null : renamed.get(best) + key.substring(best.length());
   }
 
   static String envToKey(String env) {

@@ -1,6 +1,7 @@
 package dev.whodrove.runtime;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
@@ -16,6 +17,25 @@ public interface ServiceFactory {
 
   /** Conventional port of its health/metrics endpoints. */
   int defaultHttpPort();
+
+  /**
+   * Prefix of the config keys this service owns ({@code decoder.}, {@code sink.}, …; no hyphen, so that environment
+   * variables map onto it), ending in {@code .}. Every other key it reads is shared
+   * ({@link ServiceConfig#isSharedKey}).
+   * {@code whodrove up} routes a key with this prefix to this service.
+   */
+  default String keyPrefix() {
+    return name() + ".";
+  }
+
+  /**
+   * Old spellings of this service's config keys, accepted for one release: old key → new key, or old prefix (ending
+   * in {@code .}) → new prefix; see {@link ServiceConfig#withRenamedKeys}. Applied by
+   * {@link ServiceContext#create(ServiceFactory, ServiceConfig)} before {@link #create} reads the config.
+   */
+  default Map<String, String> renamedKeys() {
+    return Map.of();
+  }
 
   /** Builds the service from its context (config and metrics). */
   ManagedService create(ServiceContext ctx);

@@ -13,13 +13,19 @@ public final class ServiceMain {
 
   /** Runs the service a module registers (its name and port live in the factory). */
   public static void run(ServiceFactory factory) {
-    run(factory.name(), factory.defaultHttpPort(), factory::create);
+    run(factory.name(), factory.defaultHttpPort(), factory.renamedKeys(), factory::create);
   }
 
   public static void run(String serviceName, int defaultHttpPort, Function<ServiceContext, ManagedService> factory) {
+    run(serviceName, defaultHttpPort, Map.of(), factory);
+  }
+
+  private static void run(String serviceName, int defaultHttpPort, Map<String, String> renamedKeys,
+      Function<ServiceContext, ManagedService> factory) {
     int status = 0;
     try {
-      ServiceContext ctx = ServiceContext.create(serviceName, ServiceConfig.load(Map.of()));
+      ServiceContext ctx = ServiceContext.create(serviceName,
+          ServiceConfig.load(Map.of()).withRenamedKeys(serviceName, renamedKeys));
       ServiceHost host = ServiceHost.start(ctx, factory.apply(ctx), defaultHttpPort);
       host.awaitTermination();
     } catch (ConfigException e) {

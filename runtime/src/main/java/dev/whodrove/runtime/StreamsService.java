@@ -1,7 +1,6 @@
 package dev.whodrove.runtime;
 
 import dev.whodrove.schemas.TopicSpec;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +28,7 @@ public final class StreamsService implements ManagedService {
   private final String applicationId;
   private final List<TopicSpec<?>> ownedTopics;
   private volatile KafkaStreams streams;
-  private KafkaStreamsMetrics metrics;
+  private ClientMetrics metrics;
 
   public StreamsService(ServiceContext ctx, Topology topology, String applicationId, List<TopicSpec<?>> ownedTopics) {
     this.ctx = ctx;
@@ -84,8 +83,7 @@ public final class StreamsService implements ManagedService {
       return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
           .REPLACE_THREAD;
     });
-    metrics = new KafkaStreamsMetrics(streams);
-    metrics.bindTo(ctx.metrics());
+    metrics = ClientMetrics.bind(ctx.metrics(), streams);
     streams.start();
   }
 

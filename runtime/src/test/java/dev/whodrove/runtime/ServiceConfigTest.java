@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,5 +59,84 @@ class ServiceConfigTest {
     assertThat(ServiceConfig.parseDuration("10m")).isEqualTo(Duration.ofMinutes(10));
     assertThat(ServiceConfig.parseDuration("PT2H")).isEqualTo(Duration.ofHours(2));
     assertThat(ServiceConfig.keyToEnv("sink.db.path")).isEqualTo("WHODROVE_SINK_DB_PATH");
+  }
+
+  @Test
+  void oldSpellingsMoveToTheirNewKeysWithOneWarningEach() {
+    Map<String, String> renamed = Map.of(
+        "store.", "decoder.store.",
+        "store.retry.", "decoder.retry.",
+        "kafka.group.id", "decoder.group.id",
+        "print.payload", "decoder.print.payload");
+    ServiceConfig cfg = ServiceConfig.load(Map.of(
+        "WHODROVE_STORE_FILE_ROOTS", "/records",
+        "WHODROVE_STORE_RETRY_MAX", "2m",
+        "WHODROVE_KAFKA_GROUP_ID", "decoders",
+        "WHODROVE_KAFKA_BOOTSTRAP_SERVERS", "k:9092",
+        "WHODROVE_PRINT_PAYLOAD", "raw",
+        "WHODROVE_DECODER_PRINT_PAYLOAD", "derived"), Map.of());
+    List<String> warnings = new ArrayList<>();
+    ServiceConfig renamedCfg = cfg.withRenamedKeys("recording-decoder", renamed, warnings::add);
+
+    assertThat(renamedCfg.asMap())
+        .containsEntry("decoder.store.file.roots", "/records")
+        .containsEntry("decoder.retry.max", "2m") // the longer prefix wins
+        .containsEntry("decoder.group.id", "decoders")
+        .containsEntry("decoder.print.payload", "derived") // the new key wins when both are set
+        .containsEntry("kafka.bootstrap.servers", "k:9092")
+        .doesNotContainKeys("store.file.roots", "store.retry.max", "kafka.group.id", "print.payload");
+    assertThat(renamedCfg.kafkaClientProperties()).doesNotContainKey("group.id");
+    assertThat(warnings).containsExactly(
+        "recording-decoder: config key kafka.group.id (WHODROVE_KAFKA_GROUP_ID) is deprecated, use decoder.group.id"
+            + " (WHODROVE_DECODER_GROUP_ID); the old spelling is accepted until the next release",
+        "recording-decoder: config key print.payload is deprecated and ignored: decoder.print.payload"
+            + " (WHODROVE_DECODER_PRINT_PAYLOAD) is set too",
+        "recording-decoder: config key store.file.roots (WHODROVE_STORE_FILE_ROOTS) is deprecated, use"
+            + " decoder.store.file.roots (WHODROVE_DECODER_STORE_FILE_ROOTS); the old spelling is accepted until the"
+            + " next release",
+        "recording-decoder: config key store.retry.max (WHODROVE_STORE_RETRY_MAX) is deprecated, use"
+            + " decoder.retry.max (WHODROVE_DECODER_RETRY_MAX); the old spelling is accepted until the next release");
+
+    // applying the table again (a config already read) changes nothing and warns no more
+    warnings.clear();
+    assertThat(renamedCfg.withRenamedKeys("recording-decoder", renamed, warnings::add)).isSameAs(renamedCfg);
+    assertThat(warnings).isEmpty();
+  }
+
+  @Test
+  void aFactorysRenameTableIsAppliedWhenItsContextIsCreated() {
+    ServiceFactory factory = new ServiceFactory() {
+      @Override
+      public String name() {
+        return "svc";
+      }
+
+      @Override
+      public int defaultHttpPort() {
+        return -1;
+      }
+
+      @Override
+      public Map<String, String> renamedKeys() {
+        return Map.of("old.key", "svc.new.key");
+      }
+
+      @Override
+      public ManagedService create(ServiceContext ctx) {
+        throw new UnsupportedOperationException();
+      }
+    };
+    ServiceContext ctx = ServiceContext.create(factory, ServiceConfig.of(Map.of("old.key", "v", "state.dir", "/s")));
+    assertThat(ctx.serviceName()).isEqualTo("svc");
+    assertThat(ctx.config().asMap()).containsOnly(Map.entry("svc.new.key", "v"), Map.entry("state.dir", "/s"));
+    ctx.metrics().close();
+  }
+
+  @Test
+  void sharedKeysAreTheRuntimesOwn() {
+    assertThat(List.of("kafka.max.poll.records", "schema.registry.url", "http.port", "topics.partitions",
+        "shutdown.timeout", "application.id", "state.dir", "config.file")).allMatch(ServiceConfig::isSharedKey);
+    assertThat(List.of("featurizer.recording.wait", "decoder.store.file.roots", "sink.db.path", "state.dir.x"))
+        .noneMatch(ServiceConfig::isSharedKey);
   }
 }

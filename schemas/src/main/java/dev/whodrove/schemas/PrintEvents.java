@@ -52,7 +52,7 @@ public final class PrintEvents {
 
   /**
    * The run of the given prints ({@code indexAndTime.get(i)} = {index, time ms} of chunk i) as the decoder writes it;
-   * {@code withRaw} adds every chunk's raw bytes (print.payload=raw).
+   * {@code withRaw} adds every chunk's raw bytes (decoder.print.payload=raw).
    */
   public static PrintRun run(List<long[]> indexAndTime, List<PrintChunk> chunks, boolean withRaw) {
     PrintRun.Builder r = PrintRun.newBuilder();

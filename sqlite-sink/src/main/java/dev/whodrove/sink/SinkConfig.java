@@ -18,6 +18,8 @@ public record SinkConfig(
     Duration retryBackoffInitial,
     Duration retryBackoffMax) {
 
+  /** Prefix of the sink's own keys. */
+  public static final String PREFIX = "sink.";
   public static final String DB_PATH = "sink.db.path";
   public static final String TOPIC = "sink.topic";
   public static final String GROUP_ID = "sink.group.id";

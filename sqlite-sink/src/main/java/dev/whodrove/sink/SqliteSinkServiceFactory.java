@@ -12,6 +12,11 @@ public final class SqliteSinkServiceFactory implements ServiceFactory {
   }
 
   @Override
+  public String keyPrefix() {
+    return SinkConfig.PREFIX;
+  }
+
+  @Override
   public int defaultHttpPort() {
     return 9407;
   }

@@ -117,17 +117,17 @@ public final class DemoRun {
     Path state = o.workDir().resolve("state");
     Map<String, Map<String, String>> s = new LinkedHashMap<>();
     s.put("ingest-teleport", Map.of(
-        "file.enabled", "true",
-        "file.data.dir", data.teleportDataDir().toString(),
-        "file.state.path", state.resolve("ingest-teleport.json").toString(),
-        "file.poll.interval", "500ms",
-        "file.records.settle", "300ms"));
+        "teleport.file.enabled", "true",
+        "teleport.file.data.dir", data.teleportDataDir().toString(),
+        "teleport.file.state.path", state.resolve("ingest-teleport.json").toString(),
+        "teleport.file.poll.interval", "500ms",
+        "teleport.file.records.settle", "300ms"));
     s.put("ingest-gcp", Map.of(
         "gcp.archive.paths", data.gcpDir().toString(),
         "gcp.archive.mode", "once",
         "gcp.archive.state.file", state.resolve("ingest-gcp.state").toString()));
     s.put("recording-decoder", Map.of(
-        "store.file.roots", data.recordsDir().toString(),
+        "decoder.store.file.roots", data.recordsDir().toString(),
         "kafka.transactional.id", "recording-decoder-embedded"));
     s.put("featurizer", Map.of(
         "state.dir", state.resolve("featurizer").toString(),

@@ -68,7 +68,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
             .orElseThrow(() -> new IllegalStateException("service " + name + " is not on the class path"));
         Map<String, String> cfg = new HashMap<>(base);
         cfg.putAll(perService.get(name));
-        ServiceContext ctx = ServiceContext.create(name, ServiceConfig.load(Map.of(), cfg));
+        ServiceContext ctx = ServiceContext.create(f, ServiceConfig.load(Map.of(), cfg));
         p.hosts.put(name, ServiceHost.start(ctx, f.create(ctx), f.defaultHttpPort()));
       }
       p.awaitReady(Duration.ofSeconds(60));
@@ -132,7 +132,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
     ServiceHost old = hosts.get(name);
     old.close();
     ServiceFactory f = ServiceFactory.named(name).orElseThrow();
-    ServiceContext ctx = ServiceContext.create(name, old.context().config());
+    ServiceContext ctx = ServiceContext.create(f, old.context().config());
     hosts.put(name, ServiceHost.start(ctx, f.create(ctx), f.defaultHttpPort()));
   }
 

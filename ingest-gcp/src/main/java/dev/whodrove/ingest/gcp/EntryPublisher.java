@@ -57,7 +57,7 @@ public final class EntryPublisher implements AutoCloseable {
     this.clock = System::currentTimeMillis;
     this.window = new DedupWindow(dedupWindow, dedupMaxKeys, clock);
     this.metrics = metrics;
-    this.unknownPrincipal = Counter.builder("gcp.entries.unknown.principal")
+    this.unknownPrincipal = Counter.builder("whodrove.ingest.gcp.entries.unknown.principal")
         .description("entries with neither principalEmail nor principalSubject").register(metrics);
   }
 
@@ -116,7 +116,7 @@ public final class EntryPublisher implements AutoCloseable {
    */
   public CompletableFuture<PublishOutcome> deadLetter(byte[] raw, SourcePosition position, RejectReason reason,
       String detail, Throwable error) {
-    metrics.counter("gcp.entries.rejected", "reason", reason.code()).increment();
+    metrics.counter("whodrove.ingest.gcp.entries.rejected", "reason", reason.code()).increment();
     byte[] kept = raw;
     String why = detail;
     if (raw != null && raw.length > MAX_DEAD_LETTER_ORIGINAL_BYTES) {
@@ -143,7 +143,7 @@ public final class EntryPublisher implements AutoCloseable {
 
   private void count(String outcome, SourcePosition position) {
     String source = position.getSource();
-    counters.computeIfAbsent(outcome + '|' + source, k -> Counter.builder("gcp.entries")
+    counters.computeIfAbsent(outcome + '|' + source, k -> Counter.builder("whodrove.ingest.gcp.entries")
         .description("Cloud Audit Log inputs by outcome").tag("outcome", outcome).tag("source", source)
         .register(metrics)).increment();
   }

@@ -8,7 +8,7 @@ import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
 import dev.whodrove.schemas.TopicSpec;
 import dev.whodrove.schemas.Topics;
-import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.FunctionCounter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 public final class IngestGcpService implements ManagedService {
   private static final Logger log = LoggerFactory.getLogger(IngestGcpService.class);
 
+  /** Prefix of this service's own keys. */
+  public static final String PREFIX = "gcp.";
   public static final String PUBSUB_SUBSCRIPTION = "gcp.pubsub.subscription";
   public static final String PUBSUB_ENDPOINT = "gcp.pubsub.endpoint";
   public static final String PUBSUB_PLAINTEXT = "gcp.pubsub.endpoint.plaintext";
@@ -74,10 +76,10 @@ public final class IngestGcpService implements ManagedService {
     var clientProps = cfg.kafkaClientProperties();
     AuditLogParser parser = new AuditLogParser(cfg.getInt(MAX_ENTRY_BYTES, AuditLogParser.DEFAULT_MAX_ENTRY_BYTES));
     this.publisher = new EntryPublisher(ctx.serviceName(), parser,
-        new KafkaRecordSender(clientProps, ctx.serviceName()), cfg.serdeProperties(),
+        new KafkaRecordSender(clientProps, ctx.serviceName(), ctx.metrics()), cfg.serdeProperties(),
         cfg.getDuration(DEDUP_WINDOW, Duration.ofMinutes(10)), cfg.getInt(DEDUP_MAX_KEYS, 250_000), ctx.metrics());
-    this.probe = new KafkaProbe(cfg);
-    Gauge.builder("gcp.archive.lines", this, s -> s.archiveStats.lines())
+    this.probe = new KafkaProbe(cfg, ctx.metrics());
+    FunctionCounter.builder("whodrove.ingest.gcp.archive.lines", this, s -> s.archiveStats.lines())
         .description("archive lines read since start").register(ctx.metrics());
   }
 
@@ -139,7 +141,7 @@ public final class IngestGcpService implements ManagedService {
         } catch (Exception e) {
           archiveState = "failed: " + e.getMessage();
           log.warn("archive pass failed: {}", e.toString());
-          ctx.metrics().counter("gcp.archive.errors").increment();
+          ctx.metrics().counter("whodrove.ingest.gcp.archive.errors").increment();
         }
         if (!watch) {
           break;

@@ -12,6 +12,11 @@ public final class IngestGcpServiceFactory implements ServiceFactory {
   }
 
   @Override
+  public String keyPrefix() {
+    return IngestGcpService.PREFIX;
+  }
+
+  @Override
   public int defaultHttpPort() {
     return 9402;
   }

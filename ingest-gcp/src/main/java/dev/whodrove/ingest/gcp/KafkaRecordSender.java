@@ -1,5 +1,7 @@
 package dev.whodrove.ingest.gcp;
 
+import dev.whodrove.runtime.ClientMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -16,9 +18,18 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class KafkaRecordSender implements RecordSender {
   private final KafkaProducer<byte[], byte[]> producer;
+  private final ClientMetrics producerMetrics;
 
   /** @param clientProps Kafka client properties (bootstrap servers, security); producer defaults are added */
   public KafkaRecordSender(Map<String, Object> clientProps, String clientId) {
+    this(clientProps, clientId, null);
+  }
+
+  /**
+   * @param clientProps Kafka client properties (bootstrap servers, security); producer defaults are added
+   * @param registry where the producer's metrics go (null: nowhere)
+   */
+  public KafkaRecordSender(Map<String, Object> clientProps, String clientId, MeterRegistry registry) {
     Map<String, Object> p = new HashMap<>(clientProps);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -28,6 +39,7 @@ public final class KafkaRecordSender implements RecordSender {
     // entries are at most 1 MiB of JSON, always smaller once bodies are dropped; dead letters carry the raw input
     p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(4 * 1024 * 1024));
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    this.producerMetrics = ClientMetrics.bind(registry, producer);
   }
 
   @Override
@@ -54,6 +66,7 @@ public final class KafkaRecordSender implements RecordSender {
 
   @Override
   public void close(Duration timeout) {
+    producerMetrics.close();
     producer.close(timeout);
   }
 }

@@ -71,9 +71,11 @@ class IngestGcpServiceTest {
       assertThat(status).isEqualTo(204);
       String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + host.httpPort() + "/metrics"))
           .build(), HttpResponse.BodyHandlers.ofString()).body();
-      assertThat(metrics).contains("gcp_entries_total{outcome=\"produced\",service=\"ingest-gcp\",source=\"jsonl\"} 5.0");
-      assertThat(metrics).contains("gcp_entries_unknown_principal_total{service=\"ingest-gcp\"} 1.0");
-      assertThat(metrics).contains("gcp_entries_total{outcome=\"produced\",service=\"ingest-gcp\",source=\"pubsub-pull\"} 1.0");
+      assertThat(metrics).contains(
+          "whodrove_ingest_gcp_entries_total{outcome=\"produced\",service=\"ingest-gcp\",source=\"jsonl\"} 5.0");
+      assertThat(metrics).contains("whodrove_ingest_gcp_entries_unknown_principal_total{service=\"ingest-gcp\"} 1.0");
+      assertThat(metrics).contains("whodrove_ingest_gcp_entries_total{outcome=\"produced\",service=\"ingest-gcp\","
+          + "source=\"pubsub-pull\"} 1.0");
     } finally {
       grpc.shutdownNow();
     }

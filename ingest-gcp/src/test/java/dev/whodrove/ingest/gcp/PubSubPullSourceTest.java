@@ -122,9 +122,9 @@ class PubSubPullSourceTest {
     assertThat(lineIndexes).hasSize(all.size());
     assertThat(TestKafka.deadLetters(broker, d -> d.getSource().getLocator().equals("redo-bad"), 1))
         .singleElement().satisfies(d -> assertThat(d.getReason()).startsWith("not_audit_log"));
-    assertThat(metrics.counter("gcp.entries", "outcome", "duplicate", "source", "pubsub-pull").count())
+    assertThat(metrics.counter("whodrove.ingest.gcp.entries", "outcome", "duplicate", "source", "pubsub-pull").count())
         .isGreaterThanOrEqualTo(4);
-    assertThat(metrics.counter("gcp.entries", "outcome", "produced", "source", "pubsub-pull").count())
+    assertThat(metrics.counter("whodrove.ingest.gcp.entries", "outcome", "produced", "source", "pubsub-pull").count())
         .isEqualTo(all.size());
   }
 

@@ -91,7 +91,8 @@ class PubSubPushEndpointTest {
       // the failed write was not remembered as published: a retry is written, not dropped as a duplicate
       assertThat(post(endpoint.port(), "", null, envelope("m1", Fixtures.line("grafana-alloy.jsonl", 1))))
           .isEqualTo(503);
-      assertThat(metrics.counter("gcp.entries", "outcome", "failed", "source", "pubsub-push").count()).isEqualTo(2);
+      assertThat(metrics.counter("whodrove.ingest.gcp.entries", "outcome", "failed", "source", "pubsub-push").count())
+          .isEqualTo(2);
     }
   }
 }

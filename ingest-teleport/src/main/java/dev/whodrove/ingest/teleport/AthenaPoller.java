@@ -40,23 +40,23 @@ import software.amazon.awssdk.services.athena.model.StartQueryExecutionRequest;
 public final class AthenaPoller implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AthenaPoller.class);
 
-  public static final String DATABASE = "athena.database";
-  public static final String TABLE = "athena.table";
-  public static final String CATALOG = "athena.catalog";
-  public static final String WORKGROUP = "athena.workgroup";
-  public static final String OUTPUT_LOCATION = "athena.output.location";
-  public static final String EVENT_TYPES = "athena.event.types";
-  public static final String POLL_INTERVAL = "athena.poll.interval";
-  public static final String OVERLAP = "athena.overlap";
-  public static final String MAX_WINDOW = "athena.max.window";
-  public static final String START = "athena.start";
-  public static final String PAGE_SIZE = "athena.page.size";
-  public static final String BACKOFF_INITIAL = "athena.backoff.initial";
-  public static final String BACKOFF_MAX = "athena.backoff.max";
-  public static final String QUERY_TIMEOUT = "athena.query.timeout";
-  public static final String WATERMARK_KEY = "athena.watermark.key";
-  public static final String WATERMARK_TOPIC = "athena.watermark.topic";
-  public static final String WATERMARK_MAX_UIDS = "athena.watermark.max.uids";
+  public static final String DATABASE = "teleport.athena.database";
+  public static final String TABLE = "teleport.athena.table";
+  public static final String CATALOG = "teleport.athena.catalog";
+  public static final String WORKGROUP = "teleport.athena.workgroup";
+  public static final String OUTPUT_LOCATION = "teleport.athena.output.location";
+  public static final String EVENT_TYPES = "teleport.athena.event.types";
+  public static final String POLL_INTERVAL = "teleport.athena.poll.interval";
+  public static final String OVERLAP = "teleport.athena.overlap";
+  public static final String MAX_WINDOW = "teleport.athena.max.window";
+  public static final String START = "teleport.athena.start";
+  public static final String PAGE_SIZE = "teleport.athena.page.size";
+  public static final String BACKOFF_INITIAL = "teleport.athena.backoff.initial";
+  public static final String BACKOFF_MAX = "teleport.athena.backoff.max";
+  public static final String QUERY_TIMEOUT = "teleport.athena.query.timeout";
+  public static final String WATERMARK_KEY = "teleport.athena.watermark.key";
+  public static final String WATERMARK_TOPIC = "teleport.athena.watermark.topic";
+  public static final String WATERMARK_MAX_UIDS = "teleport.athena.watermark.max.uids";
 
   /** What the pipeline uses: sessions and their recordings, commands, and context (logins, access requests). */
   public static final List<String> DEFAULT_EVENT_TYPES = List.of(
@@ -319,7 +319,7 @@ public final class AthenaPoller implements AutoCloseable {
     return watermark;
   }
 
-  /** Polls every {@code athena.poll.interval} on a thread of its own until closed. */
+  /** Polls every {@code teleport.athena.poll.interval} on a thread of its own until closed. */
   public synchronized void start() {
     running = true;
     Thread t = new Thread(() -> {

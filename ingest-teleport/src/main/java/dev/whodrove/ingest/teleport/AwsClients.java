@@ -16,11 +16,11 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * static keys when given, else the SDK's default credential chain (env, profile, instance/IRSA role).
  */
 final class AwsClients {
-  static final String REGION = "aws.region";
-  static final String ACCESS_KEY_ID = "aws.access.key.id";
-  static final String SECRET_ACCESS_KEY = "aws.secret.access.key";
-  static final String SQS_ENDPOINT = "sqs.endpoint";
-  static final String ATHENA_ENDPOINT = "athena.endpoint";
+  static final String REGION = "teleport.aws.region";
+  static final String ACCESS_KEY_ID = "teleport.aws.access.key.id";
+  static final String SECRET_ACCESS_KEY = "teleport.aws.secret.access.key";
+  static final String SQS_ENDPOINT = "teleport.sqs.endpoint";
+  static final String ATHENA_ENDPOINT = "teleport.athena.endpoint";
 
   private AwsClients() {}
 

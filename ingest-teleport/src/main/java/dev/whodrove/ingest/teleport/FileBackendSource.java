@@ -36,14 +36,14 @@ import org.slf4j.LoggerFactory;
 public final class FileBackendSource implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FileBackendSource.class);
 
-  public static final String DATA_DIR = "file.data.dir";
-  public static final String LOG_DIR = "file.log.dir";
-  public static final String RECORDS_DIR = "file.records.dir";
-  public static final String STATE_PATH = "file.state.path";
-  public static final String POLL_INTERVAL = "file.poll.interval";
-  public static final String BATCH_LINES = "file.batch.lines";
-  public static final String RECORDS_SETTLE = "file.records.settle";
-  public static final String ACK_TIMEOUT = "file.ack.timeout";
+  public static final String DATA_DIR = "teleport.file.data.dir";
+  public static final String LOG_DIR = "teleport.file.log.dir";
+  public static final String RECORDS_DIR = "teleport.file.records.dir";
+  public static final String STATE_PATH = "teleport.file.state.path";
+  public static final String POLL_INTERVAL = "teleport.file.poll.interval";
+  public static final String BATCH_LINES = "teleport.file.batch.lines";
+  public static final String RECORDS_SETTLE = "teleport.file.records.settle";
+  public static final String ACK_TIMEOUT = "teleport.file.ack.timeout";
 
   private final Path logDir;
   private final Path recordsDir;
@@ -185,7 +185,7 @@ public final class FileBackendSource implements AutoCloseable {
     }
   }
 
-  /** Polls every {@code file.poll.interval} on a thread of its own. */
+  /** Polls every {@code teleport.file.poll.interval} on a thread of its own. */
   public synchronized void start() {
     executor = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "ingest-teleport-file");

@@ -42,19 +42,19 @@ import org.slf4j.LoggerFactory;
 public final class HttpIntakeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpIntakeServer.class);
 
-  public static final String HOST = "http.intake.host";
-  public static final String PORT = "http.intake.port";
-  public static final String TOKEN = "http.intake.token";
-  public static final String ALLOW_UNAUTHENTICATED = "http.intake.allow.unauthenticated";
-  public static final String MAX_BODY_BYTES = "http.intake.max.body.bytes";
-  public static final String THREADS = "http.intake.threads";
-  public static final String ACK_TIMEOUT = "http.intake.ack.timeout";
-  public static final String TLS_KEYSTORE = "http.intake.tls.keystore.path";
-  public static final String TLS_KEYSTORE_PASSWORD = "http.intake.tls.keystore.password";
-  public static final String TLS_KEYSTORE_TYPE = "http.intake.tls.keystore.type";
-  public static final String TLS_TRUSTSTORE = "http.intake.tls.truststore.path";
-  public static final String TLS_TRUSTSTORE_PASSWORD = "http.intake.tls.truststore.password";
-  public static final String TLS_CLIENT_AUTH = "http.intake.tls.client.auth";
+  public static final String HOST = "teleport.http.intake.host";
+  public static final String PORT = "teleport.http.intake.port";
+  public static final String TOKEN = "teleport.http.intake.token";
+  public static final String ALLOW_UNAUTHENTICATED = "teleport.http.intake.allow.unauthenticated";
+  public static final String MAX_BODY_BYTES = "teleport.http.intake.max.body.bytes";
+  public static final String THREADS = "teleport.http.intake.threads";
+  public static final String ACK_TIMEOUT = "teleport.http.intake.ack.timeout";
+  public static final String TLS_KEYSTORE = "teleport.http.intake.tls.keystore.path";
+  public static final String TLS_KEYSTORE_PASSWORD = "teleport.http.intake.tls.keystore.password";
+  public static final String TLS_KEYSTORE_TYPE = "teleport.http.intake.tls.keystore.type";
+  public static final String TLS_TRUSTSTORE = "teleport.http.intake.tls.truststore.path";
+  public static final String TLS_TRUSTSTORE_PASSWORD = "teleport.http.intake.tls.truststore.password";
+  public static final String TLS_CLIENT_AUTH = "teleport.http.intake.tls.client.auth";
 
   private final HttpServer server;
   private final ExecutorService executor;

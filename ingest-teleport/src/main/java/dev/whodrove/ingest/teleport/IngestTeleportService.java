@@ -26,13 +26,28 @@ public final class IngestTeleportService implements ManagedService {
   private static final Logger log = LoggerFactory.getLogger(IngestTeleportService.class);
 
   public static final String NAME = "ingest-teleport";
-  public static final String FILE_ENABLED = "file.enabled";
-  public static final String HTTP_ENABLED = "http.intake.enabled";
-  public static final String SQS_ENABLED = "sqs.enabled";
-  public static final String ATHENA_ENABLED = "athena.enabled";
-  public static final String MAX_IN_FLIGHT = "publisher.max.in.flight";
-  public static final String DEDUP_WINDOW = "recordings.dedup.window";
-  public static final String DEDUP_MAX = "recordings.dedup.max.entries";
+  /** Prefix of this service's own keys. */
+  public static final String PREFIX = "teleport.";
+  public static final String FILE_ENABLED = "teleport.file.enabled";
+  public static final String HTTP_ENABLED = "teleport.http.intake.enabled";
+  public static final String SQS_ENABLED = "teleport.sqs.enabled";
+  public static final String ATHENA_ENABLED = "teleport.athena.enabled";
+  public static final String MAX_IN_FLIGHT = "teleport.publisher.max.in.flight";
+  public static final String DEDUP_WINDOW = "teleport.recordings.dedup.window";
+  public static final String DEDUP_MAX = "teleport.recordings.dedup.max.entries";
+
+  /**
+   * Spellings before the {@code teleport.} prefix, accepted for one release (see
+   * {@link ServiceConfig#withRenamedKeys}).
+   */
+  public static final Map<String, String> RENAMED_KEYS = Map.of(
+      "file.", PREFIX + "file.",
+      "http.intake.", PREFIX + "http.intake.",
+      "sqs.", PREFIX + "sqs.",
+      "athena.", PREFIX + "athena.",
+      "aws.", PREFIX + "aws.",
+      "publisher.", PREFIX + "publisher.",
+      "recordings.", PREFIX + "recordings.");
 
   private final ServiceContext ctx;
   private final ServiceConfig cfg;
@@ -77,15 +92,16 @@ public final class IngestTeleportService implements ManagedService {
         new AuditEventParser(), clock);
   }
 
-  static KafkaWatermarkStore watermarkStore(ServiceConfig cfg) {
+  static KafkaWatermarkStore watermarkStore(ServiceContext ctx) {
+    ServiceConfig cfg = ctx.config();
     return new KafkaWatermarkStore(cfg.kafkaClientProperties(),
-        cfg.get(AthenaPoller.WATERMARK_TOPIC, KafkaWatermarkStore.DEFAULT_TOPIC));
+        cfg.get(AthenaPoller.WATERMARK_TOPIC, KafkaWatermarkStore.DEFAULT_TOPIC), ctx.metrics());
   }
 
   @Override
   public synchronized void start() throws Exception {
     publisher = publisher(ctx, clock);
-    probe = new KafkaProbe(cfg);
+    probe = new KafkaProbe(cfg, ctx.metrics());
     AuditEventParser parser = new AuditEventParser();
     try {
       if (cfg.getBoolean(FILE_ENABLED, false)) {
@@ -105,7 +121,7 @@ public final class IngestTeleportService implements ManagedService {
         sourceErrors.put("sqs", sqs::lastError);
       }
       if (cfg.getBoolean(ATHENA_ENABLED, false)) {
-        KafkaWatermarkStore store = watermarkStore(cfg);
+        KafkaWatermarkStore store = watermarkStore(ctx);
         AthenaPoller athena = athenaPoller(cfg, publisher, store, clock);
         athena.start();
         sources.add(athena);

@@ -3,6 +3,7 @@ package dev.whodrove.ingest.teleport;
 import dev.whodrove.runtime.ManagedService;
 import dev.whodrove.runtime.ServiceContext;
 import dev.whodrove.runtime.ServiceFactory;
+import java.util.Map;
 
 /** Makes the ingest-teleport service findable by {@code whodrove run ingest-teleport} and the container entry point. */
 public final class IngestTeleportServiceFactory implements ServiceFactory {
@@ -12,8 +13,18 @@ public final class IngestTeleportServiceFactory implements ServiceFactory {
   }
 
   @Override
+  public String keyPrefix() {
+    return IngestTeleportService.PREFIX;
+  }
+
+  @Override
   public int defaultHttpPort() {
     return 9401;
+  }
+
+  @Override
+  public Map<String, String> renamedKeys() {
+    return IngestTeleportService.RENAMED_KEYS;
   }
 
   @Override

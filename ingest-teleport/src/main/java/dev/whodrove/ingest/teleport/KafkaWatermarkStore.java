@@ -1,5 +1,7 @@
 package dev.whodrove.ingest.teleport;
 
+import dev.whodrove.runtime.ClientMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -33,9 +35,18 @@ public final class KafkaWatermarkStore implements WatermarkStore {
   private final Map<String, Object> clientProps;
   private final String topic;
   private final KafkaProducer<byte[], byte[]> producer;
+  private final ClientMetrics producerMetrics;
   private final Duration timeout = Duration.ofSeconds(30);
 
   public KafkaWatermarkStore(Map<String, Object> clientProps, String topic) {
+    this(clientProps, topic, null);
+  }
+
+  /**
+   * @param registry where the producer's metrics go (null: nowhere); the admin client creating the topic and the
+   *     consumer reading a watermark at start live only for that call and are not bound
+   */
+  public KafkaWatermarkStore(Map<String, Object> clientProps, String topic, MeterRegistry registry) {
     this.clientProps = clientProps;
     this.topic = topic;
     ensureTopic();
@@ -46,6 +57,7 @@ public final class KafkaWatermarkStore implements WatermarkStore {
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     this.producer = new KafkaProducer<>(p);
+    this.producerMetrics = ClientMetrics.bind(registry, producer);
   }
 
   private void ensureTopic() {
@@ -109,6 +121,7 @@ public final class KafkaWatermarkStore implements WatermarkStore {
 
   @Override
   public void close() {
+    producerMetrics.close();
     producer.close(Duration.ofSeconds(5));
   }
 }

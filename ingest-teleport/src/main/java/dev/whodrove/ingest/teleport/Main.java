@@ -48,7 +48,7 @@ public final class Main {
       }
     }
     Clock clock = Clock.systemUTC();
-    ServiceContext ctx = ServiceContext.create(IngestTeleportService.NAME, ServiceConfig.load(Map.of()));
+    ServiceContext ctx = ServiceContext.create(new IngestTeleportServiceFactory(), ServiceConfig.load(Map.of()));
     try (TeleportPublisher publisher = IngestTeleportService.publisher(ctx, clock)) {
       IngestStats stats;
       if (once) {

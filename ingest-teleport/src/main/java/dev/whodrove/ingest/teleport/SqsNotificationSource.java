@@ -27,10 +27,10 @@ import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
 public final class SqsNotificationSource implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SqsNotificationSource.class);
 
-  public static final String QUEUE_URL = "sqs.queue.url";
-  public static final String WAIT_SECONDS = "sqs.wait.seconds";
-  public static final String MAX_MESSAGES = "sqs.max.messages";
-  public static final String ACK_TIMEOUT = "sqs.ack.timeout";
+  public static final String QUEUE_URL = "teleport.sqs.queue.url";
+  public static final String WAIT_SECONDS = "teleport.sqs.wait.seconds";
+  public static final String MAX_MESSAGES = "teleport.sqs.max.messages";
+  public static final String ACK_TIMEOUT = "teleport.sqs.ack.timeout";
 
   private final SqsClient sqs;
   private final String queueUrl;

@@ -1,5 +1,6 @@
 package dev.whodrove.ingest.teleport;
 
+import dev.whodrove.runtime.ClientMetrics;
 import dev.whodrove.runtime.DeadLetters;
 import dev.whodrove.schemas.TopicSpec;
 import dev.whodrove.schemas.Topics;
@@ -28,6 +29,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class TeleportPublisher implements TeleportSink, AutoCloseable {
   private final KafkaProducer<byte[], byte[]> producer;
+  private final ClientMetrics producerMetrics;
   private final Semaphore inFlight;
   private final ProtobufSerde<TeleportAuditEvent> eventSerde;
   private final ProtobufSerde<RecordingRef> refSerde;
@@ -55,6 +57,7 @@ public final class TeleportPublisher implements TeleportSink, AutoCloseable {
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     this.producer = new KafkaProducer<>(props);
+    this.producerMetrics = ClientMetrics.bind(metrics, producer);
     this.inFlight = new Semaphore(maxInFlight);
     this.eventSerde = Topics.TELEPORT_AUDIT_EVENTS.valueSerde(serdeConfig);
     this.refSerde = Topics.TELEPORT_RECORDINGS.valueSerde(serdeConfig);
@@ -151,6 +154,7 @@ public final class TeleportPublisher implements TeleportSink, AutoCloseable {
   }
 
   public void close(Duration timeout) {
+    producerMetrics.close();
     producer.close(timeout);
   }
 

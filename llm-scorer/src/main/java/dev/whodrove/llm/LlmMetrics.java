@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * [whodrove_llm_calls_total{result}], HTTP attempts [whodrove_llm_requests_total{status}], call latency
  * [whodrove_llm_call_latency_seconds], tokens [whodrove_llm_tokens_total{type}], errors by kind
  * [whodrove_llm_errors_total{kind}], escalations by outcome [whodrove_llm_escalations_total{outcome}], redactions
- * [whodrove_llm_redactions_total], and gauges for queue depth, calls in flight, calls waiting for the token budget,
+ * [whodrove_llm_redactions_total], and gauges for calls in flight, calls waiting for the token budget,
  * calls made today and whether input waits for the daily cap [whodrove_llm_waiting_for_budget].
  */
 public final class LlmMetrics {
@@ -21,7 +21,6 @@ public final class LlmMetrics {
   private final Counter promptTokens;
   private final Counter completionTokens;
   private final Counter redactions;
-  public final AtomicLong queueDepth = new AtomicLong();
   public final AtomicLong inFlight = new AtomicLong();
   public final AtomicLong waitingForBudget = new AtomicLong();
   public final AtomicLong callsToday = new AtomicLong();
@@ -34,8 +33,6 @@ public final class LlmMetrics {
     this.completionTokens = Counter.builder("whodrove.llm.tokens").tag("type", "completion").register(registry);
     this.redactions = Counter.builder("whodrove.llm.redactions").description("Secrets redacted from prompts")
         .register(registry);
-    Gauge.builder("whodrove.llm.queue.depth", queueDepth, AtomicLong::get)
-        .description("Escalations not yet scored on the assigned partitions").register(registry);
     Gauge.builder("whodrove.llm.in.flight", inFlight, AtomicLong::get).register(registry);
     Gauge.builder("whodrove.llm.waiting.for.budget", waitingForBudget, AtomicLong::get)
         .description("1 while input is paused because the daily call cap is reached").register(registry);

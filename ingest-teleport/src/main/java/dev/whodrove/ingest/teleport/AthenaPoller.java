@@ -1,6 +1,6 @@
 package dev.whodrove.ingest.teleport;
 
-import dev.whodrove.ingest.teleport.TeleportSink.DeadLetterTarget;
+import dev.whodrove.ingest.teleport.SourceOutput.DeadLetterTarget;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.schemas.v1.SourcePosition;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
@@ -98,7 +98,7 @@ public final class AthenaPoller implements AutoCloseable {
   private final AthenaClient athena;
   private final Settings settings;
   private final WatermarkStore store;
-  private final TeleportSink sink;
+  private final SourceOutput output;
   private final AuditEventParser parser;
   private final Clock clock;
   private AthenaWatermark watermark;
@@ -106,12 +106,12 @@ public final class AthenaPoller implements AutoCloseable {
   private volatile Thread thread;
   private volatile String lastError = "";
 
-  public AthenaPoller(AthenaClient athena, Settings settings, WatermarkStore store, TeleportSink sink,
+  public AthenaPoller(AthenaClient athena, Settings settings, WatermarkStore store, SourceOutput output,
       AuditEventParser parser, Clock clock) {
     this.athena = athena;
     this.settings = settings;
     this.store = store;
-    this.sink = sink;
+    this.output = output;
     this.parser = parser;
     this.clock = clock;
   }
@@ -198,10 +198,10 @@ public final class AthenaPoller implements AutoCloseable {
           if (timeMs < 0) {
             timeMs = e.getTimeMs();
           }
-          acks.add(sink.publishEvent(e));
+          acks.add(output.publishEvent(e));
           events++;
         } catch (EventRejectedException r) {
-          acks.add(sink.deadLetter(DeadLetterTarget.AUDIT_EVENTS, pos, eventData.getBytes(StandardCharsets.UTF_8), r));
+          acks.add(output.deadLetter(DeadLetterTarget.AUDIT_EVENTS, pos, eventData.getBytes(StandardCharsets.UTF_8), r));
           rejected++;
         }
         if (!uid.isEmpty()) {

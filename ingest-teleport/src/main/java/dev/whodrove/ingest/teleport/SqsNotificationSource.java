@@ -1,6 +1,6 @@
 package dev.whodrove.ingest.teleport;
 
-import dev.whodrove.ingest.teleport.TeleportSink.DeadLetterTarget;
+import dev.whodrove.ingest.teleport.SourceOutput.DeadLetterTarget;
 import dev.whodrove.schemas.v1.SourcePosition;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -34,7 +34,7 @@ public final class SqsNotificationSource implements AutoCloseable {
 
   private final SqsClient sqs;
   private final String queueUrl;
-  private final TeleportSink sink;
+  private final SourceOutput output;
   private final Clock clock;
   private final int waitSeconds;
   private final int maxMessages;
@@ -45,11 +45,11 @@ public final class SqsNotificationSource implements AutoCloseable {
   private volatile boolean receiving;
   private volatile String lastError = "";
 
-  public SqsNotificationSource(SqsClient sqs, String queueUrl, TeleportSink sink, Clock clock, int waitSeconds,
+  public SqsNotificationSource(SqsClient sqs, String queueUrl, SourceOutput output, Clock clock, int waitSeconds,
       int maxMessages, Duration ackTimeout) {
     this.sqs = sqs;
     this.queueUrl = queueUrl;
-    this.sink = sink;
+    this.output = output;
     this.clock = clock;
     this.waitSeconds = waitSeconds;
     this.maxMessages = maxMessages;
@@ -105,9 +105,9 @@ public final class SqsNotificationSource implements AutoCloseable {
     SourcePosition pos = SourcePosition.newBuilder().setSource("sqs").setLocator(m.messageId()).setOffset(-1).build();
     try {
       RecordingRefs.Notification n = RecordingRefs.fromS3Notification(m.body(), clock.millis(), pos);
-      return CompletableFuture.allOf(n.refs().stream().map(sink::publishRecording).toArray(CompletableFuture[]::new));
+      return CompletableFuture.allOf(n.refs().stream().map(output::publishRecording).toArray(CompletableFuture[]::new));
     } catch (EventRejectedException r) {
-      return sink.deadLetter(DeadLetterTarget.RECORDINGS, pos, m.body().getBytes(StandardCharsets.UTF_8), r);
+      return output.deadLetter(DeadLetterTarget.RECORDINGS, pos, m.body().getBytes(StandardCharsets.UTF_8), r);
     }
   }
 

@@ -1,6 +1,6 @@
 package dev.whodrove.runtime;
 
-import dev.whodrove.schemas.TopicSpec;
+import dev.whodrove.schemas.TopicDefinition;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.List;
@@ -27,11 +27,12 @@ public final class StreamsService implements ManagedService {
   private final ServiceContext ctx;
   private final Topology topology;
   private final String applicationId;
-  private final List<TopicSpec<?>> ownedTopics;
+  private final List<? extends TopicDefinition> ownedTopics;
   private volatile KafkaStreams streams;
   private KafkaStreamsMetrics metrics;
 
-  public StreamsService(ServiceContext ctx, Topology topology, String applicationId, List<TopicSpec<?>> ownedTopics) {
+  public StreamsService(ServiceContext ctx, Topology topology, String applicationId,
+      List<? extends TopicDefinition> ownedTopics) {
     this.ctx = ctx;
     this.topology = topology;
     this.applicationId = applicationId;
@@ -70,7 +71,7 @@ public final class StreamsService implements ManagedService {
   }
 
   @Override
-  public List<TopicSpec<?>> ownedTopics() {
+  public List<? extends TopicDefinition> ownedTopics() {
     return ownedTopics;
   }
 

@@ -101,10 +101,8 @@ public final class AthenaPoller implements AutoCloseable {
   private final SourceOutput output;
   private final AuditEventParser parser;
   private final Clock clock;
+  private final PollingThread polling;
   private AthenaWatermark watermark;
-  private volatile boolean running;
-  private volatile Thread thread;
-  private volatile String lastError = "";
 
   public AthenaPoller(AthenaClient athena, Settings settings, WatermarkStore store, SourceOutput output,
       AuditEventParser parser, Clock clock) {
@@ -114,6 +112,8 @@ public final class AthenaPoller implements AutoCloseable {
     this.output = output;
     this.parser = parser;
     this.clock = clock;
+    this.polling = new PollingThread("ingest-teleport-athena", this::pollOnce, settings.pollInterval(),
+        settings.pollInterval(), true, log, "Athena poll failed (watermark unchanged, will retry): {}");
   }
 
   /** Live mode: queries from the stored watermark (or the configured start) up to now, window by window. */
@@ -320,47 +320,18 @@ public final class AthenaPoller implements AutoCloseable {
   }
 
   /** Polls every {@code athena.poll.interval} on a thread of its own until closed. */
-  public synchronized void start() {
-    running = true;
-    Thread t = new Thread(() -> {
-      while (running) {
-        try {
-          pollOnce();
-          lastError = "";
-          Thread.sleep(settings.pollInterval().toMillis());
-        } catch (InterruptedException e) {
-          return;
-        } catch (RuntimeException e) {
-          lastError = e.getMessage() == null ? e.toString() : e.getMessage();
-          log.warn("Athena poll failed (watermark unchanged, will retry): {}", lastError);
-          try {
-            Thread.sleep(settings.pollInterval().toMillis());
-          } catch (InterruptedException ie) {
-            return;
-          }
-        }
-      }
-    }, "ingest-teleport-athena");
-    t.setDaemon(true);
-    thread = t;
-    t.start();
+  public void start() {
+    polling.start();
   }
 
+  /** Why the last poll failed, or empty once one succeeded. */
   public String lastError() {
-    return lastError;
+    return polling.lastError();
   }
 
+  /** Stops polling: a poll in progress is interrupted and gets up to 10 s to end. */
   @Override
   public void close() {
-    running = false;
-    Thread t = thread;
-    if (t != null) {
-      t.interrupt();
-      try {
-        t.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    polling.stop(() -> true, Duration.ofSeconds(10), Duration.ZERO);
   }
 }

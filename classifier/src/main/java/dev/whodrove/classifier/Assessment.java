@@ -11,7 +11,7 @@ final class Assessment {
   final LabelSet labels;
   final String phase1Stage;
   final String cadenceStage;
-  String operatorType = Keys.UNKNOWN;
+  String operatorType = LabelKeys.UNKNOWN;
   double confidence;
   boolean ptySsh;
   boolean ambiguousCadence;
@@ -39,16 +39,16 @@ final class Assessment {
 
   /** Stamps the whole-session cadence verdict (label, scores, model). */
   void cadenceVerdict(CadenceVerdict v) {
-    cadence(Keys.CADENCE_LABEL, v.label());
+    cadence(LabelKeys.CADENCE_LABEL, v.label());
     cadenceScores = new LinkedHashMap<>(v.scores());
     if (v.absenceGaps() > 0) {
-      cadence(Keys.CADENCE_ABSENCE_GAPS, Integer.toString(v.absenceGaps()));
+      cadence(LabelKeys.CADENCE_ABSENCE_GAPS, Integer.toString(v.absenceGaps()));
     }
     if (v.isAgent()) {
       if (v.isModel()) {
-        cadence(Keys.SUSPECTED_MODEL, v.label());
+        cadence(LabelKeys.SUSPECTED_MODEL, v.label());
       }
-      cadence(Keys.SUSPICION_SCORE, LabelSet.decimal(v.confidence()));
+      cadence(LabelKeys.SUSPICION_SCORE, LabelSet.decimal(v.confidence()));
     }
     if (CadenceVerdict.AMBIGUOUS.equals(v.label())) {
       ambiguousCadence = true;
@@ -57,7 +57,7 @@ final class Assessment {
 
   /** Stamps operator.type and its confidence; called once, last. */
   void finish() {
-    phase1(Keys.OPERATOR_TYPE, operatorType);
-    phase1(Keys.CONFIDENCE_OPERATOR_TYPE, LabelSet.decimal(confidence));
+    phase1(LabelKeys.OPERATOR_TYPE, operatorType);
+    phase1(LabelKeys.CONFIDENCE_OPERATOR_TYPE, LabelSet.decimal(confidence));
   }
 }

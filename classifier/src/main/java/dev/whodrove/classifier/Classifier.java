@@ -12,12 +12,12 @@ import java.util.Optional;
  */
 public final class Classifier {
   private final ClassifierConfig config;
-  private final Phase1Rules teleport;
+  private final TeleportRules teleport;
   private final GcpRules gcp;
 
   public Classifier(ClassifierConfig config) {
     this.config = config;
-    this.teleport = new Phase1Rules(config.cadence());
+    this.teleport = new TeleportRules(config.cadence());
     this.gcp = new GcpRules(config.cadence());
   }
 
@@ -37,9 +37,9 @@ public final class Classifier {
     Assessment a = new Assessment(setAt, config.phase1Stage(), config.cadence().stage());
     String substrate = substrateOf(f);
     switch (substrate) {
-      case Keys.TELEPORT_RECORDING -> teleport.teleport(f, a);
-      case Keys.GCP_CLOUD_AUDIT -> gcp.session(f, a);
-      case Keys.GCP_GCLOUD_BURST -> gcp.burst(f, a);
+      case LabelKeys.TELEPORT_RECORDING -> teleport.session(f, a);
+      case LabelKeys.GCP_CLOUD_AUDIT -> gcp.session(f, a);
+      case LabelKeys.GCP_GCLOUD_BURST -> gcp.burst(f, a);
       default -> throw new IllegalArgumentException("session " + f.getSessionId() + ": unknown substrate '"
           + f.getSubstrate() + "'");
     }
@@ -77,13 +77,13 @@ public final class Classifier {
       return f.getSubstrate();
     }
     if (f.hasTeleport()) {
-      return Keys.TELEPORT_RECORDING;
+      return LabelKeys.TELEPORT_RECORDING;
     }
     if (f.hasBurst()) {
-      return Keys.GCP_GCLOUD_BURST;
+      return LabelKeys.GCP_GCLOUD_BURST;
     }
     if (f.hasGcp()) {
-      return Keys.GCP_CLOUD_AUDIT;
+      return LabelKeys.GCP_CLOUD_AUDIT;
     }
     return "";
   }

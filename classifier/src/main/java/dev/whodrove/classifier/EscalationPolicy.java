@@ -24,7 +24,7 @@ public record EscalationPolicy(boolean agentOnPtySsh, boolean ambiguousCadence, 
 
   List<String> reasons(Assessment a) {
     List<String> reasons = new ArrayList<>();
-    if (agentOnPtySsh && a.ptySsh && Keys.AGENT.equals(a.operatorType)) {
+    if (agentOnPtySsh && a.ptySsh && LabelKeys.AGENT.equals(a.operatorType)) {
       reasons.add(AGENT_PTY_SSH);
     }
     if (ambiguousCadence && a.ambiguousCadence) {

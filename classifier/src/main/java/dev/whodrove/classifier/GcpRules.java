@@ -32,14 +32,14 @@ final class GcpRules {
     String principal = g.getPrincipal().isEmpty() ? f.getUser() : g.getPrincipal();
     String type = PrincipalType.of(principal);
     String tool = UaTool.forSession(g.getSampleUserAgent(), g.getUserAgentsList());
-    a.phase1(Keys.SUBSTRATE_KIND, Keys.GCP_CLOUD_AUDIT);
-    a.phase1(Keys.GCP_SESSION_SYNTHESISED, "true");
-    a.phase1(Keys.GCP_PRINCIPAL_TYPE, type);
-    a.phase1(Keys.GCP_UA_TOOL, tool);
+    a.phase1(LabelKeys.SUBSTRATE_KIND, LabelKeys.GCP_CLOUD_AUDIT);
+    a.phase1(LabelKeys.GCP_SESSION_SYNTHESISED, "true");
+    a.phase1(LabelKeys.GCP_PRINCIPAL_TYPE, type);
+    a.phase1(LabelKeys.GCP_UA_TOOL, tool);
     int depth = Math.max(g.getMaxImpersonationDepth(), g.getImpersonationCalls() > 0 ? 1 : 0);
-    a.phase1(Keys.GCP_IMPERSONATION_DEPTH, Integer.toString(depth));
-    a.phase1(Keys.GCP_DENIALS_COUNT, Long.toString(g.getDeniedCalls()));
-    a.phase1(Keys.ROUTING_COHORT, cohort(type, tool, g));
+    a.phase1(LabelKeys.GCP_IMPERSONATION_DEPTH, Integer.toString(depth));
+    a.phase1(LabelKeys.GCP_DENIALS_COUNT, Long.toString(g.getDeniedCalls()));
+    a.phase1(LabelKeys.ROUTING_COHORT, cohort(type, tool, g));
     operator(f, tool, false, a);
   }
 
@@ -48,32 +48,32 @@ final class GcpRules {
     String principal = b.getPrincipal().isEmpty() ? f.getUser() : b.getPrincipal();
     String type = PrincipalType.of(principal);
     String tool = UaTool.classify(b.getUserAgent());
-    a.phase1(Keys.SUBSTRATE_KIND, Keys.GCP_GCLOUD_BURST);
-    a.phase1(Keys.GCP_SESSION_SYNTHESISED, "true");
-    a.phase1(Keys.GCP_PRINCIPAL_TYPE, type);
-    a.phase1(Keys.GCP_UA_TOOL, tool);
-    String cohort = PrincipalType.isMachine(type) ? Keys.COHORT_SA_ONLY
-        : isGkeExec(List.of(b.getDominantMethod())) || isGkeExec(b.getMethodExamplesList()) ? Keys.COHORT_GKE_EXEC
-        : Keys.COHORT_PHASE1_CADENCE;
-    a.phase1(Keys.ROUTING_COHORT, cohort);
+    a.phase1(LabelKeys.SUBSTRATE_KIND, LabelKeys.GCP_GCLOUD_BURST);
+    a.phase1(LabelKeys.GCP_SESSION_SYNTHESISED, "true");
+    a.phase1(LabelKeys.GCP_PRINCIPAL_TYPE, type);
+    a.phase1(LabelKeys.GCP_UA_TOOL, tool);
+    String cohort = PrincipalType.isMachine(type) ? LabelKeys.COHORT_SA_ONLY
+        : isGkeExec(List.of(b.getDominantMethod())) || isGkeExec(b.getMethodExamplesList()) ? LabelKeys.COHORT_GKE_EXEC
+        : LabelKeys.COHORT_PHASE1_CADENCE;
+    a.phase1(LabelKeys.ROUTING_COHORT, cohort);
     operator(f, tool, b.getDominantMethodShare() > POLLING_SHARE, a);
   }
 
   /** cohortFor of the study's {@code whodrove-gcp} CLI, first match wins, plus the GKE exec rule notes-gcp/06 names. */
   static String cohort(String principalType, String tool, GcpSessionFeatures g) {
     if (PrincipalType.isMachine(principalType)) {
-      return Keys.COHORT_SA_ONLY;
+      return LabelKeys.COHORT_SA_ONLY;
     }
     if (UaTool.isAgentTool(tool)) {
-      return Keys.COHORT_PHASE1_CADENCE;
+      return LabelKeys.COHORT_PHASE1_CADENCE;
     }
     if (isGkeExec(methods(g))) {
-      return Keys.COHORT_GKE_EXEC; // the audit log shows the exec, never what was typed into it
+      return LabelKeys.COHORT_GKE_EXEC; // the audit log shows the exec, never what was typed into it
     }
     if (g.getBucketsCount() == 1 && g.getCallCount() <= IAP_MAX_CALLS) {
-      return Keys.COHORT_IAP_TUNNEL;
+      return LabelKeys.COHORT_IAP_TUNNEL;
     }
-    return Keys.COHORT_PHASE1_CADENCE;
+    return LabelKeys.COHORT_PHASE1_CADENCE;
   }
 
   private static List<String> methods(GcpSessionFeatures g) {
@@ -106,11 +106,11 @@ final class GcpRules {
       a.cadenceVerdict(v);
     }
     if (UaTool.isAgentTool(tool)) {
-      a.operator(Keys.AGENT, AGENT_UA_CONFIDENCE);
+      a.operator(LabelKeys.AGENT, AGENT_UA_CONFIDENCE);
     } else if (v != null && (v.isAgent() || v.isHuman())) {
-      a.operator(v.isAgent() ? Keys.AGENT : Keys.HUMAN, v.confidence());
+      a.operator(v.isAgent() ? LabelKeys.AGENT : LabelKeys.HUMAN, v.confidence());
     } else {
-      a.operator(Keys.UNKNOWN, 0.0);
+      a.operator(LabelKeys.UNKNOWN, 0.0);
     }
   }
 }

@@ -24,10 +24,10 @@ public final class OcsfFinding {
   public static String render(SessionVerdict v, String phase1Stage) {
     Map<String, String> labels = VerdictJson.labelMap(v);
     SessionFeatures f = v.getFeatures();
-    String operator = labels.getOrDefault(Keys.OPERATOR_TYPE, Keys.UNKNOWN);
-    boolean handoff = "true".equals(labels.get(Keys.CADENCE_HANDOFF));
+    String operator = labels.getOrDefault(LabelKeys.OPERATOR_TYPE, LabelKeys.UNKNOWN);
+    boolean handoff = "true".equals(labels.get(LabelKeys.CADENCE_HANDOFF));
     int activity = v.getStage().equals(phase1Stage) ? ACTIVITY_CREATE : ACTIVITY_UPDATE;
-    int severity = handoff ? 4 : Keys.AGENT.equals(operator) ? 3 : Keys.HUMAN.equals(operator) ? 1 : 2;
+    int severity = handoff ? 4 : LabelKeys.AGENT.equals(operator) ? 3 : LabelKeys.HUMAN.equals(operator) ? 1 : 2;
 
     ObjectNode o = VerdictJson.MAPPER.createObjectNode();
     o.put("class_uid", CLASS_UID);
@@ -48,7 +48,7 @@ public final class OcsfFinding {
     });
     o.put("status_id", 1);
     o.put("status", "New");
-    o.put("is_alert", Keys.AGENT.equals(operator));
+    o.put("is_alert", LabelKeys.AGENT.equals(operator));
     o.put("confidence_score", (int) Math.round(confidence(labels) * 100));
     o.put("message", message(v.getSessionId(), operator, labels));
 
@@ -58,8 +58,8 @@ public final class OcsfFinding {
     info.put("desc", message(v.getSessionId(), operator, labels));
     ArrayNode types = info.putArray("types");
     types.add("operator.type=" + operator);
-    if (labels.containsKey(Keys.SUSPECTED_MODEL)) {
-      types.add("agent.suspected_model=" + labels.get(Keys.SUSPECTED_MODEL));
+    if (labels.containsKey(LabelKeys.SUSPECTED_MODEL)) {
+      types.add("agent.suspected_model=" + labels.get(LabelKeys.SUSPECTED_MODEL));
     }
     info.putArray("data_sources").add(v.getSubstrate());
     ObjectNode analytic = info.putObject("analytic");
@@ -103,7 +103,7 @@ public final class OcsfFinding {
 
   private static double confidence(Map<String, String> labels) {
     try {
-      return Double.parseDouble(labels.getOrDefault(Keys.CONFIDENCE_OPERATOR_TYPE, "0"));
+      return Double.parseDouble(labels.getOrDefault(LabelKeys.CONFIDENCE_OPERATOR_TYPE, "0"));
     } catch (NumberFormatException e) {
       return 0;
     }
@@ -111,14 +111,14 @@ public final class OcsfFinding {
 
   private static String message(String sessionId, String operator, Map<String, String> labels) {
     StringBuilder sb = new StringBuilder("session ").append(sessionId).append(": operator.type=").append(operator);
-    if (labels.containsKey(Keys.SUSPECTED_MODEL)) {
-      sb.append(", suspected model ").append(labels.get(Keys.SUSPECTED_MODEL));
+    if (labels.containsKey(LabelKeys.SUSPECTED_MODEL)) {
+      sb.append(", suspected model ").append(labels.get(LabelKeys.SUSPECTED_MODEL));
     }
-    if (labels.containsKey(Keys.ROUTING_COHORT)) {
-      sb.append(", cohort ").append(labels.get(Keys.ROUTING_COHORT));
+    if (labels.containsKey(LabelKeys.ROUTING_COHORT)) {
+      sb.append(", cohort ").append(labels.get(LabelKeys.ROUTING_COHORT));
     }
-    if (labels.containsKey(Keys.COVERAGE_GAP)) {
-      sb.append(", coverage gap ").append(labels.get(Keys.COVERAGE_GAP));
+    if (labels.containsKey(LabelKeys.COVERAGE_GAP)) {
+      sb.append(", coverage gap ").append(labels.get(LabelKeys.COVERAGE_GAP));
     }
     return sb.toString();
   }

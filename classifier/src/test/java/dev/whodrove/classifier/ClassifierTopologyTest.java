@@ -296,6 +296,24 @@ class ClassifierTopologyTest {
     assertThat(labels.isEmpty()).isTrue();
   }
 
+  /** The featurizer deletes a GCP session merged into another with a tombstone: nothing comes of it, not an error. */
+  @Test
+  void aTombstoneAmongFeaturesIsNeitherLabelledNorDeadLettered() {
+    start(ClassifierConfig.defaults().withOcsf(true));
+    var dlq = driver.createOutputTopic(Topics.SESSION_FEATURES.deadLetterTopic(), new StringDeserializer(),
+        Topics.deadLetterOf(Topics.SESSION_FEATURES).valueSerde().deserializer());
+    var ocsf = driver.createOutputTopic(Topics.SESSION_FINDINGS_OCSF.name(), new StringDeserializer(),
+        new StringDeserializer());
+    in.pipeInput("s-agent", Reference.teleport("s-agent", Reference.ssh(), Reference.OPUS));
+    in.pipeInput("s-absorbed", (SessionFeatures) null);
+    in.pipeInput("s-human", Reference.teleport("s-human", Reference.ssh().setEditCharCount(40), Reference.HUMAN));
+    assertThat(labels.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("s-agent", "s-human");
+    assertThat(escalations.readKeyValuesToList()).extracting(kv -> kv.key).doesNotContain("s-absorbed");
+    assertThat(json.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("s-agent", "s-human");
+    assertThat(ocsf.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("s-agent", "s-human");
+    assertThat(dlq.isEmpty()).isTrue();
+  }
+
   @Test
   void jsonMirrorIsFlatSnakeCaseWithEvidence() throws Exception {
     start(ClassifierConfig.defaults());

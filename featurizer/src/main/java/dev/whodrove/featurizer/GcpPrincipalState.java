@@ -77,6 +77,14 @@ public final class GcpPrincipalState {
     return out;
   }
 
+  /**
+   * Ids of emitted sessions the last {@link #add} merged into another one (see
+   * {@link SyntheticSessionBuilder#takeAbsorbedIds()}); each is returned once.
+   */
+  public List<String> takeAbsorbedSessionIds() {
+    return sessions.takeAbsorbedIds();
+  }
+
   private boolean seen(String insertId) {
     long h = 0xcbf29ce484222325L; // FNV-1a, 64 bit
     for (int i = 0; i < insertId.length(); i++) {

@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * GCP synthetic sessions and gcloud bursts per principal (the input topic is keyed by principal, so one task sees all
  * of a principal's entries). Sessions and bursts close when stream time moves past them and, for idle partitions,
- * by wall clock.
+ * by wall clock. When a late entry merges an emitted session into another, the absorbed session's key gets a
+ * tombstone on {@code session.features}: the topic is compacted, and a replay must not find the absorbed session.
  */
 final class GcpProcessor implements Processor<String, GcpAuditEntry, String, SessionFeatures> {
   static final String STORE = "gcp-principals";
@@ -67,6 +68,9 @@ final class GcpProcessor implements Processor<String, GcpAuditEntry, String, Ses
     maxEntryTimeMs = Math.max(maxEntryTimeMs, e.getTimestampMs());
     GcpPrincipalState state = load(principal);
     forward(state.add(e, now), record.timestamp());
+    for (String absorbed : state.takeAbsorbedSessionIds()) {
+      context.forward(new Record<>(absorbed, (SessionFeatures) null, Math.max(0, record.timestamp())));
+    }
     store.put(principal, state);
   }
 

@@ -24,7 +24,8 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  *
  * <p>It extends Streams' {@code WrappedStateStore} because the pre-commit hook ({@code flushCache}) is only called on
  * that internal interface; the public {@code flush}/{@code commit} run after the transaction has committed. It is not a
- * {@code KeyValueStore}, so processors get this object itself from {@code getStateStore}.
+ * {@code KeyValueStore}, so processors get this object itself from {@code getStateStore}. The upgrade guards in
+ * {@code ObjectStateStoreTest} fail when a Kafka Streams upgrade changes either side of that contract.
  *
  * <p>An object handed out by {@link #get} is the live state: a caller changes it and then calls {@link #put}. A record
  * that fails half-way leaves what it already changed (the record itself goes to the dead-letter topic).

@@ -19,7 +19,8 @@ import java.util.TreeMap;
  * <p>Streaming: a session is emitted once it is closed (no bucket can glue any more by stream time, or nothing
  * arrived for idle + grace by wall clock). Emitted sessions are remembered for a while: a late entry that lands in or
  * next to one updates it and it is emitted again (higher revision); a late entry that bridges two sessions merges
- * them into the earlier one, whose id survives (the absorbed ids are listed in {@code merged_session_ids}).
+ * them into the earlier one, whose id survives (the absorbed ids are listed in {@code merged_session_ids}, and
+ * {@link #takeAbsorbedIds()} names those already emitted, so their records can be deleted).
  * A session of more than {@code maxBuckets} minute buckets is sealed and emitted, so state stays bounded.
  */
 public final class SyntheticSessionBuilder {
@@ -64,6 +65,8 @@ public final class SyntheticSessionBuilder {
   private final String principal;
   private final Settings settings;
   private final List<Session> sessions = new ArrayList<>();
+  /** Ids of emitted sessions absorbed by the last {@link #add}; not state (taken right after the add). */
+  private final List<String> absorbedIds = new ArrayList<>();
 
   public SyntheticSessionBuilder(String principal, Settings settings) {
     this.principal = principal;
@@ -72,6 +75,7 @@ public final class SyntheticSessionBuilder {
 
   /** Adds one entry; returns sessions emitted because a session reached its size limit. */
   public List<SessionFeatures> add(GcpAuditEntry e, long wallNowMs) {
+    absorbedIds.clear();
     long minute = MinuteBucketAccumulator.minuteOf(e.getTimestampMs());
     long glue = settings.glueMs();
     List<Session> touching = new ArrayList<>();
@@ -122,11 +126,22 @@ public final class SyntheticSessionBuilder {
     }
     if (other.emitted()) {
       addMerged(into, other.id);
+      absorbedIds.add(other.id);
     }
     other.mergedIds.forEach(id -> addMerged(into, id));
     into.lastWallMs = Math.max(into.lastWallMs, other.lastWallMs);
     into.dirty = true;
     sessions.remove(other);
+  }
+
+  /**
+   * The ids of emitted sessions the last {@link #add} merged into another session, once: those sessions no longer
+   * exist, so their records on {@code session.features} are to be deleted.
+   */
+  public List<String> takeAbsorbedIds() {
+    List<String> ids = List.copyOf(absorbedIds);
+    absorbedIds.clear();
+    return ids;
   }
 
   private static void addMerged(Session into, String id) {

@@ -146,7 +146,7 @@ public final class FeaturizerBench {
     }
     for (int round = 0; round < 2; round++) {
       long t0 = System.nanoTime();
-      all.forEach(SessionFeaturizer::featurize);
+      all.forEach(TeleportFeaturizer::featurize);
       System.out.printf("offline teleport: %.0f events/s%n", events / ((System.nanoTime() - t0) / 1e9));
     }
     List<GcpAuditEntry> entries = gcpEntries(300_000);

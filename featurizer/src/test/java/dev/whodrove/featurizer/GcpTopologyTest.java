@@ -8,8 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.KeyValue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,7 +48,8 @@ class GcpTopologyTest {
   }
 
   private List<SessionFeatures> sessions() {
-    return d.features.readValuesToList().stream().filter(f -> f.getSubstrate().equals("gcp-cloud-audit")).toList();
+    return d.features.readValuesToList().stream()
+        .filter(f -> f != null && f.getSubstrate().equals("gcp-cloud-audit")).toList();
   }
 
   @Test
@@ -103,6 +108,48 @@ class GcpTopologyTest {
     assertThat(m.getGcp().getMergedSessionIdsList()).containsExactly(later);
     assertThat(m.getGcp().getCallCount()).isEqualTo(3);
     assertThat(m.getGcp().getBucketsCount()).isEqualTo(3);
+  }
+
+  @Test
+  void theAbsorbedSessionGetsATombstoneSoAReplayDoesNotFindIt() throws Exception {
+    entry("2026-04-25T10:00:00Z", "compute.googleapis.com", "list", "curl/8");
+    entry("2026-04-25T10:20:00Z", "compute.googleapis.com", "list", "curl/8");
+    d.driver.advanceWallClockTime(Duration.ofMinutes(12));
+    String earlier = expectedId(P, "2026-04-25T10:00:00Z");
+    String later = expectedId(P, "2026-04-25T10:20:00Z");
+    // what a replay reads of the compacted topic: the newest value per key, a tombstone removing the key
+    Map<String, SessionFeatures> compacted = new LinkedHashMap<>();
+    List<KeyValue<String, SessionFeatures>> log = new ArrayList<>();
+    Runnable drain = () -> d.features.readKeyValuesToList().forEach(kv -> {
+      log.add(kv);
+      if (kv.value == null) {
+        compacted.remove(kv.key);
+      } else {
+        compacted.put(kv.key, kv.value);
+      }
+    });
+    drain.run();
+    assertThat(compacted).containsOnlyKeys(earlier, later);
+
+    entry("2026-04-25T10:10:00Z", "compute.googleapis.com", "get", "curl/8"); // bridges both: later is absorbed
+    drain.run();
+    assertThat(log).last().satisfies(kv -> {
+      assertThat(kv.key).isEqualTo(later);
+      assertThat(kv.value).isNull();
+    });
+    d.driver.advanceWallClockTime(Duration.ofMinutes(12));
+    drain.run();
+    assertThat(compacted).containsOnlyKeys(earlier);
+    assertThat(compacted.get(earlier).getGcp().getMergedSessionIdsList()).containsExactly(later);
+
+    // a later revision of the survivor deletes nothing again
+    entry("2026-04-25T10:21:00Z", "compute.googleapis.com", "get", "curl/8");
+    d.driver.advanceWallClockTime(Duration.ofMinutes(12));
+    int before = log.size();
+    drain.run();
+    assertThat(log.subList(before, log.size())).extracting(kv -> kv.key).containsExactly(earlier);
+    assertThat(log).filteredOn(kv -> kv.value == null).hasSize(1);
+    assertThat(compacted).containsOnlyKeys(earlier);
   }
 
   @Test

@@ -2,8 +2,12 @@ package dev.whodrove.featurizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -16,6 +20,9 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.internals.ProcessorStateManager;
+import org.apache.kafka.streams.state.internals.CachedStateStore;
+import org.apache.kafka.streams.state.internals.WrappedStateStore;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -68,6 +75,10 @@ class ObjectStateStoreTest {
   }
 
   private static TopologyTestDriver driver(int capacity) throws Exception {
+    return driver(capacity, StreamsConfig.AT_LEAST_ONCE);
+  }
+
+  private static TopologyTestDriver driver(int capacity, String processingGuarantee) throws Exception {
     Topology t = new Topology();
     t.addSource("in", Serdes.String().deserializer(), Serdes.String().deserializer(), "keys");
     t.addProcessor("count", CountingProcessor::new, "in");
@@ -75,6 +86,7 @@ class ObjectStateStoreTest {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "objstore");
     props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("objstore").toString());
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
     return new TopologyTestDriver(t, props);
   }
 
@@ -111,6 +123,54 @@ class ObjectStateStoreTest {
       assertThat(store.get("c").n).isEqualTo(1); // evicted, read back from its bytes
       assertThat(store.keysWhere(c -> c.n > 2, bytes -> ByteBuffer.wrap(bytes).getLong() > 2))
           .containsExactlyInAnyOrder("a", "b");
+    }
+  }
+
+  /**
+   * Upgrade guard, part one: the store hooks into Streams through the internal {@code WrappedStateStore}. Every
+   * method it overrides must still be declared there, overridable, and {@code flushCache} must still come from
+   * {@code CachedStateStore}, the interface the state manager flushes before a commit. A Kafka upgrade that moves
+   * them fails here rather than silently leaving states out of the changelog.
+   */
+  @Test
+  void upgradeGuardWrappedStateStoreStillDeclaresTheHooksTheStoreOverrides() throws Exception {
+    List<String> overridden = new ArrayList<>();
+    for (Method m : ObjectStateStore.class.getDeclaredMethods()) {
+      if (!Modifier.isPublic(m.getModifiers()) || Modifier.isStatic(m.getModifiers()) || m.isSynthetic()
+          || m.isBridge()) {
+        continue;
+      }
+      Method hook = WrappedStateStore.class.getDeclaredMethod(m.getName(), m.getParameterTypes());
+      assertThat(Modifier.isFinal(hook.getModifiers())).as("%s is final in WrappedStateStore", m).isFalse();
+      assertThat(hook.getReturnType()).as("%s", m).isEqualTo(m.getReturnType());
+      overridden.add(m.getName());
+    }
+    assertThat(overridden).containsExactlyInAnyOrder("flushCache", "clearCache", "init", "close");
+    assertThat(CachedStateStore.class).isAssignableFrom(WrappedStateStore.class);
+    assertThat(CachedStateStore.class.getDeclaredMethod("flushCache")).isNotNull();
+    // the pre-commit flush of the task's stores (StreamTask.prepareCommit calls it)
+    assertThat(ProcessorStateManager.class.getDeclaredMethod("flushCache")).isNotNull();
+  }
+
+  /**
+   * Upgrade guard, part two: under exactly-once the encoded states must be sent inside the transaction that commits
+   * the input offsets. The test driver's producer only shows what a committed transaction holds, so a state written
+   * after the commit (if Streams stopped calling {@code flushCache} before it) would be missing here.
+   */
+  @Test
+  void upgradeGuardDirtyStatesReachTheChangelogInTheCommittingTransaction() throws Exception {
+    try (TopologyTestDriver driver = driver(16, StreamsConfig.EXACTLY_ONCE_V2)) {
+      TestInputTopic<String, String> in = driver.createInputTopic("keys", Serdes.String().serializer(),
+          Serdes.String().serializer());
+      var changelog = driver.createOutputTopic("objstore-counts-changelog", Serdes.String().deserializer(),
+          Serdes.ByteArray().deserializer());
+      in.pipeInput("x", "k,k,j"); // processed and committed: the states must be in that transaction
+      assertThat(changelog.readKeyValuesToList()).extracting(kv -> kv.key + "=" + ByteBuffer.wrap(kv.value).getLong())
+          .containsExactlyInAnyOrder("k=2", "j=1");
+      in.pipeInput("x", "k");
+      assertThat(changelog.readKeyValuesToList()).extracting(kv -> kv.key + "=" + ByteBuffer.wrap(kv.value).getLong())
+          .containsExactly("k=3");
+      assertThat(((ObjectStateStore<?>) driver.getStateStore(STORE)).encodes()).isEqualTo(3);
     }
   }
 }

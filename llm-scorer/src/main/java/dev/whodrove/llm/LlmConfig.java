@@ -2,6 +2,7 @@ package dev.whodrove.llm;
 
 import dev.whodrove.runtime.ConfigException;
 import dev.whodrove.runtime.ServiceConfig;
+import dev.whodrove.schemas.Topics;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -106,7 +107,7 @@ public record LlmConfig(
         cfg.getBoolean(PTY_CONTENT, false),
         cfg.getInt(PTY_MAX_CHARS, 4000),
         cfg.getInt(MAX_NOTABLE, 25),
-        cfg.get(COMPLETED_TOPIC, "llm-scorer.completed"),
+        cfg.get(COMPLETED_TOPIC, Topics.LLM_COMPLETED_DEFAULT_NAME),
         cfg.get(GROUP_ID, "llm-scorer"));
     c.check(RETRIES, c.retries >= 0);
     c.check(CONCURRENCY, c.concurrency >= 1);

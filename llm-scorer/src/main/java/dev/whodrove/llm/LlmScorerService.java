@@ -53,15 +53,9 @@ public final class LlmScorerService implements ManagedService {
     this.recordings = recordings;
     this.clock = clock;
     this.sleeper = sleeper;
-    this.completedSpec = completedTopic(config.completedTopic());
+    this.completedSpec = Topics.llmCompleted(config.completedTopic());
     this.budget = new TokenBudget(config.tokensPerMinute(), TokenBudget.Clock.SYSTEM);
     this.metrics = new LlmMetrics(ctx.metrics(), budget);
-  }
-
-  /** The compacted completed-escalations topic (this service's own state). */
-  public static TopicSpec<SessionVerdict> completedTopic(String name) {
-    return new TopicSpec<>(name, "session id|escalation version", SessionVerdict.getDefaultInstance(), 6,
-        "compact,delete", Duration.ofDays(30), false);
   }
 
   @Override

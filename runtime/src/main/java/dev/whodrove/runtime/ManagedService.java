@@ -1,6 +1,6 @@
 package dev.whodrove.runtime;
 
-import dev.whodrove.schemas.TopicSpec;
+import dev.whodrove.schemas.TopicDefinition;
 import java.time.Duration;
 import java.util.List;
 
@@ -9,8 +9,11 @@ public interface ManagedService {
   /** Service name, e.g. {@code recording-decoder}; used in metrics, logs and dead letters. */
   String name();
 
-  /** Topics this service writes and therefore creates if missing (dead-letter companions included). */
-  List<TopicSpec<?>> ownedTopics();
+  /**
+   * Topics this service writes and therefore creates if missing (dead-letter companions and JSON topics included);
+   * {@link ServiceHost} creates them before {@link #start()}.
+   */
+  List<? extends TopicDefinition> ownedTopics();
 
   /** Starts the work (threads of its own); returns promptly. */
   void start() throws Exception;

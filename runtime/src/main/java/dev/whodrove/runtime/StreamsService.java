@@ -1,6 +1,6 @@
 package dev.whodrove.runtime;
 
-import dev.whodrove.schemas.TopicSpec;
+import dev.whodrove.schemas.TopicDefinition;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,15 +22,18 @@ public final class StreamsService implements ManagedService {
   public static final String APPLICATION_ID = "application.id";
   /** Directory for state stores. */
   public static final String STATE_DIR = "state.dir";
+  /** Deprecated in Kafka Streams 4.x (on by default and gone in 5.0), hence spelled out. */
+  private static final String GLOBAL_PROCESSING_HANDLER = "processing.exception.handler.global.enabled";
 
   private final ServiceContext ctx;
   private final Topology topology;
   private final String applicationId;
-  private final List<TopicSpec<?>> ownedTopics;
+  private final List<? extends TopicDefinition> ownedTopics;
   private volatile KafkaStreams streams;
   private ClientMetrics metrics;
 
-  public StreamsService(ServiceContext ctx, Topology topology, String applicationId, List<TopicSpec<?>> ownedTopics) {
+  public StreamsService(ServiceContext ctx, Topology topology, String applicationId,
+      List<? extends TopicDefinition> ownedTopics) {
     this.ctx = ctx;
     this.topology = topology;
     this.applicationId = applicationId;
@@ -45,8 +48,11 @@ public final class StreamsService implements ManagedService {
         StreamsDeadLetterHandlers.Deserialization.class.getName());
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
         StreamsDeadLetterHandlers.Processing.class.getName());
-    // the same handler for global-table processing (the default from Kafka 5.0 on)
-    p.put("processing.exception.handler.global.enabled", "true");
+    // No whodrove topology has a global store or table, so this changes no processing. Kafka Streams 4.x warns for
+    // every StreamsConfig it builds with it off: the application's, and the one its partition assignor builds from
+    // the main consumer's config, hence the main.consumer. copy (5.0 turns it on and drops it).
+    p.put(GLOBAL_PROCESSING_HANDLER, "true");
+    p.put(StreamsConfig.mainConsumerPrefix(GLOBAL_PROCESSING_HANDLER), "true");
     p.put(StreamsDeadLetterHandlers.SERVICE_NAME_CONFIG, serviceName);
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "200");
     // Never hold a task back waiting for one of its inputs to have data: no whodrove processor needs its inputs
@@ -70,7 +76,7 @@ public final class StreamsService implements ManagedService {
   }
 
   @Override
-  public List<TopicSpec<?>> ownedTopics() {
+  public List<? extends TopicDefinition> ownedTopics() {
     return ownedTopics;
   }
 

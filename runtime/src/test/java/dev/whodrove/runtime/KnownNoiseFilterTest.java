@@ -13,19 +13,6 @@ class KnownNoiseFilterTest {
   private final KnownNoiseFilter filter = new KnownNoiseFilter();
 
   @Test
-  void dropsOnlyTheGlobalHandlerFalseAlarm() {
-    var streamsConfig = context.getLogger("org.apache.kafka.streams.StreamsConfig");
-    assertThat(filter.decide(null, streamsConfig, Level.WARN,
-        "Processing exception handler is not enabled for the GlobalThread. It's recommended …", null, null))
-        .isEqualTo(FilterReply.DENY);
-    assertThat(filter.decide(null, streamsConfig, Level.WARN, "Unrecognized config value", null, null))
-        .isEqualTo(FilterReply.NEUTRAL);
-    assertThat(filter.decide(null, context.getLogger("dev.whodrove.x"), Level.WARN,
-        "Processing exception handler is not enabled for the GlobalThread", null, null))
-        .isEqualTo(FilterReply.NEUTRAL);
-  }
-
-  @Test
   void dropsOnlyTheRetriedSequenceErrorOfTheBroker() {
     var replicaManager = context.getLogger("kafka.server.ReplicaManager");
     String message = "[ReplicaManager broker=1] Error processing append operation on partition x:session.features-1";

@@ -24,7 +24,7 @@ public record TopicSpec<M extends Message>(
     int partitions,
     String cleanupPolicy,
     Duration retention,
-    boolean hasDeadLetterTopic) {
+    boolean hasDeadLetterTopic) implements TopicDefinition {
 
   /** Name of the dead-letter companion, {@code <name>.dlq}. */
   public String deadLetterTopic() {
@@ -47,6 +47,7 @@ public record TopicSpec<M extends Message>(
   }
 
   /** Topic-level configs used when the topic is created. */
+  @Override
   public Map<String, String> topicConfigs() {
     return topicConfigs(cleanupPolicy, retention);
   }

@@ -10,6 +10,7 @@ import dev.whodrove.schemas.v1.SessionVerdict;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -73,6 +74,9 @@ public final class Topics {
   /** The JSON mirror topics (no dead-letter companions: nothing consumes them inside whodrove). */
   public static final List<JsonTopicSpec> JSON_TOPICS = List.of(SESSION_LABELS_JSON, SESSION_FINDINGS_OCSF);
 
+  /** Default name of llm-scorer's completed-escalations topic ({@link #llmCompleted(String)}). */
+  public static final String LLM_COMPLETED_DEFAULT_NAME = "llm-scorer.completed";
+
   /** Every topic that carries data; each has a {@code .dlq} companion. */
   public static final List<TopicSpec<?>> DATA_TOPICS = List.of(
       TELEPORT_AUDIT_EVENTS, TELEPORT_RECORDINGS, TELEPORT_RECORDING_EVENTS, GCP_AUDIT_ENTRIES,
@@ -86,6 +90,28 @@ public final class Topics {
   public static TopicSpec<DeadLetter> deadLetterOf(TopicSpec<?> topic) {
     return new TopicSpec<>(topic.deadLetterTopic(), "the original key",
         DeadLetter.getDefaultInstance(), 1, DELETE, DLQ_RETENTION, false);
+  }
+
+  /**
+   * llm-scorer's completed escalations, under the name its configuration gives (default
+   * {@value #LLM_COMPLETED_DEFAULT_NAME}): the service's own state, one {@code SessionVerdict} per scored escalation,
+   * compacted by key and dropped after 30 days. Not a data topic: nothing else reads it, so no dead-letter companion.
+   */
+  public static TopicSpec<SessionVerdict> llmCompleted(String name) {
+    return new TopicSpec<>(name, "session id|escalation version", SessionVerdict.getDefaultInstance(), 6,
+        COMPACT + "," + DELETE, Duration.ofDays(30), false);
+  }
+
+  /**
+   * {@link #SESSION_LABELS} under another name (a sink configured to read a copy of the labels): the same key, value,
+   * partitions, cleanup and retention, with a dead-letter companion of its own; {@link #SESSION_LABELS} itself for
+   * its own name.
+   */
+  public static TopicSpec<SessionVerdict> sessionLabelsNamed(String name) {
+    TopicSpec<SessionVerdict> labels = SESSION_LABELS;
+    return name.equals(labels.name()) ? labels
+        : new TopicSpec<>(name, labels.keyDescription(), labels.valuePrototype(), labels.partitions(),
+            labels.cleanupPolicy(), labels.retention(), true);
   }
 
   /** Every topic, data topics first, then their dead-letter companions. */
@@ -103,24 +129,21 @@ public final class Topics {
   }
 
   /**
-   * Creates the given topics where missing; existing topics are left alone. Idempotent and safe to race with
-   * another instance doing the same.
+   * Creates the given topics where missing, protobuf and JSON alike; existing topics are left alone. Idempotent and
+   * safe to race with another instance doing the same.
    *
-   * @param partitionsOverride partitions for data topics, or 0 for each topic's default
+   * @param partitionsOverride partitions for every topic but dead-letter topics, or 0 for each topic's default
    * @param replicationFactor replication factor, or 0 for the broker's default
    * @return the names of the topics this call created
    */
-  public static Set<String> ensureTopics(Admin admin, List<TopicSpec<?>> topics, int partitionsOverride,
-      short replicationFactor, Duration timeout) {
+  public static Set<String> ensureTopics(Admin admin, Collection<? extends TopicDefinition> topics,
+      int partitionsOverride, short replicationFactor, Duration timeout) {
     try {
       Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       List<NewTopic> missing = new ArrayList<>();
-      for (TopicSpec<?> t : topics) {
+      for (TopicDefinition t : topics) {
         if (!existing.contains(t.name())) {
-          boolean dlq = t.name().endsWith(".dlq");
-          int partitions = partitionsOverride > 0 && !dlq ? partitionsOverride : t.partitions();
-          Optional<Short> rf = replicationFactor > 0 ? Optional.of(replicationFactor) : Optional.empty();
-          missing.add(new NewTopic(t.name(), Optional.of(partitions), rf).configs(t.topicConfigs()));
+          missing.add(t.newTopic(partitionsOverride, replicationFactor));
         }
       }
       Set<String> created = new TreeSet<>();

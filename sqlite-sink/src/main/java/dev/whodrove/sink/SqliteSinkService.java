@@ -38,10 +38,7 @@ public final class SqliteSinkService implements ManagedService {
     this.ctx = ctx;
     this.cfg = SinkConfig.from(ctx.config());
     this.hook = hook;
-    TopicSpec<SessionVerdict> labels = Topics.SESSION_LABELS;
-    this.input = cfg.topic().equals(labels.name()) ? labels
-        : new TopicSpec<>(cfg.topic(), labels.keyDescription(), labels.valuePrototype(), labels.partitions(),
-            labels.cleanupPolicy(), labels.retention(), true);
+    this.input = Topics.sessionLabelsNamed(cfg.topic());
   }
 
   @Override

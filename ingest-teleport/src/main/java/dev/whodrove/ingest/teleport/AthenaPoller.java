@@ -1,6 +1,6 @@
 package dev.whodrove.ingest.teleport;
 
-import dev.whodrove.ingest.teleport.TeleportSink.DeadLetterTarget;
+import dev.whodrove.ingest.teleport.SourceOutput.DeadLetterTarget;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.schemas.v1.SourcePosition;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
@@ -98,22 +98,22 @@ public final class AthenaPoller implements AutoCloseable {
   private final AthenaClient athena;
   private final Settings settings;
   private final WatermarkStore store;
-  private final TeleportSink sink;
+  private final SourceOutput output;
   private final AuditEventParser parser;
   private final Clock clock;
+  private final PollingThread polling;
   private AthenaWatermark watermark;
-  private volatile boolean running;
-  private volatile Thread thread;
-  private volatile String lastError = "";
 
-  public AthenaPoller(AthenaClient athena, Settings settings, WatermarkStore store, TeleportSink sink,
+  public AthenaPoller(AthenaClient athena, Settings settings, WatermarkStore store, SourceOutput output,
       AuditEventParser parser, Clock clock) {
     this.athena = athena;
     this.settings = settings;
     this.store = store;
-    this.sink = sink;
+    this.output = output;
     this.parser = parser;
     this.clock = clock;
+    this.polling = new PollingThread("ingest-teleport-athena", this::pollOnce, settings.pollInterval(),
+        settings.pollInterval(), true, log, "Athena poll failed (watermark unchanged, will retry): {}");
   }
 
   /** Live mode: queries from the stored watermark (or the configured start) up to now, window by window. */
@@ -198,10 +198,10 @@ public final class AthenaPoller implements AutoCloseable {
           if (timeMs < 0) {
             timeMs = e.getTimeMs();
           }
-          acks.add(sink.publishEvent(e));
+          acks.add(output.publishEvent(e));
           events++;
         } catch (EventRejectedException r) {
-          acks.add(sink.deadLetter(DeadLetterTarget.AUDIT_EVENTS, pos, eventData.getBytes(StandardCharsets.UTF_8), r));
+          acks.add(output.deadLetter(DeadLetterTarget.AUDIT_EVENTS, pos, eventData.getBytes(StandardCharsets.UTF_8), r));
           rejected++;
         }
         if (!uid.isEmpty()) {
@@ -320,47 +320,18 @@ public final class AthenaPoller implements AutoCloseable {
   }
 
   /** Polls every {@code teleport.athena.poll.interval} on a thread of its own until closed. */
-  public synchronized void start() {
-    running = true;
-    Thread t = new Thread(() -> {
-      while (running) {
-        try {
-          pollOnce();
-          lastError = "";
-          Thread.sleep(settings.pollInterval().toMillis());
-        } catch (InterruptedException e) {
-          return;
-        } catch (RuntimeException e) {
-          lastError = e.getMessage() == null ? e.toString() : e.getMessage();
-          log.warn("Athena poll failed (watermark unchanged, will retry): {}", lastError);
-          try {
-            Thread.sleep(settings.pollInterval().toMillis());
-          } catch (InterruptedException ie) {
-            return;
-          }
-        }
-      }
-    }, "ingest-teleport-athena");
-    t.setDaemon(true);
-    thread = t;
-    t.start();
+  public void start() {
+    polling.start();
   }
 
+  /** Why the last poll failed, or empty once one succeeded. */
   public String lastError() {
-    return lastError;
+    return polling.lastError();
   }
 
+  /** Stops polling: a poll in progress is interrupted and gets up to 10 s to end. */
   @Override
   public void close() {
-    running = false;
-    Thread t = thread;
-    if (t != null) {
-      t.interrupt();
-      try {
-        t.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    polling.stop(() -> true, Duration.ofSeconds(10), Duration.ZERO);
   }
 }

@@ -1,6 +1,6 @@
 package dev.whodrove.ingest.teleport;
 
-import dev.whodrove.ingest.teleport.TeleportSink.DeadLetterTarget;
+import dev.whodrove.ingest.teleport.SourceOutput.DeadLetterTarget;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
 import dev.whodrove.schemas.v1.RecordingRef;
@@ -49,7 +49,7 @@ public final class FileBackendSource implements AutoCloseable {
   private final Path recordsDir;
   private final TailState state;
   private final FileLogTailer tailer;
-  private final TeleportSink sink;
+  private final SourceOutput output;
   private final AuditEventParser parser;
   private final Clock clock;
   private final int batchLines;
@@ -59,7 +59,7 @@ public final class FileBackendSource implements AutoCloseable {
   private ScheduledExecutorService executor;
   private volatile String lastError = "";
 
-  public FileBackendSource(ServiceConfig cfg, TeleportSink sink, AuditEventParser parser, Clock clock) {
+  public FileBackendSource(ServiceConfig cfg, SourceOutput output, AuditEventParser parser, Clock clock) {
     Path dataDir = cfg.has(DATA_DIR) ? Path.of(cfg.get(DATA_DIR, "")) : null;
     String logDirText = cfg.get(LOG_DIR, dataDir == null ? null : dataDir.resolve("log").toString());
     if (logDirText == null) {
@@ -70,7 +70,7 @@ public final class FileBackendSource implements AutoCloseable {
     this.recordsDir = Path.of(cfg.get(RECORDS_DIR, logDir.resolve("records").toString()));
     this.state = TailState.load(Path.of(cfg.get(STATE_PATH, "ingest-teleport.file-state.json")));
     this.tailer = new FileLogTailer(logDir, state, AuditEventParser.DEFAULT_MAX_BYTES);
-    this.sink = sink;
+    this.output = output;
     this.parser = parser;
     this.clock = clock;
     this.batchLines = cfg.getInt(BATCH_LINES, 5000);
@@ -125,10 +125,10 @@ public final class FileBackendSource implements AutoCloseable {
               "line of " + (line.endOffset() - line.offset()) + " bytes exceeds the event size limit (head kept)");
         }
         TeleportAuditEvent e = parser.parse(line.bytes(), pos);
-        acks.add(sink.publishEvent(e));
+        acks.add(output.publishEvent(e));
         events++;
       } catch (EventRejectedException r) {
-        acks.add(sink.deadLetter(DeadLetterTarget.AUDIT_EVENTS, pos, line.bytes(), r));
+        acks.add(output.deadLetter(DeadLetterTarget.AUDIT_EVENTS, pos, line.bytes(), r));
         rejected++;
       }
     }
@@ -162,7 +162,7 @@ public final class FileBackendSource implements AutoCloseable {
             .setOffset(-1).build();
         Optional<RecordingRef> ref = RecordingRefs.fromRecordsFile(p, a.size(), now, pos);
         if (ref.isPresent()) {
-          acks.add(sink.publishRecording(ref.get()));
+          acks.add(output.publishRecording(ref.get()));
           published.add(name);
         }
       }

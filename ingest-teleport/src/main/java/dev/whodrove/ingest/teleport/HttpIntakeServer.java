@@ -5,7 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
-import dev.whodrove.ingest.teleport.TeleportSink.DeadLetterTarget;
+import dev.whodrove.ingest.teleport.SourceOutput.DeadLetterTarget;
 import dev.whodrove.runtime.ConfigException;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.schemas.v1.SourcePosition;
@@ -58,14 +58,14 @@ public final class HttpIntakeServer implements AutoCloseable {
 
   private final HttpServer server;
   private final ExecutorService executor;
-  private final TeleportSink sink;
+  private final SourceOutput output;
   private final AuditEventParser parser;
   private final byte[] token;
   private final long maxBodyBytes;
   private final Duration ackTimeout;
 
-  public HttpIntakeServer(ServiceConfig cfg, TeleportSink sink, AuditEventParser parser) throws IOException {
-    this.sink = sink;
+  public HttpIntakeServer(ServiceConfig cfg, SourceOutput output, AuditEventParser parser) throws IOException {
+    this.output = output;
     this.parser = parser;
     String t = cfg.get(TOKEN, "");
     this.token = t.isEmpty() ? null : ("Bearer " + t).getBytes(StandardCharsets.UTF_8);
@@ -175,10 +175,10 @@ public final class HttpIntakeServer implements AutoCloseable {
         SourcePosition pos = SourcePosition.newBuilder().setSource("http").setLocator(requestId).setOffset(i).build();
         try {
           TeleportAuditEvent e = parser.parse(items.get(i), pos);
-          acks.add(sink.publishEvent(e));
+          acks.add(output.publishEvent(e));
           accepted++;
         } catch (EventRejectedException r) {
-          acks.add(sink.deadLetter(DeadLetterTarget.AUDIT_EVENTS, pos, items.get(i), r));
+          acks.add(output.deadLetter(DeadLetterTarget.AUDIT_EVENTS, pos, items.get(i), r));
           rejected++;
         }
       }

@@ -87,8 +87,8 @@ public final class IngestTeleportService implements ManagedService {
             clock), ctx.metrics(), clock);
   }
 
-  static AthenaPoller athenaPoller(ServiceConfig cfg, TeleportSink sink, WatermarkStore store, Clock clock) {
-    return new AthenaPoller(AwsClients.athena(cfg), AthenaPoller.Settings.from(cfg, clock), store, sink,
+  static AthenaPoller athenaPoller(ServiceConfig cfg, SourceOutput output, WatermarkStore store, Clock clock) {
+    return new AthenaPoller(AwsClients.athena(cfg), AthenaPoller.Settings.from(cfg, clock), store, output,
         new AuditEventParser(), clock);
   }
 

@@ -1,6 +1,6 @@
 package dev.whodrove.ingest.teleport;
 
-import dev.whodrove.ingest.teleport.TeleportSink.DeadLetterTarget;
+import dev.whodrove.ingest.teleport.SourceOutput.DeadLetterTarget;
 import dev.whodrove.schemas.v1.SourcePosition;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -34,26 +34,26 @@ public final class SqsNotificationSource implements AutoCloseable {
 
   private final SqsClient sqs;
   private final String queueUrl;
-  private final TeleportSink sink;
+  private final SourceOutput output;
   private final Clock clock;
   private final int waitSeconds;
   private final int maxMessages;
   private final Duration ackTimeout;
-  private volatile boolean running;
-  private volatile Thread thread;
+  private final PollingThread polling;
   /** True while blocked in a long poll: the only place close() interrupts without waiting. */
   private volatile boolean receiving;
-  private volatile String lastError = "";
 
-  public SqsNotificationSource(SqsClient sqs, String queueUrl, TeleportSink sink, Clock clock, int waitSeconds,
+  public SqsNotificationSource(SqsClient sqs, String queueUrl, SourceOutput output, Clock clock, int waitSeconds,
       int maxMessages, Duration ackTimeout) {
     this.sqs = sqs;
     this.queueUrl = queueUrl;
-    this.sink = sink;
+    this.output = output;
     this.clock = clock;
     this.waitSeconds = waitSeconds;
     this.maxMessages = maxMessages;
     this.ackTimeout = ackTimeout;
+    this.polling = new PollingThread("ingest-teleport-sqs", this::pollOnce, Duration.ZERO, Duration.ofSeconds(1),
+        false, log, "SQS poll failed, retrying in 1s: {}");
   }
 
   /** One receive: handles the messages, deletes those whose output Kafka acknowledged; returns how many. */
@@ -69,7 +69,7 @@ public final class SqsNotificationSource implements AutoCloseable {
     if (!resp.hasMessages() || resp.messages().isEmpty()) {
       return 0;
     }
-    if (thread != null && !running) {
+    if (polling.stopping()) {
       return 0; // stopping: leave them to reappear after the visibility timeout
     }
     Map<Message, CompletableFuture<?>> pending = new LinkedHashMap<>();
@@ -87,8 +87,9 @@ public final class SqsNotificationSource implements AutoCloseable {
         throw ie;
       } catch (Exception ex) {
         // not acknowledged: leave the message; SQS redelivers it after the visibility timeout
-        lastError = "message " + e.getKey().messageId() + " not acknowledged by Kafka: " + ex;
-        log.warn(lastError);
+        String error = "message " + e.getKey().messageId() + " not acknowledged by Kafka: " + ex;
+        polling.recordError(error);
+        log.warn(error);
       }
     }
     if (!done.isEmpty()) {
@@ -105,43 +106,20 @@ public final class SqsNotificationSource implements AutoCloseable {
     SourcePosition pos = SourcePosition.newBuilder().setSource("sqs").setLocator(m.messageId()).setOffset(-1).build();
     try {
       RecordingRefs.Notification n = RecordingRefs.fromS3Notification(m.body(), clock.millis(), pos);
-      return CompletableFuture.allOf(n.refs().stream().map(sink::publishRecording).toArray(CompletableFuture[]::new));
+      return CompletableFuture.allOf(n.refs().stream().map(output::publishRecording).toArray(CompletableFuture[]::new));
     } catch (EventRejectedException r) {
-      return sink.deadLetter(DeadLetterTarget.RECORDINGS, pos, m.body().getBytes(StandardCharsets.UTF_8), r);
+      return output.deadLetter(DeadLetterTarget.RECORDINGS, pos, m.body().getBytes(StandardCharsets.UTF_8), r);
     }
   }
 
   /** Polls on a thread of its own until closed. */
-  public synchronized void start() {
-    running = true;
-    Thread t = new Thread(() -> {
-      while (running) {
-        try {
-          pollOnce();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        } catch (RuntimeException e) {
-          if (!running) {
-            return;
-          }
-          lastError = e.getMessage() == null ? e.toString() : e.getMessage();
-          log.warn("SQS poll failed, retrying in 1s: {}", lastError);
-          try {
-            Thread.sleep(1000);
-          } catch (InterruptedException ie) {
-            return;
-          }
-        }
-      }
-    }, "ingest-teleport-sqs");
-    t.setDaemon(true);
-    thread = t;
-    t.start();
+  public void start() {
+    polling.start();
   }
 
+  /** The last failure (a poll that threw, or a batch Kafka did not acknowledge), or empty. */
   public String lastError() {
-    return lastError;
+    return polling.lastError();
   }
 
   /** Stops polling: a long poll is cut short, a batch being acknowledged gets up to 10 s to finish. */
@@ -155,22 +133,6 @@ public final class SqsNotificationSource implements AutoCloseable {
    * {@code grace} to be acknowledged and deleted, then it is abandoned (SQS redelivers it).
    */
   public void close(Duration grace) {
-    running = false;
-    Thread t = thread;
-    if (t == null) {
-      return;
-    }
-    try {
-      if (receiving) {
-        t.interrupt();
-      }
-      t.join(Math.max(1, grace.toMillis()));
-      if (t.isAlive()) {
-        t.interrupt();
-        t.join(TimeUnit.SECONDS.toMillis(5));
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    polling.stop(() -> receiving, grace, Duration.ofSeconds(5));
   }
 }

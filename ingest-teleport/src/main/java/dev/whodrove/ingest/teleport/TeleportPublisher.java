@@ -27,7 +27,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * The one Kafka producer of the service: idempotent, acks=all, with a bound on records in flight so a fast source
  * blocks (back-pressure) instead of buffering without limit. Keys: session id, else event uid.
  */
-public final class TeleportPublisher implements TeleportSink, AutoCloseable {
+public final class TeleportPublisher implements SourceOutput, AutoCloseable {
   private final KafkaProducer<byte[], byte[]> producer;
   private final ClientMetrics producerMetrics;
   private final Semaphore inFlight;

@@ -37,7 +37,7 @@ class AthenaPollerTest {
     return new FakeAthenaServer.TableRow(uid, at(t), type, "sid-" + uid, json);
   }
 
-  private AthenaPoller poller(FakeAthenaServer fake, WatermarkStore store, CollectingSink sink, Instant now,
+  private AthenaPoller poller(FakeAthenaServer fake, WatermarkStore store, CollectingOutput sink, Instant now,
       String key) {
     AthenaClient client = AthenaClient.builder().endpointOverride(URI.create(fake.endpoint()))
         .region(Region.US_EAST_1)
@@ -65,7 +65,7 @@ class AthenaPollerTest {
       fake.table.add(row("noise", T0.plusSeconds(120), "role.created")); // type not selected
       fake.table.add(new FakeAthenaServer.TableRow("bad", at(T0.plusSeconds(400)), "session.start", "", "{broken"));
 
-      CollectingSink sink = new CollectingSink();
+      CollectingOutput sink = new CollectingOutput();
       IngestStats first = poller(fake, store, sink, T0.plusSeconds(600), key).pollOnce();
       assertThat(sink.uids()).containsExactly("e1", "e2", "e3", "e4", "e5", "e9");
       assertThat(first.rejected()).isEqualTo(1);
@@ -95,7 +95,7 @@ class AthenaPollerTest {
       // a late event lands inside the overlap, a new one after it; restart with a fresh poller and sink
       fake.table.add(row("late", T0.plusSeconds(9 * 60 + 30), "session.end"));
       fake.table.add(row("e11", T0.plusSeconds(11 * 60), "session.start"));
-      CollectingSink sink2 = new CollectingSink();
+      CollectingOutput sink2 = new CollectingOutput();
       AthenaPoller restarted = poller(fake, store, sink2, T0.plusSeconds(12 * 60), key);
       restarted.pollOnce();
       assertThat(sink2.uids()).as("e9 was already emitted in the overlap").containsExactly("late", "e11");
@@ -108,7 +108,7 @@ class AthenaPollerTest {
       assertThat(restarted.watermark().eventTimeMs()).isEqualTo(T0.plusSeconds(660).toEpochMilli());
 
       // backfill: same path over a fixed range, live watermark untouched
-      CollectingSink sink3 = new CollectingSink();
+      CollectingOutput sink3 = new CollectingOutput();
       poller(fake, store, sink3, T0.plusSeconds(12 * 60), key).backfill(T0, T0.plusSeconds(240));
       assertThat(sink3.uids()).containsExactly("e1", "e2", "e3");
       assertThat(store.load(key)).get().satisfies(w -> assertThat(w.uid()).isEqualTo("e11"));

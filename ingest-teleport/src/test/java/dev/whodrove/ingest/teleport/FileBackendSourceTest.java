@@ -23,7 +23,7 @@ class FileBackendSourceTest {
         + "\"sid\":\"s-" + uid + "\"}";
   }
 
-  private FileBackendSource source(CollectingSink sink) {
+  private FileBackendSource source(CollectingOutput sink) {
     ServiceConfig cfg = ServiceConfig.of(Map.of(
         FileBackendSource.DATA_DIR, tmp.resolve("teleport").toString(),
         FileBackendSource.STATE_PATH, tmp.resolve("state.json").toString(),
@@ -43,7 +43,7 @@ class FileBackendSourceTest {
     append(day1, event("a") + "\n" + "not json\n" + event("b").substring(0, 20));
     Files.createSymbolicLink(tmp.resolve("teleport/log/events.log"), day1); // Teleport's pointer: not read twice
 
-    CollectingSink sink = new CollectingSink();
+    CollectingOutput sink = new CollectingOutput();
     FileBackendSource src = source(sink);
     IngestStats s = src.ingestOnce();
     assertThat(s.events()).isEqualTo(1);
@@ -65,7 +65,7 @@ class FileBackendSourceTest {
 
     // restart: nothing is read again; then only new lines are
     append(day2, event("d") + "\n");
-    CollectingSink sink2 = new CollectingSink();
+    CollectingOutput sink2 = new CollectingOutput();
     FileBackendSource restarted = source(sink2);
     restarted.ingestOnce();
     assertThat(sink2.uids()).containsExactly("d");
@@ -77,7 +77,7 @@ class FileBackendSourceTest {
     Path logDir = tmp.resolve("teleport/log");
     Path current = logDir.resolve("audit.log");
     append(current, event("1") + "\n");
-    CollectingSink sink = new CollectingSink();
+    CollectingOutput sink = new CollectingOutput();
     FileBackendSource src = source(sink);
     src.ingestOnce();
     // a writer appends a last line, then the file is rotated away by rename and a fresh one takes its name
@@ -98,7 +98,7 @@ class FileBackendSourceTest {
     Path f = tmp.resolve("teleport/log/h/2024-05-01.00:00:00.log");
     String huge = "{\"event\":\"x\",\"pad\":\"" + "a".repeat(3 << 19) + "\"}";
     append(f, huge + "\n" + event("after") + "\n");
-    CollectingSink sink = new CollectingSink();
+    CollectingOutput sink = new CollectingOutput();
     source(sink).ingestOnce();
     assertThat(sink.uids()).containsExactly("after");
     assertThat(sink.dead).singleElement().satisfies(d -> {
@@ -111,7 +111,7 @@ class FileBackendSourceTest {
   @Test
   void offsetsStayPutWhenKafkaDoesNotAcknowledge() throws Exception {
     append(tmp.resolve("teleport/log/h/2024-05-01.00:00:00.log"), event("x") + "\n");
-    CollectingSink sink = new CollectingSink();
+    CollectingOutput sink = new CollectingOutput();
     sink.failing = true;
     FileBackendSource src = source(sink);
     assertThatThrownBy(src::ingestOnce).hasMessageContaining("Kafka did not acknowledge");
@@ -127,7 +127,7 @@ class FileBackendSourceTest {
     Files.write(records.resolve("sid-a.tar"), new byte[] {0, 0, 0, 0, 0, 0, 0, 1});
     Files.write(records.resolve("sid-a.metadata"), new byte[] {1});
     Files.write(records.resolve("multi/u1/sid-b/1.part"), new byte[] {1});
-    CollectingSink sink = new CollectingSink();
+    CollectingOutput sink = new CollectingOutput();
     FileBackendSource src = source(sink);
     assertThat(src.ingestOnce().recordings()).isEqualTo(1);
     assertThat(sink.recordings).singleElement().satisfies(r -> {
@@ -136,13 +136,13 @@ class FileBackendSourceTest {
       assertThat(r.getSizeBytes()).isEqualTo(8);
       assertThat(r.getOrigin()).isEqualTo("records-dir");
     });
-    assertThat(source(new CollectingSink()).ingestOnce().recordings()).as("remembered across restarts").isZero();
+    assertThat(source(new CollectingOutput()).ingestOnce().recordings()).as("remembered across restarts").isZero();
 
     // a file still being written (modified just now) waits for the settle period
     ServiceConfig cfg = ServiceConfig.of(Map.of(FileBackendSource.DATA_DIR, tmp.resolve("teleport").toString(),
         FileBackendSource.STATE_PATH, tmp.resolve("state.json").toString(), FileBackendSource.RECORDS_SETTLE, "1h"));
     Files.write(records.resolve("sid-c.tar"), new byte[] {1});
-    CollectingSink sink3 = new CollectingSink();
+    CollectingOutput sink3 = new CollectingOutput();
     new FileBackendSource(cfg, sink3, new AuditEventParser(), Clock.systemUTC()).ingestOnce();
     assertThat(sink3.recordings).isEmpty();
     Files.setLastModifiedTime(records.resolve("sid-c.tar"), FileTime.from(Instant.now().minusSeconds(7200)));

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class HttpIntakeServerTest {
-  private final CollectingSink sink = new CollectingSink();
+  private final CollectingOutput sink = new CollectingOutput();
   private HttpIntakeServer server;
   private final HttpClient client = HttpClient.newHttpClient();
 

@@ -73,7 +73,7 @@ class HttpIntakeTlsTest {
     identity("client");
     trust("server-trust", "client");
     trust("client-trust", "server");
-    CollectingSink sink = new CollectingSink();
+    CollectingOutput sink = new CollectingOutput();
     try (HttpIntakeServer server = new HttpIntakeServer(ServiceConfig.of(Map.of(
         HttpIntakeServer.HOST, "127.0.0.1", HttpIntakeServer.PORT, "0",
         HttpIntakeServer.TLS_KEYSTORE, dir.resolve("server.p12").toString(),

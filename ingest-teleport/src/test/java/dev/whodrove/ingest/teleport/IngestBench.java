@@ -24,7 +24,7 @@ public final class IngestBench {
   private IngestBench() {}
 
   /** Counts and drops. */
-  static final class CountingSink implements TeleportSink {
+  static final class CountingOutput implements SourceOutput {
     final AtomicLong events = new AtomicLong();
 
     @Override
@@ -77,7 +77,7 @@ public final class IngestBench {
     long fileBytes = Files.size(log);
     for (int round = 0; round < 3; round++) {
       Files.deleteIfExists(dir.resolve("state-" + round + ".json"));
-      CountingSink sink = new CountingSink();
+      CountingOutput sink = new CountingOutput();
       FileBackendSource src = new FileBackendSource(ServiceConfig.of(Map.of(FileBackendSource.DATA_DIR,
           dir.toString(), FileBackendSource.STATE_PATH, dir.resolve("state-" + round + ".json").toString())),
           sink, parser, Clock.systemUTC());

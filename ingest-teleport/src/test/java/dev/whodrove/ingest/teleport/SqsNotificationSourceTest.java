@@ -80,7 +80,7 @@ class SqsNotificationSourceTest {
 
     // first life: the message is received and handed on, but Kafka never acknowledges before the process dies
     CountDownLatch received = new CountDownLatch(1);
-    TeleportSink hanging = new CollectingSink() {
+    SourceOutput hanging = new CollectingOutput() {
       @Override
       public CompletableFuture<Boolean> publishRecording(RecordingRef ref) {
         received.countDown();

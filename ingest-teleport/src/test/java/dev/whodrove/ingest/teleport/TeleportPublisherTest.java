@@ -2,7 +2,7 @@ package dev.whodrove.ingest.teleport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.whodrove.ingest.teleport.TeleportSink.DeadLetterTarget;
+import dev.whodrove.ingest.teleport.SourceOutput.DeadLetterTarget;
 import dev.whodrove.kafka.embedded.EmbeddedKafkaBroker;
 import dev.whodrove.kafka.embedded.EmbeddedKafkaExtension;
 import dev.whodrove.runtime.DeadLetters;

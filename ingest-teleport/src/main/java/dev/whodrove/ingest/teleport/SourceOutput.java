@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
  * Where sources hand their output. Every future completes only once Kafka acknowledged the write (or fails), so a
  * source acknowledges its own input (deletes an SQS message, answers 2xx, advances a file offset) only after that.
  */
-public interface TeleportSink {
+public interface SourceOutput {
   /** Which dead-letter topic a rejection belongs to. */
   enum DeadLetterTarget {
     /** teleport.audit.events.dlq: audit event input that could not be parsed. */

@@ -13,7 +13,7 @@ import java.util.Set;
  * when the featurizer split the session, and the PTY evidence (keystroke echo, edit characters, typing-rhythm gaps)
  * decides when cadence cannot.
  */
-final class Phase1Rules {
+final class TeleportRules {
   /** Kinds whose sessions have no terminal to judge (notes/06 edge cohort). */
   static final Set<String> NON_TERMINAL_KINDS = Set.of("kube", "db", "app", "desktop");
 
@@ -32,31 +32,31 @@ final class Phase1Rules {
 
   private final CadenceTable table;
 
-  Phase1Rules(CadenceTable table) {
+  TeleportRules(CadenceTable table) {
     this.table = table;
   }
 
-  void teleport(SessionFeatures f, Assessment a) {
+  void session(SessionFeatures f, Assessment a) {
     TeleportFeatures t = f.getTeleport();
     String kind = t.getKind().isEmpty() ? "ssh" : t.getKind();
-    a.phase1(Keys.SUBSTRATE_KIND, f.getSubstrate().isEmpty() ? Keys.TELEPORT_RECORDING : f.getSubstrate());
+    a.phase1(LabelKeys.SUBSTRATE_KIND, f.getSubstrate().isEmpty() ? LabelKeys.TELEPORT_RECORDING : f.getSubstrate());
     // a recording that failed part-way or never completed still has timing worth scoring; say so, then score it
     if (!t.getParseError().isEmpty()) {
-      a.phase1(Keys.COVERAGE_GAP, Keys.GAP_RECORDING_UNREADABLE);
+      a.phase1(LabelKeys.COVERAGE_GAP, LabelKeys.GAP_RECORDING_UNREADABLE);
     } else if (!t.getRecordingPresent()) {
-      a.phase1(Keys.COVERAGE_GAP, f.hasCadence() ? Keys.GAP_RECORDING_INCOMPLETE : Keys.GAP_RECORDING_MISSING);
+      a.phase1(LabelKeys.COVERAGE_GAP, f.hasCadence() ? LabelKeys.GAP_RECORDING_INCOMPLETE : LabelKeys.GAP_RECORDING_MISSING);
     }
     if (NON_TERMINAL_KINDS.contains(kind) || (t.getSingleShot() && !t.getPtyPresent())) {
-      a.phase1(Keys.ROUTING_COHORT, Keys.COHORT_SINGLE_SHOT);
-      a.operator(Keys.UNKNOWN, 0.0);
+      a.phase1(LabelKeys.ROUTING_COHORT, LabelKeys.COHORT_SINGLE_SHOT);
+      a.operator(LabelKeys.UNKNOWN, 0.0);
       return;
     }
     a.ptySsh = "ssh".equals(kind) && t.getPtyPresent();
     if (!f.hasCadence()) {
-      a.operator(Keys.UNKNOWN, 0.0); // no timing to judge: a coverage gap, not a clean result
+      a.operator(LabelKeys.UNKNOWN, 0.0); // no timing to judge: a coverage gap, not a clean result
       return;
     }
-    a.phase1(Keys.ROUTING_COHORT, Keys.COHORT_PHASE1_CADENCE);
+    a.phase1(LabelKeys.ROUTING_COHORT, LabelKeys.COHORT_PHASE1_CADENCE);
     Long sessionEdits = t.getEditCharCount();
     CadenceVerdict whole = table.classify(f.getCadence(), sessionEdits);
     a.cadenceVerdict(whole);
@@ -64,7 +64,7 @@ final class Phase1Rules {
       return;
     }
     if (whole.isAgent() || whole.isHuman()) {
-      a.operator(whole.isAgent() ? Keys.AGENT : Keys.HUMAN, whole.confidence());
+      a.operator(whole.isAgent() ? LabelKeys.AGENT : LabelKeys.HUMAN, whole.confidence());
       return;
     }
     ptyEvidence(t, f.getCadence(), a);
@@ -80,12 +80,12 @@ final class Phase1Rules {
     if (f.getSegmentsCount() < 2) {
       return false;
     }
-    a.cadence(Keys.CADENCE_SEGMENTS, Integer.toString(f.getSegmentsCount()));
+    a.cadence(LabelKeys.CADENCE_SEGMENTS, Integer.toString(f.getSegmentsCount()));
     List<CadenceVerdict> verdicts = new ArrayList<>();
     for (int i = 0; i < f.getSegmentsCount(); i++) {
       CadenceVerdict v = table.classify(f.getSegments(i).getCadence(), null);
       verdicts.add(v);
-      a.cadence(Keys.CADENCE_SEGMENT_PREFIX + i, v.label()); // list position: segments arrive in time order
+      a.cadence(LabelKeys.CADENCE_SEGMENT_PREFIX + i, v.label()); // list position: segments arrive in time order
     }
     CadenceVerdict agent = verdicts.stream().filter(CadenceVerdict::isAgent)
         .max((x, y) -> Double.compare(x.confidence(), y.confidence())).orElse(null);
@@ -94,12 +94,12 @@ final class Phase1Rules {
       return false;
     }
     a.handoff = true;
-    a.cadence(Keys.CADENCE_HANDOFF, "true");
+    a.cadence(LabelKeys.CADENCE_HANDOFF, "true");
     if (agent.isModel()) {
-      a.cadence(Keys.SUSPECTED_MODEL, agent.label());
+      a.cadence(LabelKeys.SUSPECTED_MODEL, agent.label());
     }
-    a.cadence(Keys.SUSPICION_SCORE, LabelSet.decimal(agent.confidence()));
-    a.operator(Keys.AGENT, agent.confidence());
+    a.cadence(LabelKeys.SUSPICION_SCORE, LabelSet.decimal(agent.confidence()));
+    a.operator(LabelKeys.AGENT, agent.confidence());
     return true;
   }
 
@@ -129,11 +129,11 @@ final class Phase1Rules {
       human += HUMAN_IDLE_W;
     }
     if (human >= EVIDENCE_DECISION && human > agent) {
-      a.operator(Keys.HUMAN, Math.min(1.0, human));
+      a.operator(LabelKeys.HUMAN, Math.min(1.0, human));
     } else if (agent >= EVIDENCE_DECISION && agent > human) {
-      a.operator(Keys.AGENT, Math.min(1.0, agent));
+      a.operator(LabelKeys.AGENT, Math.min(1.0, agent));
     } else {
-      a.operator(Keys.UNKNOWN, 0.0);
+      a.operator(LabelKeys.UNKNOWN, 0.0);
     }
   }
 }

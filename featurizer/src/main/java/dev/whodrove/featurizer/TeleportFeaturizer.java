@@ -3,9 +3,9 @@ package dev.whodrove.featurizer;
 import dev.whodrove.schemas.v1.RecordingEvent;
 import dev.whodrove.schemas.v1.SessionFeatures;
 
-/** Offline use: the features of one decoded recording, no Kafka involved. */
-public final class SessionFeaturizer {
-  private SessionFeaturizer() {}
+/** Offline use: the features of one decoded Teleport recording, no Kafka involved. */
+public final class TeleportFeaturizer {
+  private TeleportFeaturizer() {}
 
   /** Features of the recording events of one session (session id taken from the events). */
   public static SessionFeatures featurize(Iterable<RecordingEvent> events) {

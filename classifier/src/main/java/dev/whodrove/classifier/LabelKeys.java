@@ -1,7 +1,7 @@
 package dev.whodrove.classifier;
 
 /** Label keys and values the classifier stamps (docs/architecture.md §6; extend, don't rename). */
-public final class Keys {
+public final class LabelKeys {
   public static final String OPERATOR_TYPE = "operator.type";
   public static final String CONFIDENCE_OPERATOR_TYPE = "confidence.operator-type";
   public static final String SUBSTRATE_KIND = "substrate.kind";
@@ -39,5 +39,5 @@ public final class Keys {
   public static final String GAP_RECORDING_UNREADABLE = "recording-unreadable";
   public static final String GAP_RECORDING_INCOMPLETE = "recording-incomplete";
 
-  private Keys() {}
+  private LabelKeys() {}
 }

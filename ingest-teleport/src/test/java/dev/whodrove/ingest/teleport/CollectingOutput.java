@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** In-memory sink for source tests; {@link #failing} makes every write fail as if Kafka were down. */
-class CollectingSink implements TeleportSink {
+/** In-memory output for source tests; {@link #failing} makes every write fail as if Kafka were down. */
+class CollectingOutput implements SourceOutput {
   record Dead(DeadLetterTarget target, SourcePosition position, byte[] original, String reasonTag) {}
 
   final List<TeleportAuditEvent> events = new CopyOnWriteArrayList<>();

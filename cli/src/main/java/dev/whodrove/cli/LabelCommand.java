@@ -8,7 +8,7 @@ import dev.whodrove.schemas.v1.Label;
 import dev.whodrove.schemas.v1.SessionVerdict;
 import dev.whodrove.sink.LabelSelector;
 import dev.whodrove.sink.SessionLabel;
-import dev.whodrove.sink.SessionStore;
+import dev.whodrove.sink.SessionDatabase;
 import dev.whodrove.sink.SessionSummary;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +52,7 @@ public final class LabelCommand {
     @Override
     public Integer call() throws Exception {
       LabelSelector sel = LabelSelector.parse(selector);
-      try (SessionStore store = SessionStore.openReadOnly(requireDb(db))) {
+      try (SessionDatabase store = SessionDatabase.openReadOnly(requireDb(db))) {
         List<SessionSummary> rows = store.listSessions(sel);
         if (json) {
           for (SessionSummary s : rows) {

@@ -4,7 +4,7 @@ import dev.whodrove.schemas.PrintEvents;
 import dev.whodrove.schemas.v1.CadenceSegment;
 import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.sink.SessionDetail;
-import dev.whodrove.sink.SessionStore;
+import dev.whodrove.sink.SessionDatabase;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -58,7 +58,7 @@ public final class PlotCommand implements Callable<Integer> {
     if (db == null || session == null) {
       throw new IllegalArgumentException("give a RECORDING file, or --db and --session");
     }
-    try (SessionStore store = SessionStore.openReadOnly(LabelCommand.requireDb(db))) {
+    try (SessionDatabase store = SessionDatabase.openReadOnly(LabelCommand.requireDb(db))) {
       SessionDetail d = store.showSession(session)
           .orElseThrow(() -> new IllegalArgumentException("no session " + session + " in " + db));
       Object uri = d.column("recording_uri");

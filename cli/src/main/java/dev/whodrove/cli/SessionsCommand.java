@@ -1,7 +1,7 @@
 package dev.whodrove.cli;
 
 import dev.whodrove.sink.SessionDetail;
-import dev.whodrove.sink.SessionStore;
+import dev.whodrove.sink.SessionDatabase;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,7 +20,7 @@ public final class SessionsCommand {
 
     @Override
     public Integer call() throws Exception {
-      try (SessionStore store = SessionStore.openReadOnly(LabelCommand.requireDb(db))) {
+      try (SessionDatabase store = SessionDatabase.openReadOnly(LabelCommand.requireDb(db))) {
         SessionDetail d = store.showSession(sessionId)
             .orElseThrow(() -> new IllegalArgumentException("no session " + sessionId + " in " + db));
         System.out.println("session " + d.sessionId());

@@ -1,7 +1,7 @@
 package dev.whodrove.llm;
 
 import dev.whodrove.runtime.BatchHandler;
-import dev.whodrove.runtime.DeadLetters;
+import dev.whodrove.runtime.Errors;
 import dev.whodrove.runtime.WorkerBatch;
 import dev.whodrove.schemas.Topics;
 import dev.whodrove.schemas.serde.ProtobufSerde;
@@ -85,7 +85,7 @@ final class EscalationHandler implements BatchHandler {
         }
       } catch (RuntimeException e) {
         metrics.error("bad_input");
-        work.add(new Work(r, null, null, "undecodable escalation: " + DeadLetters.reasonOf(e), e));
+        work.add(new Work(r, null, null, "undecodable escalation: " + Errors.oneLine(e), e));
         continue;
       }
       String key = CompletedLog.key(esc.getSessionId(), esc.getEscalationVersion());

@@ -1,7 +1,7 @@
 package dev.whodrove.decoder;
 
 import dev.whodrove.runtime.BatchHandler;
-import dev.whodrove.runtime.DeadLetters;
+import dev.whodrove.runtime.Errors;
 import dev.whodrove.runtime.TransientFailure;
 import dev.whodrove.runtime.WorkerBatch;
 import dev.whodrove.schemas.Topics;
@@ -101,7 +101,7 @@ final class RecordingRefHandler implements BatchHandler {
         failure = "empty RecordingRef value";
       }
     } catch (RuntimeException e) {
-      failure = "undecodable RecordingRef: " + DeadLetters.reasonOf(e);
+      failure = "undecodable RecordingRef: " + Errors.oneLine(e);
       cause = e;
     }
     if (failure != null) {
@@ -152,7 +152,7 @@ final class RecordingRefHandler implements BatchHandler {
 
   private static TransientFailure transientFailure(ConsumerRecord<byte[], byte[]> rec, Exception e) {
     return new TransientFailure("transient failure reading " + rec.topic() + "@" + rec.offset() + ": "
-        + DeadLetters.reasonOf(e), e, new TopicPartition(rec.topic(), rec.partition()));
+        + Errors.oneLine(e), e, new TopicPartition(rec.topic(), rec.partition()));
   }
 
   private void send(WorkerBatch batch, String sid, byte[] buf, int off, int len) {

@@ -75,16 +75,6 @@ public final class DeadLetters {
     return new ProducerRecord<>(dlqTopic, null, key, serde.serialize(dlqTopic, dl), headers);
   }
 
-  /** A one-line reason from an exception: its message, or its class when it has none. */
-  public static String reasonOf(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root && (root.getMessage() == null)) {
-      root = root.getCause();
-    }
-    String m = root.getMessage();
-    return m == null || m.isBlank() ? root.getClass().getSimpleName() : m.replace('\n', ' ');
-  }
-
   private static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }

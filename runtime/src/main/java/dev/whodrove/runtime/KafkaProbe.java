@@ -42,7 +42,7 @@ public final class KafkaProbe implements AutoCloseable {
       Thread.currentThread().interrupt();
       last = Readiness.notReady("interrupted");
     } catch (Exception e) {
-      last = Readiness.notReady("kafka unreachable: " + DeadLetters.reasonOf(e));
+      last = Readiness.notReady("kafka unreachable: " + Errors.oneLine(e));
     }
     lastAt = now;
     return last;

@@ -310,10 +310,10 @@ public final class KafkaWorker {
       }
     } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
         | AuthorizationException | UnsupportedVersionException e) {
-      fatal = "cannot continue: " + DeadLetters.reasonOf(e);
+      fatal = "cannot continue: " + Errors.oneLine(e);
       log.error("{}: {}", settings.name, fatal, e);
     } catch (Exception e) {
-      fatal = "worker failed: " + DeadLetters.reasonOf(e);
+      fatal = "worker failed: " + Errors.oneLine(e);
       log.error("{}: {}", settings.name, fatal, e);
     } finally {
       running = false;
@@ -346,7 +346,7 @@ public final class KafkaWorker {
     } catch (TransientFailure | KafkaException e) {
       rollBack(batch);
       retries.increment();
-      retrying = DeadLetters.reasonOf(e);
+      retrying = Errors.oneLine(e);
       TopicPartition only = e instanceof TransientFailure t ? t.partition() : null;
       List<TopicPartition> parts = new ArrayList<>();
       for (ConsumerRecord<byte[], byte[]> r : batch.records().subList(batch.committedRecords(),
@@ -524,7 +524,7 @@ public final class KafkaWorker {
       Thread.currentThread().interrupt();
       throw new WorkerBatch.Aborted();
     } catch (ExecutionException | TimeoutException e) {
-      throw new TransientFailure("write not acknowledged: " + DeadLetters.reasonOf(e), e);
+      throw new TransientFailure("write not acknowledged: " + Errors.oneLine(e), e);
     } finally {
       unacknowledged.clear();
     }
@@ -545,7 +545,7 @@ public final class KafkaWorker {
         // a stop woke the consumer; this commit still belongs to the batch just written
       } catch (CommitFailedException | RebalanceInProgressException e) {
         log.warn("{}: offset commit failed after the batch was written ({}); its records will be handled again",
-            settings.name, DeadLetters.reasonOf(e));
+            settings.name, Errors.oneLine(e));
         return;
       }
     }

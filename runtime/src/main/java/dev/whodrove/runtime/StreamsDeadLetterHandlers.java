@@ -38,7 +38,7 @@ public final class StreamsDeadLetterHandlers {
 
     @Override
     public Response handleError(ErrorHandlerContext ctx, ConsumerRecord<byte[], byte[]> record, Exception e) {
-      String reason = "undecodable record: " + DeadLetters.reasonOf(e);
+      String reason = "undecodable record: " + Errors.oneLine(e);
       log.warn("dead-lettering {}/{}@{}: {}", record.topic(), record.partition(), record.offset(), reason);
       return Response.resume(List.of(deadLetters.forKafkaRecord(record.topic() + ".dlq", record.topic(),
           record.partition(), record.offset(), record.key(), record.value(), reason, e)));
@@ -56,7 +56,7 @@ public final class StreamsDeadLetterHandlers {
 
     @Override
     public Response handleError(ErrorHandlerContext ctx, Record<?, ?> record, Exception e) {
-      String reason = "processing failed in " + ctx.processorNodeId() + ": " + DeadLetters.reasonOf(e);
+      String reason = "processing failed in " + ctx.processorNodeId() + ": " + Errors.oneLine(e);
       log.warn("dead-lettering {}/{}@{}: {}", ctx.topic(), ctx.partition(), ctx.offset(), reason, e);
       if (ctx.topic() == null) {
         return Response.resume(); // punctuation: no input record to keep; the log line is the trace

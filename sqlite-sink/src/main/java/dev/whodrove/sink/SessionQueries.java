@@ -28,7 +28,7 @@ final class SessionQueries {
 
   /** Sessions matching every requirement, newest upload first, each with all its labels. */
   List<SessionSummary> listSessions(LabelSelector selector) throws SQLException {
-    Set<String> cols = Schema.columnsOf(conn, "sessions");
+    Set<String> cols = DatabaseLayout.columnsOf(conn, "sessions");
     StringBuilder where = new StringBuilder();
     List<String> params = new ArrayList<>();
     for (LabelSelector.Requirement r : selector.requirements()) {
@@ -102,7 +102,7 @@ final class SessionQueries {
       }
     }
     List<Map<String, Object>> segments = List.of();
-    if (!Schema.columnsOf(conn, "cadence_segments").isEmpty()) {
+    if (!DatabaseLayout.columnsOf(conn, "cadence_segments").isEmpty()) {
       try (PreparedStatement ps = conn.prepareStatement(
           "SELECT * FROM cadence_segments WHERE session_id = ? ORDER BY segment_index")) {
         ps.setString(1, sessionId);
@@ -110,7 +110,7 @@ final class SessionQueries {
       }
     }
     List<Map<String, Object>> minutes = List.of();
-    if (!Schema.columnsOf(conn, "gcp_minute_features").isEmpty()) {
+    if (!DatabaseLayout.columnsOf(conn, "gcp_minute_features").isEmpty()) {
       try (PreparedStatement ps = conn.prepareStatement(
           "SELECT * FROM gcp_minute_features WHERE session_id = ? ORDER BY minute_bucket")) {
         ps.setString(1, sessionId);

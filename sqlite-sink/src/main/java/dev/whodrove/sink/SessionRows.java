@@ -45,7 +45,7 @@ final class SessionRows {
         "written_by", "updated_at", "features_revision", "features_computed_at", "features_stage",
         "login", "server_id", "server_hostname", "server_labels_json", "remote_addr", "interactive",
         "recording_present", "recording_format", "input_events"));
-    for (String[] col : Schema.CADENCE_BLOCK) {
+    for (String[] col : DatabaseLayout.CADENCE_BLOCK) {
       c.add(col[0]);
     }
     c.addAll(List.of("segment_count", "cadence_scores_json",
@@ -65,12 +65,12 @@ final class SessionRows {
       return v.getSubstrate();
     }
     if (f.hasGcp()) {
-      return Schema.SUBSTRATE_GCP;
+      return DatabaseLayout.SUBSTRATE_GCP;
     }
     if (f.hasBurst()) {
-      return Schema.SUBSTRATE_GCP_BURST;
+      return DatabaseLayout.SUBSTRATE_GCP_BURST;
     }
-    return Schema.SUBSTRATE_TELEPORT;
+    return DatabaseLayout.SUBSTRATE_TELEPORT;
   }
 
   /** Values for {@link #FEATURE_COLUMNS}, in order. */
@@ -188,7 +188,7 @@ final class SessionRows {
   /** Writes the cadence block at {@code i} (all NULL when absent); returns the next index. */
   static int cadence(CadenceFeatures c, Object[] row, int i) {
     if (c == null) {
-      return i + Schema.CADENCE_BLOCK.size();
+      return i + DatabaseLayout.CADENCE_BLOCK.size();
     }
     row[i++] = bool(c.getInsufficientData());
     row[i++] = c.getDurationS();

@@ -37,7 +37,7 @@ final class SessionWriter implements AutoCloseable {
         WHEN substr(session_labels.set_by, 1, 7) = 'manual:' AND substr(excluded.set_by, 1, 7) <> 'manual:' THEN 0
         WHEN substr(excluded.set_by, 1, 7) = 'manual:' AND substr(session_labels.set_by, 1, 7) <> 'manual:' THEN 1
         ELSE excluded.set_at_ms >= COALESCE(session_labels.set_at_ms, %s)
-      END""".formatted(Schema.SET_AT_MS_FROM_TEXT.formatted("session_labels.set_at"));
+      END""".formatted(DatabaseLayout.SET_AT_MS_FROM_TEXT.formatted("session_labels.set_at"));
 
   /** Label-only verdicts need a session row for the labels to hang on (foreign key); features fill it in later. */
   static final String PLACEHOLDER_UPSERT = """
@@ -101,10 +101,10 @@ final class SessionWriter implements AutoCloseable {
         + "top_methods_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     deleteSegments = conn.prepareStatement("DELETE FROM cadence_segments WHERE session_id = ?");
     StringBuilder seg = new StringBuilder("INSERT INTO cadence_segments (session_id, segment_index, start_at, end_at");
-    for (String[] c : Schema.CADENCE_BLOCK) {
+    for (String[] c : DatabaseLayout.CADENCE_BLOCK) {
       seg.append(", ").append(c[0]);
     }
-    seg.append(") VALUES (?, ?, ?, ?").append(", ?".repeat(Schema.CADENCE_BLOCK.size())).append(')');
+    seg.append(") VALUES (?, ?, ?, ?").append(", ?".repeat(DatabaseLayout.CADENCE_BLOCK.size())).append(')');
     insertSegment = conn.prepareStatement(seg.toString());
     // As the study's whodrove-gcp CLI merges overlapping GCP sessions: the surviving session keeps its own labels and
     // adopts the
@@ -264,7 +264,7 @@ final class SessionWriter implements AutoCloseable {
     }
     if (f.getSegmentsCount() > 0) {
       for (CadenceSegment s : f.getSegmentsList()) {
-        Object[] row = new Object[4 + Schema.CADENCE_BLOCK.size()];
+        Object[] row = new Object[4 + DatabaseLayout.CADENCE_BLOCK.size()];
         row[0] = sid;
         row[1] = s.getIndex();
         row[2] = Rfc3339.secondsOrNull(s.getStartMs());

@@ -53,7 +53,7 @@ public record SinkConfig(
         cfg.getDuration(RETRY_BACKOFF_MAX, Duration.ofSeconds(10)));
   }
 
-  SessionStore.Options storeOptions() {
-    return new SessionStore.Options(busyTimeout, synchronous, false);
+  SessionDatabase.Options storeOptions() {
+    return new SessionDatabase.Options(busyTimeout, synchronous, false);
   }
 }

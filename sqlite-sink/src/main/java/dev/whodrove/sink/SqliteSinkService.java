@@ -27,7 +27,7 @@ public final class SqliteSinkService implements ManagedService {
   private final SinkConfig cfg;
   private final VerdictBatchHandler.BatchHook hook;
   private final TopicSpec<SessionVerdict> input;
-  private SessionStore store;
+  private SessionDatabase store;
   private KafkaWorker worker;
 
   public SqliteSinkService(ServiceContext ctx) {
@@ -57,7 +57,7 @@ public final class SqliteSinkService implements ManagedService {
 
   @Override
   public void start() throws SQLException {
-    store = SessionStore.open(cfg.dbPath(), cfg.storeOptions());
+    store = SessionDatabase.open(cfg.dbPath(), cfg.storeOptions());
     VerdictBatchHandler handler = new VerdictBatchHandler(store,
         input.valueSerde(ctx.config().serdeProperties()), hook, ctx.metrics());
     KafkaWorker.Settings settings = new KafkaWorker.Settings(name(), input.name(), cfg.groupId())

@@ -1,7 +1,7 @@
 package dev.whodrove.sink;
 
 import dev.whodrove.runtime.BatchHandler;
-import dev.whodrove.runtime.DeadLetters;
+import dev.whodrove.runtime.Errors;
 import dev.whodrove.runtime.TransientFailure;
 import dev.whodrove.runtime.WorkerBatch;
 import dev.whodrove.schemas.serde.ProtobufSerde;
@@ -35,7 +35,7 @@ final class VerdictBatchHandler implements BatchHandler {
     void afterDbCommit(Map<TopicPartition, OffsetAndMetadata> offsets);
   }
 
-  private final SessionStore store;
+  private final SessionDatabase store;
   private final ProtobufSerde<SessionVerdict> serde;
   private final BatchHook hook;
   private final Counter rowsUpserted;
@@ -43,7 +43,7 @@ final class VerdictBatchHandler implements BatchHandler {
   private final Counter labelsApplied;
   private final Counter labelsOutranked;
 
-  VerdictBatchHandler(SessionStore store, ProtobufSerde<SessionVerdict> serde, BatchHook hook, MeterRegistry m) {
+  VerdictBatchHandler(SessionDatabase store, ProtobufSerde<SessionVerdict> serde, BatchHook hook, MeterRegistry m) {
     this.store = store;
     this.serde = serde;
     this.hook = hook;
@@ -65,18 +65,18 @@ final class VerdictBatchHandler implements BatchHandler {
         sources.add(rec);
       }
     }
-    SessionStore.ApplyResult r;
+    SessionDatabase.ApplyResult r;
     try {
       r = apply(batch, verdicts, sources);
     } catch (SQLException e) {
-      if (SessionStore.needsReopen(e)) {
+      if (SessionDatabase.needsReopen(e)) {
         try {
           store.reopen();
         } catch (SQLException reopen) {
-          log.warn("reopening the database failed: {}", DeadLetters.reasonOf(reopen));
+          log.warn("reopening the database failed: {}", Errors.oneLine(reopen));
         }
       }
-      throw new TransientFailure("sqlite write failed: " + DeadLetters.reasonOf(e), e);
+      throw new TransientFailure("sqlite write failed: " + Errors.oneLine(e), e);
     }
     hook.afterDbCommit(offsetsOf(batch.records()));
     sessionsUpserted.increment(r.sessionRows());
@@ -94,7 +94,7 @@ final class VerdictBatchHandler implements BatchHandler {
     try {
       v = serde.deserialize(rec.topic(), rec.value());
     } catch (RuntimeException e) {
-      return "cannot decode SessionVerdict: " + DeadLetters.reasonOf(e);
+      return "cannot decode SessionVerdict: " + Errors.oneLine(e);
     }
     String invalid = SessionWriter.invalidReason(v);
     if (invalid == null) {
@@ -104,17 +104,17 @@ final class VerdictBatchHandler implements BatchHandler {
   }
 
   /** The whole batch in one transaction; if SQLite refuses it for good, record by record to find the culprits. */
-  private SessionStore.ApplyResult apply(WorkerBatch batch, List<SessionVerdict> verdicts,
+  private SessionDatabase.ApplyResult apply(WorkerBatch batch, List<SessionVerdict> verdicts,
       List<ConsumerRecord<byte[], byte[]>> sources) throws SQLException {
     try {
       return store.apply(verdicts);
     } catch (SQLException e) {
-      if (SessionStore.isTransient(e)) {
+      if (SessionDatabase.isTransient(e)) {
         throw e;
       }
-      log.warn("batch of {} rejected ({}); storing record by record", verdicts.size(), DeadLetters.reasonOf(e));
+      log.warn("batch of {} rejected ({}); storing record by record", verdicts.size(), Errors.oneLine(e));
       return store.applyIsolating(verdicts, (i, err) -> deadLetter(batch, sources.get(i),
-          "sqlite rejected the verdict: " + DeadLetters.reasonOf(err), err));
+          "sqlite rejected the verdict: " + Errors.oneLine(err), err));
     }
   }
 

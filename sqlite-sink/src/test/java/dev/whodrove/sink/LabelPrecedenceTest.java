@@ -20,11 +20,11 @@ class LabelPrecedenceTest {
 
   @TempDir
   Path dir;
-  SessionStore store;
+  SessionDatabase store;
 
   @BeforeEach
   void open() throws SQLException {
-    store = SessionStore.open(dir.resolve("sessions.sqlite"));
+    store = SessionDatabase.open(dir.resolve("sessions.sqlite"));
     store.apply(Verdicts.teleport("s", 1, 0));
   }
 
@@ -88,7 +88,7 @@ class LabelPrecedenceTest {
 
   @Test
   void withinOneBatchDeliveryOrderIsKept() throws SQLException {
-    SessionStore.ApplyResult r = store.apply(List.of(
+    SessionDatabase.ApplyResult r = store.apply(List.of(
         Verdicts.labels("s", label("operator.type", "agent", P1, T0)),
         Verdicts.labels("s", label("operator.type", "human", P1, T0)),
         Verdicts.labels("s", label("operator.type", "unknown", P1, T0 - 1))));

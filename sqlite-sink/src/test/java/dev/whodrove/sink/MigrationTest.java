@@ -50,19 +50,19 @@ class MigrationTest {
   @Test
   void migratesAWhodroveFileInPlace() throws Exception {
     Path file = whodroveTeleportOnlyFile();
-    try (SessionStore store = SessionStore.open(file)) {
+    try (SessionDatabase store = SessionDatabase.open(file)) {
       Connection c = store.connection();
-      Set<String> cols = Schema.columnsOf(c, "sessions");
-      for (Schema.Column col : Schema.ADDED_COLUMNS) {
-        assertThat(Schema.columnsOf(c, col.table())).as(col.table()).contains(col.name());
+      Set<String> cols = DatabaseLayout.columnsOf(c, "sessions");
+      for (DatabaseLayout.Column col : DatabaseLayout.ADDED_COLUMNS) {
+        assertThat(DatabaseLayout.columnsOf(c, col.table())).as(col.table()).contains(col.name());
       }
       assertThat(cols).contains("substrate", "gcp_principal", "gcp_median_call_gap_ms", "gap_p50_s",
           "local_gap_std", "insufficient_data", "recording_present", "coverage_gap");
       Map<String, String> types = columnTypes(c, "sessions");
       assertThat(types).containsEntry("substrate", "TEXT").containsEntry("gcp_call_count", "INTEGER")
           .containsEntry("gcp_median_call_gap_ms", "REAL").containsEntry("duration_seconds", "REAL");
-      assertThat(Schema.columnsOf(c, "gcp_minute_features")).contains("top_services_json", "minute_bucket");
-      assertThat(Schema.columnsOf(c, "cadence_segments")).contains("segment_index", "gap_p50_s");
+      assertThat(DatabaseLayout.columnsOf(c, "gcp_minute_features")).contains("top_services_json", "minute_bucket");
+      assertThat(DatabaseLayout.columnsOf(c, "cadence_segments")).contains("segment_index", "gap_p50_s");
       assertThat(indexes(c)).contains("idx_sessions_substrate", "idx_sessions_gcp_principal",
           "idx_gcp_minute_session", "idx_sessions_user", "idx_labels_kv");
       // Backfill: pre-split rows are Teleport rows; their label time becomes exact.
@@ -78,10 +78,10 @@ class MigrationTest {
       assertThat(after.notableEvents()).hasSize(1);
     }
     // Reopening is a no-op, and a label-only row of ours is not mistaken for a pre-split Teleport row.
-    try (SessionStore store = SessionStore.open(file)) {
+    try (SessionDatabase store = SessionDatabase.open(file)) {
       store.apply(Verdicts.labels("gcp-x", label("review.note", "x", "manual:a", T0)));
     }
-    try (SessionStore store = SessionStore.open(file)) {
+    try (SessionDatabase store = SessionDatabase.open(file)) {
       assertThat(store.showSession("gcp-x").orElseThrow().column("substrate")).isNull();
       assertThat(store.showSession("old-1").orElseThrow().column("substrate")).isEqualTo("teleport-recording");
     }
@@ -90,7 +90,7 @@ class MigrationTest {
   @Test
   void readsAnUnmigratedWhodroveFileReadOnlyWithoutTouchingIt() throws Exception {
     Path file = whodroveTeleportOnlyFile();
-    try (SessionStore reader = SessionStore.openReadOnly(file)) {
+    try (SessionDatabase reader = SessionDatabase.openReadOnly(file)) {
       SessionSummary s = reader.listSessions(LabelSelector.parse("operator.type=human")).get(0);
       assertThat(s.sessionId()).isEqualTo("old-1");
       assertThat(s.substrate()).isNull();
@@ -99,14 +99,14 @@ class MigrationTest {
       assertThat(reader.showSession("old-1").orElseThrow().segments()).isEmpty();
     }
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
-      assertThat(Schema.columnsOf(c, "sessions")).doesNotContain("substrate");
+      assertThat(DatabaseLayout.columnsOf(c, "sessions")).doesNotContain("substrate");
     }
   }
 
   @Test
   void migratesAnOlderFileOfOursMissingNewColumns() throws Exception {
     Path file = dir.resolve("ours.sqlite");
-    try (SessionStore store = SessionStore.open(file)) {
+    try (SessionDatabase store = SessionDatabase.open(file)) {
       store.apply(Verdicts.teleport("s1", 1, 1));
     }
     // Simulate an older layout: drop a column we added later.
@@ -114,16 +114,16 @@ class MigrationTest {
       st.execute("ALTER TABLE sessions DROP COLUMN coverage_gap");
       st.execute("ALTER TABLE cadence_segments DROP COLUMN bytes_dropped");
     }
-    try (SessionStore store = SessionStore.open(file)) {
-      assertThat(Schema.columnsOf(store.connection(), "sessions")).contains("coverage_gap");
-      assertThat(Schema.columnsOf(store.connection(), "cadence_segments")).contains("bytes_dropped");
+    try (SessionDatabase store = SessionDatabase.open(file)) {
+      assertThat(DatabaseLayout.columnsOf(store.connection(), "sessions")).contains("coverage_gap");
+      assertThat(DatabaseLayout.columnsOf(store.connection(), "cadence_segments")).contains("bytes_dropped");
       assertThat(store.showSession("s1").orElseThrow().column("n_events")).isEqualTo(900);
     }
   }
 
   @Test
   void aFreshFileHasWhodrovesExactColumnsAndTypes() throws Exception {
-    try (SessionStore store = SessionStore.open(dir.resolve("new.sqlite"))) {
+    try (SessionDatabase store = SessionDatabase.open(dir.resolve("new.sqlite"))) {
       Map<String, String> s = columnTypes(store.connection(), "sessions");
       String[][] whodrove = {{"session_id", "TEXT"}, {"user", "TEXT"}, {"cluster", "TEXT"}, {"kind", "TEXT"},
           {"started_at", "TEXT"}, {"ended_at", "TEXT"}, {"uploaded_at", "TEXT"}, {"duration_seconds", "REAL"},

@@ -93,9 +93,9 @@ public final class SinkBench {
     return out;
   }
 
-  /** Sessions per second through {@link SessionStore#apply}. */
+  /** Sessions per second through {@link SessionDatabase#apply}. */
   static double sinkUpsert(Path file, List<SessionVerdict> verdicts, int batch) throws SQLException {
-    try (SessionStore store = SessionStore.open(file)) {
+    try (SessionDatabase store = SessionDatabase.open(file)) {
       long t0 = System.nanoTime();
       long c0 = CPU.getCurrentThreadCpuTime();
       for (int i = 0; i < verdicts.size(); i += batch) {
@@ -115,7 +115,7 @@ public final class SinkBench {
 
   /** Sessions per second for plain batched INSERTs of the same rows. */
   static double bareInsert(Path file, List<SessionVerdict> verdicts, int batch) throws SQLException {
-    SessionStore.open(file).close(); // same schema and indexes
+    SessionDatabase.open(file).close(); // same schema and indexes
     long now = System.currentTimeMillis();
     List<Rows> rows = new ArrayList<>(verdicts.size());
     for (SessionVerdict v : verdicts) {
@@ -131,7 +131,7 @@ public final class SinkBench {
       }
       List<Object[]> segments = new ArrayList<>();
       for (CadenceSegment s : v.getFeatures().getSegmentsList()) {
-        Object[] row = new Object[4 + Schema.CADENCE_BLOCK.size()];
+        Object[] row = new Object[4 + DatabaseLayout.CADENCE_BLOCK.size()];
         row[0] = v.getSessionId();
         row[1] = s.getIndex();
         row[2] = Rfc3339.seconds(s.getStartMs());
@@ -148,7 +148,7 @@ public final class SinkBench {
     try (Connection c = cfg.createConnection("jdbc:sqlite:" + file)) {
       c.setAutoCommit(false);
       List<String> cols = SessionRows.FEATURE_COLUMNS;
-      String segCols = String.join(", ", Arrays.stream(Schema.CADENCE_BLOCK.toArray(new String[0][]))
+      String segCols = String.join(", ", Arrays.stream(DatabaseLayout.CADENCE_BLOCK.toArray(new String[0][]))
           .map(a -> a[0]).toList());
       try (PreparedStatement s = c.prepareStatement("INSERT INTO sessions (" + String.join(", ", cols) + ") VALUES ("
               + "?, ".repeat(cols.size() - 1) + "?)");
@@ -157,7 +157,7 @@ public final class SinkBench {
           PreparedStatement n = c.prepareStatement("INSERT INTO notable_events (session_id, event_time, event_type, "
               + "payload, ref) VALUES (?, ?, ?, ?, ?)");
           PreparedStatement g = c.prepareStatement("INSERT INTO cadence_segments (session_id, segment_index, "
-              + "start_at, end_at, " + segCols + ") VALUES (?, ?, ?, ?" + ", ?".repeat(Schema.CADENCE_BLOCK.size())
+              + "start_at, end_at, " + segCols + ") VALUES (?, ?, ?, ?" + ", ?".repeat(DatabaseLayout.CADENCE_BLOCK.size())
               + ")")) {
         long t0 = System.nanoTime();
         long c0 = CPU.getCurrentThreadCpuTime();

@@ -74,7 +74,7 @@ class SqliteSinkServiceIntegrationTest {
     }
     try (ServiceHost host = startSink(broker, topic, db, "g-" + UUID.randomUUID(), VerdictBatchHandler.BatchHook.NONE)) {
       awaitCommitted(host, 64);
-      try (SessionStore reader = SessionStore.openReadOnly(db)) {
+      try (SessionDatabase reader = SessionDatabase.openReadOnly(db)) {
         assertThat(reader.listSessions(LabelSelector.ALL)).hasSize(61);
         assertThat(reader.listSessions(LabelSelector.parse("operator.type=human")))
             .extracting(SessionSummary::sessionId).containsExactlyInAnyOrder("t0", "g1");
@@ -115,7 +115,7 @@ class SqliteSinkServiceIntegrationTest {
     }
     assertThat(dbCommitted).isTrue();
     long storedBeforeRestart;
-    try (SessionStore reader = SessionStore.openReadOnly(db)) {
+    try (SessionDatabase reader = SessionDatabase.openReadOnly(db)) {
       storedBeforeRestart = reader.listSessions(LabelSelector.ALL).size();
       assertThat(storedBeforeRestart).isPositive();
     }
@@ -124,7 +124,7 @@ class SqliteSinkServiceIntegrationTest {
     try (ServiceHost host = startSink(broker, topic, db, group, VerdictBatchHandler.BatchHook.NONE)) {
       awaitCommitted(host, 40);
     }
-    try (SessionStore store = SessionStore.open(db)) {
+    try (SessionDatabase store = SessionDatabase.open(db)) {
       assertThat(store.listSessions(LabelSelector.parse("cadence.label=opus-4.6"))).hasSize(40);
       assertThat(count(store, "notable_events")).isEqualTo(120);
       assertThat(count(store, "cadence_segments")).isEqualTo(80);
@@ -163,7 +163,7 @@ class SqliteSinkServiceIntegrationTest {
       }
       awaitCommitted(host, 21);
     }
-    try (SessionStore reader = SessionStore.openReadOnly(db)) {
+    try (SessionDatabase reader = SessionDatabase.openReadOnly(db)) {
       assertThat(reader.listSessions(LabelSelector.ALL)).hasSize(21);
       assertThat(count(reader, "notable_events")).isEqualTo(41);
     }
@@ -268,7 +268,7 @@ class SqliteSinkServiceIntegrationTest {
     return out;
   }
 
-  private static long count(SessionStore store, String table) throws SQLException {
+  private static long count(SessionDatabase store, String table) throws SQLException {
     try (Statement st = store.connection().createStatement();
         ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table)) {
       rs.next();

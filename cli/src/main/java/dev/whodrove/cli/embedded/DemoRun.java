@@ -7,7 +7,7 @@ import dev.whodrove.sim.GcpSimulator;
 import dev.whodrove.sim.SimulatedDataset;
 import dev.whodrove.sim.TeleportSimulator;
 import dev.whodrove.sink.LabelSelector;
-import dev.whodrove.sink.SessionStore;
+import dev.whodrove.sink.SessionDatabase;
 import dev.whodrove.sink.SessionSummary;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -193,7 +193,7 @@ public final class DemoRun {
   }
 
   public static List<SessionSummary> list(Path db) {
-    try (SessionStore store = SessionStore.openReadOnly(db)) {
+    try (SessionDatabase store = SessionDatabase.openReadOnly(db)) {
       return store.listSessions(LabelSelector.ALL);
     } catch (Exception e) {
       return List.of(); // the sink has not created its schema yet

@@ -1,6 +1,7 @@
 package dev.whodrove.ingest.gcp;
 
 import dev.whodrove.runtime.DeadLetters;
+import dev.whodrove.runtime.Errors;
 import dev.whodrove.schemas.Topics;
 import dev.whodrove.schemas.serde.ProtobufSerde;
 import dev.whodrove.schemas.v1.GcpAuditEntry;
@@ -73,7 +74,7 @@ public final class EntryPublisher implements AutoCloseable {
     } catch (RuntimeException e) {
       // a parser defect must not make a message redeliver forever
       return deadLetter(raw, position, RejectReason.PARSE_ERROR,
-          RejectReason.PARSE_ERROR.code() + ": " + DeadLetters.reasonOf(e), e);
+          RejectReason.PARSE_ERROR.code() + ": " + Errors.oneLine(e), e);
     }
     if (parsed instanceof ParseOutcome.Rejected r) {
       return deadLetter(raw, position, r.reason(), r.describe(), null);
@@ -134,7 +135,7 @@ public final class EntryPublisher implements AutoCloseable {
     return sender.send(dl).handle((md, err) -> {
       if (err != null) {
         count("failed", position);
-        throw new IllegalStateException("dead letter not written: " + DeadLetters.reasonOf(err), err);
+        throw new IllegalStateException("dead letter not written: " + Errors.oneLine(err), err);
       }
       count("dead_lettered", position);
       return PublishOutcome.DEAD_LETTERED;

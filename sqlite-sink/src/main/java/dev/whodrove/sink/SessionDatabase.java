@@ -13,12 +13,12 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * {@code sessions.sqlite}: a SQLite file the study CLIs can read too (see {@link Schema}), written in WAL mode, so
+ * {@code sessions.sqlite}: a SQLite file the study CLIs can read too (see {@link DatabaseLayout}), written in WAL mode, so
  * readers
  * such as the CLI or {@code sqlite3} can query while the sink writes. {@link #apply} stores a batch of verdicts in
  * one transaction; {@link #listSessions} and {@link #showSession} are the query API.
  */
-public final class SessionStore implements AutoCloseable {
+public final class SessionDatabase implements AutoCloseable {
   /** How the file is opened. */
   public record Options(Duration busyTimeout, String synchronous, boolean readOnly) {
     /** Writer defaults: wait up to 5 s for locks, fsync every commit (offsets are committed after it). */
@@ -53,27 +53,27 @@ public final class SessionStore implements AutoCloseable {
   private Connection conn;
   private SessionWriter writer;
 
-  private SessionStore(Path path, Options options) throws SQLException {
+  private SessionDatabase(Path path, Options options) throws SQLException {
     this.path = path;
     this.options = options;
     connect();
   }
 
   /** Opens (creating if needed) and migrates the file for writing. */
-  public static SessionStore open(Path path) throws SQLException {
+  public static SessionDatabase open(Path path) throws SQLException {
     return open(path, Options.writer());
   }
 
-  public static SessionStore open(Path path, Options options) throws SQLException {
-    return new SessionStore(path, options);
+  public static SessionDatabase open(Path path, Options options) throws SQLException {
+    return new SessionDatabase(path, options);
   }
 
   /** Opens an existing file for queries only; it is not migrated, so a file of the study CLIs stays untouched. */
-  public static SessionStore openReadOnly(Path path) throws SQLException {
+  public static SessionDatabase openReadOnly(Path path) throws SQLException {
     if (!Files.exists(path)) {
       throw new SQLException("no such database file: " + path);
     }
-    return new SessionStore(path, Options.reader());
+    return new SessionDatabase(path, Options.reader());
   }
 
   private void connect() throws SQLException {
@@ -99,7 +99,7 @@ public final class SessionStore implements AutoCloseable {
     try {
       if (!options.readOnly()) {
         try {
-          Schema.migrate(c);
+          DatabaseLayout.migrate(c);
         } catch (SQLException e) {
           throw new SQLException("migrate " + path + ": " + e.getMessage(), e);
         }

@@ -16,14 +16,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SessionStoreTest {
+class SessionDatabaseTest {
   @TempDir
   Path dir;
-  SessionStore store;
+  SessionDatabase store;
 
   @BeforeEach
   void open() throws SQLException {
-    store = SessionStore.open(dir.resolve("sessions.sqlite"));
+    store = SessionDatabase.open(dir.resolve("sessions.sqlite"));
   }
 
   @AfterEach
@@ -35,7 +35,7 @@ class SessionStoreTest {
   void opensInWalModeWithForeignKeys() throws SQLException {
     assertThat(scalar("PRAGMA journal_mode")).isEqualTo("wal");
     assertThat(scalar("PRAGMA foreign_keys")).isEqualTo(1);
-    assertThat(scalar("PRAGMA user_version")).isEqualTo(Schema.VERSION);
+    assertThat(scalar("PRAGMA user_version")).isEqualTo(DatabaseLayout.VERSION);
   }
 
   @Test
@@ -112,7 +112,7 @@ class SessionStoreTest {
   @Test
   void anOlderFeatureRevisionDoesNotOverwriteANewerOne() throws SQLException {
     store.apply(Verdicts.teleport("s1", 2, 4));
-    SessionStore.ApplyResult r = store.apply(Verdicts.teleport("s1", 1, 1,
+    SessionDatabase.ApplyResult r = store.apply(Verdicts.teleport("s1", 1, 1,
         label("cadence.label", "human", "cadence@v1", T0)));
     assertThat(r.sessionRows()).isZero();
     assertThat(r.labelsApplied()).isEqualTo(1);
@@ -167,7 +167,7 @@ class SessionStoreTest {
   @Test
   void aReaderSeesCommittedRowsWhileTheWriterIsOpen() throws SQLException {
     store.apply(Verdicts.teleport("s1", 1, 1));
-    try (SessionStore reader = SessionStore.openReadOnly(store.path())) {
+    try (SessionDatabase reader = SessionDatabase.openReadOnly(store.path())) {
       assertThat(reader.listSessions(LabelSelector.ALL)).hasSize(1);
       store.apply(Verdicts.teleport("s2", 1, 1));
       assertThat(reader.listSessions(LabelSelector.ALL)).hasSize(2);
@@ -182,7 +182,7 @@ class SessionStoreTest {
       st.execute("CREATE TRIGGER reject_bad BEFORE INSERT ON session_labels WHEN NEW.key = 'bad' "
           + "BEGIN SELECT RAISE(ABORT, 'bad key'); END");
     }
-    SessionStore.ApplyResult r = store.applyIsolating(List.of(
+    SessionDatabase.ApplyResult r = store.applyIsolating(List.of(
         Verdicts.teleport("ok1", 1, 1), Verdicts.teleport("bad", 1, 1, label("bad", "x", "p1", T0)),
         Verdicts.teleport("ok2", 1, 1)), (i, e) -> rejected.add(i));
     assertThat(rejected).containsExactly(1);
@@ -223,15 +223,15 @@ class SessionStoreTest {
         org.sqlite.SQLiteErrorCode.SQLITE_LOCKED, org.sqlite.SQLiteErrorCode.SQLITE_IOERR,
         org.sqlite.SQLiteErrorCode.SQLITE_FULL, org.sqlite.SQLiteErrorCode.SQLITE_IOERR_FSYNC,
         org.sqlite.SQLiteErrorCode.SQLITE_BUSY_SNAPSHOT)) {
-      assertThat(SessionStore.isTransient(new org.sqlite.SQLiteException("x", code))).as(code.name()).isTrue();
+      assertThat(SessionDatabase.isTransient(new org.sqlite.SQLiteException("x", code))).as(code.name()).isTrue();
     }
-    assertThat(SessionStore.needsReopen(new org.sqlite.SQLiteException("x",
+    assertThat(SessionDatabase.needsReopen(new org.sqlite.SQLiteException("x",
         org.sqlite.SQLiteErrorCode.SQLITE_IOERR_WRITE))).isTrue();
-    assertThat(SessionStore.needsReopen(new org.sqlite.SQLiteException("x",
+    assertThat(SessionDatabase.needsReopen(new org.sqlite.SQLiteException("x",
         org.sqlite.SQLiteErrorCode.SQLITE_BUSY))).isFalse();
-    assertThat(SessionStore.isTransient(new org.sqlite.SQLiteException("x",
+    assertThat(SessionDatabase.isTransient(new org.sqlite.SQLiteException("x",
         org.sqlite.SQLiteErrorCode.SQLITE_CONSTRAINT_FOREIGNKEY))).isFalse();
-    assertThat(SessionStore.isTransient(new SQLException("wrapped",
+    assertThat(SessionDatabase.isTransient(new SQLException("wrapped",
         new org.sqlite.SQLiteException("x", org.sqlite.SQLiteErrorCode.SQLITE_BUSY)))).isTrue();
   }
 

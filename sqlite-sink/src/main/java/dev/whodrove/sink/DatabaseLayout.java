@@ -11,12 +11,11 @@ import java.util.Set;
 
 /**
  * The layout of {@code sessions.sqlite}: the four tables of the study CLIs with their exact column names and types,
- * plus the
- * columns and the {@code cadence_segments} table only this project writes. Opening a file brings it to this layout
+ * plus the columns and the {@code cadence_segments} table only this project writes. Opening a file brings it to this layout
  * in place: tables created if missing, missing columns added, indexes created, {@code substrate} backfilled. Every
  * step is idempotent, so a file of the study CLIs, an older file of ours and a current one all take the same path.
  */
-public final class Schema {
+public final class DatabaseLayout {
   /** Our schema revision, kept in {@code PRAGMA user_version} (the study CLIs leave it 0). */
   public static final int VERSION = 1;
 
@@ -146,7 +145,7 @@ public final class Schema {
       "CREATE INDEX IF NOT EXISTS idx_sessions_started ON sessions(started_at)",
       "CREATE INDEX IF NOT EXISTS idx_cadence_segments_session ON cadence_segments(session_id)");
 
-  private Schema() {}
+  private DatabaseLayout() {}
 
   private static List<Column> addedColumns() {
     List<Column> c = new ArrayList<>();

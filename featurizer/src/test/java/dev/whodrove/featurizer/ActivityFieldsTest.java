@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.whodrove.schemas.v1.CadenceFeatures;
 import dev.whodrove.schemas.v1.CadenceSegment;
+import dev.whodrove.testkit.AsciicastFixtures;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 /** The cadence@v1 activity fields, streamed, against the classifier's batch definitions. */
 class ActivityFieldsTest {
 
-  static List<Path> fixtures() throws IOException, URISyntaxException {
-    Path root = Path.of(ActivityFieldsTest.class.getResource("/asciicast").toURI());
+  static List<Path> fixtures() throws IOException {
+    Path root = AsciicastFixtures.directory();
     try (Stream<Path> s = Files.walk(root)) {
       return s.filter(p -> p.toString().endsWith(".cast")).sorted().toList();
     }

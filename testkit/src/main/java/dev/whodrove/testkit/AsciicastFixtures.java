@@ -18,10 +18,6 @@ import java.util.List;
 public final class AsciicastFixtures {
   /** One recording: who drove it ({@code human} or {@code agent}) and its name (the file name without .cast). */
   public record Fixture(String driver, String name) {
-    public boolean human() {
-      return driver.equals("human");
-    }
-
     public String fileName() {
       return name + ".cast";
     }
@@ -40,11 +36,6 @@ public final class AsciicastFixtures {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-    }
-
-    /** The recording as a file: {@code <driver>/<name>.cast} under {@link #directory()}. */
-    public Path path() {
-      return directory().resolve(driver).resolve(fileName());
     }
   }
 

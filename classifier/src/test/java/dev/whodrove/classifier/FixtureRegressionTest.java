@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.schemas.v1.SessionVerdict;
+import dev.whodrove.testkit.Asciicast;
 import dev.whodrove.testkit.AsciicastFixtures;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,7 +33,7 @@ class FixtureRegressionTest {
       try (Stream<Path> files = Files.list(root.resolve(dir))) {
         for (Path p : files.sorted().toList()) {
           String name = p.getFileName().toString().replace(".cast", "");
-          ROWS.add(new Row(name, dir.equals("human"), AsciicastCadence.session(name, AsciicastCadence.read(p))));
+          ROWS.add(new Row(name, dir.equals("human"), AsciicastCadence.session(name, Asciicast.read(p))));
         }
       }
     }

@@ -6,6 +6,7 @@ import dev.whodrove.schemas.v1.CadenceSegment;
 import dev.whodrove.sim.CadenceModel;
 import dev.whodrove.sim.Rng;
 import dev.whodrove.sim.TerminalActivity;
+import dev.whodrove.testkit.Asciicast;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ class HandoffSegmentationTest {
   static List<CadenceSegment> segments(TerminalActivity activity) {
     CadenceAccumulator acc = new CadenceAccumulator();
     for (TerminalActivity.Chunk c : activity.chunks()) {
-      acc.add(Recordings.T0 + c.atMs(), c.data().length, AsciicastReference.editChars(c.data()));
+      acc.add(Recordings.T0 + c.atMs(), c.data().length, Asciicast.editChars(c.data()));
     }
     return acc.segments();
   }

@@ -1,82 +1,26 @@
 package dev.whodrove.classifier;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.whodrove.schemas.v1.CadenceFeatures;
 import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.schemas.v1.TeleportFeatures;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.whodrove.testkit.Asciicast.Cast;
+import dev.whodrove.testkit.Asciicast.Print;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Test-only batch version of the featurizer's cadence features for asciicast v2 recordings: "o" events are print
- * events (time offset, UTF-8 byte length), "i" events are keyboard input. Mirrors the notes/10 definitions (numpy
- * linear percentiles, population std, the reference's local_gap_std window range) and the v1 additions.
+ * Test-only batch version of the featurizer's cadence features for asciicast v2 recordings (as the test kit's
+ * {@link dev.whodrove.testkit.Asciicast} reads them: "o" events are print events, "i" events are keyboard input).
+ * Mirrors the notes/10 definitions (numpy linear percentiles, population std, the reference's local_gap_std window
+ * range) and the v1 additions.
  */
 final class AsciicastCadence {
   static final double EDGE_GAP_S = 120;
   static final double ABSENCE_GAP_S = 300;
   static final int MIN_EVENTS = 30;
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  record Print(double t, int bytes, int editChars) {}
-
-  record Cast(List<Print> prints, int inputs) {}
 
   private AsciicastCadence() {}
-
-  static Cast read(Path file) throws IOException {
-    List<Print> prints = new ArrayList<>();
-    int inputs = 0;
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String header = r.readLine();
-      if (header == null || JSON.readTree(header).path("version").asInt() != 2) {
-        throw new IOException(file + ": not an asciicast v2 file");
-      }
-      String line;
-      int lineNo = 1;
-      while ((line = r.readLine()) != null) {
-        lineNo++;
-        if (line.isBlank()) {
-          continue;
-        }
-        JsonNode ev = JSON.readTree(line);
-        if (!ev.isArray() || ev.size() < 3) {
-          throw new IOException(file + ":" + lineNo + ": not an event array");
-        }
-        String kind = ev.get(1).asText();
-        if ("o".equals(kind)) {
-          byte[] data = ev.get(2).asText().getBytes(StandardCharsets.UTF_8);
-          prints.add(new Print(ev.get(0).asDouble(), data.length, editChars(data)));
-        } else if ("i".equals(kind)) {
-          inputs++;
-        }
-      }
-    }
-    return new Cast(prints, inputs);
-  }
-
-  /** countEditChars of the study's {@code whodrove-teleport} CLI: BS, DEL, ^W, and ESC [ A/B/C/D/H/F. */
-  static int editChars(byte[] d) {
-    int n = 0;
-    for (int i = 0; i < d.length; i++) {
-      byte b = d[i];
-      if (b == 0x7f || b == 0x08 || b == 0x17) {
-        n++;
-      } else if (b == 0x1b && i + 2 < d.length && d[i + 1] == '['
-          && "ABCDHF".indexOf(d[i + 2]) >= 0) {
-        n++;
-        i += 2;
-      }
-    }
-    return n;
-  }
 
   /** Cadence features of a run of print events, as the featurizer computes them. */
   static CadenceFeatures cadence(List<Print> all) {

@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * Single-thread throughput of the classification step (protobuf decode, rules, verdict encode, JSON mirror) on a mix
- * of Teleport, handoff and GCP records. Run: {@code mvn -B -o -q -pl classifier test-compile exec:java
- * -Dexec.mainClass=dev.whodrove.classifier.ClassifierBench -Dexec.classpathScope=test}.
+ * of Teleport, handoff and GCP records. Run: {@code mvn -B -o -q -Pbench -pl classifier -am test-compile exec:exec}
+ * (docs/benchmarks.md).
  */
 public final class ClassifierBench {
   private ClassifierBench() {}

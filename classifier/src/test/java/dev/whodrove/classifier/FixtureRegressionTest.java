@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.schemas.v1.SessionVerdict;
+import dev.whodrove.testkit.Asciicast;
+import dev.whodrove.testkit.AsciicastFixtures;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,13 +27,13 @@ class FixtureRegressionTest {
   static final List<Row> ROWS = new ArrayList<>();
 
   @BeforeAll
-  static void load() throws IOException, URISyntaxException {
-    Path root = Path.of(FixtureRegressionTest.class.getResource("/asciicast").toURI());
+  static void load() throws IOException {
+    Path root = AsciicastFixtures.directory();
     for (String dir : List.of("human", "agent")) {
       try (Stream<Path> files = Files.list(root.resolve(dir))) {
         for (Path p : files.sorted().toList()) {
           String name = p.getFileName().toString().replace(".cast", "");
-          ROWS.add(new Row(name, dir.equals("human"), AsciicastCadence.session(name, AsciicastCadence.read(p))));
+          ROWS.add(new Row(name, dir.equals("human"), AsciicastCadence.session(name, Asciicast.read(p))));
         }
       }
     }

@@ -5,8 +5,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.whodrove.schemas.v1.CadenceFeatures;
 import dev.whodrove.schemas.v1.CadenceSegment;
+import dev.whodrove.testkit.Asciicast;
+import dev.whodrove.testkit.AsciicastFixtures;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,18 +19,18 @@ import org.junit.jupiter.api.Test;
 /** The cadence@v1 activity fields, streamed, against the classifier's batch definitions. */
 class ActivityFieldsTest {
 
-  static List<Path> fixtures() throws IOException, URISyntaxException {
-    Path root = Path.of(ActivityFieldsTest.class.getResource("/asciicast").toURI());
+  static List<Path> fixtures() throws IOException {
+    Path root = AsciicastFixtures.directory();
     try (Stream<Path> s = Files.walk(root)) {
       return s.filter(p -> p.toString().endsWith(".cast")).sorted().toList();
     }
   }
 
   /** Streams prints as the decoder delivers asciicast: times rounded to ms, bytes and edit characters per chunk. */
-  static CadenceAccumulator stream(List<AsciicastReference.Print> prints) {
+  static CadenceAccumulator stream(List<Asciicast.Print> prints) {
     CadenceAccumulator acc = new CadenceAccumulator();
     for (int i = 0; i < prints.size(); i++) {
-      AsciicastReference.Print p = prints.get(i);
+      Asciicast.Print p = prints.get(i);
       acc.add(Recordings.T0 + Math.round(p.t() * 1000), p.bytes(), p.editChars());
       if (i == prints.size() / 2) {
         acc = CadenceAccumulator.fromBytes(acc.toBytes()); // state survives a round trip
@@ -55,7 +56,7 @@ class ActivityFieldsTest {
     assertThat(files).hasSize(10);
     for (Path file : files) {
       String ctx = file.getFileName().toString();
-      List<AsciicastReference.Print> prints = AsciicastReference.read(file);
+      List<Asciicast.Print> prints = Asciicast.read(file).prints();
       CadenceFeatures f = stream(prints).features();
       // exact on the ms timeline the decoder delivers
       assertMatches(ctx, f, AsciicastReference.session(prints, true));
@@ -73,7 +74,7 @@ class ActivityFieldsTest {
   @Test
   void peopleEchoAndAgentsDoNot() throws Exception {
     for (Path file : fixtures()) {
-      CadenceFeatures f = stream(AsciicastReference.read(file)).features();
+      CadenceFeatures f = stream(Asciicast.read(file).prints()).features();
       boolean human = file.getParent().getFileName().toString().equals("human");
       if (human) {
         assertThat(f.getKeystrokeEchoFrac()).as(file.getFileName().toString()).isGreaterThanOrEqualTo(0.25);
@@ -86,15 +87,15 @@ class ActivityFieldsTest {
   /** A real agent recording appended to a real person's: the segments carry the fields of their own stretch. */
   @Test
   void segmentsOfAPersonThenAnAgentCarryTheirOwnFields() throws Exception {
-    List<AsciicastReference.Print> person = AsciicastReference.read(fixtures().stream()
-        .filter(p -> p.getFileName().toString().startsWith("h7")).findFirst().orElseThrow());
-    List<AsciicastReference.Print> agent = AsciicastReference.read(fixtures().stream()
-        .filter(p -> p.getFileName().toString().startsWith("a1")).findFirst().orElseThrow());
-    List<AsciicastReference.Print> both = new ArrayList<>();
+    List<Asciicast.Print> person = Asciicast.read(fixtures().stream()
+        .filter(p -> p.getFileName().toString().startsWith("h7")).findFirst().orElseThrow()).prints();
+    List<Asciicast.Print> agent = Asciicast.read(fixtures().stream()
+        .filter(p -> p.getFileName().toString().startsWith("a1")).findFirst().orElseThrow()).prints();
+    List<Asciicast.Print> both = new ArrayList<>();
     both.addAll(stripped(person));
     double shift = both.get(both.size() - 1).t() + 3 - stripped(agent).get(0).t();
-    for (AsciicastReference.Print p : stripped(agent)) {
-      both.add(new AsciicastReference.Print(p.t() + shift, p.bytes(), p.editChars()));
+    for (Asciicast.Print p : stripped(agent)) {
+      both.add(new Asciicast.Print(p.t() + shift, p.bytes(), p.editChars()));
     }
     CadenceAccumulator acc = stream(both);
     assertMatches("session", acc.features(), AsciicastReference.session(both, true));
@@ -105,12 +106,12 @@ class ActivityFieldsTest {
     assertThat(segs.get(segs.size() - 1).getCadence().getKeystrokeEchoFrac()).isLessThan(0.08);
   }
 
-  private static List<AsciicastReference.Print> stripped(List<AsciicastReference.Print> all) {
+  private static List<Asciicast.Print> stripped(List<Asciicast.Print> all) {
     return AsciicastReference.stripped(all, true);
   }
 
   /** Segments are consecutive slices of the committed events: each one against the reference on its slice. */
-  static void assertSegmentsMatch(List<CadenceSegment> segs, List<AsciicastReference.Print> committed) {
+  static void assertSegmentsMatch(List<CadenceSegment> segs, List<Asciicast.Print> committed) {
     int from = 0;
     for (CadenceSegment s : segs) {
       int n = (int) s.getCadence().getNEvents();
@@ -128,7 +129,7 @@ class ActivityFieldsTest {
     int segmented = 0;
     for (int trial = 0; trial < 300; trial++) {
       int n = 2 + r.nextInt(trial < 200 ? 400 : 3000);
-      List<AsciicastReference.Print> prints = new ArrayList<>();
+      List<Asciicast.Print> prints = new ArrayList<>();
       long t = 0;
       int mode = r.nextInt(4);
       for (int i = 0; i < n; i++) {
@@ -142,7 +143,7 @@ class ActivityFieldsTest {
         };
         t += i == 0 ? 0 : g;
         int bytes = mode == 3 ? (typing ? 1 : 20 + r.nextInt(200)) : r.nextInt(8);
-        prints.add(new AsciicastReference.Print(t / 1000.0, bytes, r.nextInt(10) == 0 ? 1 + r.nextInt(3) : 0));
+        prints.add(new Asciicast.Print(t / 1000.0, bytes, r.nextInt(10) == 0 ? 1 + r.nextInt(3) : 0));
       }
       CadenceAccumulator acc = stream(prints);
       String ctx = "trial " + trial + " mode " + mode;

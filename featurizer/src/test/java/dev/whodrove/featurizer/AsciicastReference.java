@@ -1,13 +1,7 @@
 package dev.whodrove.featurizer;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
+import dev.whodrove.testkit.Asciicast;
+import dev.whodrove.testkit.Asciicast.Print;
 import java.util.List;
 
 /**
@@ -15,61 +9,19 @@ import java.util.List;
  * classifier's asciicast test helper): over the print events left after stripping leading/trailing gaps over 120 s,
  * echo = events after the first with 1–4 bytes and a gap in [0.03 s, 1.5 s], divided by the event count; edit
  * characters summed over all events; gaps over 300 s are absence (count and sum), the largest other gap is
- * active_gap_max. Also reads asciicast v2 files ("o" events, times in seconds).
+ * active_gap_max. The prints are the test kit's ({@link Asciicast#read}: asciicast v2 "o" events, times in seconds).
  *
  * <p>With {@code ms = true} the gaps are taken on the millisecond timeline the decoder delivers (times rounded to
  * ms), which is what the featurizer sees; with {@code false}, on the raw float seconds, as the classifier's helper
  * does. The two differ only for gaps within a millisecond of a threshold.
  */
 final class AsciicastReference {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  /** One print event: time in seconds, bytes, edit characters. */
-  record Print(double t, int bytes, int editChars) {}
-
   double echoFrac;
   long editChars;
   long absenceGaps;
   double absenceS;
   double activeGapMaxS;
   int nEvents;
-
-  static List<Print> read(Path file) throws IOException {
-    List<Print> prints = new ArrayList<>();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String header = r.readLine();
-      if (header == null || JSON.readTree(header).path("version").asInt() != 2) {
-        throw new IOException(file + ": not an asciicast v2 file");
-      }
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (line.isBlank()) {
-          continue;
-        }
-        JsonNode ev = JSON.readTree(line);
-        if ("o".equals(ev.get(1).asText())) {
-          byte[] data = ev.get(2).asText().getBytes(StandardCharsets.UTF_8);
-          prints.add(new Print(ev.get(0).asDouble(), data.length, editChars(data)));
-        }
-      }
-    }
-    return prints;
-  }
-
-  /** BS, DEL, ^W, and ESC [ A/B/C/D/H/F. */
-  static int editChars(byte[] d) {
-    int n = 0;
-    for (int i = 0; i < d.length; i++) {
-      byte b = d[i];
-      if (b == 0x7f || b == 0x08 || b == 0x17) {
-        n++;
-      } else if (b == 0x1b && i + 2 < d.length && d[i + 1] == '[' && "ABCDHF".indexOf(d[i + 2]) >= 0) {
-        n++;
-        i += 2;
-      }
-    }
-    return n;
-  }
 
   /** Gap between two prints, seconds, on the chosen timeline. */
   static double gap(Print a, Print b, boolean ms) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.whodrove.schemas.v1.CadenceFeatures;
+import dev.whodrove.testkit.Asciicast;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -33,11 +34,11 @@ class CadenceAccumulatorTest {
       }
       long[] bytes = new long[n];
       long[] edits = new long[n];
-      List<AsciicastReference.Print> prints = new ArrayList<>();
+      List<Asciicast.Print> prints = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         bytes[i] = 1 + r.nextInt(6);
         edits[i] = r.nextInt(8) == 0 ? 1 : 0;
-        prints.add(new AsciicastReference.Print((times[i] - Recordings.T0) / 1000.0, (int) bytes[i], (int) edits[i]));
+        prints.add(new Asciicast.Print((times[i] - Recordings.T0) / 1000.0, (int) bytes[i], (int) edits[i]));
       }
       CadenceAccumulator acc = new CadenceAccumulator();
       for (int i = 0; i < n; i++) {

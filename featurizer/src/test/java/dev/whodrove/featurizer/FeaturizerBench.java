@@ -25,10 +25,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * exactly-once config) and the serialized state of one 1M-event session.
  *
  * <pre>
- * mvn -B -o -q -pl featurizer test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
- * java -cp featurizer/target/classes:featurizer/target/test-classes:$(cat featurizer/target/cp.txt) \
- *     dev.whodrove.featurizer.FeaturizerBench
+ * mvn -B -o -q -Pbench -pl featurizer -am test-compile exec:exec [-Dbench.args="sessions entries [broker|offline]"]
  * </pre>
+ * (docs/benchmarks.md).
  */
 public final class FeaturizerBench {
   private FeaturizerBench() {}

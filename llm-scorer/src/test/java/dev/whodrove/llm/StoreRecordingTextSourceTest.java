@@ -3,11 +3,11 @@ package dev.whodrove.llm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import dev.whodrove.decoder.ProtoStreamWriter;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.schemas.teleport.Metadata;
 import dev.whodrove.schemas.teleport.OneOf;
 import dev.whodrove.schemas.teleport.SessionPrint;
+import dev.whodrove.sim.ProtoStreamWriter;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

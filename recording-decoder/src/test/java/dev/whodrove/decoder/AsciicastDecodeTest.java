@@ -5,23 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.whodrove.schemas.v1.RecordingEvent;
+import dev.whodrove.testkit.AsciicastFixtures;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class AsciicastDecodeTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private static byte[] resource(String name) throws IOException {
-    try (InputStream in = AsciicastDecodeTest.class.getResourceAsStream("/asciicast/" + name)) {
-      return in.readAllBytes();
-    }
+  /** The real recordings, by name (people and agent harnesses). */
+  static List<String> fixtures() {
+    return AsciicastFixtures.ALL.stream().map(AsciicastFixtures.Fixture::name).toList();
   }
 
   private static RecordingDecoder.Result decode(byte[] bytes, List<RecordingEvent> out) throws IOException {
@@ -30,10 +29,9 @@ class AsciicastDecodeTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"agent-1.cast", "agent-2.cast", "agent-3.cast", "human-1.cast", "human-2.cast",
-      "human-3.cast", "human-4.cast", "human-5.cast", "human-6.cast", "human-7.cast"})
+  @MethodSource("fixtures")
   void decodesRealRecordings(String name) throws IOException {
-    byte[] bytes = resource(name);
+    byte[] bytes = AsciicastFixtures.named(name).bytes();
     // independent reading of the same file
     List<String> lines = new String(bytes, StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
     JsonNode header = JSON.readTree(lines.get(0));
@@ -89,7 +87,7 @@ class AsciicastDecodeTest {
   @Test
   void agentRecordingsCarryKeystrokeInput() throws IOException {
     List<RecordingEvent> out = new ArrayList<>();
-    decode(resource("agent-1.cast"), out);
+    decode(AsciicastFixtures.named("a1").bytes(), out);
     RecordingEvent input = out.stream().filter(RecordingEvent::hasInput).findFirst().orElseThrow();
     assertThat(input.getType()).isEqualTo("input");
     assertThat(input.getInput().getBytes()).isPositive();

@@ -1,6 +1,7 @@
 package dev.whodrove.decoder;
 
 import dev.whodrove.schemas.teleport.OneOf;
+import dev.whodrove.sim.ProtoStreamWriter;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,15 +17,10 @@ import java.util.zip.Inflater;
  * Decoder benchmarks (targets: docs/architecture.md §8.1), a plain main so it can run with a chosen heap:
  *
  * <pre>
- * mvn -B -o -q -pl recording-decoder test-compile dependency:build-classpath \
- *     -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
- * cd recording-decoder
- * java -XX:+UseSerialGC -cp target/test-classes:target/classes:$(cat target/cp.txt) \
- *     dev.whodrove.decoder.DecodeBench throughput 4
- * java -XX:+UseSerialGC -cp target/test-classes:target/classes:$(cat target/cp.txt) \
- *     dev.whodrove.decoder.DecodeBench conversion 4
- * java -Xmx64m -XX:+UseSerialGC -cp target/test-classes:target/classes:$(cat target/cp.txt) \
- *     dev.whodrove.decoder.DecodeBench memory 500
+ * mvn -B -o -q -Pbench -pl recording-decoder -am test-compile exec:exec -Dbench.args="throughput 4"
+ * mvn -B -o -q -Pbench -pl recording-decoder -am test-compile exec:exec -Dbench.args="conversion 4"
+ * mvn -B -o -q -Pbench -pl recording-decoder -am test-compile exec:exec -Dbench.args="memory 500" \
+ *     -Dbench.jvmArgs="-Xmx64m -XX:+UseSerialGC"
  * </pre>
  *
  * <p>{@code throughput N}: on two mixes of N recordings each (many small print chunks; agent-like output), the

@@ -1,6 +1,7 @@
 package dev.whodrove.decoder;
 
 import dev.whodrove.schemas.teleport.OneOf;
+import dev.whodrove.sim.ProtoStreamWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,6 +3,7 @@ package dev.whodrove.decoder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.whodrove.schemas.teleport.OneOf;
+import dev.whodrove.sim.ProtoStreamWriter;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -140,5 +141,13 @@ class ProtoStreamRoundTripTest {
         assertThat(got).as("seed %d, %s", seed, what).isEqualTo(c.expected());
       }
     }
+  }
+
+  /** The writer lives in the simulator, which does not depend on the decoder: both hold Teleport's numbers. */
+  @Test
+  void writerAndReaderAgreeOnTheLayout() {
+    assertThat(ProtoStreamWriter.V1_HEADER_BYTES).isEqualTo(ProtoStreamReader.V1_HEADER_BYTES);
+    assertThat(ProtoStreamWriter.V2_HEADER_BYTES).isEqualTo(ProtoStreamReader.V2_HEADER_BYTES);
+    assertThat(ProtoStreamWriter.MAX_RECORD_BYTES).isEqualTo(DecodeLimits.MAX_RECORD_BYTES);
   }
 }

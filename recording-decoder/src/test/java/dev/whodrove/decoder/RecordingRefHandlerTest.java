@@ -10,6 +10,7 @@ import dev.whodrove.schemas.Topics;
 import dev.whodrove.schemas.v1.DeadLetter;
 import dev.whodrove.schemas.v1.RecordingEvent;
 import dev.whodrove.schemas.v1.RecordingRef;
+import dev.whodrove.sim.ProtoStreamWriter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -14,6 +14,7 @@ import dev.whodrove.schemas.teleport.SessionMetadata;
 import dev.whodrove.schemas.teleport.SessionPrint;
 import dev.whodrove.schemas.teleport.SessionStart;
 import dev.whodrove.schemas.teleport.UserMetadata;
+import dev.whodrove.sim.ProtoStreamWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -22,8 +22,8 @@ import org.sqlite.SQLiteConfig;
  * keys on), in transactions of {@code batch} sessions. The sink side maps each verdict to rows and upserts with
  * label precedence and child-row replacement; the baseline gets the rows ready-made and plainly INSERTs them.
  *
- * <p>Run: {@code mvn -B -o -q -pl sqlite-sink test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java
- * -Dexec.mainClass=dev.whodrove.sink.SinkBench -Dexec.classpathScope=test [-Dexec.args="sessions batch rounds"]}
+ * <p>Run: {@code mvn -B -o -q -Pbench -pl sqlite-sink -am test-compile exec:exec
+ * [-Dbench.args="sessions batch rounds"]} (docs/benchmarks.md).
  */
 public final class SinkBench {
   private SinkBench() {}

@@ -16,8 +16,8 @@ import java.util.List;
  * entries (fixture lines with fresh insertIds and principals) parsed and produced to an embedded broker, counted
  * until Kafka acknowledged every record.
  *
- * <p>Run: {@code mvn -o -q -pl ingest-gcp test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=dev.whodrove.ingest.gcp.IngestGcpBench [-Dexec.args=200000]}
+ * <p>Run: {@code mvn -B -o -q -Pbench -pl ingest-gcp -am test-compile exec:exec [-Dbench.args=200000]}
+ * (docs/benchmarks.md).
  */
 public final class IngestGcpBench {
   private IngestGcpBench() {}

@@ -4,6 +4,7 @@ import dev.whodrove.kafka.embedded.EmbeddedKafkaBroker;
 import dev.whodrove.schemas.Topics;
 import dev.whodrove.schemas.v1.DeadLetter;
 import dev.whodrove.schemas.v1.GcpAuditEntry;
+import dev.whodrove.testkit.TopicReader;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -13,11 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** Shared helpers for tests against the embedded broker; tests tell their records apart by source locator. */
 final class TestKafka {
@@ -74,29 +71,8 @@ final class TestKafka {
 
   private static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafkaBroker broker, String topic, int expected,
       Predicate<ConsumerRecord<byte[], byte[]>> filter) {
-    Map<String, Object> p = props(broker);
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer())) {
-      List<TopicPartition> parts = c.partitionsFor(topic).stream()
-          .map(pi -> new TopicPartition(topic, pi.partition())).toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      long deadline = System.currentTimeMillis() + 20_000;
-      long quietUntil = Long.MAX_VALUE;
-      while (System.currentTimeMillis() < Math.min(deadline, quietUntil)) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          if (filter.test(r)) {
-            out.add(r);
-          }
-        }
-        if (out.size() >= expected && quietUntil == Long.MAX_VALUE) {
-          quietUntil = System.currentTimeMillis() + 1000;
-        }
-      }
+    try (TopicReader reader = TopicReader.uncommitted(broker.bootstrapServers(), topic)) {
+      return reader.readUntil(filter, l -> l.size() >= expected, Duration.ofSeconds(1), Duration.ofSeconds(20));
     }
-    return out;
   }
 }

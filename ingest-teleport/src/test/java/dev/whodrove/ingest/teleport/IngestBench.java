@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Throughput of the ingest path, single thread: parsing, file tail + parse, and publishing to the embedded broker.
- * Run: see README.md ("Benchmarks").
+ * Run: {@code mvn -B -o -q -Pbench -pl ingest-teleport -am test-compile exec:exec} (docs/benchmarks.md).
  */
 public final class IngestBench {
   private IngestBench() {}

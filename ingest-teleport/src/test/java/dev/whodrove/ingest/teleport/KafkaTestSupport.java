@@ -6,16 +6,10 @@ import dev.whodrove.schemas.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** Small helpers for the tests that use the embedded broker. */
 final class KafkaTestSupport {
@@ -39,34 +33,5 @@ final class KafkaTestSupport {
     return new TeleportPublisher("ingest-teleport", clientProps(broker), Map.of(), 1000,
         new RecordingDeduplicator(dedupWindow, 10_000, Clock.systemUTC()), new SimpleMeterRegistry(),
         Clock.systemUTC());
-  }
-
-  /** Reads {@code topic} from the beginning until {@code done} holds for the records matching {@code filter}. */
-  static List<ConsumerRecord<byte[], byte[]>> readUntil(EmbeddedKafkaBroker broker, String topic,
-      Predicate<ConsumerRecord<byte[], byte[]>> filter, Predicate<List<ConsumerRecord<byte[], byte[]>>> done,
-      Duration timeout) {
-    Map<String, Object> p = clientProps(broker);
-    p.put("key.deserializer", ByteArrayDeserializer.class.getName());
-    p.put("value.deserializer", ByteArrayDeserializer.class.getName());
-    p.put("isolation.level", "read_committed");
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
-      List<TopicPartition> parts = c.partitionsFor(topic).stream()
-          .map(i -> new TopicPartition(topic, i.partition())).toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (System.nanoTime() < deadline) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          if (filter.test(r)) {
-            out.add(r);
-          }
-        }
-        if (done.test(out)) {
-          break;
-        }
-      }
-    }
-    return out;
   }
 }

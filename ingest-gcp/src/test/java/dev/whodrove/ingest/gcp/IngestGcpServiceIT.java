@@ -1,0 +1,86 @@
+package dev.whodrove.ingest.gcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.whodrove.kafka.embedded.EmbeddedKafkaBroker;
+import dev.whodrove.kafka.embedded.EmbeddedKafkaExtension;
+import dev.whodrove.runtime.ConfigException;
+import dev.whodrove.runtime.ServiceConfig;
+import dev.whodrove.runtime.ServiceContext;
+import dev.whodrove.runtime.ServiceHost;
+import dev.whodrove.testkit.Await;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The hosted service: topics created, archive backfilled, push endpoint answering, clean stop. */
+@ExtendWith(EmbeddedKafkaExtension.class)
+class IngestGcpServiceIT {
+
+  @Test
+  void refusesToStartWithoutSource() {
+    ServiceContext ctx = ServiceContext.create("ingest-gcp",
+        ServiceConfig.of(Map.of("kafka.bootstrap.servers", "127.0.0.1:1")));
+    assertThatThrownBy(() -> new IngestGcpService(ctx)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("WHODROVE_GCP_PUBSUB_SUBSCRIPTION");
+  }
+
+  @Test
+  void hostsArchivePushAndPullSources(EmbeddedKafkaBroker broker, @TempDir Path dir) throws Exception {
+    // an emulator-style plaintext Pub/Sub endpoint on loopback
+    FakePubSubServer fake = new FakePubSubServer();
+    io.grpc.Server grpc = io.grpc.Grpc.newServerBuilderForPort(0, io.grpc.InsecureServerCredentials.create())
+        .addService(fake).build().start();
+    Path file = dir.resolve("sekoia.jsonl");
+    Files.writeString(file, String.join("\n", Fixtures.lines("sekoia-intake-formats.jsonl")) + "\n");
+    ServiceContext ctx = ServiceContext.create("ingest-gcp", ServiceConfig.of(Map.of(
+        "kafka.bootstrap.servers", broker.bootstrapServers(),
+        "http.port", "0",
+        IngestGcpService.ARCHIVE_PATHS, file.toString(),
+        IngestGcpService.ARCHIVE_STATE_FILE, dir.resolve("state.txt").toString(),
+        IngestGcpService.PUSH_PORT, "0",
+        IngestGcpService.PUSH_HOST, "127.0.0.1",
+        IngestGcpService.PUSH_TOKEN, "t0ken",
+        IngestGcpService.PUBSUB_SUBSCRIPTION, "projects/p/subscriptions/audit",
+        IngestGcpService.PUBSUB_ENDPOINT, "127.0.0.1:" + grpc.getPort(),
+        IngestGcpService.PUBSUB_PLAINTEXT, "true")));
+    IngestGcpService service = new IngestGcpService(ctx);
+    try (ServiceHost host = ServiceHost.start(ctx, service, 0)) {
+      Await.until(() -> service.archiveStats().files() == 1, "archive pass", Duration.ofSeconds(30));
+      assertThat(service.archiveStats()).isEqualTo(new ArchiveStats(1, 0, 5, 5, 0, 0, 0));
+      assertThat(service.readiness().ready()).isTrue();
+      assertThat(service.readiness().detail()).contains("archive done").contains("push on").contains("pulling");
+      fake.enqueue("svc-pull-1", Fixtures.line("plaso-gcp_logging.jsonl", 9));
+      Await.until(() -> fake.acked.contains("svc-pull-1"), "pull ack", Duration.ofSeconds(30));
+      assertThat(fake.firstRequestSubscriptions).containsExactly("projects/p/subscriptions/audit");
+
+      String env = "{\"message\":{\"data\":\"" + Base64.getEncoder().encodeToString(
+          Fixtures.line("grafana-alloy.jsonl", 1)) + "\",\"messageId\":\"svc-1\"}}";
+      HttpClient http = HttpClient.newHttpClient();
+      int status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.pushPort() + "/pubsub/push"))
+          .header("Authorization", "Bearer t0ken").POST(HttpRequest.BodyPublishers.ofString(env)).build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode();
+      assertThat(status).isEqualTo(204);
+      String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + host.httpPort() + "/metrics"))
+          .build(), HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(metrics).contains(
+          "whodrove_ingest_gcp_entries_total{outcome=\"produced\",service=\"ingest-gcp\",source=\"jsonl\"} 5.0");
+      assertThat(metrics).contains("whodrove_ingest_gcp_entries_unknown_principal_total{service=\"ingest-gcp\"} 1.0");
+      assertThat(metrics).contains("whodrove_ingest_gcp_entries_total{outcome=\"produced\",service=\"ingest-gcp\","
+          + "source=\"pubsub-pull\"} 1.0");
+    } finally {
+      grpc.shutdownNow();
+    }
+    assertThat(Files.readString(dir.resolve("state.txt"))).contains(file.toAbsolutePath().toString());
+  }
+}

@@ -1,0 +1,80 @@
+package dev.whodrove.ingest.teleport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.whodrove.kafka.embedded.EmbeddedKafkaBroker;
+import dev.whodrove.kafka.embedded.EmbeddedKafkaExtension;
+import dev.whodrove.runtime.ServiceConfig;
+import dev.whodrove.runtime.ServiceContext;
+import dev.whodrove.runtime.ServiceHost;
+import dev.whodrove.schemas.Topics;
+import dev.whodrove.testkit.TopicReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The hosted service, file backend and HTTP intake enabled, writing to the embedded broker. */
+@ExtendWith(EmbeddedKafkaExtension.class)
+class IngestTeleportServiceIT {
+  @TempDir Path tmp;
+
+  @Test
+  void hostedServiceIngestsTheFileBackendAndTheHttpIntake(EmbeddedKafkaBroker broker) throws Exception {
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    Path log = tmp.resolve("teleport/log/auth-host/2024-05-01.00:00:00.log");
+    Files.createDirectories(log.getParent());
+    String sid = "file-" + run;
+    Files.writeString(log, "{\"event\":\"session.start\",\"uid\":\"u1-" + run + "\",\"time\":\"2024-05-01T00:00:00Z\","
+        + "\"sid\":\"" + sid + "\",\"proto\":\"ssh\"}\n");
+    Path tar = tmp.resolve("teleport/log/records/" + sid + ".tar");
+    Files.createDirectories(tar.getParent());
+    Files.write(tar, new byte[] {0, 0, 0, 0, 0, 0, 0, 1});
+    Files.setLastModifiedTime(tar, FileTime.from(Instant.now().minusSeconds(60)));
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    ServiceConfig cfg = ServiceConfig.of(Map.ofEntries(
+        Map.entry("kafka.bootstrap.servers", broker.bootstrapServers()),
+        Map.entry(IngestTeleportService.FILE_ENABLED, "true"),
+        Map.entry(FileBackendSource.DATA_DIR, tmp.resolve("teleport").toString()),
+        Map.entry(FileBackendSource.STATE_PATH, tmp.resolve("state.json").toString()),
+        Map.entry(FileBackendSource.POLL_INTERVAL, "100ms"),
+        Map.entry(IngestTeleportService.HTTP_ENABLED, "true"),
+        Map.entry(HttpIntakeServer.HOST, "127.0.0.1"),
+        Map.entry(HttpIntakeServer.PORT, Integer.toString(port)),
+        Map.entry(HttpIntakeServer.TOKEN, "t0ken"),
+        Map.entry("topics.partitions", "2")));
+    ServiceContext ctx = ServiceContext.create(IngestTeleportService.NAME, cfg);
+    try (ServiceHost host = ServiceHost.start(ctx, new IngestTeleportService(ctx), -1)) {
+      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + port + "/"))
+          .header("Authorization", "Bearer t0ken")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"event\":\"session.end\",\"uid\":\"u2-" + run
+              + "\",\"time\":\"2024-05-01T00:05:00Z\",\"sid\":\"" + sid + "\",\"interactive\":true}"))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+
+      var events = TopicReader.readCommitted(broker.bootstrapServers(), Topics.TELEPORT_AUDIT_EVENTS.name(),
+          rec -> sid.equals(new String(rec.key(), StandardCharsets.UTF_8)), l -> l.size() >= 2, Duration.ofSeconds(20));
+      assertThat(events).hasSize(2);
+      var refs = TopicReader.readCommitted(broker.bootstrapServers(), Topics.TELEPORT_RECORDINGS.name(),
+          rec -> sid.equals(new String(rec.key(), StandardCharsets.UTF_8)), l -> !l.isEmpty(), Duration.ofSeconds(20));
+      assertThat(refs).hasSize(1);
+      assertThat(host.service().readiness().ready()).isTrue();
+    }
+  }
+}

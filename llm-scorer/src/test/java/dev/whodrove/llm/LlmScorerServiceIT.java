@@ -1,0 +1,196 @@
+package dev.whodrove.llm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.whodrove.kafka.embedded.EmbeddedKafkaBroker;
+import dev.whodrove.kafka.embedded.EmbeddedKafkaExtension;
+import dev.whodrove.runtime.ServiceConfig;
+import dev.whodrove.runtime.ServiceContext;
+import dev.whodrove.runtime.ServiceHost;
+import dev.whodrove.schemas.Topics;
+import dev.whodrove.schemas.v1.DeadLetter;
+import dev.whodrove.schemas.v1.Label;
+import dev.whodrove.schemas.v1.SessionVerdict;
+import dev.whodrove.testkit.Await;
+import dev.whodrove.testkit.TopicReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The service against a real in-process broker and a fake Chat Completions server. */
+@ExtendWith(EmbeddedKafkaExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LlmScorerServiceIT {
+  private static String bootstrap;
+  private static FakeChatServer server;
+  private static final String ESCALATIONS = Topics.SESSION_ESCALATIONS.name();
+
+  @BeforeAll
+  static void setUp(EmbeddedKafkaBroker broker) throws Exception {
+    bootstrap = broker.bootstrapServers();
+    server = new FakeChatServer();
+    server.route(body -> body.contains("session: it-bad-") ? FakeChatServer.ok("{\"agent_tool\": \"claude-co") : null);
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      // one input partition keeps offsets easy to reason about
+      Topics.ensureTopics(admin, List.of(Topics.SESSION_ESCALATIONS), 1, (short) 1, Duration.ofSeconds(30));
+    }
+  }
+
+  @AfterAll
+  static void tearDown() {
+    server.close();
+  }
+
+  private static ServiceHost start(String group, String completedTopic, long dailyCap) throws Exception {
+    Map<String, String> cfg = Fixtures.configValues(server.baseUrl());
+    cfg.put(ServiceConfig.BOOTSTRAP_SERVERS, bootstrap);
+    cfg.put(ServiceHost.HTTP_PORT, "-1");
+    cfg.put(ServiceHost.TOPICS_PARTITIONS, "1");
+    cfg.put(LlmConfig.GROUP_ID, group);
+    cfg.put(LlmConfig.COMPLETED_TOPIC, completedTopic);
+    cfg.put(LlmConfig.DAILY_CALL_CAP, Long.toString(dailyCap));
+    ServiceContext ctx = ServiceContext.create(LlmScorerService.NAME, ServiceConfig.of(cfg));
+    return ServiceHost.start(ctx, new LlmScorerService(ctx, new FileRecordingTextSource(), Clock.systemUTC(),
+        d -> Thread.sleep(d.toMillis())), 9406);
+  }
+
+  private static void send(String key, byte[] value) throws Exception {
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+        new ByteArraySerializer(), new ByteArraySerializer())) {
+      p.send(new ProducerRecord<>(ESCALATIONS, key.getBytes(StandardCharsets.UTF_8), value)).get();
+    }
+  }
+
+  private static void sendEscalation(String sessionId) throws Exception {
+    send(sessionId, Topics.SESSION_ESCALATIONS.valueSerde(Map.of())
+        .serialize(ESCALATIONS, Fixtures.escalation(sessionId)));
+  }
+
+  /** Every committed record of a topic that is there now (reads for {@code quiet} after the last one). */
+  private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, Duration quiet) {
+    try (TopicReader reader = TopicReader.committed(bootstrap, topic)) {
+      return reader.readUntilQuiet(quiet, quiet.plusSeconds(3));
+    }
+  }
+
+  private static List<SessionVerdict> verdictsFor(String sessionId) {
+    return readAll(Topics.SESSION_LABELS.name(), Duration.ofMillis(500)).stream()
+        .map(r -> Topics.SESSION_LABELS.valueSerde(Map.of()).deserialize(r.topic(), r.value()))
+        .filter(v -> v.getSessionId().equals(sessionId))
+        .toList();
+  }
+
+  private static Map<String, String> labels(SessionVerdict v) {
+    return v.getLabelsList().stream().collect(Collectors.toMap(Label::getKey, Label::getValue));
+  }
+
+  private static double count(ServiceHost host, String name, String tag, String value) {
+    var c = host.context().metrics().find(name).tag(tag, value).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  private static long committed(String group) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      OffsetAndMetadata o = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
+          .get(new TopicPartition(ESCALATIONS, 0));
+      return o == null ? -1 : o.offset();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void overTheDailyCapEscalationsWaitUncommittedUntilThereIsRoom() throws Exception {
+    for (String s : List.of("cap-1", "cap-2", "cap-3")) {
+      sendEscalation(s);
+    }
+    try (ServiceHost host = start("it-cap", "it-cap.completed", 1)) {
+      LlmScorerService svc = (LlmScorerService) host.service();
+      Await.until(() -> svc.metrics().waitingForBudget.get() == 1, "waiting-for-budget gauge");
+      Await.until(() -> {
+        try {
+          return committed("it-cap") == 1;
+        } catch (Exception e) {
+          return false;
+        }
+      }, "offset of the first escalation committed");
+      Thread.sleep(500);
+      assertThat(server.requestsMentioning("session: cap-")).isEqualTo(1);
+      assertThat(host.context().metrics().find("whodrove.llm.waiting.for.budget").gauge().value()).isEqualTo(1.0);
+      assertThat(committed("it-cap")).isEqualTo(1);
+    }
+    assertThat(verdictsFor("cap-1")).hasSize(1);
+    assertThat(verdictsFor("cap-2")).isEmpty();
+
+    // the cap lifted (a new day, or a new setting): the waiting escalations are scored, none was dropped
+    try (ServiceHost host = start("it-cap", "it-cap.completed", 0)) {
+      Await.until(() -> count(host, "whodrove.llm.escalations", "outcome", "ok") == 2, "the two waiting escalations");
+    }
+    assertThat(verdictsFor("cap-2")).hasSize(1);
+    assertThat(verdictsFor("cap-3")).hasSize(1);
+    assertThat(server.requestsMentioning("session: cap-")).isEqualTo(3);
+  }
+
+  @Test
+  @Order(2)
+  void escalationInLabelsOutOncePerSessionAndVersionEvenWhenRedelivered() throws Exception {
+    String group = "it-main";
+    String completed = "it-main.completed";
+    try (ServiceHost host = start(group, completed, 0)) {
+      sendEscalation("it-ok-1");
+      sendEscalation("it-bad-1");
+      send("it-garbage", new byte[] {0x0a, (byte) 0xff, 0x01});
+      Await.until(() -> count(host, "whodrove.llm.escalations", "outcome", "ok") >= 1
+          && count(host, "whodrove.llm.escalations", "outcome", "invalid_answer") == 1
+          && count(host, "whodrove.llm.escalations", "outcome", "dead_letter") == 1, "three escalations handled");
+
+      // redelivery while running: recognised, no second call
+      sendEscalation("it-ok-1");
+      Await.until(() -> count(host, "whodrove.llm.escalations", "outcome", "duplicate") >= 1, "duplicate seen");
+    }
+    // redelivery to a fresh instance: the completed log is loaded at start
+    sendEscalation("it-ok-1");
+    try (ServiceHost host = start(group, completed, 0)) {
+      Await.until(() -> count(host, "whodrove.llm.escalations", "outcome", "duplicate") >= 1, "duplicate seen after restart");
+    }
+    assertThat(server.requestsMentioning("session: it-ok-1\\n")).isEqualTo(1);
+
+    List<SessionVerdict> ok = verdictsFor("it-ok-1");
+    assertThat(ok).hasSize(1);
+    assertThat(ok.get(0).getStage()).isEqualTo("phase2-llm@v1");
+    assertThat(labels(ok.get(0))).containsEntry("agent.tool", "claude-code").containsEntry("work.kind", "deploy")
+        .containsEntry("phase2.status", "ok").containsEntry("agent.suspected_model", "opus-4.6");
+
+    List<SessionVerdict> bad = verdictsFor("it-bad-1");
+    assertThat(bad).hasSize(1);
+    assertThat(labels(bad.get(0))).containsEntry("phase2.status", "error").doesNotContainKey("agent.tool");
+    assertThat(labels(bad.get(0)).get("phase2.error")).contains("not JSON");
+
+    List<DeadLetter> dlq = readAll(Topics.SESSION_ESCALATIONS.deadLetterTopic(), Duration.ofMillis(500)).stream()
+        .map(r -> Topics.deadLetterOf(Topics.SESSION_ESCALATIONS).valueSerde(Map.of()).deserialize(r.topic(), r.value()))
+        .toList();
+    assertThat(dlq).extracting(d -> d.getOriginalKey().toStringUtf8())
+        .containsExactlyInAnyOrder("it-bad-1", "it-garbage");
+    assertThat(dlq).allSatisfy(d -> {
+      assertThat(d.getService()).isEqualTo("llm-scorer");
+      assertThat(d.getSourceTopic()).isEqualTo(ESCALATIONS);
+      assertThat(d.getReason()).isNotBlank();
+    });
+  }
+}

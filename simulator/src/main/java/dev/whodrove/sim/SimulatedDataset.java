@@ -1,0 +1,164 @@
+package dev.whodrove.sim;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.whodrove.schemas.teleport.OneOf;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Writes simulated data in the layouts the real sources use: a self-hosted Teleport data dir
+ * ({@code teleport/log/<auth-host>/<day>.00:00:00.log} JSON audit logs and {@code teleport/log/records/<sid>.tar}
+ * ProtoStream recordings), Cloud Audit Log JSON-lines archives ({@code gcp/*.jsonl}) and {@code truth.jsonl} with who
+ * drove each session.
+ */
+public final class SimulatedDataset {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
+  /** Simulated time starts here, so runs are reproducible. */
+  public static final long EPOCH_MS = Instant.parse("2026-11-02T09:00:00Z").toEpochMilli();
+
+  /** What was written. */
+  public record Summary(Path root, int teleportSessions, int gcpActivities, int gcpEntries, long recordingBytes) {
+    public Path teleportDataDir() {
+      return root.resolve("teleport");
+    }
+
+    public Path recordsDir() {
+      return root.resolve("teleport/log/records");
+    }
+
+    public Path gcpDir() {
+      return root.resolve("gcp");
+    }
+
+    public Path truthFile() {
+      return root.resolve("truth.jsonl");
+    }
+  }
+
+  private SimulatedDataset() {}
+
+  /**
+   * @param teleportCounts sessions per Teleport profile
+   * @param gcpCounts principals per GCP profile
+   */
+  public static Summary write(Path root, long seed, Map<String, Integer> teleportCounts,
+      Map<String, Integer> gcpCounts) throws IOException {
+    Path records = root.resolve("teleport/log/records");
+    Path logDir = root.resolve("teleport/log/4b0e8f52-auth");
+    Path gcpDir = root.resolve("gcp");
+    Files.createDirectories(records);
+    Files.createDirectories(logDir);
+    Files.createDirectories(gcpDir);
+    TeleportSimulator teleport = new TeleportSimulator(seed, EPOCH_MS, records.toUri().toString()
+        .replaceAll("/$", ""));
+    GcpSimulator gcp = new GcpSimulator(seed ^ 0x9E3779B97F4A7C15L, EPOCH_MS);
+
+    List<ObjectNode> truth = new ArrayList<>();
+    TreeMap<Long, List<String>> audit = new TreeMap<>();
+    long recordingBytes = 0;
+    int sessions = 0;
+    for (String profile : interleave(teleportCounts)) {
+      SimulatedSession s = teleport.next(profile);
+      Path tar = records.resolve(s.sessionId() + ".tar");
+      Path tmp = records.resolve(s.sessionId() + ".tar.tmp");
+      try (OutputStream out = Files.newOutputStream(tmp); ProtoStreamWriter w = new ProtoStreamWriter(out)) {
+        for (OneOf e : s.recording()) {
+          w.write(e);
+        }
+      }
+      // publish atomically, as Teleport's upload completer does, so a watcher never sees half a file
+      Files.move(tmp, tar, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      recordingBytes += Files.size(tar);
+      for (String line : s.auditJsonLines()) {
+        audit.computeIfAbsent(timeOf(line), k -> new ArrayList<>()).add(line);
+      }
+      truth.add(JSON.createObjectNode().put("session_id", s.sessionId()).put("substrate", "teleport-recording")
+          .put("profile", s.profile()).put("operator", s.expectedOperator()).put("model", s.expectedModel()));
+      sessions++;
+    }
+    writeAuditLogs(logDir, audit);
+
+    List<String> gcpLines = new ArrayList<>();
+    int activities = 0;
+    for (String profile : interleave(gcpCounts)) {
+      GcpSimulator.Activity a = gcp.next(profile);
+      gcpLines.addAll(a.jsonLines());
+      truth.add(JSON.createObjectNode().put("principal", a.principal()).put("substrate", "gcp")
+          .put("profile", a.profile()).put("operator", a.expectedOperator()));
+      activities++;
+    }
+    gcpLines.sort(Comparator.comparingLong(SimulatedDataset::timeOf));
+    Files.write(gcpDir.resolve("cloudaudit-" + DAY.format(Instant.ofEpochMilli(EPOCH_MS)) + ".jsonl"), gcpLines);
+
+    try (BufferedWriter w = Files.newBufferedWriter(root.resolve("truth.jsonl"))) {
+      for (ObjectNode t : truth) {
+        w.write(t.toString());
+        w.newLine();
+      }
+    }
+    return new Summary(root, sessions, activities, gcpLines.size(), recordingBytes);
+  }
+
+  /** Profiles in a deterministic round-robin order, so every profile is spread over the simulated time. */
+  static List<String> interleave(Map<String, Integer> counts) {
+    List<String> order = new ArrayList<>();
+    Map<String, Integer> left = new TreeMap<>(counts);
+    boolean any = true;
+    while (any) {
+      any = false;
+      for (var e : left.entrySet()) {
+        if (e.getValue() > 0) {
+          order.add(e.getKey());
+          e.setValue(e.getValue() - 1);
+          any = true;
+        }
+      }
+    }
+    return order;
+  }
+
+  private static void writeAuditLogs(Path logDir, TreeMap<Long, List<String>> audit) throws IOException {
+    Map<String, BufferedWriter> files = new TreeMap<>();
+    try {
+      for (var e : audit.entrySet()) {
+        String name = DAY.format(Instant.ofEpochMilli(e.getKey())) + ".00:00:00.log";
+        BufferedWriter w = files.get(name);
+        if (w == null) {
+          w = Files.newBufferedWriter(logDir.resolve(name));
+          files.put(name, w);
+        }
+        for (String line : e.getValue()) {
+          w.write(line);
+          w.newLine();
+        }
+      }
+    } finally {
+      for (BufferedWriter w : files.values()) {
+        w.close();
+      }
+    }
+  }
+
+  private static long timeOf(String jsonLine) {
+    try {
+      var node = JSON.readTree(jsonLine);
+      String t = node.has("time") ? node.get("time").asText() : node.get("timestamp").asText();
+      return Instant.parse(t).toEpochMilli();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -258,7 +258,9 @@ public final class KafkaWorker {
     running = false;
     consumer.wakeup();
     Thread t = thread;
-    if (t != null) {
+    if (t == null) {
+      close(); // never started: the clients are still ours to close
+    } else {
       try {
         t.join(Math.max(1, timeout.toMillis() - 1000));
         if (t.isAlive()) {

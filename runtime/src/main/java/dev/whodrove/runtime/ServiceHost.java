@@ -60,7 +60,11 @@ public final class ServiceHost implements AutoCloseable {
     try {
       service.start();
     } catch (Exception e) {
-      service.stop(Duration.ofSeconds(5)); // what it started before failing (threads, clients)
+      try {
+        service.stop(Duration.ofSeconds(5)); // what it started before failing (threads, clients)
+      } catch (RuntimeException stopFailure) {
+        e.addSuppressed(stopFailure);
+      }
       if (health != null) {
         health.close();
       }

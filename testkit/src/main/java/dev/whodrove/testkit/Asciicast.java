@@ -56,7 +56,7 @@ public final class Asciicast {
     return new Cast(prints, inputs);
   }
 
-  /** whodrove's countEditChars: BS, DEL, ^W, and ESC [ A/B/C/D/H/F. */
+  /** countEditChars of the study's {@code whodrove-teleport} CLI: BS, DEL, ^W, and ESC [ A/B/C/D/H/F. */
   public static int editChars(byte[] d) {
     int n = 0;
     for (int i = 0; i < d.length; i++) {

@@ -62,6 +62,8 @@ public final class HttpEndpoint implements AutoCloseable {
   public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
   public static final int DEFAULT_MAX_CONNECTIONS = 256;
   public static final int MAX_HEADER_BYTES = 16 * 1024;
+  /** How long {@link #close()} lets requests in progress finish. */
+  public static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
   /** Key suffixes of the limits under an endpoint's prefix ({@code gcp.push.max.body.bytes}, …). */
   public static final String MAX_BODY_BYTES_KEY = "max.body.bytes";
   public static final String HEADER_TIMEOUT_KEY = "header.timeout";
@@ -342,7 +344,7 @@ public final class HttpEndpoint implements AutoCloseable {
     pool.setDaemon(true);
     pool.setReservedThreads(0);
     Server server = new Server(pool);
-    server.setStopTimeout(1000);
+    server.setStopTimeout(STOP_TIMEOUT.toMillis());
     HttpConfiguration http = new HttpConfiguration();
     http.setRequestHeaderSize(MAX_HEADER_BYTES);
     http.setSendServerVersion(false);
@@ -369,7 +371,10 @@ public final class HttpEndpoint implements AutoCloseable {
     connector.addBean(deadlines);
     server.addConnector(connector);
     server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
-    server.setHandler(new JettyHandler(name, limits, handler, deadlines));
+    // on close, requests in progress (waiting for Kafka) may finish within the stop timeout; new ones are refused
+    org.eclipse.jetty.server.handler.GracefulHandler graceful = new org.eclipse.jetty.server.handler.GracefulHandler();
+    graceful.setHandler(new JettyHandler(name, limits, handler, deadlines));
+    server.setHandler(graceful);
     try {
       server.start();
     } catch (Exception e) {

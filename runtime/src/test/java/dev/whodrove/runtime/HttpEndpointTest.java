@@ -187,4 +187,27 @@ class HttpEndpointTest {
     assertThatThrownBy(() -> HttpEndpoint.Limits.from(ServiceConfig.of(Map.of("x.max.body.bytes", "0")), "x.",
         HttpEndpoint.Limits.defaults())).isInstanceOf(ConfigException.class);
   }
+
+  @Test
+  void closeLetsARequestInProgressFinishButDoesNotWaitForIdleConnections() throws Exception {
+    java.util.concurrent.CountDownLatch inHandler = new java.util.concurrent.CountDownLatch(1);
+    endpoint = HttpEndpoint.start("test", "127.0.0.1", 0, 2, FAST, null, call -> {
+      if (call.path().equals("/slow")) {
+        inHandler.countDown();
+        Thread.sleep(1500); // waiting for Kafka
+      }
+      return HttpEndpoint.Reply.text(200, "done");
+    });
+    Socket idle = connect();
+    idle.getOutputStream().write("GET /fast HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+    assertThat(idle.getInputStream().read()).isEqualTo('H'); // answered, connection kept alive
+    var slow = client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port() + "/slow"))
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(inHandler.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    long t0 = System.nanoTime();
+    endpoint.close();
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isBetween(Duration.ofMillis(1000), Duration.ofSeconds(5));
+    assertThat(slow.get(5, java.util.concurrent.TimeUnit.SECONDS).body()).isEqualTo("done\n");
+    endpoint = null;
+  }
 }

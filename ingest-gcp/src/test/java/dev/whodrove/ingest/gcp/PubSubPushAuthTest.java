@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PubSubPushAuthTest {
   private static final String AUDIENCE = "https://whodrove.example/pubsub/push";
-  private static final String PUSHER = "pubsub-push@my-project.iam.gserviceaccount.com";
+  private static final String PUSHER = "pubsub-push@my-project.example";
   private static final String KID = "key-1";
   private static KeyPair signing;
   private static KeyPair stranger;
@@ -166,7 +166,7 @@ class PubSubPushAuthTest {
 
       Map<String, String> refused = new java.util.LinkedHashMap<>();
       refused.put("wrong audience", token(p -> p.setAudience("https://elsewhere.example/push")));
-      refused.put("wrong email", token(p -> p.set("email", "someone@my-project.iam.gserviceaccount.com")));
+      refused.put("wrong email", token(p -> p.set("email", "someone@my-project.example")));
       refused.put("unverified email", token(p -> p.set("email_verified", false)));
       refused.put("no email", token(p -> p.remove("email")));
       refused.put("expired", token(p -> p.setIssuedAtTimeSeconds(System.currentTimeMillis() / 1000 - 7200)

@@ -12,6 +12,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
@@ -32,6 +36,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
@@ -52,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Handlers run on the endpoint's own pool of {@code threads} workers and may block (waiting for Kafka); what they
- * return is written as the answer.
+ * return is written as the answer. Jetty's threads only accept, parse, run TLS handshakes, read bodies (without
+ * blocking) and write answers, so no handler, however slow, delays the reading of other connections.
  */
 public final class HttpEndpoint implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpEndpoint.class);
@@ -62,6 +68,8 @@ public final class HttpEndpoint implements AutoCloseable {
   public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
   public static final int DEFAULT_MAX_CONNECTIONS = 256;
   public static final int MAX_HEADER_BYTES = 16 * 1024;
+  /** Jetty's threads per endpoint (accepting, parsing, TLS, reading and writing; never running handlers). */
+  static final int IO_THREADS = 12;
   /** How long {@link #close()} lets requests in progress finish. */
   public static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
   /** Key suffixes of the limits under an endpoint's prefix ({@code gcp.push.max.body.bytes}, …). */
@@ -280,8 +288,10 @@ public final class HttpEndpoint implements AutoCloseable {
   static CompletableFuture<byte[]> readAtMost(Content.Source source, int max) {
     CompletableFuture<byte[]> done = new CompletableFuture<>();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
+    // non-blocking: Jetty runs it on the thread that saw the content arrive, so reading a body never needs a spare
+    // worker while every worker waits for a body
     Runnable[] step = new Runnable[1];
-    step[0] = () -> {
+    step[0] = Invocable.from(Invocable.InvocationType.NON_BLOCKING, () -> {
       while (!done.isDone()) {
         Content.Chunk chunk = source.read();
         if (chunk == null) {
@@ -312,7 +322,7 @@ public final class HttpEndpoint implements AutoCloseable {
           chunk.release();
         }
       }
-    };
+    });
     step[0].run();
     return done;
   }
@@ -322,11 +332,15 @@ public final class HttpEndpoint implements AutoCloseable {
   private final ServerConnector connector;
   private final HeaderDeadlines deadlines;
 
-  private HttpEndpoint(String name, Server server, ServerConnector connector, HeaderDeadlines deadlines) {
+  private final ExecutorService workers;
+
+  private HttpEndpoint(String name, Server server, ServerConnector connector, HeaderDeadlines deadlines,
+      ExecutorService workers) {
     this.name = name;
     this.server = server;
     this.connector = connector;
     this.deadlines = deadlines;
+    this.workers = workers;
   }
 
   /**
@@ -339,10 +353,18 @@ public final class HttpEndpoint implements AutoCloseable {
   public static HttpEndpoint start(String name, String host, int port, int threads, Limits limits, Tls tls,
       Handler handler) throws IOException {
     // the handler's workers, plus one acceptor, one selector and two for reading and writing while workers wait
-    QueuedThreadPool pool = new QueuedThreadPool(Math.max(1, threads) + 4, Math.min(4, Math.max(1, threads) + 4));
+    // Jetty's threads accept, parse, run TLS handshakes, read bodies and write answers, and never wait on a handler
+    QueuedThreadPool pool = new QueuedThreadPool(IO_THREADS, 4);
     pool.setName(name + "-http");
     pool.setDaemon(true);
     pool.setReservedThreads(0);
+    // the handler's workers: requests beyond them wait (headers read, body not) until one is free
+    ExecutorService workers = new ThreadPoolExecutor(Math.max(1, threads), Math.max(1, threads), 0L,
+        TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, name + "-worker");
+          t.setDaemon(true);
+          return t;
+        });
     Server server = new Server(pool);
     server.setStopTimeout(STOP_TIMEOUT.toMillis());
     HttpConfiguration http = new HttpConfiguration();
@@ -373,7 +395,7 @@ public final class HttpEndpoint implements AutoCloseable {
     server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
     // on close, requests in progress (waiting for Kafka) may finish within the stop timeout; new ones are refused
     org.eclipse.jetty.server.handler.GracefulHandler graceful = new org.eclipse.jetty.server.handler.GracefulHandler();
-    graceful.setHandler(new JettyHandler(name, limits, handler, deadlines));
+    graceful.setHandler(new JettyHandler(name, limits, handler, deadlines, workers));
     server.setHandler(graceful);
     try {
       server.start();
@@ -383,12 +405,13 @@ public final class HttpEndpoint implements AutoCloseable {
       } catch (Exception ignored) {
         // nothing more to release
       }
+      workers.shutdownNow();
       if (e instanceof IOException io) {
         throw new IOException("cannot listen on " + host + ":" + port + " for " + name + ": " + io.getMessage(), io);
       }
       throw new IOException("cannot start " + name + " on " + host + ":" + port + ": " + e, e);
     }
-    return new HttpEndpoint(name, server, connector, deadlines);
+    return new HttpEndpoint(name, server, connector, deadlines, workers);
   }
 
   /** The bound port (useful when configured as 0). */
@@ -409,6 +432,8 @@ public final class HttpEndpoint implements AutoCloseable {
       log.debug("{}: connections still open after the stop timeout were closed", name);
     } catch (Exception e) {
       log.warn("stopping {}: {}", name, e.toString());
+    } finally {
+      workers.shutdownNow();
     }
   }
 
@@ -418,21 +443,38 @@ public final class HttpEndpoint implements AutoCloseable {
     private final Handler handler;
     private final HeaderDeadlines deadlines;
 
-    JettyHandler(String name, Limits limits, Handler handler, HeaderDeadlines deadlines) {
-      super(InvocationType.BLOCKING);
+    private final ExecutorService workers;
+
+    JettyHandler(String name, Limits limits, Handler handler, HeaderDeadlines deadlines, ExecutorService workers) {
+      super(InvocationType.NON_BLOCKING);
       this.name = name;
       this.limits = limits;
       this.handler = handler;
       this.deadlines = deadlines;
+      this.workers = workers;
     }
 
+    /**
+     * Hands the request to the endpoint's workers and returns: Jetty's own threads only parse, read and write, so
+     * however long the workers take, new connections are still read (and their header deadlines measure the
+     * client, not a queue).
+     */
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
       Connection connection = request.getConnectionMetaData().getConnection();
       deadlines.requestStarted(connection);
       Request.addCompletionListener(request, failure -> deadlines.requestFinished(connection));
-      // waiting for Kafka is not idleness; the handler bounds its own waits
+      // waiting for a worker or for Kafka is not idleness; the handler bounds its own waits
       request.addIdleTimeoutListener(t -> false);
+      try {
+        workers.execute(() -> process(request, response, callback));
+      } catch (RejectedExecutionException stopping) {
+        write(response, Reply.text(503, "shutting down; retry"), callback);
+      }
+      return true;
+    }
+
+    private void process(Request request, Response response, Callback callback) {
       Call call = new Call(request, limits);
       Reply reply;
       try {
@@ -450,7 +492,6 @@ public final class HttpEndpoint implements AutoCloseable {
         reply = reply.withHeader(HttpHeader.CONNECTION.asString(), "close");
       }
       write(response, reply, callback);
-      return true;
     }
 
     private static void write(Response response, Reply reply, Callback callback) {
@@ -515,6 +556,7 @@ public final class HttpEndpoint implements AutoCloseable {
     final class Deadline {
       private final Connection connection;
       private Scheduler.Task task;
+      private long requestsWhenArmed;
 
       Deadline(Connection connection) {
         this.connection = connection;
@@ -522,6 +564,7 @@ public final class HttpEndpoint implements AutoCloseable {
 
       synchronized void arm() {
         disarm();
+        requestsWhenArmed = connection.getMessagesIn();
         task = server.getScheduler().schedule(this::expire, timeoutMillis, TimeUnit.MILLISECONDS);
       }
 
@@ -538,6 +581,11 @@ public final class HttpEndpoint implements AutoCloseable {
             return;
           }
           task = null;
+          // the connection counts a request once its headers are complete: one that is waiting for a worker has
+          // met its deadline
+          if (connection.getMessagesIn() > requestsWhenArmed) {
+            return;
+          }
         }
         log.debug("closing a connection that sent no complete request headers within {} ms", timeoutMillis);
         connection.getEndPoint().close();

@@ -210,4 +210,43 @@ class HttpEndpointTest {
     assertThat(slow.get(5, java.util.concurrent.TimeUnit.SECONDS).body()).isEqualTo("done\n");
     endpoint = null;
   }
+
+  @Test
+  void aRequestWaitingForAWorkerIsNotCutOffByTheHeaderDeadline() throws Exception {
+    endpoint = HttpEndpoint.start("test", "127.0.0.1", 0, 1, FAST, null, call -> {
+      Thread.sleep(700); // every worker busy for longer than the header deadline
+      return HttpEndpoint.Reply.text(200, "ok");
+    });
+    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      answers.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port() + "/" + i))
+          .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    for (var a : answers) {
+      assertThat(a.get(20, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void bodiesArrivingInPartsAreReadWhileEveryWorkerWaits() throws Exception {
+    endpoint = echo(1, new HttpEndpoint.Limits(1024, Duration.ofSeconds(5), Duration.ofSeconds(5), 64));
+    List<Socket> clients = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      Socket s = connect();
+      s.getOutputStream().write("POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nhello"
+          .getBytes(StandardCharsets.UTF_8));
+      clients.add(s);
+    }
+    Thread.sleep(300); // every worker now waits for the rest of a body
+    long t0 = System.nanoTime();
+    for (Socket s : clients) {
+      s.getOutputStream().write("world".getBytes(StandardCharsets.UTF_8));
+    }
+    for (Socket s : clients) {
+      byte[] buf = new byte[4096];
+      int n = s.getInputStream().read(buf);
+      assertThat(new String(buf, 0, n, StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 200").endsWith("POST /x 10\n");
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+  }
 }

@@ -331,7 +331,6 @@ public final class HttpEndpoint implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
   private final HeaderDeadlines deadlines;
-
   private final ExecutorService workers;
 
   private HttpEndpoint(String name, Server server, ServerConnector connector, HeaderDeadlines deadlines,
@@ -352,7 +351,6 @@ public final class HttpEndpoint implements AutoCloseable {
    */
   public static HttpEndpoint start(String name, String host, int port, int threads, Limits limits, Tls tls,
       Handler handler) throws IOException {
-    // the handler's workers, plus one acceptor, one selector and two for reading and writing while workers wait
     // Jetty's threads accept, parse, run TLS handshakes, read bodies and write answers, and never wait on a handler
     QueuedThreadPool pool = new QueuedThreadPool(IO_THREADS, 4);
     pool.setName(name + "-http");

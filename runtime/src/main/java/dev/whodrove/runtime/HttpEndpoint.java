@@ -72,6 +72,8 @@ public final class HttpEndpoint implements AutoCloseable {
   static final int IO_THREADS = 12;
   /** How long {@link #close()} lets requests in progress finish. */
   public static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+  /** How long the rest of a refused body is read and dropped before the connection is closed (see 413). */
+  static final Duration LINGER = Duration.ofSeconds(2);
   /** Key suffixes of the limits under an endpoint's prefix ({@code gcp.push.max.body.bytes}, …). */
   public static final String MAX_BODY_BYTES_KEY = "max.body.bytes";
   public static final String HEADER_TIMEOUT_KEY = "header.timeout";
@@ -269,7 +271,28 @@ public final class HttpEndpoint implements AutoCloseable {
     }
 
     private Refused tooLarge() {
+      lingerOnRefusedBody();
       return new Refused(Reply.text(413, "body larger than " + limits.maxBodyBytes() + " bytes"), "body too large");
+    }
+
+    /**
+     * Reads and drops the rest of a refused body when it is at most the limit again, for a short while: closing a
+     * connection with unread input makes the peer's TCP reset it, and a client still sending would then often lose
+     * the answer. Larger bodies are not worth reading; their connection is closed at once.
+     */
+    private void lingerOnRefusedBody() {
+      long declared = request.getLength();
+      if (declared > 2 * limits.maxBodyBytes()) {
+        return;
+      }
+      long millis = Math.min(limits.bodyTimeout().toMillis(), LINGER.toMillis());
+      try {
+        discard(request, limits.maxBodyBytes()).get(millis, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        // the connection is closed after the answer either way
+      }
     }
   }
 
@@ -316,6 +339,44 @@ public final class HttpEndpoint implements AutoCloseable {
           }
           if (chunk.isLast()) {
             done.complete(out.toByteArray());
+            return;
+          }
+        } finally {
+          chunk.release();
+        }
+      }
+    });
+    step[0].run();
+    return done;
+  }
+
+  /**
+   * Reads and drops what a source still holds, up to {@code budget} bytes: true at its end, false when it holds more
+   * (reading stops) or failed.
+   */
+  static CompletableFuture<Boolean> discard(Content.Source source, long budget) {
+    CompletableFuture<Boolean> done = new CompletableFuture<>();
+    long[] seen = {0};
+    Runnable[] step = new Runnable[1];
+    step[0] = Invocable.from(Invocable.InvocationType.NON_BLOCKING, () -> {
+      while (!done.isDone()) {
+        Content.Chunk chunk = source.read();
+        if (chunk == null) {
+          source.demand(step[0]);
+          return;
+        }
+        try {
+          if (Content.Chunk.isFailure(chunk)) {
+            done.complete(false);
+            return;
+          }
+          seen[0] += chunk.getByteBuffer().remaining();
+          if (chunk.isLast()) {
+            done.complete(true);
+            return;
+          }
+          if (seen[0] > budget) {
+            done.complete(false);
             return;
           }
         } finally {

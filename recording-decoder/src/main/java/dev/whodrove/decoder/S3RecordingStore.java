@@ -41,7 +41,7 @@ public final class S3RecordingStore implements RecordingStore {
   public record Settings(String region, URI endpoint, boolean pathStyle, String accessKey, String secretKey,
       int maxAttempts) {}
 
-  /** One allowlist entry: a bucket and a key prefix ("" = the whole bucket). */
+  /** One allowlist entry: a bucket and a key prefix of whole path segments ("" = the whole bucket). */
   public record Allowed(String bucket, String prefix) {
     /** Parses {@code bucket} or {@code bucket/prefix}. */
     public static Allowed parse(String entry) {
@@ -53,8 +53,27 @@ public final class S3RecordingStore implements RecordingStore {
       return slash < 0 ? new Allowed(e, "") : new Allowed(e.substring(0, slash), e.substring(slash + 1));
     }
 
+    /**
+     * Whether the entry covers {@code loc}: same bucket, and the key lies under the prefix by whole path segments
+     * ({@code sessions} covers {@code sessions/x.tar}, never {@code sessions-x/y.tar}); a prefix naming one object
+     * covers that object.
+     */
     boolean permits(RecordingLocation loc) {
-      return bucket.equals(loc.bucket()) && loc.path().startsWith(prefix);
+      if (!bucket.equals(loc.bucket())) {
+        return false;
+      }
+      String p = prefix;
+      while (p.endsWith("/")) {
+        p = p.substring(0, p.length() - 1);
+      }
+      while (p.startsWith("/")) {
+        p = p.substring(1);
+      }
+      if (p.isEmpty()) {
+        return true;
+      }
+      String key = loc.path();
+      return key.equals(p) || key.startsWith(p + "/");
     }
   }
 

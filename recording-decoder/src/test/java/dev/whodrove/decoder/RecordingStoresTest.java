@@ -104,4 +104,22 @@ class RecordingStoresTest {
     assertThat(S3RecordingStore.Allowed.parse("whole-bucket").permits(RecordingLocation.parse("s3://whole-bucket/x")))
         .isTrue();
   }
+
+  @Test
+  void s3AllowlistMatchesWholePathSegments() throws StoreException {
+    for (String entry : List.of("bucket/sessions", "bucket/sessions/", "s3://bucket/sessions//")) {
+      S3RecordingStore.Allowed a = S3RecordingStore.Allowed.parse(entry);
+      assertThat(a.permits(RecordingLocation.parse("s3://bucket/sessions/x.tar"))).as(entry).isTrue();
+      assertThat(a.permits(RecordingLocation.parse("s3://bucket/sessions/deep/er/" + SID))).as(entry).isTrue();
+      assertThat(a.permits(RecordingLocation.parse("s3://bucket/sessions-x/y.tar"))).as(entry).isFalse();
+      assertThat(a.permits(RecordingLocation.parse("s3://bucket/sessionsx.tar"))).as(entry).isFalse();
+      assertThat(a.permits(RecordingLocation.parse("s3://bucket/other/sessions/x.tar"))).as(entry).isFalse();
+      assertThat(a.permits(RecordingLocation.parse("s3://bucket2/sessions/x.tar"))).as(entry).isFalse();
+    }
+    S3RecordingStore.Allowed one = S3RecordingStore.Allowed.parse("bucket/sessions/x.tar");
+    assertThat(one.permits(RecordingLocation.parse("s3://bucket/sessions/x.tar"))).isTrue();
+    assertThat(one.permits(RecordingLocation.parse("s3://bucket/sessions/x.tar.bak"))).isFalse();
+    assertThat(S3RecordingStore.Allowed.parse("bucket/").permits(RecordingLocation.parse("s3://bucket/any/x.tar")))
+        .isTrue();
+  }
 }

@@ -1,65 +1,60 @@
 package dev.whodrove.runtime;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
  * {@code /healthz} (the process is alive), {@code /readyz} (it can do its work: 200 or 503 with the reason) and
- * {@code /metrics} (Prometheus text) on one port.
+ * {@code /metrics} (Prometheus text) on one port. A listener of its own ({@link HttpEndpoint}, {@value #THREADS}
+ * threads), so clients of a service's other endpoints cannot starve it; GET and HEAD only, no authentication.
  */
 public final class HealthServer implements AutoCloseable {
-  private final HttpServer server;
+  static final int THREADS = 2;
+  /** Health requests carry no body; anything larger than this is refused. */
+  static final long MAX_BODY_BYTES = 64 * 1024;
+
+  private final HttpEndpoint endpoint;
 
   public HealthServer(String host, int port, Supplier<Readiness> readiness, PrometheusMeterRegistry registry) {
+    this(host, port, HttpEndpoint.Limits.defaults(), readiness, registry);
+  }
+
+  /** @param limits header timeout and connection limit of the health port (its body limit is fixed) */
+  public HealthServer(String host, int port, HttpEndpoint.Limits limits, Supplier<Readiness> readiness,
+      PrometheusMeterRegistry registry) {
+    HttpEndpoint.Limits own = new HttpEndpoint.Limits(MAX_BODY_BYTES, limits.headerTimeout(), limits.bodyTimeout(),
+        limits.maxConnections());
     try {
-      server = HttpServer.create(new InetSocketAddress(host, port), 16);
+      endpoint = HttpEndpoint.start("health-" + port, host, port, THREADS, own, null, call -> {
+        if (!call.method().equals("GET") && !call.method().equals("HEAD")) {
+          return HttpEndpoint.Reply.text(405, "GET or HEAD").withHeader("Allow", "GET, HEAD");
+        }
+        return switch (call.path()) {
+          case "/healthz" -> HttpEndpoint.Reply.text(200, "ok");
+          case "/readyz" -> {
+            Readiness r = readiness.get();
+            yield HttpEndpoint.Reply.text(r.ready() ? 200 : 503, (r.ready() ? "ready" : "not ready") + ": "
+                + r.detail());
+          }
+          case "/metrics" -> new HttpEndpoint.Reply(200, "text/plain; version=0.0.4; charset=utf-8",
+              registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8), java.util.Map.of());
+          default -> HttpEndpoint.Reply.text(404, "not found: /healthz, /readyz, /metrics");
+        };
+      });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on " + host + ":" + port + " for health endpoints", e);
     }
-    server.createContext("/healthz", ex -> respond(ex, 200, "text/plain", "ok\n"));
-    server.createContext("/readyz", ex -> {
-      Readiness r = readiness.get();
-      respond(ex, r.ready() ? 200 : 503, "text/plain", (r.ready() ? "ready" : "not ready") + ": " + r.detail() + "\n");
-    });
-    server.createContext("/metrics", ex ->
-        respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-    server.setExecutor(Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "health-http-" + port);
-      t.setDaemon(true);
-      return t;
-    }));
-    server.start();
   }
 
   /** The port actually bound (useful with port 0). */
   public int port() {
-    return server.getAddress().getPort();
-  }
-
-  private static void respond(HttpExchange ex, int status, String contentType, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", contentType);
-    boolean head = "HEAD".equals(ex.getRequestMethod());
-    ex.sendResponseHeaders(status, head ? -1 : bytes.length);
-    if (!head) {
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(bytes);
-      }
-    }
-    ex.close();
+    return endpoint.port();
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    endpoint.close();
   }
 }

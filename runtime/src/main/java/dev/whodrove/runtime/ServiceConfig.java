@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * {@code classifier.}). A service that renamed keys lists the old spellings in a table (old key → new key, or old
  * prefix → new prefix) that its host applies once at start with {@link #withRenamedKeys}: an old spelling still
  * works, with one warning naming the new key and its environment variable.
+ *
+ * <p>A secret ({@link #isSecretKey}) may instead be given as {@code <key>.file} (environment {@code …_FILE}) naming a
+ * file that holds it, as container secrets are mounted; one trailing newline is dropped. Secrets are never logged.
  */
 public final class ServiceConfig {
   private static final Logger log = LoggerFactory.getLogger(ServiceConfig.class);
@@ -41,10 +44,86 @@ public final class ServiceConfig {
   public static final List<String> SHARED_KEYS =
       List.of(CONFIG_FILE, "shutdown.timeout", "application.id", "state.dir");
 
+  /**
+   * Last dotted segments of the keys that hold secrets: a key is secret when it is one of these or ends with
+   * {@code .} and one of these ({@code kafka.sasl.jaas.config}, {@code kafka.ssl.keystore.password},
+   * {@code schema.registry.basic.auth.user.info}, {@code llm.api.key}, {@code gcp.push.token},
+   * {@code decoder.store.s3.secret.key}, …).
+   */
+  public static final List<String> SECRET_KEY_SUFFIXES = List.of("password", "token", "secret", "api.key",
+      "access.key", "secret.key", "access.key.id", "secret.access.key", "sasl.jaas.config", "basic.auth.user.info",
+      "ssl.keystore.key");
+  /** Suffix of a key naming a file that holds the value of the secret key before it ({@code llm.api.key.file}). */
+  public static final String FILE_SUFFIX = ".file";
+  /** Secret files larger than this are refused (a secret is a line or a small JAAS block). */
+  static final int MAX_SECRET_FILE_BYTES = 1 << 20;
+
   private final Map<String, String> values;
 
   private ServiceConfig(Map<String, String> values) {
-    this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+    this.values = Collections.unmodifiableMap(new TreeMap<>(withSecretFiles(values)));
+  }
+
+  /** Whether {@code key} holds a secret, which may then also be given as {@code <key>.file}. */
+  public static boolean isSecretKey(String key) {
+    for (String s : SECRET_KEY_SUFFIXES) {
+      if (key.equals(s) || key.endsWith("." + s)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Replaces every {@code <secret key>.file} entry by the secret key with the file's content, less one trailing
+   * newline. Setting both spellings of one key is an error, and so is a file that cannot be read; neither message
+   * carries the value.
+   */
+  private static Map<String, String> withSecretFiles(Map<String, String> raw) {
+    Map<String, String> out = null;
+    for (Map.Entry<String, String> e : raw.entrySet()) {
+      String fileKey = e.getKey();
+      if (!fileKey.endsWith(FILE_SUFFIX)) {
+        continue;
+      }
+      String key = fileKey.substring(0, fileKey.length() - FILE_SUFFIX.length());
+      if (!isSecretKey(key) || e.getValue() == null || e.getValue().isBlank()) {
+        continue;
+      }
+      String direct = raw.get(key);
+      if (direct != null && !direct.isBlank()) {
+        throw new ConfigException("config " + key + " (" + keyToEnv(key) + ") and " + fileKey + " ("
+            + keyToEnv(fileKey) + ") are both set: set one of them");
+      }
+      if (out == null) {
+        out = new HashMap<>(raw);
+      }
+      out.remove(fileKey);
+      out.put(key, readSecretFile(fileKey, e.getValue().trim()));
+    }
+    return out == null ? raw : out;
+  }
+
+  private static String readSecretFile(String fileKey, String file) {
+    String where = fileKey + "=" + file + " (" + keyToEnv(fileKey) + ")";
+    String v;
+    try {
+      Path path = Path.of(file);
+      if (!Files.isRegularFile(path)) {
+        throw new ConfigException("invalid config " + where + ": not a readable file");
+      }
+      if (Files.size(path) > MAX_SECRET_FILE_BYTES) {
+        throw new ConfigException("invalid config " + where + ": larger than " + MAX_SECRET_FILE_BYTES + " bytes");
+      }
+      v = Files.readString(path);
+    } catch (IOException | java.nio.file.InvalidPathException e) {
+      // the exception type only: a malformed-input message could quote part of the file
+      throw new ConfigException("cannot read " + where + ": " + e.getClass().getSimpleName());
+    }
+    if (v.endsWith("\r\n")) {
+      return v.substring(0, v.length() - 2);
+    }
+    return v.endsWith("\n") ? v.substring(0, v.length() - 1) : v;
   }
 
   /** Reads the process environment (and the file it names), then applies {@code overrides}. */

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 public final class ServiceHost implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServiceHost.class);
 
+  public static final String HTTP_PREFIX = "http.";
   public static final String HTTP_HOST = "http.host";
   /** Port of the health/metrics endpoints; 0 picks a free port, -1 disables them. */
   public static final String HTTP_PORT = "http.port";
@@ -56,7 +57,9 @@ public final class ServiceHost implements AutoCloseable {
       }
     }
     HealthServer health = port < 0 ? null
-        : new HealthServer(cfg.get(HTTP_HOST, "0.0.0.0"), port, service::readiness, ctx.metrics());
+        : new HealthServer(cfg.get(HTTP_HOST, "0.0.0.0"), port,
+            HttpEndpoint.Limits.from(cfg, HTTP_PREFIX, HttpEndpoint.Limits.defaults()), service::readiness,
+            ctx.metrics());
     try {
       service.start();
     } catch (Exception e) {

@@ -139,4 +139,63 @@ class ServiceConfigTest {
     assertThat(List.of("featurizer.recording.wait", "decoder.store.file.roots", "sink.db.path", "state.dir.x"))
         .noneMatch(ServiceConfig::isSharedKey);
   }
+
+  @Test
+  void secretsAreReadFromFilesNamedByTheirFileKey() throws Exception {
+    Path jaas = dir.resolve("jaas");
+    Files.writeString(jaas, "org.apache.kafka.common.security.plain.PlainLoginModule required\n"
+        + "  username=\"svc\" password=\"p\";\n");
+    Path apiKey = dir.resolve("api-key");
+    Files.writeString(apiKey, "sk-123\r\n");
+    Path token = dir.resolve("token");
+    Files.writeString(token, "t0ken\n\n");
+    Path userInfo = dir.resolve("user-info");
+    Files.writeString(userInfo, "u:p");
+    ServiceConfig cfg = ServiceConfig.load(Map.of(
+        "WHODROVE_KAFKA_BOOTSTRAP_SERVERS", "k:9092",
+        "WHODROVE_KAFKA_SASL_JAAS_CONFIG_FILE", jaas.toString(),
+        "WHODROVE_LLM_API_KEY_FILE", apiKey.toString(),
+        "WHODROVE_SCHEMA_REGISTRY_URL", "http://sr",
+        "WHODROVE_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO_FILE", userInfo.toString()),
+        Map.of("gcp.push.token.file", token.toString(), "decoder.store.s3.secret.key.file", apiKey.toString()));
+    // one trailing newline dropped, the rest kept as written
+    assertThat(cfg.kafkaClientProperties())
+        .containsEntry("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required\n"
+            + "  username=\"svc\" password=\"p\";")
+        .doesNotContainKey("sasl.jaas.config.file");
+    assertThat(cfg.get("llm.api.key", null)).isEqualTo("sk-123");
+    assertThat(cfg.get("gcp.push.token", null)).isEqualTo("t0ken\n");
+    assertThat(cfg.get("decoder.store.s3.secret.key", null)).isEqualTo("sk-123");
+    assertThat(cfg.serdeProperties()).containsEntry("basic.auth.user.info", "u:p");
+    assertThat(cfg.has("llm.api.key.file")).isFalse();
+    // keys that name files for other reasons stay as they are
+    ServiceConfig paths = ServiceConfig.of(Map.of("gcp.pubsub.credentials.file", "/creds.json",
+        "gcp.archive.state.file", "/state"));
+    assertThat(paths.asMap()).containsOnly(Map.entry("gcp.pubsub.credentials.file", "/creds.json"),
+        Map.entry("gcp.archive.state.file", "/state"));
+  }
+
+  @Test
+  void secretFileErrorsNameTheKeyButNeverTheValue() throws Exception {
+    Path token = dir.resolve("token");
+    Files.writeString(token, "do-not-print\n");
+    assertThatThrownBy(() -> ServiceConfig.of(Map.of("llm.api.key", "do-not-print",
+        "llm.api.key.file", token.toString()))).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("llm.api.key").hasMessageContaining("WHODROVE_LLM_API_KEY_FILE")
+        .hasMessageNotContaining("do-not-print");
+    assertThatThrownBy(() -> ServiceConfig.of(Map.of("gcp.push.token.file", dir.resolve("missing").toString())))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("WHODROVE_GCP_PUSH_TOKEN_FILE");
+    assertThatThrownBy(() -> ServiceConfig.of(Map.of("gcp.push.token.file", dir.toString())))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("not a readable file");
+  }
+
+  @Test
+  void secretKeysAreRecognisedBySuffix() {
+    assertThat(List.of("kafka.sasl.jaas.config", "kafka.ssl.keystore.password", "schema.registry.basic.auth.user.info",
+        "llm.api.key", "gcp.push.token", "teleport.http.intake.token", "decoder.store.s3.access.key",
+        "decoder.store.s3.secret.key", "teleport.aws.secret.access.key", "llm.store.s3.secret.key"))
+        .allMatch(ServiceConfig::isSecretKey);
+    assertThat(List.of("gcp.pubsub.credentials", "config", "gcp.push.audience", "kafka.bootstrap.servers",
+        "tokenizer", "llm.api.keys")).noneMatch(ServiceConfig::isSecretKey);
+  }
 }

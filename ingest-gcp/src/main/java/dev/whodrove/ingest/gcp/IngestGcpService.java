@@ -1,6 +1,7 @@
 package dev.whodrove.ingest.gcp;
 
 import dev.whodrove.runtime.ConfigException;
+import dev.whodrove.runtime.HttpEndpoint;
 import dev.whodrove.runtime.KafkaProbe;
 import dev.whodrove.runtime.ManagedService;
 import dev.whodrove.runtime.Readiness;
@@ -34,12 +35,20 @@ public final class IngestGcpService implements ManagedService {
   public static final String PUBSUB_MAX_BYTES = "gcp.pubsub.max.outstanding.bytes";
   public static final String PUBSUB_PARALLEL_PULLS = "gcp.pubsub.parallel.pulls";
   public static final String PUBSUB_THREADS = "gcp.pubsub.executor.threads";
+  public static final String PUSH_PREFIX = "gcp.push.";
   public static final String PUSH_PORT = "gcp.push.port";
   public static final String PUSH_HOST = "gcp.push.host";
   public static final String PUSH_PATH = "gcp.push.path";
   public static final String PUSH_TOKEN = "gcp.push.token";
   public static final String PUSH_ACK_TIMEOUT = "gcp.push.ack.timeout";
   public static final String PUSH_THREADS = "gcp.push.threads";
+  public static final String PUSH_OIDC_AUDIENCE = PushAuthenticator.AUDIENCE;
+  public static final String PUSH_OIDC_EMAIL = PushAuthenticator.EMAIL;
+  public static final String PUSH_OIDC_CERTS_URL = PushAuthenticator.CERTS_URL;
+  public static final String PUSH_INSECURE = PushAuthenticator.INSECURE;
+  public static final String PUSH_MAX_BODY_BYTES = PUSH_PREFIX + HttpEndpoint.MAX_BODY_BYTES_KEY;
+  public static final String PUSH_HEADER_TIMEOUT = PUSH_PREFIX + HttpEndpoint.HEADER_TIMEOUT_KEY;
+  public static final String PUSH_BODY_TIMEOUT = PUSH_PREFIX + HttpEndpoint.BODY_TIMEOUT_KEY;
   public static final String ARCHIVE_PATHS = "gcp.archive.paths";
   public static final String ARCHIVE_STATE_FILE = "gcp.archive.state.file";
   public static final String ARCHIVE_MODE = "gcp.archive.mode";
@@ -53,6 +62,8 @@ public final class IngestGcpService implements ManagedService {
   private final ServiceConfig cfg;
   private final EntryPublisher publisher;
   private final KafkaProbe probe;
+  private final PushAuthenticator pushAuth;
+  private final PubSubPushEndpoint.Settings pushSettings;
   private PubSubPullSource pull;
   private PubSubPushEndpoint push;
   private Thread archiveThread;
@@ -75,6 +86,14 @@ public final class IngestGcpService implements ManagedService {
     }
     var clientProps = cfg.kafkaClientProperties();
     AuditLogParser parser = new AuditLogParser(cfg.getInt(MAX_ENTRY_BYTES, AuditLogParser.DEFAULT_MAX_ENTRY_BYTES));
+    if (cfg.has(PUSH_PORT)) {
+      // checked before anything starts: an endpoint nobody authenticates must be asked for explicitly
+      pushAuth = PushAuthenticator.from(cfg);
+      pushSettings = pushSettings(cfg, parser, pushAuth);
+    } else {
+      pushAuth = null;
+      pushSettings = null;
+    }
     this.publisher = new EntryPublisher(ctx.serviceName(), parser,
         new KafkaRecordSender(clientProps, ctx.serviceName(), ctx.metrics()), cfg.serdeProperties(),
         cfg.getDuration(DEDUP_WINDOW, Duration.ofMinutes(10)), cfg.getInt(DEDUP_MAX_KEYS, 250_000), ctx.metrics());
@@ -95,12 +114,13 @@ public final class IngestGcpService implements ManagedService {
 
   @Override
   public void start() throws Exception {
-    if (cfg.has(PUSH_PORT)) {
-      push = new PubSubPushEndpoint(publisher, cfg.get(PUSH_HOST, "0.0.0.0"), cfg.getInt(PUSH_PORT, 8085),
-          cfg.get(PUSH_PATH, "/pubsub/push"), cfg.get(PUSH_TOKEN, null),
-          cfg.getDuration(PUSH_ACK_TIMEOUT, Duration.ofSeconds(30)), cfg.getInt(PUSH_THREADS, 8));
+    if (pushSettings != null) {
+      if (!pushAuth.authenticates()) {
+        log.warn("the Pub/Sub push endpoint accepts unauthenticated requests ({}=true) on {}:{}", PUSH_INSECURE,
+            pushSettings.host(), pushSettings.port());
+      }
+      push = new PubSubPushEndpoint(publisher, pushSettings, pushAuth, ctx.metrics());
       push.start();
-      log.info("Pub/Sub push endpoint on port {}{}", push.port(), cfg.has(PUSH_TOKEN) ? "" : " (no token check)");
     }
     if (cfg.has(PUBSUB_SUBSCRIPTION)) {
       pull = new PubSubPullSource(publisher, new PubSubPullSource.Settings(cfg.require(PUBSUB_SUBSCRIPTION),
@@ -113,6 +133,22 @@ public final class IngestGcpService implements ManagedService {
     if (cfg.has(ARCHIVE_PATHS)) {
       startArchive();
     }
+  }
+
+  /**
+   * The push endpoint's settings. It binds all interfaces by default (Pub/Sub reaches it from outside; containers),
+   * which is safe because it then authenticates every request; an insecure endpoint binds loopback unless
+   * {@value #PUSH_HOST} says otherwise. The body limit is at least what the largest accepted entry needs in base64.
+   */
+  static PubSubPushEndpoint.Settings pushSettings(ServiceConfig cfg, AuditLogParser parser, PushAuthenticator auth) {
+    long entryInBase64 = (long) parser.maxEntryBytes() / 3 * 4 + 64 * 1024;
+    HttpEndpoint.Limits defaults = HttpEndpoint.Limits.defaults();
+    defaults = new HttpEndpoint.Limits(Math.min(Integer.MAX_VALUE - 8, Math.max(defaults.maxBodyBytes(), entryInBase64)),
+        defaults.headerTimeout(), defaults.bodyTimeout(), defaults.maxConnections());
+    return new PubSubPushEndpoint.Settings(cfg.get(PUSH_HOST, auth.authenticates() ? "0.0.0.0" : "127.0.0.1"),
+        cfg.getInt(PUSH_PORT, 8085), cfg.get(PUSH_PATH, "/pubsub/push"),
+        cfg.getDuration(PUSH_ACK_TIMEOUT, Duration.ofSeconds(30)), cfg.getInt(PUSH_THREADS, 8),
+        HttpEndpoint.Limits.from(cfg, PUSH_PREFIX, defaults));
   }
 
   private void startArchive() {

@@ -2,20 +2,14 @@ package dev.whodrove.ingest.gcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.whodrove.runtime.HttpEndpoint;
 import dev.whodrove.schemas.v1.SourcePosition;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -25,149 +19,129 @@ import org.slf4j.LoggerFactory;
  * An HTTP endpoint for Pub/Sub push subscriptions. Each POST carries one envelope
  * {@code {"message":{"data":<base64 LogEntry>,"messageId":…,"attributes":…},"subscription":…}}.
  *
- * <p>Answers: 204 once the entry (or its dead letter) is acknowledged by Kafka, so Pub/Sub drops the message;
- * 400 for a malformed envelope, after writing it to the dead-letter topic; 401 for a missing or wrong token
- * ({@code Authorization: Bearer <token>} or {@code ?token=<token>} on the push URL); 413 for an oversized body
- * (dead-lettered, truncated); 503 when Kafka did not acknowledge in time, so Pub/Sub retries.
+ * <p>Requests are authenticated by {@link PushAuthenticator} (Pub/Sub's OIDC token, or a shared token) from the
+ * {@code Authorization} header only; a token in the URL is refused. Pub/Sub redelivers every answer that is not
+ * 2xx, so every input that was dealt with — written, a copy, or dead-lettered (not an audit entry, not an envelope)
+ * — is answered 2xx, and only a failure worth retrying gets 5xx: 204 once the entry or a copy of it is acknowledged
+ * by Kafka; 200 with a note once a bad input's dead letter is; 503 when Kafka did not acknowledge in time or the
+ * token signing keys could not be fetched; 401 for a missing, wrong or URL-borne token; 413 for a body over the
+ * limit (not read, not dead-lettered: give the subscription a dead-letter policy); 408 for a body that does not
+ * arrive in time.
  */
 public final class PubSubPushEndpoint implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PubSubPushEndpoint.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * @param ackTimeout how long a request waits for Kafka before answering 503
+   * @param threads workers (each waits for Kafka)
+   */
+  public record Settings(String host, int port, String path, Duration ackTimeout, int threads,
+      HttpEndpoint.Limits limits) {}
+
   private final EntryPublisher publisher;
-  private final HttpServer server;
-  private final ExecutorService executor;
-  private final byte[] token;
-  private final Duration ackTimeout;
-  private final int maxBodyBytes;
+  private final Settings settings;
+  private final PushAuthenticator auth;
+  private final MeterRegistry metrics;
   private final String requestIdPrefix = "push-" + Long.toString(System.currentTimeMillis(), 36) + "-";
   private final AtomicLong requests = new AtomicLong();
+  private HttpEndpoint endpoint;
 
-  /**
-   * @param token shared secret the push URL carries; null or empty accepts every request
-   * @param ackTimeout how long a request waits for Kafka before answering 503
-   */
-  public PubSubPushEndpoint(EntryPublisher publisher, String host, int port, String path, String token,
-      Duration ackTimeout, int threads) throws IOException {
+  PubSubPushEndpoint(EntryPublisher publisher, Settings settings, PushAuthenticator auth, MeterRegistry metrics) {
     this.publisher = publisher;
-    this.token = token == null || token.isEmpty() ? null : token.getBytes(StandardCharsets.UTF_8);
-    this.ackTimeout = ackTimeout;
-    // base64 grows the entry by 4/3; leave room for attributes and the envelope
-    this.maxBodyBytes = publisher.parser().maxEntryBytes() / 3 * 4 + 64 * 1024;
-    this.server = HttpServer.create(new InetSocketAddress(host, port), 128);
-    this.executor = Executors.newFixedThreadPool(threads, r -> {
-      Thread t = new Thread(r, "gcp-push-http");
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(executor);
-    server.createContext(path, this::handle);
+    this.settings = settings;
+    this.auth = auth;
+    this.metrics = metrics == null ? Metrics.globalRegistry : metrics;
   }
 
-  public void start() {
-    server.start();
+  public void start() throws IOException {
+    endpoint = HttpEndpoint.start("gcp-push", settings.host(), settings.port(), settings.threads(),
+        settings.limits(), null, this::handle);
+    log.info("Pub/Sub push endpoint on {}:{}{} accepts {}", settings.host(), endpoint.port(), settings.path(),
+        auth.describe());
   }
 
   /** The bound port (useful when configured as 0). */
   public int port() {
-    return server.getAddress().getPort();
+    return endpoint.port();
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    try (ex) {
-      if (!"POST".equals(ex.getRequestMethod())) {
-        ex.getResponseHeaders().add("Allow", "POST");
-        respond(ex, 405, "POST a Pub/Sub push envelope");
-        return;
-      }
-      if (!authorized(ex)) {
-        respond(ex, 401, "missing or wrong token");
-        return;
-      }
-      String requestId = requestIdPrefix + requests.incrementAndGet();
-      byte[] body = readBounded(ex.getRequestBody(), maxBodyBytes);
-      SourcePosition httpPos = SourcePositions.of(SourcePositions.HTTP, requestId, -1);
-      if (body.length > maxBodyBytes) {
-        int status = await(publisher.deadLetter(body, httpPos, RejectReason.TOO_LARGE,
-            RejectReason.TOO_LARGE.code() + ": push body over " + maxBodyBytes + " bytes", null)) ? 413 : 503;
-        respond(ex, status, status == 413 ? "body too large" : "dead letter not written; retry");
-        return;
-      }
-      Envelope env;
-      try {
-        env = Envelope.parse(body);
-      } catch (IllegalArgumentException bad) {
-        boolean written = await(publisher.deadLetter(body, httpPos, RejectReason.BAD_ENVELOPE,
-            RejectReason.BAD_ENVELOPE.code() + ": " + bad.getMessage(), null));
-        respond(ex, written ? 400 : 503, written ? "malformed push envelope: " + bad.getMessage()
-            : "dead letter not written; retry");
-        return;
-      }
-      String locator = env.messageId().isEmpty() ? requestId : env.messageId();
-      boolean ok = await(publisher.publish(env.data(), SourcePositions.of(SourcePositions.PUBSUB_PUSH, locator, -1)));
-      respond(ex, ok ? 204 : 503, ok ? null : "not acknowledged by Kafka; retry");
-    } catch (RuntimeException e) {
-      log.warn("push request failed: {}", e.toString());
-      try {
-        respond(ex, 503, "internal error; retry");
-      } catch (IOException | RuntimeException ignored) {
-        // the response may already be committed
-      }
+  private HttpEndpoint.Reply handle(HttpEndpoint.Call call) throws HttpEndpoint.Refused {
+    if (!call.path().equals(settings.path())) {
+      return HttpEndpoint.Reply.text(404, "not found; push to " + settings.path());
     }
-  }
-
-  private boolean await(java.util.concurrent.CompletableFuture<PublishOutcome> f) {
+    if (!"POST".equals(call.method())) {
+      return HttpEndpoint.Reply.text(405, "POST a Pub/Sub push envelope").withHeader("Allow", "POST");
+    }
+    if (hasQueryToken(call.rawQuery())) {
+      return deny("token_in_url", "tokens in the URL are not accepted (URLs end up in logs); "
+          + "send Authorization: Bearer <token>");
+    }
+    PushAuthenticator.Result who = auth.check(call.header("Authorization"));
+    if (who instanceof PushAuthenticator.Denied d) {
+      return deny(d.reason(), d.message());
+    }
+    if (who instanceof PushAuthenticator.Unavailable u) {
+      return HttpEndpoint.Reply.text(503, u.message());
+    }
+    String requestId = requestIdPrefix + requests.incrementAndGet();
+    byte[] body = call.body(); // 413 / 408 / 400 from the endpoint's limits
+    SourcePosition httpPos = SourcePositions.of(SourcePositions.HTTP, requestId, -1);
+    Envelope env;
     try {
-      f.get(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    } catch (Exception e) {
-      log.warn("push message not written: {}", e.toString());
-      return false;
+      env = Envelope.parse(body);
+    } catch (IllegalArgumentException bad) {
+      boolean written = await(publisher.deadLetter(body, httpPos, RejectReason.BAD_ENVELOPE,
+          RejectReason.BAD_ENVELOPE.code() + ": " + bad.getMessage(), null)) != null;
+      // dead-lettered: acknowledge, or Pub/Sub would redeliver it and every copy would be dead-lettered again
+      return written
+          ? HttpEndpoint.Reply.text(200, "dead-lettered, not a push envelope: " + bad.getMessage())
+          : HttpEndpoint.Reply.text(503, "dead letter not written; retry");
     }
+    String locator = env.messageId().isEmpty() ? requestId : env.messageId();
+    PublishOutcome outcome = await(publisher.publish(env.data(),
+        SourcePositions.of(SourcePositions.PUBSUB_PUSH, locator, -1)));
+    if (outcome == null) {
+      return HttpEndpoint.Reply.text(503, "not acknowledged by Kafka; retry");
+    }
+    return outcome == PublishOutcome.DEAD_LETTERED
+        ? HttpEndpoint.Reply.text(200, "dead-lettered: not a usable audit log entry")
+        : HttpEndpoint.Reply.empty(204);
   }
 
-  private boolean authorized(HttpExchange ex) {
-    if (token == null) {
-      return true;
+  private HttpEndpoint.Reply deny(String reason, String message) {
+    metrics.counter("whodrove.ingest.gcp.push.denied", "reason", reason).increment();
+    log.debug("push request refused: {}", reason);
+    return HttpEndpoint.Reply.text(401, message).withHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+  }
+
+  /** Whether the query carries something that looks like a credential. */
+  static boolean hasQueryToken(String rawQuery) {
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return false;
     }
-    String auth = ex.getRequestHeaders().getFirst("Authorization");
-    if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
-        && MessageDigest.isEqual(token, auth.substring(7).trim().getBytes(StandardCharsets.UTF_8))) {
-      return true;
-    }
-    String query = ex.getRequestURI().getRawQuery();
-    if (query != null) {
-      for (String kv : query.split("&")) {
-        if (kv.startsWith("token=")) {
-          String v = URLDecoder.decode(kv.substring(6), StandardCharsets.UTF_8);
-          if (MessageDigest.isEqual(token, v.getBytes(StandardCharsets.UTF_8))) {
-            return true;
-          }
-        }
+    for (String kv : rawQuery.split("&")) {
+      String name = kv.contains("=") ? kv.substring(0, kv.indexOf('=')) : kv;
+      String n = java.net.URLDecoder.decode(name, java.nio.charset.StandardCharsets.UTF_8)
+          .toLowerCase(java.util.Locale.ROOT);
+      if (n.equals("token") || n.equals("access_token") || n.equals("id_token") || n.equals("auth")
+          || n.equals("key")) {
+        return true;
       }
     }
     return false;
   }
 
-  /** Reads at most {@code max + 1} bytes: one more than allowed tells the caller the body was too large. */
-  private static byte[] readBounded(InputStream in, int max) throws IOException {
-    byte[] b = in.readNBytes(max + 1);
-    return b;
-  }
-
-  private static void respond(HttpExchange ex, int status, String message) throws IOException {
-    if (message == null) {
-      ex.sendResponseHeaders(status, -1);
-      return;
-    }
-    byte[] b = (message + "\n").getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    ex.sendResponseHeaders(status, b.length);
-    try (OutputStream os = ex.getResponseBody()) {
-      os.write(b);
+  /** The outcome once Kafka acknowledged it, or null when it did not in time. */
+  private PublishOutcome await(CompletableFuture<PublishOutcome> f) {
+    try {
+      return f.get(settings.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (Exception e) {
+      log.warn("push message not written: {}", e.toString());
+      return null;
     }
   }
 
@@ -204,12 +178,8 @@ public final class PubSubPushEndpoint implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(1);
-    executor.shutdown();
-    try {
-      executor.awaitTermination(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (endpoint != null) {
+      endpoint.close();
     }
   }
 }

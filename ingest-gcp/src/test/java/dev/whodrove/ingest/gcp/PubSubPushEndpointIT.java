@@ -42,23 +42,24 @@ class PubSubPushEndpointIT {
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     byte[] entry = Fixtures.line("elastic-integrations.jsonl", 4);
     try (EntryPublisher publisher = TestKafka.publisher(broker, TestKafka.sender(broker), metrics);
-        PubSubPushEndpoint endpoint = new PubSubPushEndpoint(publisher, "127.0.0.1", 0, "/pubsub/push", TOKEN,
+        PubSubPushEndpoint endpoint = PushEndpoints.start(publisher, PushEndpoints.sharedToken(TOKEN),
             Duration.ofSeconds(20), 4)) {
-      endpoint.start();
       int port = endpoint.port();
 
       assertThat(post(port, "", null, envelope("push-nok", entry))).isEqualTo(401);
       assertThat(post(port, "", "wrong", envelope("push-nok", entry))).isEqualTo(401);
       assertThat(post(port, "", TOKEN, envelope("push-ok-1", entry))).isEqualTo(204);
-      // a copy under another message id is acknowledged but not written again; the URL token works too
-      assertThat(post(port, "?token=" + TOKEN, null, envelope("push-ok-2", entry))).isEqualTo(204);
-      // a well-formed envelope around a non-audit entry: dead-lettered and acknowledged
+      // a token in the URL is refused, even the right one
+      assertThat(post(port, "?token=" + TOKEN, null, envelope("push-ok-2", entry))).isEqualTo(401);
+      // a copy under another message id is acknowledged but not written again
+      assertThat(post(port, "", TOKEN, envelope("push-ok-2", entry))).isEqualTo(204);
+      // a well-formed envelope around a non-audit entry: dead-lettered and acknowledged (200, with a note)
       assertThat(post(port, "", TOKEN, envelope("push-text",
           "{\"timestamp\":\"2024-01-01T00:00:00Z\",\"textPayload\":\"hi\"}".getBytes(StandardCharsets.UTF_8))))
-          .isEqualTo(204);
-      // not an envelope: dead-lettered, then 400
-      assertThat(post(port, "", TOKEN, "{\"message\":{\"attributes\":{}}}")).isEqualTo(400);
-      assertThat(post(port, "", TOKEN, "{\"message\":{\"data\":\"%%%not base64\"}}")).isEqualTo(400);
+          .isEqualTo(200);
+      // not an envelope: dead-lettered, then acknowledged (2xx) so Pub/Sub does not deliver it again
+      assertThat(post(port, "", TOKEN, "{\"message\":{\"attributes\":{}}}")).isEqualTo(200);
+      assertThat(post(port, "", TOKEN, "{\"message\":{\"data\":\"%%%not base64\"}}")).isEqualTo(200);
 
       // the 204 came after Kafka acknowledged, so the record is already there
       var written = TestKafka.entries(broker, e -> e.getSource().getLocator().startsWith("push-"), 1);
@@ -82,9 +83,8 @@ class PubSubPushEndpointIT {
     RecordSender broken = new TestSenders.FailingFirst(null, Integer.MAX_VALUE);
     try (EntryPublisher publisher = new EntryPublisher("ingest-gcp", new AuditLogParser(), broken,
         java.util.Map.of(), Duration.ofMinutes(1), 1000, metrics);
-        PubSubPushEndpoint endpoint = new PubSubPushEndpoint(publisher, "127.0.0.1", 0, "/pubsub/push", null,
+        PubSubPushEndpoint endpoint = PushEndpoints.start(publisher, PushEndpoints.insecure(),
             Duration.ofSeconds(5), 2)) {
-      endpoint.start();
       assertThat(post(endpoint.port(), "", null, envelope("m1", Fixtures.line("grafana-alloy.jsonl", 1))))
           .isEqualTo(503);
       assertThat(post(endpoint.port(), "", null, "garbage")).isEqualTo(503);

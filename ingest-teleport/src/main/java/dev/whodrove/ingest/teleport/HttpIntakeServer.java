@@ -1,19 +1,13 @@
 package dev.whodrove.ingest.teleport;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import dev.whodrove.ingest.teleport.SourceOutput.DeadLetterTarget;
 import dev.whodrove.runtime.ConfigException;
+import dev.whodrove.runtime.HttpEndpoint;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.schemas.v1.SourcePosition;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,29 +18,31 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Intake for Teleport's event-handler plugin: {@code POST} one JSON event per body, or newline-delimited events.
- * Authenticated by a shared bearer token and/or TLS client certificates. Answers 200 only after Kafka acknowledged
- * every event (and the dead letters of bad lines), 503 otherwise so the sender retries.
+ * Authenticated by a shared bearer token and/or TLS client certificates that chain to the configured trust store
+ * (never the JVM's default CAs), optionally restricted to an allowlist of certificate subjects. Answers 200 only
+ * after Kafka acknowledged every event (and the dead letters of bad lines), 503 otherwise so the sender retries.
+ * Runs on an {@link HttpEndpoint} of its own: header and body deadlines, a body limit (413), its own workers.
  */
 public final class HttpIntakeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpIntakeServer.class);
 
+  public static final String PREFIX = "teleport.http.intake.";
   public static final String HOST = "teleport.http.intake.host";
   public static final String PORT = "teleport.http.intake.port";
   public static final String TOKEN = "teleport.http.intake.token";
   public static final String ALLOW_UNAUTHENTICATED = "teleport.http.intake.allow.unauthenticated";
-  public static final String MAX_BODY_BYTES = "teleport.http.intake.max.body.bytes";
+  public static final String MAX_BODY_BYTES = PREFIX + HttpEndpoint.MAX_BODY_BYTES_KEY;
+  public static final String HEADER_TIMEOUT = PREFIX + HttpEndpoint.HEADER_TIMEOUT_KEY;
+  public static final String BODY_TIMEOUT = PREFIX + HttpEndpoint.BODY_TIMEOUT_KEY;
   public static final String THREADS = "teleport.http.intake.threads";
   public static final String ACK_TIMEOUT = "teleport.http.intake.ack.timeout";
   public static final String TLS_KEYSTORE = "teleport.http.intake.tls.keystore.path";
@@ -55,64 +51,58 @@ public final class HttpIntakeServer implements AutoCloseable {
   public static final String TLS_TRUSTSTORE = "teleport.http.intake.tls.truststore.path";
   public static final String TLS_TRUSTSTORE_PASSWORD = "teleport.http.intake.tls.truststore.password";
   public static final String TLS_CLIENT_AUTH = "teleport.http.intake.tls.client.auth";
+  public static final String TLS_CLIENT_ALLOW = "teleport.http.intake.tls.client.allow";
 
-  private final HttpServer server;
-  private final ExecutorService executor;
-  private final SourceOutput output;
+  private final ServiceConfig cfg;
+  private final SourceOutput sink;
   private final AuditEventParser parser;
   private final byte[] token;
-  private final long maxBodyBytes;
+  private final HttpEndpoint.Limits limits;
   private final Duration ackTimeout;
+  private final HttpEndpoint.Tls tls;
+  private final ClientSubjects allowedSubjects;
+  private HttpEndpoint endpoint;
 
-  public HttpIntakeServer(ServiceConfig cfg, SourceOutput output, AuditEventParser parser) throws IOException {
-    this.output = output;
+  public HttpIntakeServer(ServiceConfig cfg, SourceOutput sink, AuditEventParser parser) throws IOException {
+    this.cfg = cfg;
+    this.sink = sink;
     this.parser = parser;
     String t = cfg.get(TOKEN, "");
     this.token = t.isEmpty() ? null : ("Bearer " + t).getBytes(StandardCharsets.UTF_8);
-    boolean tls = cfg.has(TLS_KEYSTORE);
-    String clientAuth = cfg.get(TLS_CLIENT_AUTH, tls && cfg.has(TLS_TRUSTSTORE) ? "need" : "none");
+    boolean tlsOn = cfg.has(TLS_KEYSTORE);
+    String clientAuth = cfg.get(TLS_CLIENT_AUTH, tlsOn && cfg.has(TLS_TRUSTSTORE) ? "need" : "none");
     if (!java.util.Set.of("none", "want", "need").contains(clientAuth)) {
       throw new ConfigException("invalid config " + TLS_CLIENT_AUTH + "=" + clientAuth + " ("
           + ServiceConfig.keyToEnv(TLS_CLIENT_AUTH) + "): expected none, want or need");
     }
-    if (token == null && !(tls && clientAuth.equals("need")) && !cfg.getBoolean(ALLOW_UNAUTHENTICATED, false)) {
+    if (!clientAuth.equals("none") && !tlsOn) {
+      throw new ConfigException("config " + TLS_CLIENT_AUTH + "=" + clientAuth + " ("
+          + ServiceConfig.keyToEnv(TLS_CLIENT_AUTH) + ") needs TLS: set " + TLS_KEYSTORE + " ("
+          + ServiceConfig.keyToEnv(TLS_KEYSTORE) + ")");
+    }
+    if (!clientAuth.equals("none") && !cfg.has(TLS_TRUSTSTORE)) {
+      throw new ConfigException("TLS client authentication (" + TLS_CLIENT_AUTH + "=" + clientAuth + ") needs "
+          + TLS_TRUSTSTORE + " (" + ServiceConfig.keyToEnv(TLS_TRUSTSTORE)
+          + "): the CA certificates client certificates must chain to (the JVM's default CAs are never trusted)");
+    }
+    this.allowedSubjects = ClientSubjects.parse(cfg.get(TLS_CLIENT_ALLOW, ""), TLS_CLIENT_ALLOW);
+    if (!allowedSubjects.isEmpty() && clientAuth.equals("none")) {
+      throw new ConfigException("config " + TLS_CLIENT_ALLOW + " (" + ServiceConfig.keyToEnv(TLS_CLIENT_ALLOW)
+          + ") needs client certificates: set " + TLS_KEYSTORE + ", " + TLS_TRUSTSTORE + " and "
+          + TLS_CLIENT_AUTH + "=need");
+    }
+    boolean certificates = clientAuth.equals("need") || clientAuth.equals("want") && !allowedSubjects.isEmpty();
+    if (token == null && !certificates && !cfg.getBoolean(ALLOW_UNAUTHENTICATED, false)) {
       throw new ConfigException("the HTTP intake needs " + TOKEN + " (" + ServiceConfig.keyToEnv(TOKEN)
           + ") or TLS client authentication, or " + ALLOW_UNAUTHENTICATED + "=true");
     }
-    this.maxBodyBytes = cfg.getLong(MAX_BODY_BYTES, 64L << 20);
+    this.limits = HttpEndpoint.Limits.from(cfg, PREFIX, HttpEndpoint.Limits.defaults());
     this.ackTimeout = cfg.getDuration(ACK_TIMEOUT, Duration.ofSeconds(30));
-    InetSocketAddress addr = new InetSocketAddress(cfg.get(HOST, "0.0.0.0"), cfg.getInt(PORT, 9441));
-    if (tls) {
-      HttpsServer https = HttpsServer.create(addr, 64);
-      SSLContext ssl = sslContext(cfg);
-      https.setHttpsConfigurator(new HttpsConfigurator(ssl) {
-        @Override
-        public void configure(HttpsParameters params) {
-          SSLParameters p = ssl.getDefaultSSLParameters();
-          // each setter clears the other flag, so set only the one that applies
-          if (clientAuth.equals("need")) {
-            p.setNeedClientAuth(true);
-          } else if (clientAuth.equals("want")) {
-            p.setWantClientAuth(true);
-          }
-          params.setSSLParameters(p);
-        }
-      });
-      server = https;
-    } else {
-      server = HttpServer.create(addr, 64);
-    }
-    // a small fixed pool: when every handler waits on Kafka, new requests queue in the backlog (back-pressure)
-    executor = Executors.newFixedThreadPool(cfg.getInt(THREADS, 4), r -> {
-      Thread th = new Thread(r, "ingest-teleport-http");
-      th.setDaemon(true);
-      return th;
-    });
-    server.setExecutor(executor);
-    server.createContext("/", this::handle);
+    this.tls = tlsOn ? new HttpEndpoint.Tls(sslContext(cfg, !clientAuth.equals("none")),
+        HttpEndpoint.ClientAuth.valueOf(clientAuth.toUpperCase(java.util.Locale.ROOT))) : null;
   }
 
-  private static SSLContext sslContext(ServiceConfig cfg) {
+  private static SSLContext sslContext(ServiceConfig cfg, boolean clientCertificates) {
     try {
       String type = cfg.get(TLS_KEYSTORE_TYPE, "PKCS12");
       char[] pw = cfg.get(TLS_KEYSTORE_PASSWORD, "").toCharArray();
@@ -122,81 +112,109 @@ public final class HttpIntakeServer implements AutoCloseable {
       }
       KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(ks, pw);
-      TrustManagerFactory tmf = null;
-      if (cfg.has(TLS_TRUSTSTORE)) {
-        KeyStore ts = KeyStore.getInstance(type);
-        try (InputStream in = Files.newInputStream(Path.of(cfg.get(TLS_TRUSTSTORE, "")))) {
+      // without client authentication no client certificate is asked for, so nothing is trusted
+      KeyStore ts = KeyStore.getInstance(type);
+      if (clientCertificates) {
+        try (InputStream in = Files.newInputStream(Path.of(cfg.require(TLS_TRUSTSTORE)))) {
           ts.load(in, cfg.get(TLS_TRUSTSTORE_PASSWORD, "").toCharArray());
         }
-        tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ts);
+        if (!hasCertificate(ts)) {
+          throw new ConfigException(TLS_TRUSTSTORE + " (" + ServiceConfig.keyToEnv(TLS_TRUSTSTORE)
+              + ") holds no CA certificate");
+        }
+      } else {
+        ts.load(null, null);
       }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ts);
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
+      ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
       return ctx;
+    } catch (ConfigException e) {
+      throw e;
     } catch (Exception e) {
-      throw new ConfigException("cannot set up TLS for the HTTP intake from " + TLS_KEYSTORE + ": " + e.getMessage());
+      throw new ConfigException("cannot set up TLS for the HTTP intake from " + TLS_KEYSTORE + " / " + TLS_TRUSTSTORE
+          + ": " + e.getMessage());
     }
   }
 
-  public void start() {
-    server.start();
+  private static boolean hasCertificate(KeyStore ks) throws java.security.KeyStoreException {
+    for (String alias : java.util.Collections.list(ks.aliases())) {
+      if (ks.isCertificateEntry(alias)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  public void start() throws IOException {
+    endpoint = HttpEndpoint.start("teleport-intake", cfg.get(HOST, "0.0.0.0"), cfg.getInt(PORT, 9441),
+        cfg.getInt(THREADS, 4), limits, tls, this::handle);
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return endpoint.port();
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    try (ex) {
-      String requestId = ex.getRequestHeaders().getFirst("X-Request-Id");
-      if (requestId == null || requestId.isBlank() || requestId.length() > 128) {
-        requestId = UUID.randomUUID().toString();
-      }
-      ex.getResponseHeaders().set("X-Request-Id", requestId);
-      if (!"POST".equals(ex.getRequestMethod()) && !"PUT".equals(ex.getRequestMethod())) {
-        respond(ex, 405, "{\"error\":\"POST one JSON event or newline-delimited events\"}");
-        return;
-      }
-      if (token != null && !authorized(ex.getRequestHeaders().getFirst("Authorization"))) {
-        respond(ex, 401, "{\"error\":\"missing or wrong bearer token\"}");
-        return;
-      }
-      byte[] body = ex.getRequestBody().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-      if (body.length > maxBodyBytes) {
-        respond(ex, 413, "{\"error\":\"body larger than " + maxBodyBytes + " bytes\"}");
-        return;
-      }
-      List<CompletableFuture<?>> acks = new ArrayList<>();
-      int accepted = 0;
-      int rejected = 0;
-      List<byte[]> items = split(body);
-      for (int i = 0; i < items.size(); i++) {
-        SourcePosition pos = SourcePosition.newBuilder().setSource("http").setLocator(requestId).setOffset(i).build();
-        try {
-          TeleportAuditEvent e = parser.parse(items.get(i), pos);
-          acks.add(output.publishEvent(e));
-          accepted++;
-        } catch (EventRejectedException r) {
-          acks.add(output.deadLetter(DeadLetterTarget.AUDIT_EVENTS, pos, items.get(i), r));
-          rejected++;
-        }
-      }
-      try {
-        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(ackTimeout.toMillis(),
-            TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        respond(ex, 503, "{\"error\":\"shutting down\"}");
-        return;
-      } catch (Exception e) {
-        log.warn("request {}: Kafka did not acknowledge: {}", requestId, e.toString());
-        respond(ex, 503, "{\"error\":\"not stored, retry\",\"request_id\":\"" + requestId + "\"}");
-        return;
-      }
-      respond(ex, 200, "{\"accepted\":" + accepted + ",\"rejected\":" + rejected + ",\"request_id\":\""
-          + requestId + "\"}");
+  private HttpEndpoint.Reply handle(HttpEndpoint.Call call) {
+    String requestId = call.header("X-Request-Id");
+    if (requestId == null || requestId.isBlank() || requestId.length() > 128 || !requestId.matches("[\\w.:-]+")) {
+      requestId = UUID.randomUUID().toString();
     }
+    return answer(call, requestId).withHeader("X-Request-Id", requestId);
+  }
+
+  private HttpEndpoint.Reply answer(HttpEndpoint.Call call, String requestId) {
+    if (!"POST".equals(call.method()) && !"PUT".equals(call.method())) {
+      return HttpEndpoint.Reply.json(405, "{\"error\":\"POST one JSON event or newline-delimited events\"}")
+          .withHeader("Allow", "POST, PUT");
+    }
+    if (!allowedSubjects.isEmpty()) {
+      List<java.security.cert.X509Certificate> chain = call.clientCertificates();
+      if (chain.isEmpty() || !allowedSubjects.permits(chain.get(0).getSubjectX500Principal())) {
+        log.warn("request {}: client certificate subject {} is not in {}", requestId,
+            chain.isEmpty() ? "(none)" : chain.get(0).getSubjectX500Principal().getName(), TLS_CLIENT_ALLOW);
+        return HttpEndpoint.Reply.json(403, "{\"error\":\"client certificate subject not allowed\"}");
+      }
+    }
+    if (token != null && !authorized(call.header("Authorization"))) {
+      return HttpEndpoint.Reply.json(401, "{\"error\":\"missing or wrong bearer token\"}")
+          .withHeader("WWW-Authenticate", "Bearer");
+    }
+    byte[] body;
+    try {
+      body = call.body();
+    } catch (HttpEndpoint.Refused r) {
+      return HttpEndpoint.Reply.json(r.reply().status(), "{\"error\":\"" + r.reply().status() + ": "
+          + new String(r.reply().body(), StandardCharsets.UTF_8).strip() + "\"}");
+    }
+    List<CompletableFuture<?>> acks = new ArrayList<>();
+    int accepted = 0;
+    int rejected = 0;
+    List<byte[]> items = split(body);
+    for (int i = 0; i < items.size(); i++) {
+      SourcePosition pos = SourcePosition.newBuilder().setSource("http").setLocator(requestId).setOffset(i).build();
+      try {
+        TeleportAuditEvent e = parser.parse(items.get(i), pos);
+        acks.add(sink.publishEvent(e));
+        accepted++;
+      } catch (EventRejectedException r) {
+        acks.add(sink.deadLetter(DeadLetterTarget.AUDIT_EVENTS, pos, items.get(i), r));
+        rejected++;
+      }
+    }
+    try {
+      CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(ackTimeout.toMillis(),
+          TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return HttpEndpoint.Reply.json(503, "{\"error\":\"shutting down\"}");
+    } catch (Exception e) {
+      log.warn("request {}: Kafka did not acknowledge: {}", requestId, e.toString());
+      return HttpEndpoint.Reply.json(503, "{\"error\":\"not stored, retry\",\"request_id\":\"" + requestId + "\"}");
+    }
+    return HttpEndpoint.Reply.json(200, "{\"accepted\":" + accepted + ",\"rejected\":" + rejected
+        + ",\"request_id\":\"" + requestId + "\"}");
   }
 
   /**
@@ -220,23 +238,10 @@ public final class HttpIntakeServer implements AutoCloseable {
     return header != null && MessageDigest.isEqual(token, header.strip().getBytes(StandardCharsets.UTF_8));
   }
 
-  private static void respond(HttpExchange ex, int status, String json) throws IOException {
-    byte[] b = json.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "application/json");
-    ex.sendResponseHeaders(status, b.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(b);
-    }
-  }
-
   @Override
   public void close() {
-    server.stop(1);
-    executor.shutdown();
-    try {
-      executor.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (endpoint != null) {
+      endpoint.close();
     }
   }
 }

@@ -72,4 +72,27 @@ class HttpIntakeServerTest {
     assertThatThrownBy(() -> new HttpIntakeServer(ServiceConfig.of(Map.of(HttpIntakeServer.PORT, "0")), sink,
         new AuditEventParser())).isInstanceOf(ConfigException.class).hasMessageContaining("http.intake.token");
   }
+
+  @Test
+  void bodiesOverTheLimitGet413AndNothingIsWritten() throws Exception {
+    try (HttpIntakeServer small = new HttpIntakeServer(ServiceConfig.of(Map.of(HttpIntakeServer.PORT, "0",
+        HttpIntakeServer.HOST, "127.0.0.1", HttpIntakeServer.TOKEN, "s3cret",
+        HttpIntakeServer.MAX_BODY_BYTES, "2048")), sink, new AuditEventParser())) {
+      small.start();
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + small.port() + "/events")).header("Authorization", "Bearer s3cret")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"event\":\"" + "x".repeat(4096) + "\"}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(413);
+      assertThat(r.body()).contains("larger than 2048 bytes");
+      assertThat(sink.events).isEmpty();
+      assertThat(sink.dead).isEmpty();
+    }
+  }
+
+  @Test
+  void theDefaultBodyLimitIsAFewMebibytes() throws Exception {
+    HttpResponse<String> r = post("s3cret", "{\"event\":\"" + "x".repeat(5 << 20) + "\"}");
+    assertThat(r.statusCode()).isEqualTo(413);
+  }
 }

@@ -72,7 +72,7 @@ public final class HttpEndpoint implements AutoCloseable {
   static final int IO_THREADS = 12;
   /** How long {@link #close()} lets requests in progress finish. */
   public static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
-  /** How long the rest of a refused body is read and dropped before the connection is closed (see 413). */
+  /** How long the rest of an unread body is read and dropped after the answer, before the connection is closed. */
   static final Duration LINGER = Duration.ofSeconds(2);
   /** Key suffixes of the limits under an endpoint's prefix ({@code gcp.push.max.body.bytes}, …). */
   public static final String MAX_BODY_BYTES_KEY = "max.body.bytes";
@@ -271,28 +271,7 @@ public final class HttpEndpoint implements AutoCloseable {
     }
 
     private Refused tooLarge() {
-      lingerOnRefusedBody();
       return new Refused(Reply.text(413, "body larger than " + limits.maxBodyBytes() + " bytes"), "body too large");
-    }
-
-    /**
-     * Reads and drops the rest of a refused body when it is at most the limit again, for a short while: closing a
-     * connection with unread input makes the peer's TCP reset it, and a client still sending would then often lose
-     * the answer. Larger bodies are not worth reading; their connection is closed at once.
-     */
-    private void lingerOnRefusedBody() {
-      long declared = request.getLength();
-      if (declared > 2 * limits.maxBodyBytes()) {
-        return;
-      }
-      long millis = Math.min(limits.bodyTimeout().toMillis(), LINGER.toMillis());
-      try {
-        discard(request, limits.maxBodyBytes()).get(millis, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (ExecutionException | TimeoutException e) {
-        // the connection is closed after the answer either way
-      }
     }
   }
 
@@ -549,8 +528,26 @@ public final class HttpEndpoint implements AutoCloseable {
       }
       if (call.bodyUnread && request.getLength() != 0) {
         reply = reply.withHeader(HttpHeader.CONNECTION.asString(), "close");
+        write(response, reply, Callback.from(() -> lingerThen(request, callback), callback::failed));
+      } else {
+        write(response, reply, callback);
       }
-      write(response, reply, callback);
+    }
+
+    /**
+     * After an answer to a request whose body was not read (refused before or while reading it): reads and drops the
+     * rest of the body, if it is at most the body limit, for up to {@link #LINGER}, then lets the connection close.
+     * Closing with unread input makes TCP reset the connection, and a client still sending would often lose the
+     * answer. No worker waits for this; larger bodies are not read, their connection closes at once.
+     */
+    private void lingerThen(Request request, Callback callback) {
+      long declared = request.getLength();
+      if (declared > 2 * limits.maxBodyBytes()) {
+        callback.succeeded();
+        return;
+      }
+      discard(request, limits.maxBodyBytes()).orTimeout(LINGER.toMillis(), TimeUnit.MILLISECONDS)
+          .whenComplete((done, error) -> callback.succeeded());
     }
 
     private static void write(Response response, Reply reply, Callback callback) {

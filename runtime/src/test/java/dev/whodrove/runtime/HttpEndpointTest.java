@@ -261,4 +261,20 @@ class HttpEndpointTest {
       assertThat(r.statusCode()).as("attempt " + i).isEqualTo(413);
     }
   }
+
+  @Test
+  void aRequestRefusedBeforeItsBodyIsReadStillGetsItsAnswer() throws Exception {
+    // the handler refuses without reading the body (a wrong token); no worker waits while the rest is dropped
+    endpoint = HttpEndpoint.start("test", "127.0.0.1", 0, 1,
+        new HttpEndpoint.Limits(64 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(5), 64), null,
+        call -> HttpEndpoint.Reply.text(401, "no"));
+    long t0 = System.nanoTime();
+    for (int i = 0; i < 40; i++) {
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port()
+          + "/x")).timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.ofString("b".repeat(50_000)))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as("attempt " + i).isEqualTo(401);
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+  }
 }

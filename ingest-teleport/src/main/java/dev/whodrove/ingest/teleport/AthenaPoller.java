@@ -184,7 +184,7 @@ public final class AthenaPoller implements AutoCloseable {
         List<Datum> d = rows.get(i).data();
         String uid = value(d, columns.get("uid"));
         String eventData = value(d, columns.get("event_data"));
-        long timeMs = parseTime(value(d, columns.get("event_time")));
+        long timeMs = parseTime(value(d, columns.get("event_time")), clock.millis());
         if (!uid.isEmpty() && recent.containsKey(uid)) {
           continue; // emitted by an earlier window (the overlap) or a duplicate row
         }
@@ -289,12 +289,13 @@ public final class AthenaPoller implements AutoCloseable {
     return row.get(index).varCharValue();
   }
 
-  private static long parseTime(String text) {
+  /** The row's {@code event_time}, or -1 when absent, unreadable or implausible (the event's own time is used). */
+  private static long parseTime(String text, long nowMs) {
     if (text.isEmpty()) {
       return -1;
     }
     try {
-      return TeleportTimes.parseMillis(text);
+      return TeleportTimes.parsePlausibleMillis(text, nowMs);
     } catch (DateTimeParseException e) {
       return -1;
     }

@@ -1,6 +1,7 @@
 package dev.whodrove.ingest.teleport;
 
 import dev.whodrove.ingest.teleport.SourceOutput.DeadLetterTarget;
+import dev.whodrove.runtime.DeadLetters.Original;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
 import dev.whodrove.schemas.v1.RecordingRef;
@@ -119,11 +120,14 @@ public final class FileBackendSource implements AutoCloseable {
     for (FileLogTailer.Line line : batch.lines()) {
       SourcePosition pos = SourcePosition.newBuilder().setSource("file").setLocator(line.file().toString())
           .setOffset(line.offset()).build();
+      if (line.truncated()) {
+        acks.add(output.deadLetter(DeadLetterTarget.AUDIT_EVENTS, pos,
+            Original.head(line.bytes(), line.length(), line.sha256()), "too_large", "line of " + line.length()
+                + " bytes exceeds the event size limit of " + line.bytes().length + " bytes", null));
+        rejected++;
+        continue;
+      }
       try {
-        if (line.truncated()) {
-          throw new EventRejectedException(EventRejectedException.Reason.TOO_LARGE,
-              "line of " + (line.endOffset() - line.offset()) + " bytes exceeds the event size limit (head kept)");
-        }
         TeleportAuditEvent e = parser.parse(line.bytes(), pos);
         acks.add(output.publishEvent(e));
         events++;

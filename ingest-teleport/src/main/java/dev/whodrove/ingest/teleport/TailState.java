@@ -30,6 +30,8 @@ final class TailState {
     /** CRC32 of the first {@code headLength} bytes: tells a file truncated and rewritten in place from the one read. */
     long headCrc;
     int headLength;
+    /** Size seen when a renamed-away file ended in an unterminated line (not kept across restarts); -1 = none. */
+    long tailSize = -1;
 
     FilePosition(String fileKey, long offset) {
       this.fileKey = fileKey;

@@ -243,4 +243,66 @@ class FileBackendSourceTest {
       assertThat(new String(d.original(), StandardCharsets.UTF_8)).isEqualTo(event("2"));
     });
   }
+
+  @Test
+  void aHalfWrittenLastLineIsWaitedForNotRejected() throws Exception {
+    Path f = tmp.resolve("teleport/log/h/2024-05-01.00:00:00.log");
+    String big = "{\"event\":\"session.command\",\"uid\":\"big\",\"time\":\"2024-05-01T10:00:00Z\",\"argv\":[\""
+        + "y".repeat(3 << 20) + "\"]}";
+    append(f, event("1") + "\n" + event("2").substring(0, 25));
+    CollectingOutput sink = new CollectingOutput();
+    FileBackendSource src = source(sink);
+    src.ingestOnce();
+    src.ingestOnce();
+    assertThat(sink.uids()).containsExactly("1");
+    assertThat(sink.dead).as("half a line is not a bad line").isEmpty();
+
+    append(f, event("2").substring(25) + "\n" + big.substring(0, 2 << 20));
+    src.ingestOnce();
+    assertThat(sink.uids()).containsExactly("1", "2");
+    assertThat(sink.dead).as("half of an oversize line is not rejected yet").isEmpty();
+
+    append(f, big.substring(2 << 20) + "\n" + event("3") + "\n");
+    src.ingestOnce();
+    assertThat(sink.uids()).containsExactly("1", "2", "3");
+    assertThat(sink.dead).singleElement().satisfies(d -> {
+      assertThat(d.reasonTag()).isEqualTo("too_large");
+      assertThat(d.size()).isEqualTo(big.length());
+      assertThat(d.sha256()).isEqualTo(dev.whodrove.runtime.DeadLetters.sha256(big.getBytes(StandardCharsets.UTF_8)));
+      assertThat(d.original()).hasSize(AuditEventParser.DEFAULT_MAX_BYTES);
+    });
+  }
+
+  @Test
+  void theUnterminatedLastLineOfAFileRenamedAwayIsReadOnceTheFileStopsGrowing() throws Exception {
+    Path logDir = tmp.resolve("teleport/log");
+    Path current = logDir.resolve("audit.log");
+    append(current, event("1") + "\n" + event("2").substring(0, 30));
+    CollectingOutput sink = new CollectingOutput();
+    FileBackendSource src = source(sink);
+    src.ingestOnce();
+    assertThat(sink.uids()).containsExactly("1");
+    // rotated away by rename while its writer was still finishing the line
+    Path rotated = logDir.resolve("audit.log.1");
+    Files.move(current, rotated);
+    src.ingestOnce();
+    assertThat(sink.uids()).as("still growing, maybe").containsExactly("1");
+    append(rotated, event("2").substring(30, 40));
+    src.ingestOnce();
+    assertThat(sink.uids()).containsExactly("1");
+    src.ingestOnce(); // unchanged since the last poll: the writer moved on
+    assertThat(sink.dead).singleElement().satisfies(d -> {
+      assertThat(d.reasonTag()).isEqualTo("not_json");
+      assertThat(new String(d.original(), StandardCharsets.UTF_8)).isEqualTo(event("2").substring(0, 40));
+    });
+    assertThat(src.ingestOnce()).isEqualTo(IngestStats.NONE);
+
+    // a renamed-away file whose last line is whole but unterminated is an ordinary last event
+    append(current, event("3") + "\n" + event("4"));
+    src.ingestOnce();
+    Files.move(current, logDir.resolve("audit.log.2"));
+    src.ingestOnce();
+    src.ingestOnce();
+    assertThat(sink.uids()).containsExactly("1", "3", "4");
+  }
 }

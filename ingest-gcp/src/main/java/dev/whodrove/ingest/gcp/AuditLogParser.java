@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.whodrove.runtime.Errors;
 import dev.whodrove.schemas.v1.GcpAuditEntry;
 import java.io.IOException;
 import java.security.MessageDigest;
@@ -88,7 +89,7 @@ public final class AuditLogParser {
       return parseChecked(raw);
     } catch (RuntimeException e) {
       // a defect on this one input must not make it redeliver forever
-      return new ParseOutcome.Rejected(RejectReason.PARSE_ERROR, String.valueOf(e.getMessage()).replace('\n', ' '));
+      return new ParseOutcome.Rejected(RejectReason.PARSE_ERROR, Errors.oneLine(e));
     }
   }
 
@@ -110,7 +111,7 @@ public final class AuditLogParser {
       return new ParseOutcome.Rejected(RejectReason.NOT_JSON, ex.getOriginalMessage() + " at byte "
           + (ex.getLocation() == null ? -1 : ex.getLocation().getByteOffset()));
     } catch (IOException ex) {
-      return new ParseOutcome.Rejected(RejectReason.NOT_JSON, String.valueOf(ex.getMessage()));
+      return new ParseOutcome.Rejected(RejectReason.NOT_JSON, Errors.oneLine(ex));
     }
     return toEntry(e, raw);
   }

@@ -1,6 +1,7 @@
 package dev.whodrove.ingest.teleport;
 
 import dev.whodrove.ingest.teleport.SourceOutput.DeadLetterTarget;
+import dev.whodrove.runtime.Errors;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.schemas.v1.SourcePosition;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
@@ -305,7 +306,7 @@ public final class AthenaPoller implements AutoCloseable {
     try {
       CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("Kafka did not acknowledge: " + e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException("Kafka did not acknowledge: " + Errors.oneLine(e.getCause()), e.getCause());
     } catch (TimeoutException e) {
       throw new IllegalStateException("Kafka did not acknowledge within 5 minutes", e);
     }

@@ -2,6 +2,7 @@ package dev.whodrove.ingest.teleport;
 
 import dev.whodrove.ingest.teleport.SourceOutput.DeadLetterTarget;
 import dev.whodrove.runtime.DeadLetters.Original;
+import dev.whodrove.runtime.Errors;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
 import dev.whodrove.schemas.v1.RecordingRef;
@@ -183,7 +184,7 @@ public final class FileBackendSource implements AutoCloseable {
       CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(ackTimeout.toMillis(),
           TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("Kafka did not acknowledge: " + e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException("Kafka did not acknowledge: " + Errors.oneLine(e.getCause()), e.getCause());
     } catch (TimeoutException e) {
       throw new IllegalStateException("Kafka did not acknowledge within " + ackTimeout, e);
     }
@@ -204,7 +205,7 @@ public final class FileBackendSource implements AutoCloseable {
         Thread.currentThread().interrupt();
       } catch (Exception e) {
         // positions were not advanced: the same lines are retried on the next poll
-        lastError = e.getMessage() == null ? e.toString() : e.getMessage();
+        lastError = Errors.oneLine(e);
         log.warn("file backend pass failed, will retry: {}", lastError);
       }
     }, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.whodrove.runtime.Errors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -65,7 +66,7 @@ final class TailState {
       }
       return s;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read file-backend state " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot read file-backend state " + file + ": " + Errors.oneLine(e), e);
     }
   }
 
@@ -90,7 +91,7 @@ final class TailState {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write file-backend state " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot write file-backend state " + file + ": " + Errors.oneLine(e), e);
     }
   }
 }

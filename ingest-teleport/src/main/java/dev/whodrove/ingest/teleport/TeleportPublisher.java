@@ -128,7 +128,7 @@ public final class TeleportPublisher implements SourceOutput, AutoCloseable {
   /** The event does not fit a record: its original JSON goes to the dead-letter topic instead. */
   private CompletableFuture<Void> tooLarge(TeleportAuditEvent event, ProducerRecord<byte[], byte[]> record) {
     return deadLetter(DeadLetterTarget.AUDIT_EVENTS, event.getSource(),
-        event.getOriginalJson().getBytes(StandardCharsets.UTF_8), "too_large", "too_large: the event's record of about "
+        event.getOriginalJson().getBytes(StandardCharsets.UTF_8), "too_large", "the event's record of about "
             + MessageLimits.sizeUpperBound(record) + " bytes is over the record limit of " + limits.maxMessageBytes()
             + " bytes (" + MessageLimits.MAX_MESSAGE_BYTES + ")", null);
   }

@@ -49,7 +49,7 @@ public final class TeleportTimes {
           ? ZoneOffset.ofTotalSeconds(t.get(ChronoField.OFFSET_SECONDS)) : ZoneOffset.UTC;
       return local.toInstant(offset).toEpochMilli();
     } catch (DateTimeParseException e) {
-      throw e;
+      throw new DateTimeParseException("not a timestamp: " + quoted(text), text, e.getErrorIndex(), e);
     } catch (DateTimeException | ArithmeticException e) {
       // an offset beyond ±18:00, or epoch milliseconds beyond a long
       throw new DateTimeParseException("not a representable instant: " + quoted(text), text, 0, e);

@@ -98,9 +98,14 @@ public final class JsonlArchiveSource {
   /** Reads every archive file under the given paths (files or directories). */
   public ArchiveStats ingest(List<Path> paths) throws IOException {
     ArchiveStats total = ArchiveStats.EMPTY;
+    List<String> errors = new ArrayList<>();
     for (Path p : paths) {
       total = total.plus(ingest(p));
+      if (!lastFileError.isEmpty()) {
+        errors.add(lastFileError);
+      }
     }
+    lastFileError = String.join("; ", errors);
     return total;
   }
 

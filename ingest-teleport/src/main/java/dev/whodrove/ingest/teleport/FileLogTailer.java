@@ -163,7 +163,7 @@ final class FileLogTailer {
           }
           commit = end;
           lineStart = end;
-          line = new LineBuffer();
+          line.reset();
           from = i + 1;
           if (lines.size() >= maxLines) {
             break outer;
@@ -172,8 +172,10 @@ final class FileLogTailer {
         line.append(chunk, from, n - from); // a partial line: held until its newline arrives
         chunkStart += n;
       }
-      if (takeTail && lines.size() < maxLines && !line.isBlank() && chunkStart > lineStart) {
-        lines.add(line.toLine(p, lineStart, chunkStart));
+      if (takeTail && lines.size() < maxLines && chunkStart > lineStart) {
+        if (!line.isBlank()) {
+          lines.add(line.toLine(p, lineStart, chunkStart));
+        }
         commit = chunkStart;
       }
     }
@@ -185,7 +187,7 @@ final class FileLogTailer {
    * (the line goes to the DLQ with its head, length and digest).
    */
   private final class LineBuffer {
-    private final ByteArrayOutputStream head = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream head = new ByteArrayOutputStream(1024);
     private long length;
     private MessageDigest digest;
 
@@ -204,6 +206,12 @@ final class FileLogTailer {
       digest = DeadLetters.newSha256();
       digest.update(head.toByteArray());
       digest.update(b, off + Math.max(0, room), len - Math.max(0, room));
+    }
+
+    void reset() {
+      head.reset();
+      length = 0;
+      digest = null;
     }
 
     /** Nothing, or only the {@code \r} of a CRLF line end. */

@@ -24,6 +24,9 @@ import picocli.CommandLine.Option;
 @Command(name = "up", mixinStandardHelpOptions = true,
     description = {"Run every configured service in this process against real sources, until Ctrl-C: the "
         + "embedded broker (data kept in --work-dir) or an external cluster (--bootstrap-servers).",
+        "A service that is not ready, or does not start, does not stop the others: it is logged with the reason every "
+            + "minute while it lasts (and its /readyz says it), and one that did not start is started again every "
+            + "minute. A configuration error stops the command.",
         "The config file is a properties file: a service's own keys go to that service as they are "
             + "(decoder.store.file.roots=/var/lib/teleport/log/records, featurizer.recording.wait=10m), a shared key "
             + "prefixed with a service name overrides it for that service (classifier.state.dir=/var/lib/whodrove/c), "
@@ -61,10 +64,15 @@ public final class UpCommand implements Callable<Integer> {
     }
     Path state = workDir.toAbsolutePath().resolve("state");
     perService.forEach((name, cfg) -> cfg.putIfAbsent("state.dir", state.resolve(name).toString()));
+    // a long run: a service that is not ready (or did not start) is reported and retried, the others keep running
     try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(bootstrapServers, workDir.toAbsolutePath(),
-        routing.common(), perService)) {
+        routing.common(), perService, EmbeddedPipeline.Mode.KEEP_RUNNING, EmbeddedPipeline.Watch.DEFAULT)) {
       System.out.printf("running %s on %s; health ports %s. Ctrl-C to stop.%n", perService.keySet(),
           pipeline.bootstrapServers(), pipeline.healthPorts());
+      if (!pipeline.notReady().isEmpty()) {
+        System.out.printf("not ready yet (logged every minute while it lasts; see each /readyz): %s%n",
+            pipeline.notReady());
+      }
       CountDownLatch stop = new CountDownLatch(1);
       Signals.onTermination(stop::countDown);
       stop.await();

@@ -5,6 +5,10 @@ import dev.whodrove.schemas.serde.ProtobufSerde;
 import dev.whodrove.schemas.v1.DeadLetter;
 import dev.whodrove.schemas.v1.SourcePosition;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -13,27 +17,87 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * Builds dead-letter records, the same shape for every service: key = the original key bytes, value = a
  * {@link DeadLetter} holding the original bytes, the source position and the reason, and headers repeating the
  * reason, service and source for tools that do not decode the value.
+ *
+ * <p>A dead letter always fits its topic ({@link MessageLimits}): it keeps at most
+ * {@link MessageLimits#deadLetterMaxOriginalBytes()} of the original key and of the original value, and records the
+ * full length and the SHA-256 of each ({@code original_*_size}, {@code original_*_sha256},
+ * {@code original_truncated}); the reason is cut to {@value #MAX_REASON_CHARS} characters, a source locator to
+ * {@value #MAX_LOCATOR_CHARS}.
  */
 public final class DeadLetters {
   public static final String HEADER_REASON = "whodrove.dlq.reason";
   public static final String HEADER_SERVICE = "whodrove.dlq.service";
   public static final String HEADER_SOURCE = "whodrove.dlq.source";
   public static final String HEADER_ERROR_CLASS = "whodrove.dlq.error.class";
+  /** Length in bytes of the whole original value, as decimal text. */
+  public static final String HEADER_ORIGINAL_SIZE = "whodrove.dlq.original.size";
+  /** SHA-256 of the whole original value, as lower-case hex. */
+  public static final String HEADER_ORIGINAL_SHA256 = "whodrove.dlq.original.sha256";
+  /** Longest reason kept in the value; the reason header keeps {@value #MAX_REASON_HEADER_CHARS}. */
+  public static final int MAX_REASON_CHARS = 4096;
+  public static final int MAX_REASON_HEADER_CHARS = 1000;
+  public static final int MAX_LOCATOR_CHARS = 4096;
+
+  /**
+   * What a dead letter keeps of an original: its first bytes (all of them when {@code bytes.length == size}), its
+   * whole length and the SHA-256 of the whole of it.
+   *
+   * @param sha256 SHA-256 of all {@code size} bytes; null when {@code bytes} is the whole original (then computed)
+   */
+  public record Original(byte[] bytes, long size, byte[] sha256) {
+    public Original {
+      if (bytes.length > size) {
+        throw new IllegalArgumentException("original of " + size + " bytes cannot hold " + bytes.length);
+      }
+      if (bytes.length < size && (sha256 == null || sha256.length != 32)) {
+        throw new IllegalArgumentException("a partial original needs the SHA-256 of the whole");
+      }
+    }
+
+    /** All of an original's bytes. */
+    public static Original of(byte[] whole) {
+      return new Original(whole, whole.length, null);
+    }
+
+    /** The first bytes of an original of {@code size} bytes whose SHA-256 is {@code sha256}. */
+    public static Original head(byte[] head, long size, byte[] sha256) {
+      return new Original(head, size, sha256);
+    }
+
+    byte[] digest() {
+      return sha256 != null ? sha256 : DeadLetters.sha256(bytes);
+    }
+  }
 
   private final String service;
   private final ProtobufSerde<DeadLetter> serde;
+  private final int maxOriginalBytes;
 
   /** @param serdeConfig client config carrying the schema registry settings, if any */
   public DeadLetters(String service, Map<String, ?> serdeConfig) {
+    this(service, serdeConfig, MessageLimits.DEFAULT);
+  }
+
+  /**
+   * @param serdeConfig client config carrying the schema registry settings, if any
+   * @param limits how much of an original a dead letter keeps
+   */
+  public DeadLetters(String service, Map<String, ?> serdeConfig, MessageLimits limits) {
     this.service = service;
     this.serde = new ProtobufSerde<>(DeadLetter.getDefaultInstance());
     this.serde.configure(serdeConfig, false);
+    this.maxOriginalBytes = limits.deadLetterMaxOriginalBytes();
+  }
+
+  /** Bytes of an original key or value a dead letter keeps. */
+  public int maxOriginalBytes() {
+    return maxOriginalBytes;
   }
 
   /** A dead letter for a Kafka record that could not be processed. */
   public ProducerRecord<byte[], byte[]> forKafkaRecord(String dlqTopic, String sourceTopic, int partition, long offset,
       byte[] key, byte[] value, String reason, Throwable error) {
-    DeadLetter.Builder dl = base(key, value, reason, error)
+    DeadLetter.Builder dl = base(key, value == null ? null : Original.of(value), reason, error)
         .setSourceTopic(sourceTopic).setSourcePartition(partition).setSourceOffset(offset);
     return record(dlqTopic, key, dl.build(), sourceTopic + "/" + partition + "@" + offset);
   }
@@ -41,38 +105,80 @@ public final class DeadLetters {
   /** A dead letter for input read outside Kafka (a file line, an SQS or Pub/Sub message, an HTTP request). */
   public ProducerRecord<byte[], byte[]> forSource(String dlqTopic, SourcePosition source, byte[] key, byte[] value,
       String reason, Throwable error) {
-    DeadLetter.Builder dl = base(key, value, reason, error)
-        .setSourcePartition(-1).setSourceOffset(-1).setSource(source);
-    return record(dlqTopic, key, dl.build(), source.getSource() + ":" + source.getLocator()
-        + (source.getOffset() >= 0 ? "@" + source.getOffset() : ""));
+    return forSource(dlqTopic, source, key, value == null ? null : Original.of(value), reason, error);
   }
 
-  private DeadLetter.Builder base(byte[] key, byte[] value, String reason, Throwable error) {
+  /**
+   * A dead letter for input read outside Kafka of which the source kept only the first bytes (an oversize line):
+   * {@code value} carries the whole length and digest.
+   */
+  public ProducerRecord<byte[], byte[]> forSource(String dlqTopic, SourcePosition source, byte[] key, Original value,
+      String reason, Throwable error) {
+    SourcePosition kept = source.getLocator().length() <= MAX_LOCATOR_CHARS ? source
+        : source.toBuilder().setLocator(truncate(source.getLocator(), MAX_LOCATOR_CHARS)).build();
+    DeadLetter.Builder dl = base(key, value, reason, error)
+        .setSourcePartition(-1).setSourceOffset(-1).setSource(kept);
+    return record(dlqTopic, key, dl.build(), kept.getSource() + ":" + kept.getLocator()
+        + (kept.getOffset() >= 0 ? "@" + kept.getOffset() : ""));
+  }
+
+  private DeadLetter.Builder base(byte[] key, Original value, String reason, Throwable error) {
     DeadLetter.Builder b = DeadLetter.newBuilder()
         .setService(service)
-        .setReason(reason)
+        .setReason(truncate(reason == null ? "" : reason, MAX_REASON_CHARS))
         .setFailedAtMs(System.currentTimeMillis());
+    boolean truncated = false;
     if (key != null) {
-      b.setOriginalKey(ByteString.copyFrom(key));
+      byte[] head = head(key);
+      b.setOriginalKey(ByteString.copyFrom(head)).setOriginalKeySize(key.length)
+          .setOriginalKeySha256(ByteString.copyFrom(sha256(key)));
+      truncated = head.length < key.length;
     }
     if (value != null) {
-      b.setOriginalValue(ByteString.copyFrom(value));
+      byte[] head = head(value.bytes());
+      b.setOriginalValue(ByteString.copyFrom(head)).setOriginalValueSize(value.size())
+          .setOriginalValueSha256(ByteString.copyFrom(value.digest()));
+      truncated |= head.length < value.size();
     }
+    b.setOriginalTruncated(truncated);
     if (error != null) {
       b.setErrorClass(error.getClass().getName());
     }
     return b;
   }
 
+  private byte[] head(byte[] b) {
+    return b.length <= maxOriginalBytes ? b : Arrays.copyOf(b, maxOriginalBytes);
+  }
+
   private ProducerRecord<byte[], byte[]> record(String dlqTopic, byte[] key, DeadLetter dl, String source) {
     RecordHeaders headers = new RecordHeaders();
-    headers.add(HEADER_REASON, utf8(truncate(dl.getReason(), 1000)));
+    headers.add(HEADER_REASON, utf8(truncate(dl.getReason(), MAX_REASON_HEADER_CHARS)));
     headers.add(HEADER_SERVICE, utf8(service));
     headers.add(HEADER_SOURCE, utf8(source));
     if (!dl.getErrorClass().isEmpty()) {
       headers.add(HEADER_ERROR_CLASS, utf8(dl.getErrorClass()));
     }
-    return new ProducerRecord<>(dlqTopic, null, key, serde.serialize(dlqTopic, dl), headers);
+    if (!dl.getOriginalValueSha256().isEmpty()) {
+      headers.add(HEADER_ORIGINAL_SIZE, utf8(Long.toString(dl.getOriginalValueSize())));
+      headers.add(HEADER_ORIGINAL_SHA256, utf8(HexFormat.of().formatHex(dl.getOriginalValueSha256().toByteArray())));
+    }
+    return new ProducerRecord<>(dlqTopic, null, key == null ? null : head(key), serde.serialize(dlqTopic, dl),
+        headers);
+  }
+
+  /** SHA-256 of {@code b}. */
+  public static byte[] sha256(byte[] b) {
+    return newSha256().digest(b);
+  }
+
+  /** A fresh SHA-256 digest, for sources that sum up input as they stream it. */
+  public static MessageDigest newSha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
   }
 
   private static byte[] utf8(String s) {

@@ -143,6 +143,7 @@ public final class KafkaWorker {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final KafkaProducer<byte[], byte[]> producer;
   private final DeadLetters deadLetters;
+  private final MessageLimits limits;
   private final KafkaProbe probe;
   private final List<ClientMetrics> clientMetrics;
   private final Map<TopicPartition, Backoff> backoffs = new HashMap<>();
@@ -176,9 +177,10 @@ public final class KafkaWorker {
     Map<String, Object> client = config.kafkaClientProperties();
     this.consumer = new KafkaConsumer<>(consumerProperties(settings, client), new ByteArrayDeserializer(),
         new ByteArrayDeserializer());
-    this.producer = new KafkaProducer<>(producerProperties(settings, client), new ByteArraySerializer(),
-        new ByteArraySerializer());
-    this.deadLetters = new DeadLetters(settings.name, config.serdeProperties());
+    this.limits = MessageLimits.from(config);
+    this.producer = new KafkaProducer<>(limits.producerProperties(producerProperties(settings, client)),
+        new ByteArraySerializer(), new ByteArraySerializer());
+    this.deadLetters = new DeadLetters(settings.name, config.serdeProperties(), limits);
     this.probe = new KafkaProbe(config, metrics);
     this.clientMetrics = List.of(ClientMetrics.bind(metrics, consumer), ClientMetrics.bind(metrics, producer));
     consumed = metrics.counter("whodrove.worker.records.consumed");
@@ -466,6 +468,13 @@ public final class KafkaWorker {
   private final class Transport implements WorkerBatch.Transport {
     @Override
     public void send(ProducerRecord<byte[], byte[]> record) {
+      if (!limits.fits(record)) {
+        // dead letters are cut to fit; every output of the decoder, scorer and sink is bounded by construction, so
+        // this is a defect: stop with the reason rather than poison the transaction and retry it forever
+        throw new IllegalStateException("a record for " + record.topic() + " of about "
+            + MessageLimits.sizeUpperBound(record) + " bytes is over the record limit of " + limits.maxMessageBytes()
+            + " bytes (" + MessageLimits.MAX_MESSAGE_BYTES + ")");
+      }
       openTransaction();
       Future<RecordMetadata> ack = producer.send(record);
       if (!settings.transactional()) {

@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hosts one {@link ManagedService}: creates the topics it owns, starts it, serves its health and metrics endpoints,
+ * Hosts one {@link ManagedService}: creates the topics it owns (with the {@link MessageLimits} record limit), starts it, serves its health and metrics endpoints,
  * and stops it cleanly on SIGTERM/SIGINT within {@value #SHUTDOWN_TIMEOUT}.
  */
 public final class ServiceHost implements AutoCloseable {
@@ -47,10 +47,11 @@ public final class ServiceHost implements AutoCloseable {
     ServiceConfig cfg = ctx.config();
     Duration shutdownTimeout = cfg.getDuration(SHUTDOWN_TIMEOUT, Duration.ofSeconds(30));
     int port = cfg.getInt(HTTP_PORT, defaultHttpPort);
+    MessageLimits limits = MessageLimits.from(cfg);
     if (cfg.getBoolean(TOPICS_CREATE, true) && !service.ownedTopics().isEmpty()) {
       try (Admin admin = Admin.create(cfg.kafkaClientProperties())) {
         Set<String> created = Topics.ensureTopics(admin, service.ownedTopics(), cfg.getInt(TOPICS_PARTITIONS, 0),
-            (short) cfg.getInt(TOPICS_REPLICATION_FACTOR, 0), Duration.ofSeconds(30));
+            (short) cfg.getInt(TOPICS_REPLICATION_FACTOR, 0), limits.maxMessageBytes(), Duration.ofSeconds(30));
         if (!created.isEmpty()) {
           log.info("{}: created topics {}", service.name(), created);
         }

@@ -22,9 +22,17 @@ public final class StreamsDeadLetterHandlers {
 
   private StreamsDeadLetterHandlers() {}
 
+  /** Streams config keys carrying the service's {@link MessageLimits} into the handlers. */
+  public static final String MAX_MESSAGE_BYTES_CONFIG = "whodrove.max.message.bytes";
+  public static final String MAX_ORIGINAL_BYTES_CONFIG = "whodrove.deadletter.max.original.bytes";
+
   private static DeadLetters deadLetters(Map<String, ?> configs) {
     Object name = configs.get(SERVICE_NAME_CONFIG);
-    return new DeadLetters(name == null ? "unknown" : name.toString(), configs);
+    Object max = configs.get(MAX_MESSAGE_BYTES_CONFIG);
+    Object original = configs.get(MAX_ORIGINAL_BYTES_CONFIG);
+    MessageLimits limits = max == null || original == null ? MessageLimits.DEFAULT
+        : new MessageLimits(Integer.parseInt(max.toString()), Integer.parseInt(original.toString()));
+    return new DeadLetters(name == null ? "unknown" : name.toString(), configs, limits);
   }
 
   /** Bad bytes on an input topic. */

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -63,6 +64,12 @@ public final class StreamsService implements ManagedService {
         Integer.toString(TransactionalProducers.RETRY_BACKOFF_MS));
     p.putAll(cfg.kafkaClientProperties());
     p.putAll(cfg.serdeProperties()); // read by the dead-letter handlers' serde
+    // record size limits from one place: the producer's requests, Streams' own topics, the dead letters
+    MessageLimits limits = MessageLimits.from(cfg);
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), limits.maxMessageBytes());
+    p.put(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), Integer.toString(limits.maxMessageBytes()));
+    p.put(StreamsDeadLetterHandlers.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(limits.maxMessageBytes()));
+    p.put(StreamsDeadLetterHandlers.MAX_ORIGINAL_BYTES_CONFIG, Integer.toString(limits.deadLetterMaxOriginalBytes()));
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     if (cfg.has(STATE_DIR)) {
       p.put(StreamsConfig.STATE_DIR_CONFIG, cfg.get(STATE_DIR, null));

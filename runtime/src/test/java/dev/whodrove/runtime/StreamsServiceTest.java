@@ -48,4 +48,15 @@ class StreamsServiceTest {
         .extracting(ILoggingEvent::getFormattedMessage)
         .noneMatch(m -> m.contains("GlobalThread"));
   }
+
+  @Test
+  void recordLimitsComeFromTheOnePlaceAndAKafkaKeyCannotSplitThem() {
+    Properties props = StreamsService.streamsProperties(ServiceConfig.of(Map.of(
+        "kafka.bootstrap.servers", "127.0.0.1:1", "kafka.max.request.size", "1048576",
+        MessageLimits.MAX_MESSAGE_BYTES, "3145728")), "echo", "echo-test");
+    assertThat(props.get("producer.max.request.size")).isEqualTo(3145728);
+    assertThat(props.get("topic.max.message.bytes")).isEqualTo("3145728");
+    assertThat(props.get(StreamsDeadLetterHandlers.MAX_ORIGINAL_BYTES_CONFIG))
+        .isEqualTo(Integer.toString(MessageLimits.DEFAULT_DEAD_LETTER_MAX_ORIGINAL_BYTES));
+  }
 }

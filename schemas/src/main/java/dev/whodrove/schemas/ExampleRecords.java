@@ -89,10 +89,20 @@ public final class ExampleRecords {
     DeadLetter dl = DeadLetter.newBuilder().setOriginalKey(ByteString.copyFromUtf8("k"))
         .setOriginalValue(ByteString.copyFrom(new byte[] {(byte) 0xff, 0x01})).setSourceTopic("teleport.recordings")
         .setSourcePartition(2).setSourceOffset(99).setService("recording-decoder").setReason("record size 0 at byte 24")
+        .setOriginalValueSize(2).setOriginalValueSha256(sha256(new byte[] {(byte) 0xff, 0x01}))
+        .setOriginalKeySize(1).setOriginalKeySha256(sha256(new byte[] {'k'}))
         .build();
     for (TopicSpec<?> t : Topics.DATA_TOPICS) {
       m.put(t.deadLetterTopic(), dl);
     }
     return m;
+  }
+
+  private static ByteString sha256(byte[] b) {
+    try {
+      return ByteString.copyFrom(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

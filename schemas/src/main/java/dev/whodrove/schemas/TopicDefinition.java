@@ -1,8 +1,10 @@
 package dev.whodrove.schemas;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * What it takes to create a topic, whatever its values are: name, default partition count and topic-level configs.
@@ -36,8 +38,21 @@ public interface TopicDefinition {
    * @param replicationFactor replication factor, or 0 for the broker's default
    */
   default NewTopic newTopic(int partitionsOverride, short replicationFactor) {
+    return newTopic(partitionsOverride, replicationFactor, 0);
+  }
+
+  /**
+   * The topic to create, with a record size limit of its own.
+   *
+   * @param maxMessageBytes the topic's {@code max.message.bytes}, or 0 for {@value Topics#DEFAULT_MAX_MESSAGE_BYTES}
+   */
+  default NewTopic newTopic(int partitionsOverride, short replicationFactor, int maxMessageBytes) {
     int count = partitionsOverride > 0 && followsPartitionsOverride() ? partitionsOverride : partitions();
     Optional<Short> rf = replicationFactor > 0 ? Optional.of(replicationFactor) : Optional.empty();
-    return new NewTopic(name(), Optional.of(count), rf).configs(topicConfigs());
+    Map<String, String> configs = new HashMap<>(topicConfigs());
+    if (maxMessageBytes > 0) {
+      configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxMessageBytes));
+    }
+    return new NewTopic(name(), Optional.of(count), rf).configs(configs);
   }
 }

@@ -52,13 +52,20 @@ public record TopicSpec<M extends Message>(
     return topicConfigs(cleanupPolicy, retention);
   }
 
-  /** Cleanup policy, and retention unless compacted or unset: what every catalogued topic is created with. */
+  /**
+   * Cleanup policy, retention unless compacted or unset, and the record size limit
+   * ({@value Topics#DEFAULT_MAX_MESSAGE_BYTES} bytes, {@link TopicDefinition#newTopic(int, short, int)} sets another):
+   * what every catalogued topic is created with.
+   */
   static Map<String, String> topicConfigs(String cleanupPolicy, Duration retention) {
+    String maxMessageBytes = Integer.toString(Topics.DEFAULT_MAX_MESSAGE_BYTES);
     if (TopicConfig.CLEANUP_POLICY_COMPACT.equals(cleanupPolicy) || retention == null) {
-      return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, cleanupPolicy);
+      return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, cleanupPolicy,
+          TopicConfig.MAX_MESSAGE_BYTES_CONFIG, maxMessageBytes);
     }
     return Map.of(
         TopicConfig.CLEANUP_POLICY_CONFIG, cleanupPolicy,
-        TopicConfig.RETENTION_MS_CONFIG, Long.toString(retention.toMillis()));
+        TopicConfig.RETENTION_MS_CONFIG, Long.toString(retention.toMillis()),
+        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, maxMessageBytes);
   }
 }

@@ -26,6 +26,13 @@ import org.apache.kafka.common.errors.TopicExistsException;
 
 /** The topic catalogue: the one place topic facts live (docs/architecture.md §3). */
 public final class Topics {
+  /**
+   * The record size limit every topic is created with ({@code max.message.bytes}) and every whodrove producer sends
+   * up to ({@code max.request.size}), 2 MiB unless {@code topics.max.message.bytes} says otherwise. A dead letter
+   * always fits: it keeps at most {@code deadletter.max.original.bytes} of the original key and of the value.
+   */
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+
   private static final String DELETE = TopicConfig.CLEANUP_POLICY_DELETE;
   private static final String COMPACT = TopicConfig.CLEANUP_POLICY_COMPACT;
 
@@ -138,12 +145,22 @@ public final class Topics {
    */
   public static Set<String> ensureTopics(Admin admin, Collection<? extends TopicDefinition> topics,
       int partitionsOverride, short replicationFactor, Duration timeout) {
+    return ensureTopics(admin, topics, partitionsOverride, replicationFactor, 0, timeout);
+  }
+
+  /**
+   * {@link #ensureTopics(Admin, Collection, int, short, Duration)} with a record size limit: created topics get
+   * {@code max.message.bytes} = {@code maxMessageBytes} (0: {@value #DEFAULT_MAX_MESSAGE_BYTES}). Existing topics keep
+   * theirs.
+   */
+  public static Set<String> ensureTopics(Admin admin, Collection<? extends TopicDefinition> topics,
+      int partitionsOverride, short replicationFactor, int maxMessageBytes, Duration timeout) {
     try {
       Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       List<NewTopic> missing = new ArrayList<>();
       for (TopicDefinition t : topics) {
         if (!existing.contains(t.name())) {
-          missing.add(t.newTopic(partitionsOverride, replicationFactor));
+          missing.add(t.newTopic(partitionsOverride, replicationFactor, maxMessageBytes));
         }
       }
       Set<String> created = new TreeSet<>();

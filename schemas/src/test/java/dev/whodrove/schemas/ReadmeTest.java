@@ -15,4 +15,11 @@ class ReadmeTest {
       assertThat(readme).contains("| `" + t.name() + "` |");
     }
   }
+
+  @Test
+  void theDeadLetterExampleIsWhatTheCodePrints() throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    String dlq = Topics.TELEPORT_RECORDINGS.deadLetterTopic();
+    assertThat(readme).contains(JsonRender.pretty(ExampleRecords.byTopic().get(dlq)));
+  }
 }

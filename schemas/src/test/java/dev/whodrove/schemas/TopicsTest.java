@@ -66,4 +66,16 @@ class TopicsTest {
     assertThat(copy.valuePrototype()).isEqualTo(Topics.SESSION_LABELS.valuePrototype());
     assertThat(copy.partitions()).isEqualTo(Topics.SESSION_LABELS.partitions());
   }
+
+  @Test
+  void everyTopicIsCreatedWithTheRecordSizeLimit() {
+    for (TopicDefinition t : Topics.all()) {
+      assertThat(t.newTopic(0, (short) 0).configs()).as(t.name()).containsEntry("max.message.bytes", "2097152");
+    }
+    for (TopicDefinition t : Topics.JSON_TOPICS) {
+      assertThat(t.topicConfigs()).as(t.name()).containsEntry("max.message.bytes", "2097152");
+    }
+    assertThat(Topics.SESSION_FEATURES.newTopic(0, (short) 0, 4 << 20).configs())
+        .containsEntry("max.message.bytes", Integer.toString(4 << 20)).containsEntry("cleanup.policy", "compact");
+  }
 }

@@ -1,14 +1,19 @@
 package dev.whodrove.ingest.gcp;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.whodrove.runtime.Errors;
 import dev.whodrove.schemas.v1.GcpAuditEntry;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -18,6 +23,7 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoField;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * Turns one Cloud Logging {@code LogEntry} (JSON bytes) carrying a Cloud Audit Log into a {@link GcpAuditEntry}.
@@ -28,6 +34,12 @@ import java.util.Map;
  * {@code at_sign_type} / {@code at_type}, the names some log pipelines rewrite {@code @type} to. A protoPayload with no
  * type marker at all is accepted when the {@code logName} is a {@code cloudaudit.googleapis.com} log. Timestamps are
  * RFC 3339; {@code yyyy-MM-dd HH:mm:ss[.fraction]} without a zone is read as UTC, because re-exported entries use it.
+ *
+ * <p>Hostile input (docs/reliability.md): {@code timestamp} must be an instant after 1970 and at most
+ * {@link #MAX_AHEAD} after the moment it is read, else the entry is rejected ({@code bad_timestamp}); a
+ * {@code receiveTimestamp} outside that range is dropped and the entry kept. JSON nested deeper than
+ * {@value #MAX_NESTING_DEPTH} levels is rejected ({@code not_json}); any other exception is a {@code parse_error}
+ * rejection.
  *
  * <p>Thread-safe; one instance can serve every source.
  */
@@ -41,8 +53,16 @@ public final class AuditLogParser {
       .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
       .toFormatter();
 
-  private final ObjectMapper mapper = new ObjectMapper();
+  /** Deepest JSON nesting read, request and response bodies included (they are skipped, not kept). */
+  public static final int MAX_NESTING_DEPTH = 200;
+  /** How far after the moment it is read an entry's timestamp may lie (clock skew). */
+  public static final Duration MAX_AHEAD = Duration.ofDays(1);
+  private static final int QUOTED_MAX = 64;
+
+  private final ObjectMapper mapper = new ObjectMapper(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build()).build());
   private final int maxEntryBytes;
+  private final LongSupplier clock;
 
   public AuditLogParser() {
     this(DEFAULT_MAX_ENTRY_BYTES);
@@ -50,15 +70,30 @@ public final class AuditLogParser {
 
   /** @param maxEntryBytes inputs larger than this are rejected as {@link RejectReason#TOO_LARGE} */
   public AuditLogParser(int maxEntryBytes) {
+    this(maxEntryBytes, System::currentTimeMillis);
+  }
+
+  /** @param clock epoch milliseconds now, the reference of the plausible timestamp range */
+  public AuditLogParser(int maxEntryBytes, LongSupplier clock) {
     this.maxEntryBytes = maxEntryBytes;
+    this.clock = clock;
   }
 
   public int maxEntryBytes() {
     return maxEntryBytes;
   }
 
-  /** Parses one LogEntry; never throws on bad input. */
+  /** Parses one LogEntry; never throws. */
   public ParseOutcome parse(byte[] raw) {
+    try {
+      return parseChecked(raw);
+    } catch (RuntimeException e) {
+      // a defect on this one input must not make it redeliver forever
+      return new ParseOutcome.Rejected(RejectReason.PARSE_ERROR, Errors.oneLine(e));
+    }
+  }
+
+  private ParseOutcome parseChecked(byte[] raw) {
     if (raw.length > maxEntryBytes) {
       return new ParseOutcome.Rejected(RejectReason.TOO_LARGE, raw.length + " bytes > max " + maxEntryBytes);
     }
@@ -76,7 +111,7 @@ public final class AuditLogParser {
       return new ParseOutcome.Rejected(RejectReason.NOT_JSON, ex.getOriginalMessage() + " at byte "
           + (ex.getLocation() == null ? -1 : ex.getLocation().getByteOffset()));
     } catch (IOException ex) {
-      return new ParseOutcome.Rejected(RejectReason.NOT_JSON, String.valueOf(ex.getMessage()));
+      return new ParseOutcome.Rejected(RejectReason.NOT_JSON, Errors.oneLine(ex));
     }
     return toEntry(e, raw);
   }
@@ -187,16 +222,17 @@ public final class AuditLogParser {
     if (e.timestamp == null || e.timestamp.isBlank()) {
       return new ParseOutcome.Rejected(RejectReason.MISSING_TIMESTAMP, "no timestamp (insertId " + e.insertId + ")");
     }
+    long now = clock.getAsLong();
     long ts;
     try {
-      ts = parseTimestampMs(e.timestamp);
+      ts = plausibleTimestampMs(e.timestamp, now);
     } catch (DateTimeParseException ex) {
-      return new ParseOutcome.Rejected(RejectReason.BAD_TIMESTAMP, "unreadable timestamp '" + e.timestamp + "'");
+      return new ParseOutcome.Rejected(RejectReason.BAD_TIMESTAMP, ex.getMessage());
     }
     GcpAuditEntry.Builder b = GcpAuditEntry.newBuilder()
         .setInsertId(e.insertId)
         .setTimestampMs(ts)
-        .setReceiveTimestampMs(receiveMs(e.receiveTimestamp))
+        .setReceiveTimestampMs(receiveMs(e.receiveTimestamp, now))
         .setLogName(e.logName)
         .setLogKind(logKind(kindId))
         .setSeverity(e.severity)
@@ -307,22 +343,49 @@ public final class AuditLogParser {
     return end < 0 ? "" : logName.substring("projects/".length(), end);
   }
 
-  /** RFC 3339 (any offset, up to nanoseconds), else {@code yyyy-MM-dd HH:mm:ss[.f]} as UTC. */
+  /**
+   * RFC 3339 (any offset, up to nanoseconds), else {@code yyyy-MM-dd HH:mm:ss[.f]} as UTC. Every failure, an instant
+   * whose epoch milliseconds overflow a long included, is a {@link DateTimeParseException}.
+   */
   static long parseTimestampMs(String s) {
     String v = s.trim();
     try {
-      return Instant.parse(v).toEpochMilli();
+      try {
+        return Instant.parse(v).toEpochMilli();
+      } catch (DateTimeParseException e) {
+        return LocalDateTime.parse(v, SPACED).toInstant(ZoneOffset.UTC).toEpochMilli();
+      }
     } catch (DateTimeParseException e) {
-      return LocalDateTime.parse(v, SPACED).toInstant(ZoneOffset.UTC).toEpochMilli();
+      throw new DateTimeParseException("unreadable timestamp " + quoted(s), s, 0, e);
+    } catch (DateTimeException | ArithmeticException e) {
+      throw new DateTimeParseException("timestamp " + quoted(s) + " is not a representable instant", s, 0, e);
     }
   }
 
-  private static long receiveMs(String s) {
+  /** {@link #parseTimestampMs} of an instant after 1970 and at most {@link #MAX_AHEAD} after {@code nowMs}. */
+  static long plausibleTimestampMs(String s, long nowMs) {
+    long ms = parseTimestampMs(s);
+    if (ms <= 0) {
+      throw new DateTimeParseException("timestamp " + quoted(s) + " is not after 1970-01-01T00:00:00Z", s, 0);
+    }
+    if (ms > nowMs + MAX_AHEAD.toMillis()) {
+      throw new DateTimeParseException("timestamp " + quoted(s) + " is more than " + MAX_AHEAD.toHours() + " h after "
+          + Instant.ofEpochMilli(nowMs), s, 0);
+    }
+    return ms;
+  }
+
+  private static String quoted(String s) {
+    return "'" + (s.length() <= QUOTED_MAX ? s : s.substring(0, QUOTED_MAX) + "…") + "'";
+  }
+
+  /** A secondary timestamp: 0 when absent, unreadable or implausible; the entry is still good. */
+  private static long receiveMs(String s, long nowMs) {
     if (s == null || s.isBlank()) {
       return 0;
     }
     try {
-      return parseTimestampMs(s);
+      return plausibleTimestampMs(s, nowMs);
     } catch (DateTimeParseException e) {
       return 0;
     }

@@ -1,7 +1,9 @@
 package dev.whodrove.ingest.gcp;
 
 import dev.whodrove.runtime.DeadLetters;
+import dev.whodrove.runtime.DeadLetters.Original;
 import dev.whodrove.runtime.Errors;
+import dev.whodrove.runtime.MessageLimits;
 import dev.whodrove.schemas.Topics;
 import dev.whodrove.schemas.serde.ProtobufSerde;
 import dev.whodrove.schemas.v1.GcpAuditEntry;
@@ -12,9 +14,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 
 /**
  * Parses raw LogEntry bytes and writes the result to {@code gcp.audit.entries} (keyed by principal), or the input to
@@ -25,18 +30,21 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * redelivered. Copies of an entry (same insertId, log and timestamp) within the de-duplication window are not
  * written again.
  *
+ * <p>Sizes ({@link MessageLimits}): an entry whose record would be over the record limit, or that the broker refuses
+ * as too large, is dead-lettered ({@code too_large}); a dead letter keeps at most
+ * {@code deadletter.max.original.bytes} of the input, with its whole length and SHA-256.
+ *
  * <p>Metrics: {@code gcp.entries{outcome,source}} (produced, duplicate, dead_lettered, failed),
  * {@code gcp.entries.rejected{reason}}, {@code gcp.entries.unknown.principal}.
  */
 public final class EntryPublisher implements AutoCloseable {
   public static final String TOPIC = Topics.GCP_AUDIT_ENTRIES.name();
   public static final String DLQ_TOPIC = Topics.GCP_AUDIT_ENTRIES.deadLetterTopic();
-  /** Dead letters keep at most this many bytes of the original input. */
-  public static final int MAX_DEAD_LETTER_ORIGINAL_BYTES = 900 * 1024;
 
   private final AuditLogParser parser;
   private final RecordSender sender;
   private final DeadLetters deadLetters;
+  private final MessageLimits limits;
   private final ProtobufSerde<GcpAuditEntry> serde;
   private final DedupWindow window;
   private final LongSupplier clock;
@@ -51,9 +59,16 @@ public final class EntryPublisher implements AutoCloseable {
    */
   public EntryPublisher(String serviceName, AuditLogParser parser, RecordSender sender, Map<String, ?> serdeConfig,
       Duration dedupWindow, int dedupMaxKeys, MeterRegistry metrics) {
+    this(serviceName, parser, sender, serdeConfig, dedupWindow, dedupMaxKeys, metrics, MessageLimits.DEFAULT);
+  }
+
+  /** @param limits record size limits (the service's {@code topics.max.message.bytes} and dead-letter size) */
+  public EntryPublisher(String serviceName, AuditLogParser parser, RecordSender sender, Map<String, ?> serdeConfig,
+      Duration dedupWindow, int dedupMaxKeys, MeterRegistry metrics, MessageLimits limits) {
     this.parser = parser;
     this.sender = sender;
-    this.deadLetters = new DeadLetters(serviceName, serdeConfig);
+    this.limits = limits;
+    this.deadLetters = new DeadLetters(serviceName, serdeConfig, limits);
     this.serde = Topics.GCP_AUDIT_ENTRIES.valueSerde(serdeConfig);
     this.clock = System::currentTimeMillis;
     this.window = new DedupWindow(dedupWindow, dedupMaxKeys, clock);
@@ -99,17 +114,41 @@ public final class EntryPublisher implements AutoCloseable {
     }
     ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(TOPIC,
         entry.getPrincipal().getBytes(StandardCharsets.UTF_8), serde.serialize(TOPIC, entry));
+    if (!limits.fits(record)) {
+      tooLarge(raw, position, record).whenComplete((outcome, err) -> finish(a.dedupKey(), position, done, outcome, err));
+      return done;
+    }
     sender.send(record).whenComplete((md, err) -> {
-      window.finish(a.dedupKey(), err == null);
-      if (err != null) {
-        count("failed", position);
-        done.completeExceptionally(err);
-      } else {
-        count("produced", position);
-        done.complete(PublishOutcome.PRODUCED);
+      Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+      if (cause instanceof RecordTooLargeException || cause instanceof RecordBatchTooLargeException) {
+        // the topic's own limit is smaller than ours (created before): the entry goes to the dead-letter topic
+        tooLarge(raw, position, record).whenComplete((outcome, e2) -> finish(a.dedupKey(), position, done, outcome, e2));
+        return;
       }
+      if (err == null) {
+        count("produced", position);
+      }
+      finish(a.dedupKey(), position, done, PublishOutcome.PRODUCED, err);
     });
     return done;
+  }
+
+  private void finish(String dedupKey, SourcePosition position, CompletableFuture<PublishOutcome> done,
+      PublishOutcome outcome, Throwable err) {
+    window.finish(dedupKey, err == null);
+    if (err != null) {
+      count("failed", position);
+      done.completeExceptionally(err);
+    } else {
+      done.complete(outcome);
+    }
+  }
+
+  private CompletableFuture<PublishOutcome> tooLarge(byte[] raw, SourcePosition position,
+      ProducerRecord<byte[], byte[]> record) {
+    return deadLetter(raw, position, RejectReason.TOO_LARGE, RejectReason.TOO_LARGE.code() + ": the entry's record of "
+        + "about " + MessageLimits.sizeUpperBound(record) + " bytes is over the record limit of "
+        + limits.maxMessageBytes() + " bytes (" + MessageLimits.MAX_MESSAGE_BYTES + ")", null);
   }
 
   /**
@@ -117,17 +156,19 @@ public final class EntryPublisher implements AutoCloseable {
    */
   public CompletableFuture<PublishOutcome> deadLetter(byte[] raw, SourcePosition position, RejectReason reason,
       String detail, Throwable error) {
+    return deadLetter(raw == null ? null : Original.of(raw), position, reason, detail, error);
+  }
+
+  /**
+   * Writes an input of which the source kept only the first bytes (an oversize line) to the dead-letter topic, with
+   * the whole length and SHA-256 {@code original} carries.
+   */
+  public CompletableFuture<PublishOutcome> deadLetter(Original original, SourcePosition position, RejectReason reason,
+      String detail, Throwable error) {
     metrics.counter("whodrove.ingest.gcp.entries.rejected", "reason", reason.code()).increment();
-    byte[] kept = raw;
-    String why = detail;
-    if (raw != null && raw.length > MAX_DEAD_LETTER_ORIGINAL_BYTES) {
-      // a dead letter must fit the broker's default 1 MiB record limit
-      kept = java.util.Arrays.copyOf(raw, MAX_DEAD_LETTER_ORIGINAL_BYTES);
-      why = detail + " (original truncated to " + kept.length + " of " + raw.length + " bytes)";
-    }
     ProducerRecord<byte[], byte[]> dl;
     try {
-      dl = deadLetters.forSource(DLQ_TOPIC, position, null, kept, why, error);
+      dl = deadLetters.forSource(DLQ_TOPIC, position, null, original, detail, error);
     } catch (RuntimeException e) {
       count("failed", position);
       return CompletableFuture.failedFuture(e);

@@ -1,9 +1,11 @@
 package dev.whodrove.ingest.gcp;
 
 import dev.whodrove.runtime.ConfigException;
+import dev.whodrove.runtime.Errors;
 import dev.whodrove.runtime.HttpEndpoint;
 import dev.whodrove.runtime.KafkaProbe;
 import dev.whodrove.runtime.ManagedService;
+import dev.whodrove.runtime.MessageLimits;
 import dev.whodrove.runtime.Readiness;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
@@ -86,6 +88,7 @@ public final class IngestGcpService implements ManagedService {
     }
     var clientProps = cfg.kafkaClientProperties();
     AuditLogParser parser = new AuditLogParser(cfg.getInt(MAX_ENTRY_BYTES, AuditLogParser.DEFAULT_MAX_ENTRY_BYTES));
+    MessageLimits limits = MessageLimits.from(cfg);
     if (cfg.has(PUSH_PORT)) {
       // checked before anything starts: an endpoint nobody authenticates must be asked for explicitly
       pushAuth = PushAuthenticator.from(cfg);
@@ -95,8 +98,9 @@ public final class IngestGcpService implements ManagedService {
       pushSettings = null;
     }
     this.publisher = new EntryPublisher(ctx.serviceName(), parser,
-        new KafkaRecordSender(clientProps, ctx.serviceName(), ctx.metrics()), cfg.serdeProperties(),
-        cfg.getDuration(DEDUP_WINDOW, Duration.ofMinutes(10)), cfg.getInt(DEDUP_MAX_KEYS, 250_000), ctx.metrics());
+        new KafkaRecordSender(clientProps, ctx.serviceName(), ctx.metrics(), limits), cfg.serdeProperties(),
+        cfg.getDuration(DEDUP_WINDOW, Duration.ofMinutes(10)), cfg.getInt(DEDUP_MAX_KEYS, 250_000), ctx.metrics(),
+        limits);
     this.probe = new KafkaProbe(cfg, ctx.metrics());
     FunctionCounter.builder("whodrove.ingest.gcp.archive.lines", this, s -> s.archiveStats.lines())
         .description("archive lines read since start").register(ctx.metrics());
@@ -163,6 +167,9 @@ public final class IngestGcpService implements ManagedService {
         cfg.getInt(ARCHIVE_MAX_IN_FLIGHT, 10_000));
     archive.stopWhen(() -> stopping);
     boolean watch = cfg.get(ARCHIVE_MODE, "once").equals("watch");
+    if (watch) {
+      archive.watching(); // files may still be being written: half-written last lines wait
+    }
     Duration poll = cfg.getDuration(ARCHIVE_POLL_INTERVAL, Duration.ofSeconds(60));
     archiveThread = new Thread(() -> {
       do {
@@ -173,10 +180,11 @@ public final class IngestGcpService implements ManagedService {
           if (pass.lines() > 0 || !watch) {
             log.info("archive pass: {}", pass);
           }
-          archiveState = watch ? "watching" : "done";
+          String fileError = archive.lastFileError();
+          archiveState = (watch ? "watching" : "done") + (fileError.isEmpty() ? "" : "; a file failed: " + fileError);
         } catch (Exception e) {
-          archiveState = "failed: " + e.getMessage();
-          log.warn("archive pass failed: {}", e.toString());
+          archiveState = "failed: " + Errors.oneLine(e);
+          log.warn("archive pass failed: {}", Errors.oneLine(e));
           ctx.metrics().counter("whodrove.ingest.gcp.archive.errors").increment();
         }
         if (!watch) {

@@ -8,10 +8,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import dev.whodrove.runtime.DeadLetters.Original;
+import dev.whodrove.runtime.Errors;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -27,7 +32,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A file counts as done when every line was written or dead-lettered; done files are recorded (path, size,
  * modification time) in an optional state file so a later pass skips them. A changed file is read again; the
- * publisher's de-duplication absorbs the overlap within its window.
+ * publisher's de-duplication absorbs the overlap within its window. A file that cannot be read (a gzip cut short,
+ * a permission) is logged, left not done and retried by the next pass; the other files are read meanwhile.
+ *
+ * <p>With {@link #watching()} (watch mode), a plain file may still be being written: an unterminated last line is
+ * held back, the file is not done, and the next pass resumes at that line (complete lines are not read twice while
+ * the process runs). The held line is read once its newline arrives, or when the file has not changed between two
+ * passes (its writer closed it). Without it (a backfill), every file is taken as complete.
  *
  * <p>Usable as a library for backfills: {@code new JsonlArchiveSource(publisher, null, 10_000).ingest(path)}.
  */
@@ -39,7 +50,14 @@ public final class JsonlArchiveSource {
   private final Path stateFile;
   private final int maxInFlight;
   private final Set<String> done = new HashSet<>();
+  /** Watch mode: where each plain file's next unread line starts, and the file as it was then. */
+  private final Map<String, Resume> resume = new ConcurrentHashMap<>();
   private volatile BooleanSupplier stopRequested = () -> false;
+  private volatile boolean holdUnterminated;
+  private volatile String lastFileError = "";
+
+  /** The next line of a plain file to read: its byte offset and line number (1-based) and the file when it was seen. */
+  private record Resume(long offset, long lineNo, long size, long modifiedMs) {}
 
   /**
    * @param stateFile where completed files are remembered; null remembers nothing
@@ -58,6 +76,20 @@ public final class JsonlArchiveSource {
     }
   }
 
+  /**
+   * Watch mode: files may still be being written, so an unterminated last line of a plain file is held back until its
+   * newline arrives or the file stops changing between passes.
+   */
+  public JsonlArchiveSource watching() {
+    this.holdUnterminated = true;
+    return this;
+  }
+
+  /** Why the last file that could not be read failed (empty when the last pass read every file). */
+  public String lastFileError() {
+    return lastFileError;
+  }
+
   /** Makes a running pass stop after the line it is on (the file is then not marked done). */
   public void stopWhen(BooleanSupplier stop) {
     this.stopRequested = stop;
@@ -66,9 +98,14 @@ public final class JsonlArchiveSource {
   /** Reads every archive file under the given paths (files or directories). */
   public ArchiveStats ingest(List<Path> paths) throws IOException {
     ArchiveStats total = ArchiveStats.EMPTY;
+    List<String> errors = new ArrayList<>();
     for (Path p : paths) {
       total = total.plus(ingest(p));
+      if (!lastFileError.isEmpty()) {
+        errors.add(lastFileError);
+      }
     }
+    lastFileError = String.join("; ", errors);
     return total;
   }
 
@@ -87,12 +124,20 @@ public final class JsonlArchiveSource {
       files.add(path);
     }
     ArchiveStats total = ArchiveStats.EMPTY;
+    String error = "";
     for (Path f : files) {
       if (stopRequested.getAsBoolean()) {
         break;
       }
-      total = total.plus(ingestFile(f));
+      try {
+        total = total.plus(ingestFile(f));
+      } catch (IOException | RuntimeException e) {
+        // one unreadable file must not hold up the others: it stays not done and the next pass tries it again
+        error = f + ": " + Errors.oneLine(e);
+        log.warn("archive file not read (retried by the next pass): {}", error);
+      }
     }
+    lastFileError = error;
     return total;
   }
 
@@ -104,20 +149,40 @@ public final class JsonlArchiveSource {
       }
     }
     String locator = file.toAbsolutePath().toString();
+    boolean gz = file.getFileName().toString().endsWith(".gz");
+    boolean mayGrow = holdUnterminated && !gz;
+    long size = Files.size(file);
+    long modified = Files.getLastModifiedTime(file).toMillis();
+    Resume from = mayGrow ? resume.get(locator) : null;
+    if (from != null && size < from.offset()) {
+      from = null; // truncated or replaced: read it from the start
+    }
+    // unchanged since the pass that held its last line back: the writer is done with it
+    boolean closed = from != null && from.size() == size && from.modifiedMs() == modified;
+    long startOffset = from == null ? 0 : from.offset();
     AtomicLong produced = new AtomicLong();
     AtomicLong duplicates = new AtomicLong();
     AtomicLong deadLettered = new AtomicLong();
     AtomicLong failed = new AtomicLong();
     Semaphore inFlight = new Semaphore(maxInFlight);
     long lines = 0;
-    long lineNo = 0;
+    long lineNo = from == null ? 0 : from.lineNo() - 1;
     boolean stopped = false;
+    Resume held = null;
+    long readTo = startOffset;
     int max = publisher.parser().maxEntryBytes();
-    try (InputStream in = open(file)) {
+    try (InputStream in = open(file, startOffset)) {
       BoundedLineReader reader = new BoundedLineReader(in, max);
       BoundedLineReader.Line line;
+      long lineStart = startOffset;
       while ((line = reader.next()) != null) {
         lineNo++;
+        if (mayGrow && !line.terminated() && !closed) {
+          held = new Resume(lineStart, lineNo, size, modified); // half written: wait for the rest
+          break;
+        }
+        lineStart = startOffset + reader.position();
+        readTo = lineStart;
         if (line.length() == 0 || isBlank(line.bytes())) {
           continue;
         }
@@ -129,7 +194,8 @@ public final class JsonlArchiveSource {
         inFlight.acquireUninterruptibly();
         var position = SourcePositions.of(SourcePositions.JSONL, locator, lineNo);
         var future = line.overflowed()
-            ? publisher.deadLetter(line.bytes(), position, RejectReason.TOO_LARGE,
+            ? publisher.deadLetter(Original.head(Arrays.copyOf(line.bytes(), Math.min(line.bytes().length, max)),
+                    line.length(), line.sha256()), position, RejectReason.TOO_LARGE,
                 RejectReason.TOO_LARGE.code() + ": line of " + line.length() + " bytes > max " + max, null)
             : publisher.publish(line.bytes(), position);
         future.whenComplete((outcome, err) -> {
@@ -150,7 +216,11 @@ public final class JsonlArchiveSource {
       publisher.flush();
       inFlight.acquireUninterruptibly(maxInFlight);
     }
-    boolean complete = !stopped && failed.get() == 0;
+    boolean complete = !stopped && failed.get() == 0 && held == null;
+    if (mayGrow && failed.get() == 0 && !stopped) {
+      // the next pass resumes after what was handled (at the held line, if any) while this process runs
+      resume.put(locator, held != null ? held : new Resume(readTo, lineNo + 1, size, modified));
+    }
     if (complete) {
       markDone(fingerprint);
     }
@@ -158,8 +228,12 @@ public final class JsonlArchiveSource {
         failed.get());
   }
 
-  private static InputStream open(Path file) throws IOException {
-    InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
+  private static InputStream open(Path file, long offset) throws IOException {
+    InputStream raw = Files.newInputStream(file);
+    if (offset > 0) {
+      raw.skipNBytes(offset);
+    }
+    InputStream in = new BufferedInputStream(raw, 64 * 1024);
     return file.getFileName().toString().endsWith(".gz") ? new java.util.zip.GZIPInputStream(in, 64 * 1024) : in;
   }
 

@@ -1,9 +1,9 @@
 package dev.whodrove.ingest.gcp;
 
 import dev.whodrove.runtime.ClientMetrics;
+import dev.whodrove.runtime.MessageLimits;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -30,14 +30,18 @@ public final class KafkaRecordSender implements RecordSender {
    * @param registry where the producer's metrics go (null: nowhere)
    */
   public KafkaRecordSender(Map<String, Object> clientProps, String clientId, MeterRegistry registry) {
-    Map<String, Object> p = new HashMap<>(clientProps);
+    this(clientProps, clientId, registry, MessageLimits.DEFAULT);
+  }
+
+  /** @param limits the record size limit, the producer's {@code max.request.size} */
+  public KafkaRecordSender(Map<String, Object> clientProps, String clientId, MeterRegistry registry,
+      MessageLimits limits) {
+    Map<String, Object> p = limits.producerProperties(clientProps);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
     p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(128 * 1024));
     p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-    // entries are at most 1 MiB of JSON, always smaller once bodies are dropped; dead letters carry the raw input
-    p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(4 * 1024 * 1024));
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     this.producerMetrics = ClientMetrics.bind(registry, producer);
   }

@@ -177,4 +177,54 @@ class AuditLogParserTest {
     assertThat(AuditLogParser.logKind(AuditLogParser.logId("projects/p/logs/syslog"))).isEqualTo("unknown");
     assertThat(AuditLogParser.projectFromLogName("projects/my-proj/logs/x")).isEqualTo("my-proj");
   }
+
+  private static String entry(String timestamp, String extra) {
+    return "{\"insertId\":\"i1\",\"timestamp\":\"" + timestamp + "\",\"logName\":\"projects/p/logs/"
+        + "cloudaudit.googleapis.com%2Factivity\",\"protoPayload\":{\"@type\":\"" + AuditLogParser.AUDIT_LOG_TYPE
+        + "\",\"methodName\":\"m\",\"authenticationInfo\":{\"principalEmail\":\"a@example.com\"}}" + extra + "}";
+  }
+
+  @Test
+  void absurdNegativeOverflowingAndUnreadableTimestampsAreRejectedAsBadTimestamp() {
+    for (String t : java.util.List.of(
+        "+999999999-12-31T23:59:59Z", // beyond a long of milliseconds
+        "+1000000000-12-31T23:59:59Z", // beyond Instant
+        "-999999999-01-01T00:00:00Z",
+        "1969-12-31T23:59:59Z", // before the epoch
+        "1970-01-01T00:00:00Z", // zero: "no timestamp" downstream
+        "9999-12-31T23:59:59Z", // far beyond the moment it is read
+        "2024-05-01T10:00:00+99:00",
+        "2024-13-45T99:99:99Z",
+        "2024-05-01 10:00:00.1234567891")) {
+      ParseOutcome o = parser.parse(entry(t, "").getBytes(StandardCharsets.UTF_8));
+      assertThat(o).as(t).isInstanceOfSatisfying(ParseOutcome.Rejected.class,
+          r -> assertThat(r.reason()).isEqualTo(RejectReason.BAD_TIMESTAMP));
+    }
+    // clock skew of a few hours is not absurd
+    String soon = java.time.Instant.now().plusSeconds(3 * 3600).toString();
+    assertThat(parser.parse(entry(soon, "").getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(ParseOutcome.Accepted.class);
+  }
+
+  @Test
+  void hostileReceiveTimestampIsDroppedAndTheEntryKept() {
+    ParseOutcome o = parser.parse(entry("2024-05-01T10:00:00Z", ",\"receiveTimestamp\":\"+999999999-12-31T23:59:59Z\"")
+        .getBytes(StandardCharsets.UTF_8));
+    assertThat(o).isInstanceOfSatisfying(ParseOutcome.Accepted.class, a -> {
+      assertThat(a.entry().getTimestampMs()).isEqualTo(java.time.Instant.parse("2024-05-01T10:00:00Z").toEpochMilli());
+      assertThat(a.entry().getReceiveTimestampMs()).isZero();
+    });
+  }
+
+  @Test
+  void deeplyNestedJsonIsRejectedAsNotJson() {
+    String deepBody = entry("2024-05-01T10:00:00Z", ",\"labels\":" + "[".repeat(100_000) + "]".repeat(100_000));
+    assertThat(reject(deepBody).reason()).isEqualTo(RejectReason.NOT_JSON);
+    String deepRequest = entry("2024-05-01T10:00:00Z", "").replace("\"methodName\":\"m\"",
+        "\"methodName\":\"m\",\"request\":" + "{\"a\":".repeat(5_000) + "1" + "}".repeat(5_000));
+    assertThat(reject(deepRequest).reason()).isEqualTo(RejectReason.NOT_JSON);
+    String fine = entry("2024-05-01T10:00:00Z", "").replace("\"methodName\":\"m\"",
+        "\"methodName\":\"m\",\"request\":" + "{\"a\":".repeat(100) + "1" + "}".repeat(100));
+    assertThat(parser.parse(fine.getBytes(StandardCharsets.UTF_8))).isInstanceOf(ParseOutcome.Accepted.class);
+  }
 }

@@ -16,8 +16,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -82,5 +84,38 @@ class IngestGcpServiceIT {
       grpc.shutdownNow();
     }
     assertThat(Files.readString(dir.resolve("state.txt"))).contains(file.toAbsolutePath().toString());
+  }
+
+  @Test
+  void watchModeWaitsForAHalfWrittenLastLine(EmbeddedKafkaBroker broker, @TempDir Path dir) throws Exception {
+    List<String> lines = Fixtures.lines("plaso-gcp_logging.jsonl");
+    Path file = Files.createDirectories(dir.resolve("archive")).resolve("growing.jsonl");
+    String third = lines.get(2);
+    Files.writeString(file, lines.get(0) + "\n" + lines.get(1) + "\n" + third.substring(0, third.length() / 2));
+    ServiceContext ctx = ServiceContext.create("ingest-gcp", ServiceConfig.of(Map.of(
+        "kafka.bootstrap.servers", broker.bootstrapServers(),
+        "http.port", "-1",
+        IngestGcpService.ARCHIVE_PATHS, dir.resolve("archive").toString(),
+        IngestGcpService.ARCHIVE_MODE, "watch",
+        IngestGcpService.ARCHIVE_POLL_INTERVAL, "1s")));
+    IngestGcpService service = new IngestGcpService(ctx);
+    try (ServiceHost host = ServiceHost.start(ctx, service, 0)) {
+      Await.until(() -> service.archiveStats().lines() >= 2, "first pass", Duration.ofSeconds(30));
+      // the writer finishes the line and writes another before the next pass
+      Files.writeString(file, third.substring(third.length() / 2) + "\n" + lines.get(3) + "\n",
+          StandardOpenOption.APPEND);
+      Await.until(() -> service.archiveStats().produced() >= 4, "the completed lines", Duration.ofSeconds(30));
+      assertThat(service.archiveStats().deadLettered()).as("half a line is not a bad line").isZero();
+      assertThat(service.archiveStats().duplicates()).as("complete lines are not read twice").isZero();
+      assertThat(service.archiveStats().lines()).isEqualTo(4);
+
+      // a last line without its newline, in a file that then stops changing: its writer closed it
+      Files.writeString(file, lines.get(4), StandardOpenOption.APPEND);
+      Await.until(() -> service.archiveStats().produced() >= 5, "the closed file's last line", Duration.ofSeconds(30));
+      assertThat(service.archiveStats().deadLettered()).isZero();
+    }
+    String locator = file.toAbsolutePath().toString();
+    var written = TestKafka.entries(broker, e -> e.getSource().getLocator().equals(locator), 5);
+    assertThat(written).extracting(k -> k.entry().getSource().getOffset()).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L);
   }
 }

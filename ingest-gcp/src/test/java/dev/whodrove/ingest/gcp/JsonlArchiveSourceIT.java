@@ -69,4 +69,68 @@ class JsonlArchiveSourceIT {
       assertThat(d.getOriginalValue().toStringUtf8()).isEqualTo("{\"insertId\":\"broken\", this is not json");
     });
   }
+
+  @Test
+  void hostileAndOversizeLinesAreDeadLetteredAndEveryGoodLineComesThrough(EmbeddedKafkaBroker broker,
+      @TempDir Path dir) throws Exception {
+    TestKafka.ensureTopics(broker);
+    List<String> good = Fixtures.all();
+    String template = Fixtures.lines("elastic-integrations.jsonl").get(3);
+    String goodTime = "2019-12-19T00:45:51.228Z";
+    java.util.Map<String, String> hostile = new java.util.LinkedHashMap<>();
+    hostile.put(entryAt(template, "+999999999-12-31T23:59:59Z"), "bad_timestamp");
+    hostile.put(entryAt(template, "1969-07-20T20:17:40Z"), "bad_timestamp");
+    hostile.put(entryAt(template, "9999-12-31T23:59:59Z"), "bad_timestamp");
+    hostile.put(entryAt(template, "2024-05-01T10:00:00+99:00"), "bad_timestamp");
+    hostile.put(entryAt(template, "not a time"), "bad_timestamp");
+    hostile.put("{\"insertId\":\"deep\",\"timestamp\":\"" + goodTime + "\",\"protoPayload\":"
+        + "[".repeat(50_000) + "]".repeat(50_000) + "}", "not_json");
+    // a 2 MiB entry: a response body that large is real (list calls) and over the 1 MiB entry limit
+    String big = template.replace("\"protoPayload\":{", "\"protoPayload\":{\"response\":{\"pad\":\""
+        + "z".repeat(2 << 20) + "\"},");
+    hostile.put(big, "too_large");
+    List<String> lines = new ArrayList<>();
+    java.util.Iterator<String> bad = hostile.keySet().iterator();
+    for (int i = 0; i < good.size(); i++) {
+      lines.add(good.get(i));
+      if (i % 5 == 2 && bad.hasNext()) {
+        lines.add(bad.next());
+      }
+    }
+    bad.forEachRemaining(lines::add);
+    Path file = Files.createDirectories(dir.resolve("archive")).resolve("mixed.jsonl");
+    Files.writeString(file, String.join("\n", lines) + "\n");
+
+    try (EntryPublisher publisher = TestKafka.publisher(broker, TestKafka.sender(broker), new SimpleMeterRegistry())) {
+      ArchiveStats stats = new JsonlArchiveSource(publisher, null, 100).ingest(file);
+      assertThat(stats.files()).isEqualTo(1);
+      assertThat(stats.produced()).isEqualTo(good.size());
+      assertThat(stats.deadLettered()).isEqualTo(hostile.size());
+      assertThat(stats.failed()).isZero();
+    }
+    String locator = file.toAbsolutePath().toString();
+    var written = TestKafka.entries(broker, e -> e.getSource().getLocator().equals(locator), good.size());
+    assertThat(written).hasSize(good.size());
+    var dead = TestKafka.deadLetters(broker, d -> d.getSource().getLocator().equals(locator), hostile.size());
+    assertThat(dead).hasSize(hostile.size());
+    List<String> hostileLines = new ArrayList<>(hostile.keySet());
+    for (var d : dead) {
+      String line = lines.get((int) d.getSource().getOffset() - 1);
+      assertThat(hostileLines).contains(line);
+      assertThat(d.getReason()).startsWith(hostile.get(line));
+      byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+      assertThat(d.getOriginalValueSize()).isEqualTo(bytes.length);
+      assertThat(d.getOriginalValueSha256().toByteArray()).isEqualTo(dev.whodrove.runtime.DeadLetters.sha256(bytes));
+      assertThat(d.getOriginalTruncated()).isEqualTo(bytes.length > d.getOriginalValue().size());
+      assertThat(d.getOriginalValue().size())
+          .isLessThanOrEqualTo(dev.whodrove.runtime.MessageLimits.DEFAULT_DEAD_LETTER_MAX_ORIGINAL_BYTES);
+    }
+    assertThat(dead).filteredOn(d -> d.getOriginalValueSize() == big.getBytes(StandardCharsets.UTF_8).length)
+        .singleElement().satisfies(d -> assertThat(d.getOriginalTruncated()).isTrue());
+  }
+
+  private static String entryAt(String template, String timestamp) {
+    return template.replaceFirst("\"timestamp\":\"[^\"]*\"", "\"timestamp\":\"" + timestamp + "\"")
+        .replaceFirst("\"insertId\":\"[^\"]*\"", "\"insertId\":\"" + Integer.toHexString(timestamp.hashCode()) + "\"");
+  }
 }

@@ -128,4 +128,33 @@ class PubSubPullSourceIT {
     assertThat(metrics.counter("whodrove.ingest.gcp.entries", "outcome", "produced", "source", "pubsub-pull").count())
         .isEqualTo(all.size());
   }
+
+  @Test
+  void hostileAndOversizeMessagesAreAckedAsDeadLettersAndTheOthersFlow(EmbeddedKafkaBroker broker) throws Exception {
+    startSource(TestKafka.sender(broker), new SimpleMeterRegistry(), broker);
+    List<String> good = Fixtures.lines("sekoia-intake-formats.jsonl");
+    String template = good.get(0);
+    String absurd = template.replaceFirst("\"timestamp\":\"[^\"]*\"", "\"timestamp\":\"+999999999-12-31T23:59:59Z\"");
+    String big = template.replace("\"protoPayload\":{", "\"protoPayload\":{\"response\":{\"pad\":\""
+        + "z".repeat(2 << 20) + "\"},");
+    fake.enqueue("hostile-absurd", absurd.getBytes(StandardCharsets.UTF_8));
+    fake.enqueue("hostile-big", big.getBytes(StandardCharsets.UTF_8));
+    for (int i = 0; i < good.size(); i++) {
+      fake.enqueue("hostile-good-" + i, good.get(i).getBytes(StandardCharsets.UTF_8));
+    }
+    int messages = good.size() + 2;
+    Await.until(() -> fake.acked.size() == messages, "every message acked", Duration.ofSeconds(30));
+    assertThat(fake.nacks.get()).as("nothing is redelivered for its content").isZero();
+    assertThat(TestKafka.entries(broker, e -> e.getSource().getLocator().startsWith("hostile-good-"), good.size()))
+        .hasSize(good.size());
+    var dead = TestKafka.deadLetters(broker, d -> d.getSource().getLocator().startsWith("hostile-")
+        && !d.getSource().getLocator().startsWith("hostile-good"), 2);
+    assertThat(dead).extracting(d -> d.getSource().getLocator() + " " + d.getReason().split(":")[0])
+        .containsExactlyInAnyOrder("hostile-absurd bad_timestamp", "hostile-big too_large");
+    assertThat(dead).filteredOn(d -> d.getSource().getLocator().equals("hostile-big")).singleElement()
+        .satisfies(d -> {
+          assertThat(d.getOriginalValueSize()).isEqualTo(big.length());
+          assertThat(d.getOriginalTruncated()).isTrue();
+        });
+  }
 }

@@ -1,6 +1,7 @@
 package dev.whodrove.ingest.teleport;
 
 import dev.whodrove.ingest.teleport.SourceOutput.DeadLetterTarget;
+import dev.whodrove.runtime.Errors;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.schemas.v1.SourcePosition;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
@@ -184,7 +185,7 @@ public final class AthenaPoller implements AutoCloseable {
         List<Datum> d = rows.get(i).data();
         String uid = value(d, columns.get("uid"));
         String eventData = value(d, columns.get("event_data"));
-        long timeMs = parseTime(value(d, columns.get("event_time")));
+        long timeMs = parseTime(value(d, columns.get("event_time")), clock.millis());
         if (!uid.isEmpty() && recent.containsKey(uid)) {
           continue; // emitted by an earlier window (the overlap) or a duplicate row
         }
@@ -289,12 +290,13 @@ public final class AthenaPoller implements AutoCloseable {
     return row.get(index).varCharValue();
   }
 
-  private static long parseTime(String text) {
+  /** The row's {@code event_time}, or -1 when absent, unreadable or implausible (the event's own time is used). */
+  private static long parseTime(String text, long nowMs) {
     if (text.isEmpty()) {
       return -1;
     }
     try {
-      return TeleportTimes.parseMillis(text);
+      return TeleportTimes.parsePlausibleMillis(text, nowMs);
     } catch (DateTimeParseException e) {
       return -1;
     }
@@ -304,7 +306,7 @@ public final class AthenaPoller implements AutoCloseable {
     try {
       CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("Kafka did not acknowledge: " + e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException("Kafka did not acknowledge: " + Errors.oneLine(e.getCause()), e.getCause());
     } catch (TimeoutException e) {
       throw new IllegalStateException("Kafka did not acknowledge within 5 minutes", e);
     }

@@ -1,11 +1,14 @@
 package dev.whodrove.ingest.teleport;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.whodrove.ingest.teleport.EventRejectedException.Reason;
+import dev.whodrove.runtime.Errors;
 import dev.whodrove.schemas.v1.SourcePosition;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +22,12 @@ import java.util.Set;
  * Turns one Teleport audit event (the flat JSON the file log, the event-handler plugin and Athena's
  * {@code event_data} column all share) into a {@link TeleportAuditEvent}. Unknown event types keep the common
  * fields; input that is not an event is rejected with a typed reason instead of an exception escaping.
+ *
+ * <p>Hostile input (docs/reliability.md): the event's own {@code time} must be an instant after 1970 and at most
+ * {@link TeleportTimes#MAX_AHEAD} after the moment it is read, else the event is rejected ({@code bad_time});
+ * {@code session_start}/{@code session_stop} outside that range are dropped and the event kept. JSON nested deeper
+ * than {@value #MAX_NESTING_DEPTH} levels is rejected ({@code not_json}). Any other exception while parsing one event
+ * is a rejection ({@code parse_error}), never an exception for the caller.
  */
 public final class AuditEventParser {
   /** Default size limit of one event, 1 MiB. */
@@ -30,7 +39,11 @@ public final class AuditEventParser {
       "session.network", "session.disk", "resize", "print", "exec", "scp", "sftp", "subsystem", "x11-forward",
       "port", "port.local", "port.remote", "port.remote_conn", "session.rejected");
 
-  private static final ObjectMapper MAPPER = new ObjectMapper()
+  /** Deepest JSON nesting read; an audit event is a flat object with a few small nested maps. */
+  public static final int MAX_NESTING_DEPTH = 200;
+
+  private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build()).build())
       .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true);
 
   private final int maxBytes;
@@ -56,6 +69,15 @@ public final class AuditEventParser {
 
   /** Parses JSON text. */
   public TeleportAuditEvent parse(String json, SourcePosition source) throws EventRejectedException {
+    try {
+      return parseChecked(json, source);
+    } catch (RuntimeException e) {
+      // a defect on this one input must not stop the source: the event is dead-lettered, the next one read
+      throw new EventRejectedException(Reason.PARSE_ERROR, "parser failed on this event: " + Errors.oneLine(e), e);
+    }
+  }
+
+  private TeleportAuditEvent parseChecked(String json, SourcePosition source) throws EventRejectedException {
     // cheap upper bound first: a UTF-8 char is at most 3 bytes for BMP text
     if (json.length() > maxBytes || (json.length() * 3L > maxBytes
         && json.getBytes(StandardCharsets.UTF_8).length > maxBytes)) {
@@ -71,10 +93,10 @@ public final class AuditEventParser {
       throw new EventRejectedException(Reason.NOT_AN_EVENT,
           "not an event: JSON " + (root == null ? "empty" : root.getNodeType().name().toLowerCase(Locale.ROOT)));
     }
-    return fromObject((ObjectNode) root, json, source);
+    return fromObject((ObjectNode) root, json, source, clock.millis());
   }
 
-  private TeleportAuditEvent fromObject(ObjectNode o, String original, SourcePosition source)
+  private TeleportAuditEvent fromObject(ObjectNode o, String original, SourcePosition source, long nowMs)
       throws EventRejectedException {
     String type = text(o, "event");
     if (type.isEmpty()) {
@@ -82,14 +104,14 @@ public final class AuditEventParser {
     }
     String timeText = text(o, "time");
     if (timeText.isEmpty()) {
-      throw new EventRejectedException(Reason.BAD_TIME, "event " + type + " has no \"time\"");
+      throw new EventRejectedException(Reason.BAD_TIME, "event " + TeleportTimes.quoted(type) + " has no \"time\"");
     }
     long timeMs;
     try {
-      timeMs = TeleportTimes.parseMillis(timeText);
+      timeMs = TeleportTimes.parsePlausibleMillis(timeText, nowMs);
     } catch (DateTimeParseException e) {
-      throw new EventRejectedException(Reason.BAD_TIME, "event " + type + " has unparseable time \"" + timeText + "\"",
-          e);
+      throw new EventRejectedException(Reason.BAD_TIME, "event " + TeleportTimes.quoted(type) + " has a bad time: "
+          + e.getMessage(), e);
     }
     TeleportAuditEvent.Builder b = TeleportAuditEvent.newBuilder()
         .setUid(text(o, "uid"))
@@ -110,15 +132,15 @@ public final class AuditEventParser {
         .setUserAgent(text(o, "user_agent"))
         .setSessionRecording(text(o, "session_recording"))
         .setOriginalJson(original)
-        .setIngestedAtMs(clock.millis());
+        .setIngestedAtMs(nowMs);
     if (source != null) {
       b.setSource(source);
     }
     b.putAllServerLabels(labels(o));
     strings(o.get("participants"), b::addParticipants);
     strings(o.get("initial_command"), b::addInitialCommand);
-    b.setSessionStartMs(optionalTime(o, "session_start"));
-    b.setSessionEndMs(optionalTime(o, "session_stop"));
+    b.setSessionStartMs(optionalTime(o, "session_start", nowMs));
+    b.setSessionEndMs(optionalTime(o, "session_stop", nowMs));
     if ("session.upload".equals(type)) {
       b.setRecordingUrl(text(o, "url"));
     }
@@ -184,15 +206,16 @@ public final class AuditEventParser {
     return out;
   }
 
-  private static long optionalTime(ObjectNode o, String field) {
+  /** A secondary timestamp: 0 when absent, unreadable or outside the plausible range; the event is still good. */
+  private static long optionalTime(ObjectNode o, String field, long nowMs) {
     String v = text(o, field);
     if (v.isEmpty()) {
       return 0;
     }
     try {
-      return TeleportTimes.parseMillis(v);
+      return TeleportTimes.parsePlausibleMillis(v, nowMs);
     } catch (DateTimeParseException e) {
-      return 0; // a secondary timestamp; the event itself is still good
+      return 0;
     }
   }
 

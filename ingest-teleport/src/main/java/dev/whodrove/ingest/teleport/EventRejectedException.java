@@ -15,7 +15,9 @@ public final class EventRejectedException extends Exception {
     /** {@code time} missing or not a timestamp we can read. */
     BAD_TIME,
     /** A notification or reference that names no usable recording. */
-    BAD_NOTIFICATION
+    BAD_NOTIFICATION,
+    /** The parser failed unexpectedly on this input. */
+    PARSE_ERROR
   }
 
   private final Reason reason;

@@ -1,6 +1,8 @@
 package dev.whodrove.ingest.teleport;
 
 import dev.whodrove.ingest.teleport.SourceOutput.DeadLetterTarget;
+import dev.whodrove.runtime.DeadLetters.Original;
+import dev.whodrove.runtime.Errors;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
 import dev.whodrove.schemas.v1.RecordingRef;
@@ -119,11 +121,14 @@ public final class FileBackendSource implements AutoCloseable {
     for (FileLogTailer.Line line : batch.lines()) {
       SourcePosition pos = SourcePosition.newBuilder().setSource("file").setLocator(line.file().toString())
           .setOffset(line.offset()).build();
+      if (line.truncated()) {
+        acks.add(output.deadLetter(DeadLetterTarget.AUDIT_EVENTS, pos,
+            Original.head(line.bytes(), line.length(), line.sha256()), "too_large", "line of " + line.length()
+                + " bytes exceeds the event size limit of " + line.bytes().length + " bytes", null));
+        rejected++;
+        continue;
+      }
       try {
-        if (line.truncated()) {
-          throw new EventRejectedException(EventRejectedException.Reason.TOO_LARGE,
-              "line of " + (line.endOffset() - line.offset()) + " bytes exceeds the event size limit (head kept)");
-        }
         TeleportAuditEvent e = parser.parse(line.bytes(), pos);
         acks.add(output.publishEvent(e));
         events++;
@@ -179,7 +184,7 @@ public final class FileBackendSource implements AutoCloseable {
       CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(ackTimeout.toMillis(),
           TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("Kafka did not acknowledge: " + e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException("Kafka did not acknowledge: " + Errors.oneLine(e.getCause()), e.getCause());
     } catch (TimeoutException e) {
       throw new IllegalStateException("Kafka did not acknowledge within " + ackTimeout, e);
     }
@@ -200,7 +205,7 @@ public final class FileBackendSource implements AutoCloseable {
         Thread.currentThread().interrupt();
       } catch (Exception e) {
         // positions were not advanced: the same lines are retried on the next poll
-        lastError = e.getMessage() == null ? e.toString() : e.getMessage();
+        lastError = Errors.oneLine(e);
         log.warn("file backend pass failed, will retry: {}", lastError);
       }
     }, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);

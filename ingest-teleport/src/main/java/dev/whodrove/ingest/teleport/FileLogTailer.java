@@ -1,5 +1,6 @@
 package dev.whodrove.ingest.teleport;
 
+import dev.whodrove.runtime.DeadLetters;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -25,15 +27,19 @@ import java.util.zip.CRC32;
  * Reads new complete lines from Teleport's JSON audit log files under a log directory ({@code **}{@code /*.log}:
  * {@code <host-uuid>/YYYY-MM-DD.00:00:00.log}, one file per UTC day). Files are identified by device + inode, so a
  * renamed file is followed to its end and a replaced or truncated one is read from the start. A last line without
- * its newline is held back until it is complete. Offsets only move when the caller {@link #commit commits} them,
- * i.e. after the lines were acknowledged downstream.
+ * its newline is held back until it is complete; in a file renamed away (no longer a {@code *.log} the writer
+ * appends to), an unterminated last line is read once the file has not grown between two polls. Offsets only move
+ * when the caller {@link #commit commits} them, i.e. after the lines were acknowledged downstream.
  */
 final class FileLogTailer {
   /** Subdirectories of the log dir that hold recordings or temporary copies, never audit logs. */
   private static final Set<String> SKIP_DIRS = Set.of("records", "upload", "playbacks", "multi", "streaming");
 
-  /** One complete line; {@code bytes} is cut to the size limit when {@code truncated}. */
-  record Line(Path file, long offset, long endOffset, byte[] bytes, boolean truncated) {}
+  /**
+   * One complete line. When {@code truncated}, {@code bytes} holds its first bytes up to the size limit, and
+   * {@code length} and {@code sha256} (else null) describe the whole line without its newline.
+   */
+  record Line(Path file, long offset, long endOffset, byte[] bytes, boolean truncated, long length, byte[] sha256) {}
 
   /** Lines read from one file in one batch, and the offset to commit after they are handled. */
   record Batch(Path file, String fileKey, List<Line> lines, long commitOffset) {}
@@ -92,11 +98,19 @@ final class FileLogTailer {
         pos.offset = 0; // truncated (and maybe rewritten) in place: start over
         pos.headLength = 0;
       }
-      Batch b = read(p, pos.fileKey, pos.offset, maxLines);
+      Batch b = read(p, pos.fileKey, pos.offset, maxLines, false);
       boolean rotatedAway = !logs.containsKey(e.getKey());
+      if (rotatedAway && b.lines().isEmpty() && b.commitOffset() == pos.offset) {
+        long size = Files.size(p);
+        if (size > pos.offset && size == pos.tailSize) {
+          b = read(p, pos.fileKey, pos.offset, maxLines, true); // the writer moved on: its last line is all there is
+        } else {
+          pos.tailSize = size; // an unterminated last line: look again at the next poll
+        }
+      }
       if (!b.lines().isEmpty() || b.commitOffset() != pos.offset) {
         out.add(b);
-      } else if (rotatedAway) {
+      } else if (rotatedAway && Files.size(p) <= pos.offset) {
         state.files.remove(e.getKey()); // drained: a rotated file does not grow again
       }
     }
@@ -120,17 +134,20 @@ final class FileLogTailer {
     }
   }
 
-  private Batch read(Path p, String key, long offset, int maxLines) throws IOException {
+  /**
+   * Reads complete lines from {@code offset}; with {@code takeTail}, an unterminated last line too (the file is
+   * finished).
+   */
+  private Batch read(Path p, String key, long offset, int maxLines, boolean takeTail) throws IOException {
     List<Line> lines = new ArrayList<>();
     long commit = offset;
     try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
       ch.position(offset);
       InputStream in = Channels.newInputStream(ch);
       byte[] chunk = new byte[1 << 16];
-      ByteArrayOutputStream buf = new ByteArrayOutputStream();
+      LineBuffer line = new LineBuffer();
       long chunkStart = offset; // file offset of chunk[0]
       long lineStart = offset;
-      boolean truncated = false;
       int n;
       outer:
       while (lines.size() < maxLines && (n = in.read(chunk)) > 0) {
@@ -139,42 +156,79 @@ final class FileLogTailer {
           if (chunk[i] != '\n') {
             continue;
           }
-          truncated |= append(buf, chunk, from, i - from);
-          byte[] bytes = buf.toByteArray();
-          if (bytes.length > 0 && bytes[bytes.length - 1] == '\r') {
-            bytes = java.util.Arrays.copyOf(bytes, bytes.length - 1);
-          }
+          line.append(chunk, from, i - from);
           long end = chunkStart + i + 1;
-          if (bytes.length > 0 || truncated) {
-            lines.add(new Line(p, lineStart, end, bytes, truncated));
+          if (!line.isBlank()) {
+            lines.add(line.toLine(p, lineStart, end));
           }
           commit = end;
           lineStart = end;
-          buf.reset();
-          truncated = false;
+          line.reset();
           from = i + 1;
           if (lines.size() >= maxLines) {
             break outer;
           }
         }
-        truncated |= append(buf, chunk, from, n - from); // a partial line: held until its newline arrives
+        line.append(chunk, from, n - from); // a partial line: held until its newline arrives
         chunkStart += n;
+      }
+      if (takeTail && lines.size() < maxLines && chunkStart > lineStart) {
+        if (!line.isBlank()) {
+          lines.add(line.toLine(p, lineStart, chunkStart));
+        }
+        commit = chunkStart;
       }
     }
     return new Batch(p, key, lines, commit);
   }
 
-  /** Appends up to the size limit; true when bytes had to be dropped (the line goes to the DLQ, head kept). */
-  private boolean append(ByteArrayOutputStream buf, byte[] b, int off, int len) {
-    int room = maxLineBytes - buf.size();
-    if (len <= room) {
-      buf.write(b, off, len);
-      return false;
+  /**
+   * One line being read: its bytes up to the size limit; past the limit, only its length and a SHA-256 of the whole
+   * (the line goes to the DLQ with its head, length and digest).
+   */
+  private final class LineBuffer {
+    private final ByteArrayOutputStream head = new ByteArrayOutputStream(1024);
+    private long length;
+    private MessageDigest digest;
+
+    void append(byte[] b, int off, int len) {
+      length += len;
+      if (digest != null) {
+        digest.update(b, off, len);
+        return;
+      }
+      int room = maxLineBytes - head.size();
+      if (len <= room) {
+        head.write(b, off, len);
+        return;
+      }
+      head.write(b, off, Math.max(0, room));
+      digest = DeadLetters.newSha256();
+      digest.update(head.toByteArray());
+      digest.update(b, off + Math.max(0, room), len - Math.max(0, room));
     }
-    if (room > 0) {
-      buf.write(b, off, room);
+
+    void reset() {
+      head.reset();
+      length = 0;
+      digest = null;
     }
-    return true;
+
+    /** Nothing, or only the {@code \r} of a CRLF line end. */
+    boolean isBlank() {
+      return length == 0 || (length == 1 && head.toByteArray()[0] == '\r');
+    }
+
+    Line toLine(Path p, long start, long end) {
+      byte[] bytes = head.toByteArray();
+      if (digest != null) {
+        return new Line(p, start, end, bytes, true, length, digest.digest());
+      }
+      if (bytes.length > 0 && bytes[bytes.length - 1] == '\r') {
+        bytes = java.util.Arrays.copyOf(bytes, bytes.length - 1);
+      }
+      return new Line(p, start, end, bytes, false, bytes.length, null);
+    }
   }
 
   /** Every {@code *.log} regular file under the log dir (symlinks such as {@code events.log} are skipped). */

@@ -3,6 +3,7 @@ package dev.whodrove.ingest.teleport;
 import dev.whodrove.runtime.ConfigException;
 import dev.whodrove.runtime.KafkaProbe;
 import dev.whodrove.runtime.ManagedService;
+import dev.whodrove.runtime.MessageLimits;
 import dev.whodrove.runtime.Readiness;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
@@ -84,7 +85,7 @@ public final class IngestTeleportService implements ManagedService {
     return new TeleportPublisher(NAME, cfg.kafkaClientProperties(), cfg.serdeProperties(),
         cfg.getInt(MAX_IN_FLIGHT, 10_000),
         new RecordingDeduplicator(cfg.getDuration(DEDUP_WINDOW, Duration.ofHours(1)), cfg.getInt(DEDUP_MAX, 100_000),
-            clock), ctx.metrics(), clock);
+            clock), ctx.metrics(), clock, MessageLimits.from(cfg));
   }
 
   static AthenaPoller athenaPoller(ServiceConfig cfg, SourceOutput output, WatermarkStore store, Clock clock) {
@@ -95,7 +96,7 @@ public final class IngestTeleportService implements ManagedService {
   static KafkaWatermarkStore watermarkStore(ServiceContext ctx) {
     ServiceConfig cfg = ctx.config();
     return new KafkaWatermarkStore(cfg.kafkaClientProperties(),
-        cfg.get(AthenaPoller.WATERMARK_TOPIC, KafkaWatermarkStore.DEFAULT_TOPIC), ctx.metrics());
+        cfg.get(AthenaPoller.WATERMARK_TOPIC, KafkaWatermarkStore.DEFAULT_TOPIC), ctx.metrics(), MessageLimits.from(cfg));
   }
 
   @Override

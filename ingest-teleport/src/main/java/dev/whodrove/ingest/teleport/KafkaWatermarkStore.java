@@ -1,6 +1,7 @@
 package dev.whodrove.ingest.teleport;
 
 import dev.whodrove.runtime.ClientMetrics;
+import dev.whodrove.runtime.MessageLimits;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -47,10 +48,16 @@ public final class KafkaWatermarkStore implements WatermarkStore {
    *     consumer reading a watermark at start live only for that call and are not bound
    */
   public KafkaWatermarkStore(Map<String, Object> clientProps, String topic, MeterRegistry registry) {
+    this(clientProps, topic, registry, MessageLimits.DEFAULT);
+  }
+
+  /** @param limits the record size limit of the topic (when this store creates it) and of the producer */
+  public KafkaWatermarkStore(Map<String, Object> clientProps, String topic, MeterRegistry registry,
+      MessageLimits limits) {
     this.clientProps = clientProps;
     this.topic = topic;
-    ensureTopic();
-    Map<String, Object> p = new HashMap<>(clientProps);
+    ensureTopic(limits);
+    Map<String, Object> p = limits.producerProperties(clientProps);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "ingest-teleport-watermark");
@@ -60,10 +67,11 @@ public final class KafkaWatermarkStore implements WatermarkStore {
     this.producerMetrics = ClientMetrics.bind(registry, producer);
   }
 
-  private void ensureTopic() {
+  private void ensureTopic(MessageLimits limits) {
     try (Admin admin = Admin.create(clientProps)) {
       NewTopic t = new NewTopic(topic, java.util.Optional.of(1), java.util.Optional.empty()).configs(Map.of(
-          TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+          TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+          TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(limits.maxMessageBytes())));
       admin.createTopics(List.of(t)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {

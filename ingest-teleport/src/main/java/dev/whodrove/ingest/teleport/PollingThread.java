@@ -1,5 +1,6 @@
 package dev.whodrove.ingest.teleport;
 
+import dev.whodrove.runtime.Errors;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -72,7 +73,7 @@ final class PollingThread {
         if (!running) {
           return;
         }
-        lastError = e.getMessage() == null ? e.toString() : e.getMessage();
+        lastError = Errors.oneLine(e);
         log.warn(failureMessage, lastError);
         try {
           pause(pauseAfterFailure);

@@ -1,6 +1,8 @@
 package dev.whodrove.ingest.teleport;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.whodrove.ingest.teleport.EventRejectedException.Reason;
@@ -20,6 +22,10 @@ import java.util.regex.Pattern;
 /**
  * Builds {@link RecordingRef}s from the three places that say a recording is finished: a {@code session.upload}
  * audit event, an S3 {@code ObjectCreated} notification, and a {@code <sid>.tar} file in the records directory.
+ *
+ * <p>References are untrusted: a session id must be a plain file-name token ({@link #validSid}) and an object path
+ * must not hold a {@code .} or {@code ..} segment (also percent-encoded), else the reference is rejected
+ * ({@code bad_notification}); the decoder refuses such paths as well.
  */
 public final class RecordingRefs {
   public static final String ORIGIN_SESSION_UPLOAD = "session.upload";
@@ -29,7 +35,9 @@ public final class RecordingRefs {
   private static final String TAR = ".tar";
   /** Session ids are UUIDs in practice; accept any plain file-name token so simulated ids work too. */
   private static final Pattern SID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(AuditEventParser.MAX_NESTING_DEPTH)
+          .build()).build());
 
   private RecordingRefs() {}
 
@@ -48,12 +56,15 @@ public final class RecordingRefs {
     try {
       uri = new URI(url.trim());
     } catch (URISyntaxException e) {
-      throw new EventRejectedException(Reason.BAD_NOTIFICATION, "session.upload url is not a URI: " + url, e);
+      throw new EventRejectedException(Reason.BAD_NOTIFICATION, "session.upload url is not a URI: "
+          + TeleportTimes.quoted(url), e);
     }
     if (uri.getScheme() == null) {
-      throw new EventRejectedException(Reason.BAD_NOTIFICATION, "session.upload url has no scheme: " + url);
+      throw new EventRejectedException(Reason.BAD_NOTIFICATION, "session.upload url has no scheme: "
+          + TeleportTimes.quoted(url));
     }
     String path = uri.getPath() == null ? "" : uri.getPath();
+    refuseDotSegments(path, "session.upload url");
     if (path.endsWith("/")) {
       path = path.substring(0, path.length() - 1);
     }
@@ -153,7 +164,14 @@ public final class RecordingRefs {
         throw new EventRejectedException(Reason.BAD_NOTIFICATION, "S3 notification record without bucket name or key");
       }
       // S3 form-encodes keys in notifications (space as '+')
-      String key = URLDecoder.decode(rawKey, StandardCharsets.UTF_8);
+      String key;
+      try {
+        key = URLDecoder.decode(rawKey, StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        throw new EventRejectedException(Reason.BAD_NOTIFICATION, "S3 notification key is not form-encoded: "
+            + TeleportTimes.quoted(rawKey), e);
+      }
+      refuseDotSegments(key, "S3 object key");
       String name = key.substring(key.lastIndexOf('/') + 1);
       String sid = name.endsWith(TAR) ? name.substring(0, name.length() - TAR.length()) : "";
       if (!eventName.startsWith("ObjectCreated") || !validSid(sid)) {
@@ -173,6 +191,16 @@ public final class RecordingRefs {
           .build());
     }
     return new Notification(refs, ignored);
+  }
+
+  /** Rejects a path with a {@code .} or {@code ..} segment: a reference must name its object directly. */
+  static void refuseDotSegments(String path, String what) throws EventRejectedException {
+    for (String segment : path.split("/", -1)) {
+      if (segment.equals(".") || segment.equals("..")) {
+        throw new EventRejectedException(Reason.BAD_NOTIFICATION, what + " has a \"" + segment + "\" segment: "
+            + TeleportTimes.quoted(path));
+      }
+    }
   }
 
   private static JsonNode readJson(String body) throws EventRejectedException {

@@ -1,5 +1,6 @@
 package dev.whodrove.ingest.teleport;
 
+import dev.whodrove.runtime.DeadLetters.Original;
 import dev.whodrove.schemas.v1.RecordingRef;
 import dev.whodrove.schemas.v1.SourcePosition;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
@@ -27,9 +28,18 @@ public interface SourceOutput {
   /** Publishes a recording reference unless the same session id was published within the de-dup window. */
   CompletableFuture<Boolean> publishRecording(RecordingRef ref);
 
-  /** Writes the original input to a dead-letter topic with its position and reason. */
-  CompletableFuture<Void> deadLetter(DeadLetterTarget target, SourcePosition position, byte[] original,
+  /**
+   * Writes the original input to a dead-letter topic with its position and reason; the dead letter keeps at most
+   * {@code deadletter.max.original.bytes} of it, with its whole length and SHA-256.
+   */
+  CompletableFuture<Void> deadLetter(DeadLetterTarget target, SourcePosition position, Original original,
       String reasonTag, String reason, Throwable error);
+
+  /** {@link #deadLetter(DeadLetterTarget, SourcePosition, Original, String, String, Throwable)} of a whole input. */
+  default CompletableFuture<Void> deadLetter(DeadLetterTarget target, SourcePosition position, byte[] original,
+      String reasonTag, String reason, Throwable error) {
+    return deadLetter(target, position, Original.of(original), reasonTag, reason, error);
+  }
 
   /** Shorthand for a typed rejection. */
   default CompletableFuture<Void> deadLetter(DeadLetterTarget target, SourcePosition position, byte[] original,

@@ -1,6 +1,7 @@
 package dev.whodrove.ingest.teleport;
 
 import dev.whodrove.ingest.teleport.SourceOutput.DeadLetterTarget;
+import dev.whodrove.runtime.Errors;
 import dev.whodrove.schemas.v1.SourcePosition;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -109,6 +110,11 @@ public final class SqsNotificationSource implements AutoCloseable {
       return CompletableFuture.allOf(n.refs().stream().map(output::publishRecording).toArray(CompletableFuture[]::new));
     } catch (EventRejectedException r) {
       return output.deadLetter(DeadLetterTarget.RECORDINGS, pos, m.body().getBytes(StandardCharsets.UTF_8), r);
+    } catch (RuntimeException e) {
+      // a defect on this one message must not keep the whole receive from being deleted
+      return output.deadLetter(DeadLetterTarget.RECORDINGS, pos, m.body().getBytes(StandardCharsets.UTF_8),
+          new EventRejectedException(EventRejectedException.Reason.PARSE_ERROR,
+              "notification could not be read: " + Errors.oneLine(e), e));
     }
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.whodrove.runtime.Errors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -30,6 +31,8 @@ final class TailState {
     /** CRC32 of the first {@code headLength} bytes: tells a file truncated and rewritten in place from the one read. */
     long headCrc;
     int headLength;
+    /** Size seen when a renamed-away file ended in an unterminated line (not kept across restarts); -1 = none. */
+    long tailSize = -1;
 
     FilePosition(String fileKey, long offset) {
       this.fileKey = fileKey;
@@ -63,7 +66,7 @@ final class TailState {
       }
       return s;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read file-backend state " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot read file-backend state " + file + ": " + Errors.oneLine(e), e);
     }
   }
 
@@ -88,7 +91,7 @@ final class TailState {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write file-backend state " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot write file-backend state " + file + ": " + Errors.oneLine(e), e);
     }
   }
 }

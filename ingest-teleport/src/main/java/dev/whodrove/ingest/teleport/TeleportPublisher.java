@@ -2,6 +2,9 @@ package dev.whodrove.ingest.teleport;
 
 import dev.whodrove.runtime.ClientMetrics;
 import dev.whodrove.runtime.DeadLetters;
+import dev.whodrove.runtime.DeadLetters.Original;
+import dev.whodrove.runtime.Errors;
+import dev.whodrove.runtime.MessageLimits;
 import dev.whodrove.schemas.TopicSpec;
 import dev.whodrove.schemas.Topics;
 import dev.whodrove.schemas.serde.ProtobufSerde;
@@ -21,11 +24,17 @@ import java.util.concurrent.Semaphore;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The one Kafka producer of the service: idempotent, acks=all, with a bound on records in flight so a fast source
  * blocks (back-pressure) instead of buffering without limit. Keys: session id, else event uid.
+ *
+ * <p>Record sizes ({@link MessageLimits}): the producer's {@code max.request.size} is the topics' limit; an event
+ * whose record would be larger is dead-lettered ({@code too_large}) instead of sent, and so is one the broker refuses
+ * as too large (a topic created before with a smaller limit), so a batch is never retried for its size.
  */
 public final class TeleportPublisher implements SourceOutput, AutoCloseable {
   private final KafkaProducer<byte[], byte[]> producer;
@@ -34,6 +43,7 @@ public final class TeleportPublisher implements SourceOutput, AutoCloseable {
   private final ProtobufSerde<TeleportAuditEvent> eventSerde;
   private final ProtobufSerde<RecordingRef> refSerde;
   private final DeadLetters deadLetters;
+  private final MessageLimits limits;
   private final RecordingDeduplicator dedup;
   private final Clock clock;
   private final MeterRegistry metrics;
@@ -47,7 +57,13 @@ public final class TeleportPublisher implements SourceOutput, AutoCloseable {
   public TeleportPublisher(String serviceName, Map<String, Object> clientProps, Map<String, ?> serdeConfig,
       int maxInFlight,
       RecordingDeduplicator dedup, MeterRegistry metrics, Clock clock) {
-    Map<String, Object> props = new HashMap<>(clientProps);
+    this(serviceName, clientProps, serdeConfig, maxInFlight, dedup, metrics, clock, MessageLimits.DEFAULT);
+  }
+
+  /** @param limits record size limits (the service's {@code topics.max.message.bytes} and dead-letter size) */
+  public TeleportPublisher(String serviceName, Map<String, Object> clientProps, Map<String, ?> serdeConfig,
+      int maxInFlight, RecordingDeduplicator dedup, MeterRegistry metrics, Clock clock, MessageLimits limits) {
+    Map<String, Object> props = limits.producerProperties(clientProps);
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
@@ -61,7 +77,8 @@ public final class TeleportPublisher implements SourceOutput, AutoCloseable {
     this.inFlight = new Semaphore(maxInFlight);
     this.eventSerde = Topics.TELEPORT_AUDIT_EVENTS.valueSerde(serdeConfig);
     this.refSerde = Topics.TELEPORT_RECORDINGS.valueSerde(serdeConfig);
-    this.deadLetters = new DeadLetters(serviceName, serdeConfig);
+    this.deadLetters = new DeadLetters(serviceName, serdeConfig, limits);
+    this.limits = limits;
     this.dedup = dedup;
     this.clock = clock;
     this.metrics = metrics;
@@ -75,8 +92,24 @@ public final class TeleportPublisher implements SourceOutput, AutoCloseable {
     String key = !event.getSessionId().isEmpty() ? event.getSessionId()
         : !event.getUid().isEmpty() ? event.getUid() : null;
     String topic = Topics.TELEPORT_AUDIT_EVENTS.name();
-    CompletableFuture<Void> sent = send(new ProducerRecord<>(topic, utf8(key), eventSerde.serialize(topic, event)))
-        .thenRun(() -> count("whodrove.ingest.teleport.events", event.getSource()));
+    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, utf8(key), eventSerde.serialize(topic, event));
+    CompletableFuture<Void> sent;
+    if (!limits.fits(record)) {
+      sent = tooLarge(event, record);
+    } else {
+      sent = send(record).handle((ok, err) -> {
+        if (err == null) {
+          count("whodrove.ingest.teleport.events", event.getSource());
+          return CompletableFuture.<Void>completedFuture(null);
+        }
+        Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+            ? err.getCause() : err;
+        if (cause instanceof RecordTooLargeException || cause instanceof RecordBatchTooLargeException) {
+          return tooLarge(event, record); // the topic's own limit is smaller than ours
+        }
+        return CompletableFuture.<Void>failedFuture(cause);
+      }).thenCompose(f -> f);
+    }
     CompletableFuture<?> ref;
     try {
       Optional<RecordingRef> r = RecordingRefs.fromUploadEvent(event, clock.millis());
@@ -84,8 +117,20 @@ public final class TeleportPublisher implements SourceOutput, AutoCloseable {
     } catch (EventRejectedException e) {
       ref = deadLetter(DeadLetterTarget.RECORDINGS, event.getSource(),
           event.getOriginalJson().getBytes(StandardCharsets.UTF_8), e);
+    } catch (RuntimeException e) {
+      ref = deadLetter(DeadLetterTarget.RECORDINGS, event.getSource(),
+          event.getOriginalJson().getBytes(StandardCharsets.UTF_8), "parse_error",
+          "no recording reference could be made of this session.upload: " + Errors.oneLine(e), e);
     }
     return CompletableFuture.allOf(sent, ref);
+  }
+
+  /** The event does not fit a record: its original JSON goes to the dead-letter topic instead. */
+  private CompletableFuture<Void> tooLarge(TeleportAuditEvent event, ProducerRecord<byte[], byte[]> record) {
+    return deadLetter(DeadLetterTarget.AUDIT_EVENTS, event.getSource(),
+        event.getOriginalJson().getBytes(StandardCharsets.UTF_8), "too_large", "the event's record of about "
+            + MessageLimits.sizeUpperBound(record) + " bytes is over the record limit of " + limits.maxMessageBytes()
+            + " bytes (" + MessageLimits.MAX_MESSAGE_BYTES + ")", null);
   }
 
   @Override
@@ -107,7 +152,7 @@ public final class TeleportPublisher implements SourceOutput, AutoCloseable {
   }
 
   @Override
-  public CompletableFuture<Void> deadLetter(DeadLetterTarget target, SourcePosition position, byte[] original,
+  public CompletableFuture<Void> deadLetter(DeadLetterTarget target, SourcePosition position, Original original,
       String reasonTag, String reason, Throwable error) {
     TopicSpec<?> spec = target == DeadLetterTarget.AUDIT_EVENTS ? Topics.TELEPORT_AUDIT_EVENTS
         : Topics.TELEPORT_RECORDINGS;

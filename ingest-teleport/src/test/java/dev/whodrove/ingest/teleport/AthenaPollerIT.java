@@ -114,4 +114,31 @@ class AthenaPollerIT {
       assertThat(store.load(key)).get().satisfies(w -> assertThat(w.uid()).isEqualTo("e11"));
     }
   }
+
+  @Test
+  void hostileRowsAreDeadLetteredAndTheWindowStillCompletes(EmbeddedKafkaBroker broker) throws Exception {
+    String key = "wm-" + UUID.randomUUID();
+    try (FakeAthenaServer fake = new FakeAthenaServer(2);
+        KafkaWatermarkStore store = new KafkaWatermarkStore(KafkaTestSupport.clientProps(broker),
+            KafkaWatermarkStore.DEFAULT_TOPIC)) {
+      fake.table.add(row("g1", T0.plusSeconds(60), "session.start"));
+      String absurd = row("h1", T0.plusSeconds(120), "session.start").eventData()
+          .replace(T0.plusSeconds(120).toString(), "+999999999-12-31T23:59:59Z");
+      fake.table.add(new FakeAthenaServer.TableRow("h1", at(T0.plusSeconds(120)), "session.start", "sid-h1", absurd));
+      String deep = "{\"event\":\"session.start\",\"time\":\"" + T0.plusSeconds(180) + "\",\"a\":"
+          + "[".repeat(5000) + "]".repeat(5000) + "}";
+      fake.table.add(new FakeAthenaServer.TableRow("h2", at(T0.plusSeconds(180)), "session.start", "", deep));
+      fake.table.add(row("g2", T0.plusSeconds(240), "session.start"));
+
+      CollectingOutput sink = new CollectingOutput();
+      AthenaPoller poller = poller(fake, store, sink, T0.plusSeconds(600), key);
+      IngestStats stats = poller.pollOnce();
+      assertThat(sink.uids()).containsExactly("g1", "g2");
+      assertThat(stats.rejected()).isEqualTo(2);
+      assertThat(sink.dead).extracting(CollectingOutput.Dead::reasonTag).containsExactly("bad_time", "not_json");
+      assertThat(sink.dead).extracting(d -> d.position().getOffset()).containsExactly(2L, 3L);
+      assertThat(poller.watermark().uid()).isEqualTo("g2");
+      assertThat(poller.watermark().scannedUntilMs()).isEqualTo(T0.plusSeconds(600).toEpochMilli());
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package dev.whodrove.ingest.teleport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.whodrove.ingest.teleport.EventRejectedException.Reason;
@@ -14,8 +15,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class AuditEventParserTest {
+  /** When the parser reads: a fixed instant after every fixture's time. */
+  private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
   private final AuditEventParser parser =
-      new AuditEventParser(AuditEventParser.DEFAULT_MAX_BYTES, Clock.fixed(Instant.ofEpochMilli(42), ZoneOffset.UTC));
+      new AuditEventParser(AuditEventParser.DEFAULT_MAX_BYTES, Clock.fixed(NOW, ZoneOffset.UTC));
   private final SourcePosition pos = SourcePosition.newBuilder().setSource("file").setLocator("x").setOffset(7).build();
 
   private TeleportAuditEvent parse(String file, int line) throws EventRejectedException {
@@ -65,7 +68,7 @@ class AuditEventParserTest {
     assertThat(e.getInitialCommandList()).containsExactly("");
     assertThat(e.getSessionRecording()).isEqualTo("node");
     assertThat(e.getSource()).isEqualTo(pos);
-    assertThat(e.getIngestedAtMs()).isEqualTo(42);
+    assertThat(e.getIngestedAtMs()).isEqualTo(NOW.toEpochMilli());
   }
 
   @Test
@@ -151,5 +154,88 @@ class AuditEventParserTest {
     String big = "{\"event\":\"x\",\"time\":\"2024-01-01T00:00:00Z\",\"pad\":\"" + "a".repeat(1 << 20) + "\"}";
     assertThatThrownBy(() -> parser.parse(big, pos)).isInstanceOfSatisfying(EventRejectedException.class,
         e -> assertThat(e.reason()).isEqualTo(Reason.TOO_LARGE));
+  }
+
+  private Reason rejection(String json) {
+    try {
+      parser.parse(json, pos);
+    } catch (EventRejectedException e) {
+      return e.reason();
+    }
+    throw new AssertionError("accepted: " + json);
+  }
+
+  private static String withTime(String time) {
+    return "{\"event\":\"session.start\",\"uid\":\"u1\",\"sid\":\"s1\",\"time\":\"" + time + "\"}";
+  }
+
+  @Test
+  void absurdNegativeOverflowingAndUnreadableTimesAreRejectedAsBadTime() {
+    for (String t : List.of(
+        "+999999999-12-31T23:59:59Z", // the largest LocalDateTime: its epoch milliseconds overflow a long
+        "-999999999-01-01T00:00:00Z",
+        "+292278994-08-17T07:12:55.808Z", // one millisecond past Long.MAX_VALUE
+        "1969-12-31T23:59:59Z", // before the epoch: negative
+        "-0001-01-01T00:00:00Z",
+        "1970-01-01T00:00:00Z", // zero means "no time" downstream
+        "3000-01-01T00:00:00Z", // far beyond the moment it is read
+        "2024-05-01T10:00:00+99:00", // an offset no zone has
+        "2024-13-45T99:99:99Z",
+        "2024-05-01T10:00:00.1234567891Z",
+        "")) {
+      assertThat(rejection(withTime(t))).as(t).isEqualTo(Reason.BAD_TIME);
+    }
+    assertThat(rejection("{\"event\":\"x\",\"time\":1714550400}")).isEqualTo(Reason.BAD_TIME);
+    assertThat(rejection("{\"event\":\"x\",\"time\":{\"seconds\":1}}")).isEqualTo(Reason.BAD_TIME);
+    // a day ahead of the reader's clock is clock skew, not an absurd time
+    assertThatCode(() -> parser.parse(withTime(NOW.plusSeconds(23 * 3600).toString()), pos)).doesNotThrowAnyException();
+  }
+
+  @Test
+  void hostileSecondaryTimesAreDroppedAndTheEventKept() throws Exception {
+    TeleportAuditEvent e = parser.parse("{\"event\":\"session.end\",\"uid\":\"u2\",\"sid\":\"s2\","
+        + "\"time\":\"2024-05-01T10:00:00Z\",\"session_start\":\"+999999999-12-31T23:59:59Z\","
+        + "\"session_stop\":\"0001-01-01T00:00:00Z\"}", pos);
+    assertThat(e.getTimeMs()).isEqualTo(Instant.parse("2024-05-01T10:00:00Z").toEpochMilli());
+    assertThat(e.getSessionStartMs()).isZero();
+    assertThat(e.getSessionEndMs()).isZero();
+  }
+
+  @Test
+  void deeplyNestedJsonIsRejectedAsNotJsonWithoutExhaustingTheStack() {
+    String deep = "{\"event\":\"x\",\"time\":\"2024-05-01T10:00:00Z\",\"a\":" + "[".repeat(100_000)
+        + "]".repeat(100_000) + "}";
+    assertThat(rejection(deep)).isEqualTo(Reason.NOT_JSON);
+    assertThat(rejection("{".repeat(50_000))).isEqualTo(Reason.NOT_JSON);
+    // nesting within the limit is an ordinary event
+    String nested = "{\"event\":\"x\",\"time\":\"2024-05-01T10:00:00Z\",\"a\":" + "[".repeat(100)
+        + "]".repeat(100) + "}";
+    assertThatCode(() -> parser.parse(nested, pos)).doesNotThrowAnyException();
+  }
+
+  @Test
+  void anExceptionWhileParsingOneEventIsARejectionNotACrash() {
+    Clock failing = new Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        throw new IllegalStateException("clock broke");
+      }
+    };
+    AuditEventParser broken = new AuditEventParser(AuditEventParser.DEFAULT_MAX_BYTES, failing);
+    assertThatThrownBy(() -> broken.parse(withTime("2024-05-01T10:00:00Z"), pos)).isInstanceOfSatisfying(
+        EventRejectedException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reason.PARSE_ERROR);
+          assertThat(e.getMessage()).contains("clock broke");
+        });
   }
 }

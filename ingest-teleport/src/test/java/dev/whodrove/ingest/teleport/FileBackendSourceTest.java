@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -148,5 +149,160 @@ class FileBackendSourceTest {
     Files.setLastModifiedTime(records.resolve("sid-c.tar"), FileTime.from(Instant.now().minusSeconds(7200)));
     new FileBackendSource(cfg, sink3, new AuditEventParser(), Clock.systemUTC()).ingestOnce();
     assertThat(sink3.recordings).extracting(r -> r.getSessionId()).containsExactly("sid-c");
+  }
+
+  /** A clock that fails once, on its {@code failAt}-th reading (1-based): one record's handling throws. */
+  private static Clock failingOnce(int failAt) {
+    java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    return new Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        if (reads.incrementAndGet() == failAt) {
+          throw new IllegalStateException("injected failure while handling one record");
+        }
+        return Instant.now();
+      }
+    };
+  }
+
+  @Test
+  void hostileLinesAreDeadLetteredAndEveryGoodLineAroundThemFlows() throws Exception {
+    List<String> good = Fixtures.lines("ssh-sessions.jsonl");
+    Map<String, String> hostile = new java.util.LinkedHashMap<>();
+    hostile.put("{\"event\":\"session.command\",\"uid\":\"h-absurd\",\"time\":\"+999999999-12-31T23:59:59Z\"}",
+        "bad_time");
+    hostile.put("{\"event\":\"session.start\",\"uid\":\"h-negative\",\"time\":\"1969-07-20T20:17:40Z\"}",
+        "bad_time");
+    hostile.put("{\"event\":\"session.start\",\"uid\":\"h-overflow\",\"time\":\"+292278994-08-17T07:12:55.808Z\"}",
+        "bad_time");
+    hostile.put("{\"event\":\"session.start\",\"uid\":\"h-offset\",\"time\":\"2024-05-01T10:00:00+99:00\"}",
+        "bad_time");
+    hostile.put("{\"event\":\"session.start\",\"uid\":\"h-future\",\"time\":\"9999-12-31T23:59:59Z\"}",
+        "bad_time");
+    hostile.put("{\"event\":\"session.start\",\"uid\":\"h-garbled\",\"time\":\"2024-13-45T99:99:99Z\"}",
+        "bad_time");
+    hostile.put("{\"event\":\"x\",\"time\":\"2024-05-01T10:00:00Z\",\"a\":" + "[".repeat(20_000)
+        + "]".repeat(20_000) + "}", "not_json");
+    List<String> lines = new java.util.ArrayList<>();
+    java.util.Iterator<String> bad = hostile.keySet().iterator();
+    for (int i = 0; i < good.size(); i++) {
+      lines.add(good.get(i));
+      if (i % 4 == 1 && bad.hasNext()) {
+        lines.add(bad.next());
+      }
+    }
+    bad.forEachRemaining(lines::add);
+    Path f = tmp.resolve("teleport/log/h/2024-05-01.00:00:00.log");
+    append(f, String.join("\n", lines) + "\n");
+
+    CollectingOutput sink = new CollectingOutput();
+    IngestStats s = source(sink).ingestOnce();
+    assertThat(s.events()).isEqualTo(good.size());
+    assertThat(sink.events).extracting(e -> e.getOriginalJson()).containsExactlyElementsOf(good);
+    assertThat(sink.dead).hasSize(hostile.size());
+    assertThat(sink.dead).extracting(d -> new String(d.original(), StandardCharsets.UTF_8))
+        .containsExactlyElementsOf(hostile.keySet());
+    assertThat(sink.dead).extracting(CollectingOutput.Dead::reasonTag).containsExactlyElementsOf(hostile.values());
+    long offset = 0;
+    java.util.Map<String, Long> offsets = new java.util.HashMap<>();
+    for (String l : lines) {
+      offsets.put(l, offset);
+      offset += l.getBytes(StandardCharsets.UTF_8).length + 1;
+    }
+    assertThat(sink.dead).allSatisfy(d -> {
+      assertThat(d.target()).isEqualTo(SourceOutput.DeadLetterTarget.AUDIT_EVENTS);
+      assertThat(d.position().getLocator()).isEqualTo(f.toString());
+      assertThat(d.position().getOffset()).isEqualTo(offsets.get(new String(d.original(), StandardCharsets.UTF_8)));
+    });
+    assertThat(source(new CollectingOutput()).ingestOnce()).as("nothing is read twice").isEqualTo(IngestStats.NONE);
+  }
+
+  @Test
+  void anExceptionWhileHandlingOneLineDeadLettersThatLineOnly() throws Exception {
+    append(tmp.resolve("teleport/log/h/2024-05-01.00:00:00.log"),
+        event("1") + "\n" + event("2") + "\n" + event("3") + "\n");
+    ServiceConfig cfg = ServiceConfig.of(Map.of(
+        FileBackendSource.DATA_DIR, tmp.resolve("teleport").toString(),
+        FileBackendSource.STATE_PATH, tmp.resolve("state.json").toString()));
+    CollectingOutput sink = new CollectingOutput();
+    AuditEventParser parser = new AuditEventParser(AuditEventParser.DEFAULT_MAX_BYTES, failingOnce(2));
+    new FileBackendSource(cfg, sink, parser, Clock.systemUTC()).ingestOnce();
+    assertThat(sink.uids()).containsExactly("1", "3");
+    assertThat(sink.dead).singleElement().satisfies(d -> {
+      assertThat(d.reasonTag()).isEqualTo("parse_error");
+      assertThat(new String(d.original(), StandardCharsets.UTF_8)).isEqualTo(event("2"));
+    });
+  }
+
+  @Test
+  void aHalfWrittenLastLineIsWaitedForNotRejected() throws Exception {
+    Path f = tmp.resolve("teleport/log/h/2024-05-01.00:00:00.log");
+    String big = "{\"event\":\"session.command\",\"uid\":\"big\",\"time\":\"2024-05-01T10:00:00Z\",\"argv\":[\""
+        + "y".repeat(3 << 20) + "\"]}";
+    append(f, event("1") + "\n" + event("2").substring(0, 25));
+    CollectingOutput sink = new CollectingOutput();
+    FileBackendSource src = source(sink);
+    src.ingestOnce();
+    src.ingestOnce();
+    assertThat(sink.uids()).containsExactly("1");
+    assertThat(sink.dead).as("half a line is not a bad line").isEmpty();
+
+    append(f, event("2").substring(25) + "\n" + big.substring(0, 2 << 20));
+    src.ingestOnce();
+    assertThat(sink.uids()).containsExactly("1", "2");
+    assertThat(sink.dead).as("half of an oversize line is not rejected yet").isEmpty();
+
+    append(f, big.substring(2 << 20) + "\n" + event("3") + "\n");
+    src.ingestOnce();
+    assertThat(sink.uids()).containsExactly("1", "2", "3");
+    assertThat(sink.dead).singleElement().satisfies(d -> {
+      assertThat(d.reasonTag()).isEqualTo("too_large");
+      assertThat(d.size()).isEqualTo(big.length());
+      assertThat(d.sha256()).isEqualTo(dev.whodrove.runtime.DeadLetters.sha256(big.getBytes(StandardCharsets.UTF_8)));
+      assertThat(d.original()).hasSize(AuditEventParser.DEFAULT_MAX_BYTES);
+    });
+  }
+
+  @Test
+  void theUnterminatedLastLineOfAFileRenamedAwayIsReadOnceTheFileStopsGrowing() throws Exception {
+    Path logDir = tmp.resolve("teleport/log");
+    Path current = logDir.resolve("audit.log");
+    append(current, event("1") + "\n" + event("2").substring(0, 30));
+    CollectingOutput sink = new CollectingOutput();
+    FileBackendSource src = source(sink);
+    src.ingestOnce();
+    assertThat(sink.uids()).containsExactly("1");
+    // rotated away by rename while its writer was still finishing the line
+    Path rotated = logDir.resolve("audit.log.1");
+    Files.move(current, rotated);
+    src.ingestOnce();
+    assertThat(sink.uids()).as("still growing, maybe").containsExactly("1");
+    append(rotated, event("2").substring(30, 40));
+    src.ingestOnce();
+    assertThat(sink.uids()).containsExactly("1");
+    src.ingestOnce(); // unchanged since the last poll: the writer moved on
+    assertThat(sink.dead).singleElement().satisfies(d -> {
+      assertThat(d.reasonTag()).isEqualTo("not_json");
+      assertThat(new String(d.original(), StandardCharsets.UTF_8)).isEqualTo(event("2").substring(0, 40));
+    });
+    assertThat(src.ingestOnce()).isEqualTo(IngestStats.NONE);
+
+    // a renamed-away file whose last line is whole but unterminated is an ordinary last event
+    append(current, event("3") + "\n" + event("4"));
+    src.ingestOnce();
+    Files.move(current, logDir.resolve("audit.log.2"));
+    src.ingestOnce();
+    src.ingestOnce();
+    assertThat(sink.uids()).containsExactly("1", "3", "4");
   }
 }

@@ -39,8 +39,8 @@ public final class IngestBench {
     }
 
     @Override
-    public CompletableFuture<Void> deadLetter(DeadLetterTarget t, SourcePosition p, byte[] o, String tag, String r,
-        Throwable e) {
+    public CompletableFuture<Void> deadLetter(DeadLetterTarget t, SourcePosition p,
+        dev.whodrove.runtime.DeadLetters.Original o, String tag, String r, Throwable e) {
       return CompletableFuture.completedFuture(null);
     }
   }

@@ -34,4 +34,9 @@ final class KafkaTestSupport {
         new RecordingDeduplicator(dedupWindow, 10_000, Clock.systemUTC()), new SimpleMeterRegistry(),
         Clock.systemUTC());
   }
+
+  static dev.whodrove.schemas.v1.SourcePosition position(String source, String locator, long offset) {
+    return dev.whodrove.schemas.v1.SourcePosition.newBuilder().setSource(source).setLocator(locator).setOffset(offset)
+        .build();
+  }
 }

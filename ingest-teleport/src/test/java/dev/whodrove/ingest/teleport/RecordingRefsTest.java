@@ -1,6 +1,7 @@
 package dev.whodrove.ingest.teleport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.whodrove.schemas.v1.RecordingRef;
@@ -93,5 +94,54 @@ class RecordingRefsTest {
     assertThat(d.claim("a")).isTrue();
     d.release("a");
     assertThat(d.claim("a")).isTrue();
+  }
+
+  private static EventRejectedException.Reason uploadRejection(String sid, String url) throws Exception {
+    var e = new AuditEventParser().parse("{\"event\":\"session.upload\",\"code\":\"T2005I\",\"uid\":\"u\","
+        + "\"time\":\"2024-05-01T00:00:00Z\",\"sid\":\"" + sid + "\",\"url\":\"" + url + "\"}", null);
+    try {
+      RecordingRefs.fromUploadEvent(e, 1);
+    } catch (EventRejectedException r) {
+      return r.reason();
+    }
+    throw new AssertionError("accepted " + sid + " " + url);
+  }
+
+  @Test
+  void pathTraversalInASessionIdOrUrlIsRefused() throws Exception {
+    assertThat(uploadRejection("../../etc/passwd", "file:///var/lib/teleport/log/records/multi/x"))
+        .isEqualTo(EventRejectedException.Reason.BAD_NOTIFICATION);
+    assertThat(uploadRejection("..", "s3://bucket/records/x")).isEqualTo(EventRejectedException.Reason.BAD_NOTIFICATION);
+    for (String url : new String[] {
+        "file:///var/lib/teleport/log/records/../../../../etc/passwd",
+        "file:///var/lib/teleport/log/records/multi/../../../../etc/shadow.tar",
+        "s3://bucket/records/../../other/abc.tar",
+        "file:///var/lib/teleport/log/records/%2e%2e/%2e%2e/etc/passwd",
+        "file:///var/lib/teleport/log/records/./abc"}) {
+      assertThat(uploadRejection("abc", url)).as(url).isEqualTo(EventRejectedException.Reason.BAD_NOTIFICATION);
+    }
+    String body = """
+        {"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"rec"},
+          "object":{"key":"sessions/../../etc/abc.tar","size":1}}}]}""";
+    assertThatThrownBy(() -> RecordingRefs.fromS3Notification(body, 1, pos))
+        .isInstanceOfSatisfying(EventRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(EventRejectedException.Reason.BAD_NOTIFICATION));
+  }
+
+  @Test
+  void malformedNotificationsAreRejectionsNotExceptions() {
+    String badEscape = """
+        {"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"rec"},
+          "object":{"key":"sessions/abc%zz.tar","size":1}}}]}""";
+    assertThatThrownBy(() -> RecordingRefs.fromS3Notification(badEscape, 1, pos))
+        .isInstanceOf(EventRejectedException.class);
+    String deep = "{\"Records\":" + "[".repeat(50_000) + "]".repeat(50_000) + "}";
+    assertThatThrownBy(() -> RecordingRefs.fromS3Notification(deep, 1, pos))
+        .isInstanceOf(EventRejectedException.class);
+    String badSize = """
+        {"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"rec"},
+          "object":{"key":"sessions/abc.tar","size":1e999999}}}]}""";
+    assertThatCode(() -> RecordingRefs.fromS3Notification(badSize, 1, pos)).satisfiesAnyOf(
+        t -> assertThat(t).isNull(), t -> assertThat(t).isInstanceOf(EventRejectedException.class));
   }
 }

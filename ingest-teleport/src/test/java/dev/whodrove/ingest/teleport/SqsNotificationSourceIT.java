@@ -145,4 +145,30 @@ class SqsNotificationSourceIT {
     assertThat(dl.getReason()).contains("not JSON");
     assertThat(dl.getService()).isEqualTo("ingest-teleport");
   }
+
+  @Test
+  void hostileNotificationsInOneReceiveDoNotHoldUpTheGoodOnes(EmbeddedKafkaBroker broker) throws Exception {
+    String url = queue("hostile-" + UUID.randomUUID());
+    String sid = UUID.randomUUID().toString();
+    sqs.sendMessage(b -> b.queueUrl(url).messageBody(notification("sessions/bad%zz" + sid + ".tar")));
+    sqs.sendMessage(b -> b.queueUrl(url).messageBody(notification("sessions/../../etc/" + sid + ".tar")));
+    sqs.sendMessage(b -> b.queueUrl(url).messageBody("{\"Records\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}"));
+    sqs.sendMessage(b -> b.queueUrl(url).messageBody(notification("sessions/" + sid + ".tar")));
+    int deleted = 0;
+    try (TeleportPublisher publisher = KafkaTestSupport.publisher(broker, Duration.ofMinutes(10))) {
+      SqsNotificationSource src = new SqsNotificationSource(sqs, url, publisher, Clock.systemUTC(), 1, 10,
+          Duration.ofSeconds(30));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (deleted < 4 && System.nanoTime() < deadline) {
+        deleted += src.pollOnce();
+      }
+    }
+    assertThat(deleted).isEqualTo(4);
+    assertThat(messagesLeft(url)).isZero();
+    List<ConsumerRecord<byte[], byte[]>> recs = TopicReader.readCommitted(broker.bootstrapServers(),
+        Topics.TELEPORT_RECORDINGS.name(), r -> sid.equals(new String(r.key(), StandardCharsets.UTF_8)),
+        l -> !l.isEmpty(), Duration.ofSeconds(20));
+    assertThat(recs).extracting(r -> RecordingRef.parseFrom(r.value()).getUri())
+        .containsExactly("s3://recordings/sessions/" + sid + ".tar");
+  }
 }

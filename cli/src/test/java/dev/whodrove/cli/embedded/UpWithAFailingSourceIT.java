@@ -78,6 +78,12 @@ class UpWithAFailingSourceIT {
     return logged;
   }
 
+  private static void releaseLog(ListAppender<ILoggingEvent> logged) {
+    Logger logger = (Logger) LoggerFactory.getLogger(EmbeddedPipeline.class);
+    logger.detachAppender(logged);
+    logger.setLevel(null); // back to the configured level for the tests after this one
+  }
+
   private static long warnings(ListAppender<ILoggingEvent> logged, String service, String reasonPart) {
     return List.copyOf(logged.list).stream().filter(e -> e.getLevel() == Level.WARN)
         .map(ILoggingEvent::getFormattedMessage)
@@ -112,7 +118,7 @@ class UpWithAFailingSourceIT {
       await(() -> List.copyOf(logged.list).stream().anyMatch(
           e -> e.getFormattedMessage().equals("ingest-teleport is ready again")), "the recovery logged");
     } finally {
-      ((Logger) LoggerFactory.getLogger(EmbeddedPipeline.class)).detachAppender(logged);
+      releaseLog(logged);
     }
   }
 
@@ -132,7 +138,7 @@ class UpWithAFailingSourceIT {
       Files.delete(state); // fixed: the next attempt starts it
       await(() -> p.host("ingest-teleport") != null && p.notReady().isEmpty(), "ingest-teleport started");
     } finally {
-      ((Logger) LoggerFactory.getLogger(EmbeddedPipeline.class)).detachAppender(logged);
+      releaseLog(logged);
     }
   }
 

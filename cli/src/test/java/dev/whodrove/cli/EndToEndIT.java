@@ -7,10 +7,8 @@ import dev.whodrove.cli.embedded.EmbeddedPipeline;
 import dev.whodrove.schemas.Topics;
 import dev.whodrove.sim.SimulatedDataset;
 import dev.whodrove.sink.SessionSummary;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,32 +40,12 @@ class EndToEndIT {
         Duration.ofSeconds(240), null, null, null, 2);
   }
 
-  /** Corrupted objects a records dir can hold: truncated, garbage, and a legacy tar archive. */
-  private static Set<String> plantCorruptRecordings(SimulatedDataset.Summary data) throws Exception {
-    Path records = data.recordsDir();
-    Path good;
-    try (var s = Files.list(records)) {
-      good = s.filter(p -> p.toString().endsWith(".tar")).sorted().findFirst().orElseThrow();
-    }
-    byte[] bytes = Files.readAllBytes(good);
-    Files.write(records.resolve("00000000-dead-0000-0000-000000000001.tar"),
-        Arrays.copyOf(bytes, bytes.length / 2));
-    byte[] garbage = new byte[4096];
-    new java.util.Random(1).nextBytes(garbage);
-    Files.write(records.resolve("00000000-dead-0000-0000-000000000002.tar"), garbage);
-    byte[] tar = new byte[1024];
-    System.arraycopy("ustar".getBytes(), 0, tar, 257, 5);
-    Files.write(records.resolve("00000000-dead-0000-0000-000000000003.tar"), tar);
-    return Set.of("00000000-dead-0000-0000-000000000001", "00000000-dead-0000-0000-000000000002",
-        "00000000-dead-0000-0000-000000000003");
-  }
-
   @Test
   @Order(1)
   void everySessionGetsAVerdictAndTheModelsAreRecognised() throws Exception {
     DemoRun.Options o = options("run1");
     SimulatedDataset.Summary data = DemoRun.simulate(o, System.out::println);
-    Set<String> corrupt = plantCorruptRecordings(data);
+    Set<String> corrupt = HostileInputs.plantCorruptRecordings(data);
     Set<String> expected = new HashSet<>(DemoRun.teleportSessionIds(data));
     expected.addAll(corrupt);
     try (EmbeddedPipeline pipeline = DemoRun.startPipeline(o, data, System.out::println)) {
@@ -116,7 +94,7 @@ class EndToEndIT {
     assertThat(uninterrupted).as("needs the uninterrupted run").isNotNull();
     DemoRun.Options o = options("run2");
     SimulatedDataset.Summary data = DemoRun.simulate(o, System.out::println);
-    plantCorruptRecordings(data);
+    HostileInputs.plantCorruptRecordings(data);
     Set<String> expected = DemoRun.teleportSessionIds(data);
     try (EmbeddedPipeline pipeline = DemoRun.startPipeline(o, data, System.out::println)) {
       long deadline = System.currentTimeMillis() + 120_000;

@@ -9,6 +9,7 @@ import dev.whodrove.runtime.MessageLimits;
 import dev.whodrove.runtime.Readiness;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
+import dev.whodrove.runtime.StreamsService;
 import dev.whodrove.schemas.TopicSpec;
 import dev.whodrove.schemas.Topics;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -162,7 +163,9 @@ public final class IngestGcpService implements ManagedService {
         paths.add(Path.of(p.trim()));
       }
     }
-    String stateFile = cfg.get(ARCHIVE_STATE_FILE, null);
+    String stateDir = cfg.get(StreamsService.STATE_DIR, null);
+    String stateFile = cfg.get(ARCHIVE_STATE_FILE,
+        stateDir == null ? null : Path.of(stateDir, "ingest-gcp.archive-state").toString());
     JsonlArchiveSource archive = new JsonlArchiveSource(publisher, stateFile == null ? null : Path.of(stateFile),
         cfg.getInt(ARCHIVE_MAX_IN_FLIGHT, 10_000));
     archive.stopWhen(() -> stopping);

@@ -113,12 +113,18 @@ public final class AuditEventParser {
       throw new EventRejectedException(Reason.BAD_TIME, "event " + TeleportTimes.quoted(type) + " has a bad time: "
           + e.getMessage(), e);
     }
+    String sid = text(o, "sid");
+    if (!sid.isEmpty() && !RecordingRefs.validSid(sid)) {
+      // the id keys the session everywhere downstream (topics, state stores, file names): never a path
+      throw new EventRejectedException(Reason.BAD_SESSION_ID, "event " + TeleportTimes.quoted(type)
+          + " has a session id that is not a plain token: " + TeleportTimes.quoted(sid));
+    }
     TeleportAuditEvent.Builder b = TeleportAuditEvent.newBuilder()
         .setUid(text(o, "uid"))
         .setType(type)
         .setCode(text(o, "code").toUpperCase(Locale.ROOT))
         .setTimeMs(timeMs)
-        .setSessionId(text(o, "sid"))
+        .setSessionId(sid)
         .setUser(text(o, "user"))
         .setLogin(first(o, "login", "db_user", "windows_user"))
         .setCluster(text(o, "cluster_name"))

@@ -14,6 +14,8 @@ public final class EventRejectedException extends Exception {
     TOO_LARGE,
     /** {@code time} missing or not a timestamp we can read. */
     BAD_TIME,
+    /** A session id that is not a plain token (path separators, dot segments, control characters, too long). */
+    BAD_SESSION_ID,
     /** A notification or reference that names no usable recording. */
     BAD_NOTIFICATION,
     /** The parser failed unexpectedly on this input. */

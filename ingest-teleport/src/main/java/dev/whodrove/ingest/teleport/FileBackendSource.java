@@ -5,6 +5,7 @@ import dev.whodrove.runtime.DeadLetters.Original;
 import dev.whodrove.runtime.Errors;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
+import dev.whodrove.runtime.StreamsService;
 import dev.whodrove.schemas.v1.RecordingRef;
 import dev.whodrove.schemas.v1.SourcePosition;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
@@ -70,7 +71,7 @@ public final class FileBackendSource implements AutoCloseable {
     }
     this.logDir = Path.of(logDirText);
     this.recordsDir = Path.of(cfg.get(RECORDS_DIR, logDir.resolve("records").toString()));
-    this.state = TailState.load(Path.of(cfg.get(STATE_PATH, "ingest-teleport.file-state.json")));
+    this.state = TailState.load(statePath(cfg));
     this.tailer = new FileLogTailer(logDir, state, AuditEventParser.DEFAULT_MAX_BYTES);
     this.output = output;
     this.parser = parser;
@@ -100,6 +101,13 @@ public final class FileBackendSource implements AutoCloseable {
       }
     }
     return total.plus(scanRecords());
+  }
+
+  /** {@code teleport.file.state.path}; by default in the service's {@code state.dir}, or the working directory. */
+  static Path statePath(ServiceConfig cfg) {
+    String name = "ingest-teleport.file-state.json";
+    String dir = cfg.get(StreamsService.STATE_DIR, null);
+    return Path.of(cfg.get(STATE_PATH, dir == null ? name : Path.of(dir, name).toString()));
   }
 
   /**

@@ -156,6 +156,16 @@ class AuditEventParserTest {
         e -> assertThat(e.reason()).isEqualTo(Reason.TOO_LARGE));
   }
 
+  @Test
+  void aSessionIdThatIsNotAPlainTokenIsRejected() {
+    for (String sid : new String[] {"../../etc/passwd", "a/b", "..", "x.tar", "a\\u0000b", "s".repeat(129)}) {
+      assertThat(rejection("{\"event\":\"session.start\",\"time\":\"2024-01-01T00:00:00Z\",\"sid\":\"" + sid
+          + "\"}")).as(sid).isEqualTo(Reason.BAD_SESSION_ID);
+    }
+    assertThatCode(() -> parser.parse("{\"event\":\"session.start\",\"time\":\"2024-01-01T00:00:00Z\",\"sid\":"
+        + "\"f0a8a9c2-1b7e-4c0e-9a55-3f3c8e6d2b11\"}", pos)).doesNotThrowAnyException();
+  }
+
   private Reason rejection(String json) {
     try {
       parser.parse(json, pos);

@@ -97,9 +97,9 @@ class RecordingRefsTest {
   }
 
   private static EventRejectedException.Reason uploadRejection(String sid, String url) throws Exception {
-    var e = new AuditEventParser().parse("{\"event\":\"session.upload\",\"code\":\"T2005I\",\"uid\":\"u\","
-        + "\"time\":\"2024-05-01T00:00:00Z\",\"sid\":\"" + sid + "\",\"url\":\"" + url + "\"}", null);
     try {
+      var e = new AuditEventParser().parse("{\"event\":\"session.upload\",\"code\":\"T2005I\",\"uid\":\"u\","
+          + "\"time\":\"2024-05-01T00:00:00Z\",\"sid\":\"" + sid + "\",\"url\":\"" + url + "\"}", null);
       RecordingRefs.fromUploadEvent(e, 1);
     } catch (EventRejectedException r) {
       return r.reason();
@@ -109,9 +109,10 @@ class RecordingRefsTest {
 
   @Test
   void pathTraversalInASessionIdOrUrlIsRefused() throws Exception {
+    // a bad session id is refused with the whole event, before any reference is made of it
     assertThat(uploadRejection("../../etc/passwd", "file:///var/lib/teleport/log/records/multi/x"))
-        .isEqualTo(EventRejectedException.Reason.BAD_NOTIFICATION);
-    assertThat(uploadRejection("..", "s3://bucket/records/x")).isEqualTo(EventRejectedException.Reason.BAD_NOTIFICATION);
+        .isEqualTo(EventRejectedException.Reason.BAD_SESSION_ID);
+    assertThat(uploadRejection("..", "s3://bucket/records/x")).isEqualTo(EventRejectedException.Reason.BAD_SESSION_ID);
     for (String url : new String[] {
         "file:///var/lib/teleport/log/records/../../../../etc/passwd",
         "file:///var/lib/teleport/log/records/multi/../../../../etc/shadow.tar",

@@ -96,6 +96,16 @@ public final class AuditEventParser {
     return fromObject((ObjectNode) root, json, source, clock.millis());
   }
 
+  /** Whether {@code text} is exactly one JSON value (nothing after it), within the nesting limit. */
+  static boolean isOneJsonValue(String text) {
+    try {
+      MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(text);
+      return true;
+    } catch (JsonProcessingException | RuntimeException e) {
+      return false;
+    }
+  }
+
   private TeleportAuditEvent fromObject(ObjectNode o, String original, SourcePosition source, long nowMs)
       throws EventRejectedException {
     String type = text(o, "event");

@@ -219,7 +219,7 @@ public final class HttpIntakeServer implements AutoCloseable {
 
   /**
    * One event per body, or one per line. A body that is a single (possibly pretty-printed) JSON object stays whole;
-   * otherwise each non-blank line is an item of its own.
+   * otherwise each non-blank line is an item of its own, so one bad line never takes the good lines with it.
    */
   static List<byte[]> split(byte[] body) {
     String text = new String(body, StandardCharsets.UTF_8).strip();
@@ -228,7 +228,8 @@ public final class HttpIntakeServer implements AutoCloseable {
     }
     List<String> lines = text.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
     boolean ndjson = lines.size() > 1 && lines.stream().allMatch(l -> l.startsWith("{") && l.endsWith("}"));
-    if (lines.size() == 1 || !ndjson && text.startsWith("{") && text.endsWith("}")) {
+    if (lines.size() == 1 || !ndjson && text.startsWith("{") && text.endsWith("}")
+        && AuditEventParser.isOneJsonValue(text)) {
       return List.of(text.getBytes(StandardCharsets.UTF_8));
     }
     return lines.stream().map(l -> l.getBytes(StandardCharsets.UTF_8)).toList();

@@ -57,6 +57,9 @@ class HttpIntakeServerTest {
       assertThat(d.position().getLocator()).isEqualTo("req-1");
       assertThat(d.position().getOffset()).isEqualTo(1);
     });
+    // a line that is not even an object does not make the body one item: the good lines around it still count
+    String mixed = Fixtures.line("ssh-sessions.jsonl", 7) + "\nnot an event\n" + Fixtures.line("ssh-sessions.jsonl", 8);
+    assertThat(post("s3cret", mixed).body()).contains("\"accepted\":2", "\"rejected\":1");
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
 import dev.whodrove.runtime.ServiceHost;
 import dev.whodrove.schemas.Topics;
+import dev.whodrove.schemas.v1.DeadLetter;
 import dev.whodrove.testkit.TopicReader;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -32,7 +33,7 @@ class IngestTeleportServiceIT {
   @TempDir Path tmp;
 
   @Test
-  void hostedServiceIngestsTheFileBackendAndTheHttpIntake(EmbeddedKafkaBroker broker) throws Exception {
+  void hostedServiceIngestsTheFileBackendAndTheHttpIntakeAndDeadLettersPoison(EmbeddedKafkaBroker broker) throws Exception {
     String run = UUID.randomUUID().toString().substring(0, 8);
     Path log = tmp.resolve("teleport/log/auth-host/2024-05-01.00:00:00.log");
     Files.createDirectories(log.getParent());
@@ -60,21 +61,49 @@ class IngestTeleportServiceIT {
         Map.entry("topics.partitions", "2")));
     ServiceContext ctx = ServiceContext.create(IngestTeleportService.NAME, cfg);
     try (ServiceHost host = ServiceHost.start(ctx, new IngestTeleportService(ctx), -1)) {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + port + "/"))
-          .header("Authorization", "Bearer t0ken")
-          .POST(HttpRequest.BodyPublishers.ofString("{\"event\":\"session.end\",\"uid\":\"u2-" + run
-              + "\",\"time\":\"2024-05-01T00:05:00Z\",\"sid\":\"" + sid + "\",\"interactive\":true}"))
-          .build(), HttpResponse.BodyHandlers.ofString());
+      HttpClient http = HttpClient.newHttpClient();
+      HttpResponse<String> r = http.send(post(port, "t0ken", "{\"event\":\"session.end\",\"uid\":\"u2-" + run
+          + "\",\"time\":\"2024-05-01T00:05:00Z\",\"sid\":\"" + sid + "\",\"interactive\":true}"),
+          HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(200);
+      // poison in one body: each bad line is dead-lettered with its position, the good line after them flows
+      String poison = String.join("\n",
+          "{\"event\":\"session.start\",\"time\":\"+999999999-12-31T23:59:59Z\",\"sid\":\"" + sid + "\"}",
+          "{\"event\":\"session.start\",\"time\":\"2024-05-01T00:01:00Z\",\"x\":" + "[".repeat(300)
+              + "]".repeat(300) + "}",
+          "{\"event\":\"session.data\",\"time\":\"2024-05-01T00:01:00Z\",\"sid\":\"../../etc/passwd\"}",
+          "not an event",
+          "{\"event\":\"session.leave\",\"uid\":\"u3-" + run + "\",\"time\":\"2024-05-01T00:04:00Z\",\"sid\":\""
+              + sid + "\"}");
+      HttpResponse<String> mixed = http.send(post(port, "t0ken", poison), HttpResponse.BodyHandlers.ofString());
+      assertThat(mixed.statusCode()).isEqualTo(200);
+      assertThat(mixed.body()).contains("\"accepted\":1").contains("\"rejected\":4");
+      // no token, a wrong token: refused, nothing written
+      assertThat(http.send(post(port, null, poison), HttpResponse.BodyHandlers.ofString()).statusCode())
+          .isEqualTo(401);
+      assertThat(http.send(post(port, "wrong", poison), HttpResponse.BodyHandlers.ofString()).statusCode())
+          .isEqualTo(401);
 
       var events = TopicReader.readCommitted(broker.bootstrapServers(), Topics.TELEPORT_AUDIT_EVENTS.name(),
-          rec -> sid.equals(new String(rec.key(), StandardCharsets.UTF_8)), l -> l.size() >= 2, Duration.ofSeconds(20));
-      assertThat(events).hasSize(2);
+          rec -> sid.equals(new String(rec.key(), StandardCharsets.UTF_8)), l -> l.size() >= 3, Duration.ofSeconds(20));
+      assertThat(events).hasSize(3);
+      var dead = TopicReader.readCommitted(broker.bootstrapServers(), Topics.TELEPORT_AUDIT_EVENTS.deadLetterTopic(),
+          rec -> true, l -> l.size() >= 4, Duration.ofSeconds(20));
+      assertThat(dead).hasSize(4).allSatisfy(rec -> {
+        DeadLetter d = DeadLetter.parseFrom(rec.value());
+        assertThat(d.getSource().getSource()).isEqualTo("http");
+        assertThat(d.getReason()).isNotBlank();
+      });
       var refs = TopicReader.readCommitted(broker.bootstrapServers(), Topics.TELEPORT_RECORDINGS.name(),
           rec -> sid.equals(new String(rec.key(), StandardCharsets.UTF_8)), l -> !l.isEmpty(), Duration.ofSeconds(20));
       assertThat(refs).hasSize(1);
       assertThat(host.service().readiness().ready()).isTrue();
     }
+  }
+
+  private static HttpRequest post(int port, String token, String body) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    return (token == null ? b : b.header("Authorization", "Bearer " + token)).build();
   }
 }

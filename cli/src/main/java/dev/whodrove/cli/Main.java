@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         RunCommand.class,
         ParseCommand.class,
         LabelCommand.class,
+        DlqCommand.class,
         SessionsCommand.class,
         ReplayCommand.class,
         PlotCommand.class,

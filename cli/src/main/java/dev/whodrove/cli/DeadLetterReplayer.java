@@ -98,14 +98,6 @@ final class DeadLetterReplayer {
       return skipped.values().stream().mapToInt(Integer::intValue).sum();
     }
 
-    int count(String key) {
-      return resubmitted.getOrDefault(key, 0);
-    }
-
-    int skipped(String category) {
-      return skipped.getOrDefault(category, 0);
-    }
-
     void print(PrintStream out, String topic, boolean dryRun) {
       out.printf("%s%s: %d dead letter(s) matched%n", dryRun ? "dry run, nothing written — " : "", topic, matched);
       out.printf("  %s %d%n", dryRun ? "would re-submit" : "re-submitted", resubmittedTotal());

@@ -240,8 +240,9 @@ public record OperatorIdentity(String name, Basis basis) {
   private static String checkName(String name) {
     if (name.isEmpty() || name.length() > MAX_NAME_CHARS || name.chars().anyMatch(Character::isISOControl)) {
       String shown = name.replaceAll("\\p{Cntrl}", "?");
-      throw new IllegalArgumentException("operator name '" + (shown.length() > 64 ? shown.substring(0, 64) + "…" : shown)
-          + "' is empty, longer than " + MAX_NAME_CHARS + " characters or holds control characters");
+      shown = shown.length() > 64 ? shown.substring(0, 64) + "…" : shown;
+      throw new IllegalArgumentException("operator name '" + shown + "' is empty, longer than " + MAX_NAME_CHARS
+          + " characters or holds control characters");
     }
     return name;
   }

@@ -177,7 +177,8 @@ public final class DeadLetters {
     if (dl.getOriginalTruncated() || dl.getOriginalValueSize() > dl.getOriginalValue().size()
         || dl.getOriginalKeySize() > dl.getOriginalKey().size()) {
       return Optional.of("truncated: it keeps " + dl.getOriginalValue().size() + " of " + dl.getOriginalValueSize()
-          + " value bytes and " + dl.getOriginalKey().size() + " of " + dl.getOriginalKeySize() + " key bytes");
+          + " value bytes" + (dl.getOriginalKeySize() > dl.getOriginalKey().size()
+              ? " and " + dl.getOriginalKey().size() + " of " + dl.getOriginalKeySize() + " key bytes" : ""));
     }
     if (!matches(dl.getOriginalValue(), dl.getOriginalValueSha256())
         || !matches(dl.getOriginalKey(), dl.getOriginalKeySha256())) {

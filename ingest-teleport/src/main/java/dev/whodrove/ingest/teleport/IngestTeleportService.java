@@ -88,8 +88,8 @@ public final class IngestTeleportService implements ManagedService {
 
   /** The recording-reference de-duplication the config asks for. */
   static RecordingDeduplicator deduplicator(ServiceConfig cfg, Clock clock) {
-    return new RecordingDeduplicator(cfg.getDuration(DEDUP_WINDOW, Duration.ofHours(1)), cfg.getInt(DEDUP_MAX, 100_000),
-        clock);
+    return new RecordingDeduplicator(cfg.getDuration(DEDUP_WINDOW, Duration.ofHours(1)),
+        cfg.getInt(DEDUP_MAX, 100_000), clock);
   }
 
   static AthenaPoller athenaPoller(ServiceConfig cfg, SourceOutput output, WatermarkStore store, Clock clock) {

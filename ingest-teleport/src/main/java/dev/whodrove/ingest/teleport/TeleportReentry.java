@@ -72,7 +72,8 @@ final class TeleportReentry implements DeadLetterReentry {
     return switch (path(deadLetterTopic, dl)) {
       case EVENT -> IngestTeleportService.NAME + " " + dl.getSource().getSource() + " event parser → "
           + Topics.TELEPORT_AUDIT_EVENTS.name();
-      case NOTIFICATION -> IngestTeleportService.NAME + " S3 notification reader → " + Topics.TELEPORT_RECORDINGS.name();
+      case NOTIFICATION -> IngestTeleportService.NAME + " S3 notification reader → "
+          + Topics.TELEPORT_RECORDINGS.name();
       case UPLOAD_REFERENCE -> IngestTeleportService.NAME + " session.upload reference → "
           + Topics.TELEPORT_RECORDINGS.name();
     };

@@ -2,8 +2,9 @@ package dev.whodrove.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.whodrove.runtime.Errors;
+import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.schemas.Topics;
-import dev.whodrove.schemas.serde.ProtobufSerde;
 import dev.whodrove.schemas.v1.Label;
 import dev.whodrove.schemas.v1.SessionVerdict;
 import dev.whodrove.sink.LabelSelector;
@@ -12,7 +13,6 @@ import dev.whodrove.sink.SessionDatabase;
 import dev.whodrove.sink.SessionSummary;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code label ls} and {@code label set}. */
@@ -79,45 +80,57 @@ public final class LabelCommand {
   }
 
   @Command(name = "set", mixinStandardHelpOptions = true,
-      description = "Publish a manual label stamp to session.labels (the SIEM sees it; the sink writes it, and no "
-          + "automated stage overwrites it).")
+      description = {"Publish a manual label stamp to session.labels (the SIEM sees it; the sink writes it, and no "
+          + "automated stage overwrites it).",
+          "The stamp says who set it (set_by=manual:<name>), and the name comes from the Kafka client configuration: "
+              + "the SASL principal or the TLS client certificate it authenticates with, or, where it authenticates "
+              + "none, label.operator (then marked unverified). See docs/security.md."})
   static final class Set implements Callable<Integer> {
     @Option(names = "--session", required = true) String session;
     @Option(names = "--key", required = true) String key;
     @Option(names = "--value", required = true) String value;
-    @Option(names = "--by", defaultValue = "${sys:user.name}", description = "Who sets it (set_by=manual:<by>).")
+    @Option(names = "--by", paramLabel = "NAME",
+        description = "Optional check: the stamp is written only if the identity from the configuration is NAME. "
+            + "It cannot choose another name.")
     String by;
-    @Option(names = "--bootstrap-servers", defaultValue = "${env:WHODROVE_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}",
-        description = "Kafka cluster. Default: WHODROVE_KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092.")
-    String bootstrap;
+    @Mixin KafkaClientOptions kafka;
 
     @Override
     public Integer call() throws Exception {
       if (key.isBlank() || key.contains("=") || key.contains(",")) {
         throw new IllegalArgumentException("invalid label key '" + key + "'");
       }
+      ServiceConfig cfg = kafka.config();
+      OperatorIdentity who = OperatorIdentity.from(cfg);
+      if (by != null && !by.equals(who.name())) {
+        throw new IllegalArgumentException("--by " + by + " is not the identity of the Kafka client configuration ("
+            + who.name() + ", " + who.basis().description() + "); --by can only confirm it: nothing was written");
+      }
+      if (!who.verified()) {
+        System.err.printf("warning: stamping as %s from %s%n", who.name(), who.basis().description());
+      }
+      String setBy = "manual:" + who.name();
       long now = System.currentTimeMillis();
-      SessionVerdict v = SessionVerdict.newBuilder().setSessionId(session).setStage("manual:" + by)
+      SessionVerdict v = SessionVerdict.newBuilder().setSessionId(session).setStage(setBy)
           .setEmittedAtMs(now)
-          .addLabels(Label.newBuilder().setKey(key).setValue(value).setSetBy("manual:" + by).setSetAtMs(now))
+          .addLabels(Label.newBuilder().setKey(key).setValue(value).setSetBy(setBy).setSetAtMs(now))
           .build();
-      Map<String, Object> props = new HashMap<>();
-      props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      Map<String, Object> props = cfg.kafkaClientProperties();
       props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
       props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15_000);
       props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-      if (System.getenv("WHODROVE_SCHEMA_REGISTRY_URL") != null) {
-        props.put(ProtobufSerde.REGISTRY_URL, System.getenv("WHODROVE_SCHEMA_REGISTRY_URL"));
-      }
+      props.put(ProducerConfig.ACKS_CONFIG, "all");
+      String bootstrap = cfg.require(ServiceConfig.BOOTSTRAP_SERVERS);
       try (KafkaProducer<String, SessionVerdict> p = new KafkaProducer<>(props, new StringSerializer(),
-          Topics.SESSION_LABELS.valueSerde(props))) {
+          Topics.SESSION_LABELS.valueSerde(cfg.serdeProperties()))) {
         p.send(new ProducerRecord<>(Topics.SESSION_LABELS.name(), session, v)).get(20, TimeUnit.SECONDS);
       } catch (Exception e) {
         throw new IllegalStateException("could not publish to " + Topics.SESSION_LABELS.name() + " on " + bootstrap
-            + " (is the broker reachable?): nothing was written. " + e.getMessage(), e);
+            + " (is the broker reachable, and may this principal write to it?): nothing was written. "
+            + Errors.oneLine(e), e);
       }
-      System.out.printf("published %s=%s for %s (set_by=manual:%s) to %s%n", key, value, session, by,
-          Topics.SESSION_LABELS.name());
+      System.out.printf("published %s=%s for %s (set_by=%s, %s) to %s%n", key, value, session, setBy,
+          who.basis().description(), Topics.SESSION_LABELS.name());
       return 0;
     }
   }

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         RunCommand.class,
         ParseCommand.class,
         LabelCommand.class,
+        DlqCommand.class,
         SessionsCommand.class,
         ReplayCommand.class,
         PlotCommand.class,
@@ -41,7 +42,7 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       // one clear line for the operator; the stack trace only with WHODROVE_DEBUG set
-      cmd.getErr().println("whodrove " + cmd.getCommandName() + ": " + e.getMessage());
+      cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
       if (System.getenv("WHODROVE_DEBUG") != null) {
         e.printStackTrace(cmd.getErr());
       }

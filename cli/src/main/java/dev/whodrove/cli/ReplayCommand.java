@@ -20,6 +20,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Re-runs the classifier over session.features as a new consumer group and reports progress until caught up. */
@@ -27,7 +28,8 @@ import picocli.CommandLine.Option;
     description = {"Re-classify history: run the classifier under a new application id (a new consumer group) that "
         + "reads session.features from the beginning (or from a time), re-stamping labels on session.labels, until "
         + "it has caught up. The sink's upserts make sessions.sqlite converge; manual stamps are never overwritten.",
-        "Run it with the same WHODROVE_* environment as the classifier service (schema registry, Kafka security)."})
+        "Run it with the classifier service's configuration (--config, or the same WHODROVE_* environment: schema "
+            + "registry, Kafka security)."})
 public final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--classifier-version", required = true,
       description = "Cadence table to score with (v0 or v1); the application id becomes whodrove-classifier-<V>.")
@@ -39,21 +41,18 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--from", description = "Start at this RFC 3339 time instead of the beginning.")
   Instant from;
 
-  @Option(names = "--bootstrap-servers", defaultValue = "${env:WHODROVE_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}",
-      description = "Kafka cluster (default: WHODROVE_KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092).")
-  String bootstrap;
+  @Mixin KafkaClientOptions kafka;
 
   @Override
   public Integer call() throws Exception {
     String appId = applicationId != null ? applicationId : "whodrove-classifier-" + version;
     String topic = Topics.SESSION_FEATURES.name();
     Map<String, String> overrides = new HashMap<>();
-    overrides.put(ServiceConfig.BOOTSTRAP_SERVERS, bootstrap);
     overrides.put("classifier.cadence.table", version);
     overrides.put(ClassifierConfig.APPLICATION_ID, appId);
     overrides.put("kafka.auto.offset.reset", "earliest");
     overrides.put("http.port", "-1");
-    ServiceConfig cfg = ServiceConfig.load(overrides);
+    ServiceConfig cfg = kafka.config().with(overrides);
     try (Admin admin = Admin.create(cfg.kafkaClientProperties())) {
       List<TopicPartition> parts = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic)
           .partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();

@@ -1,16 +1,22 @@
 package dev.whodrove.cli;
 
 import com.google.protobuf.Message;
+import dev.whodrove.runtime.MessageLimits;
+import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.schemas.ExampleRecords;
 import dev.whodrove.schemas.JsonRender;
+import dev.whodrove.schemas.TopicDefinition;
 import dev.whodrove.schemas.TopicSpec;
 import dev.whodrove.schemas.Topics;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Lists the topic catalogue, renders example records, and creates missing topics on a cluster. */
@@ -21,11 +27,11 @@ public final class TopicsCommand implements Callable<Integer> {
   @Option(names = "--examples", description = "Print an example value of each topic as JSON.")
   boolean examples;
 
-  @Option(names = "--create", description = "Create missing topics on the cluster given by --bootstrap-servers.")
+  @Option(names = "--create", description = "Create missing topics (and the replay ledger whodrove.dlq.replays) on "
+      + "the cluster of --bootstrap-servers / --config.")
   boolean create;
 
-  @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (host:port,…).")
-  String bootstrapServers;
+  @Mixin KafkaClientOptions kafka;
 
   @Option(names = "--partitions", description = "Partitions for data topics (default: catalogue value).")
   int partitions;
@@ -46,12 +52,12 @@ public final class TopicsCommand implements Callable<Integer> {
       }
     }
     if (create) {
-      if (bootstrapServers == null) {
-        throw new IllegalArgumentException("--create needs --bootstrap-servers");
-      }
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
-        Set<String> created = Topics.ensureTopics(admin, Topics.all(), partitions, replicationFactor,
-            Duration.ofSeconds(30));
+      ServiceConfig cfg = kafka.config();
+      List<TopicDefinition> topics = new ArrayList<>(Topics.all());
+      topics.add(Topics.DLQ_REPLAYS); // created here too, for clusters where replays may not create topics
+      try (Admin admin = Admin.create(cfg.kafkaClientProperties())) {
+        Set<String> created = Topics.ensureTopics(admin, topics, partitions, replicationFactor,
+            MessageLimits.from(cfg).maxMessageBytes(), Duration.ofSeconds(30));
         System.out.println(created.isEmpty() ? "all topics already exist" : "created: " + String.join(", ", created));
       }
     }

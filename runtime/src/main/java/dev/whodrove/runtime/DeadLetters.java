@@ -10,6 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -165,6 +166,45 @@ public final class DeadLetters {
     }
     return new ProducerRecord<>(dlqTopic, null, key == null ? null : head(key), serde.serialize(dlqTopic, dl),
         headers);
+  }
+
+  /**
+   * Why the original a dead letter keeps is not the whole original, so it cannot be submitted again: it was cut to
+   * {@code deadletter.max.original.bytes}, or its bytes do not match the SHA-256 recorded for them. Empty when the
+   * original is whole ({@link #originalKey}, {@link #originalValue}).
+   */
+  public static Optional<String> whyNotWhole(DeadLetter dl) {
+    if (dl.getOriginalTruncated() || dl.getOriginalValueSize() > dl.getOriginalValue().size()
+        || dl.getOriginalKeySize() > dl.getOriginalKey().size()) {
+      return Optional.of("truncated: it keeps " + dl.getOriginalValue().size() + " of " + dl.getOriginalValueSize()
+          + " value bytes" + (dl.getOriginalKeySize() > dl.getOriginalKey().size()
+              ? " and " + dl.getOriginalKey().size() + " of " + dl.getOriginalKeySize() + " key bytes" : ""));
+    }
+    if (!matches(dl.getOriginalValue(), dl.getOriginalValueSha256())
+        || !matches(dl.getOriginalKey(), dl.getOriginalKeySha256())) {
+      return Optional.of("corrupt: the original bytes do not match their SHA-256");
+    }
+    return Optional.empty();
+  }
+
+  /** The original key, null when the input had none. */
+  public static byte[] originalKey(DeadLetter dl) {
+    return original(dl.getOriginalKey(), dl.getOriginalKeySha256());
+  }
+
+  /** The original value, null when the input had none (a tombstone). */
+  public static byte[] originalValue(DeadLetter dl) {
+    return original(dl.getOriginalValue(), dl.getOriginalValueSha256());
+  }
+
+  // a present original, even an empty one, always has its digest; dead letters older than the digest fields have
+  // none, and then only non-empty bytes say something was there
+  private static byte[] original(ByteString bytes, ByteString sha256) {
+    return bytes.isEmpty() && sha256.isEmpty() ? null : bytes.toByteArray();
+  }
+
+  private static boolean matches(ByteString bytes, ByteString sha256) {
+    return sha256.isEmpty() || MessageDigest.isEqual(sha256(bytes.toByteArray()), sha256.toByteArray());
   }
 
   /** SHA-256 of {@code b}. */

@@ -320,7 +320,8 @@ public final class ServiceConfig {
     }
   }
 
-  static Duration parseDuration(String v) {
+  /** A duration written as {@link #getDuration} reads it; throws on anything else. */
+  public static Duration parseDuration(String v) {
     String s = v.trim().toLowerCase(Locale.ROOT);
     if (s.startsWith("pt") || s.startsWith("p")) {
       return Duration.parse(s.toUpperCase(Locale.ROOT));

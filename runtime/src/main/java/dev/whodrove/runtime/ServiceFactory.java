@@ -40,6 +40,17 @@ public interface ServiceFactory {
   /** Builds the service from its context (config and metrics). */
   ManagedService create(ServiceContext ctx);
 
+  /**
+   * For a service that reads outside Kafka: how its dead letters re-enter the pipeline through its own parser and
+   * publisher ({@code whodrove dlq replay}), configured from {@code config} as the service would be and writing with
+   * {@code producer}, which stays the caller's (null: {@link DeadLetterReentry#route} only). Empty for services whose
+   * input is a Kafka topic: their dead letters go back to that topic.
+   */
+  default Optional<DeadLetterReentry> reentry(ServiceConfig config,
+      org.apache.kafka.clients.producer.Producer<byte[], byte[]> producer) {
+    return Optional.empty();
+  }
+
   /** Every service on the class path. */
   static List<ServiceFactory> all() {
     return ServiceLoader.load(ServiceFactory.class).stream().map(ServiceLoader.Provider::get)

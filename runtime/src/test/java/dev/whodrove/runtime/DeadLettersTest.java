@@ -118,4 +118,27 @@ class DeadLettersTest {
     assertThat(MessageLimits.DEFAULT.fits(big)).isFalse();
     assertThat(MessageLimits.DEFAULT.fits(new ProducerRecord<>("t", null, bytes((2 << 20) - 1024)))).isTrue();
   }
+
+  @Test
+  void anOriginalIsGivenBackOnlyWholeAndAsItWas() throws Exception {
+    DeadLetters dls = new DeadLetters("recording-decoder", Map.of());
+    byte[] key = "sid-1".getBytes(StandardCharsets.UTF_8);
+    DeadLetter kept = value(dls.forKafkaRecord("teleport.recordings.dlq", "teleport.recordings", 0, 7, key,
+        new byte[0], "bad", null));
+    assertThat(DeadLetters.whyNotWhole(kept)).isEmpty();
+    assertThat(DeadLetters.originalKey(kept)).isEqualTo(key);
+    assertThat(DeadLetters.originalValue(kept)).as("an empty value is not a missing one").isEmpty();
+
+    DeadLetter noKey = value(dls.forKafkaRecord("t.dlq", "t", 0, 8, null, new byte[] {1}, "bad", null));
+    assertThat(DeadLetters.originalKey(noKey)).isNull();
+    assertThat(DeadLetters.originalValue(noKey)).containsExactly(1);
+
+    DeadLetter cut = value(dls.forSource("teleport.audit.events.dlq", pos, null, bytes(300_000), "too_large", null));
+    assertThat(DeadLetters.whyNotWhole(cut)).hasValueSatisfying(w -> assertThat(w)
+        .startsWith("truncated").contains("262144 of 300000 value bytes").doesNotContain("key"));
+
+    DeadLetter tampered = kept.toBuilder().setOriginalKey(com.google.protobuf.ByteString.copyFromUtf8("sid-2"))
+        .build();
+    assertThat(DeadLetters.whyNotWhole(tampered)).hasValueSatisfying(w -> assertThat(w).startsWith("corrupt"));
+  }
 }

@@ -1,6 +1,7 @@
 package dev.whodrove.schemas;
 
 import dev.whodrove.schemas.v1.DeadLetter;
+import dev.whodrove.schemas.v1.DeadLetterReplay;
 import dev.whodrove.schemas.v1.Escalation;
 import dev.whodrove.schemas.v1.GcpAuditEntry;
 import dev.whodrove.schemas.v1.RecordingEvent;
@@ -83,6 +84,16 @@ public final class Topics {
 
   /** Default name of llm-scorer's completed-escalations topic ({@link #llmCompleted(String)}). */
   public static final String LLM_COMPLETED_DEFAULT_NAME = "llm-scorer.completed";
+
+  /**
+   * What {@code whodrove dlq replay} re-submitted: one {@code DeadLetterReplay} per dead letter, key
+   * {@code <dead-letter topic>|<partition>|<offset>}, written in the replay's transaction, so a second replay skips
+   * what the first one sent. Compacted, and dropped after the dead-letter topics' retention. Not a data topic: no
+   * dead-letter companion.
+   */
+  public static final TopicSpec<DeadLetterReplay> DLQ_REPLAYS = new TopicSpec<>(
+      "whodrove.dlq.replays", "dead-letter topic|partition|offset",
+      DeadLetterReplay.getDefaultInstance(), 1, COMPACT + "," + DELETE, Duration.ofDays(30), false);
 
   /** Every topic that carries data; each has a {@code .dlq} companion. */
   public static final List<TopicSpec<?>> DATA_TOPICS = List.of(

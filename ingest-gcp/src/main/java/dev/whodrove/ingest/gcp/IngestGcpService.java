@@ -13,6 +13,7 @@ import dev.whodrove.runtime.StreamsService;
 import dev.whodrove.schemas.TopicSpec;
 import dev.whodrove.schemas.Topics;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,7 +89,7 @@ public final class IngestGcpService implements ManagedService {
           + "): expected once or watch");
     }
     var clientProps = cfg.kafkaClientProperties();
-    AuditLogParser parser = new AuditLogParser(cfg.getInt(MAX_ENTRY_BYTES, AuditLogParser.DEFAULT_MAX_ENTRY_BYTES));
+    AuditLogParser parser = parser(cfg);
     MessageLimits limits = MessageLimits.from(cfg);
     if (cfg.has(PUSH_PORT)) {
       // checked before anything starts: an endpoint nobody authenticates must be asked for explicitly
@@ -98,13 +99,24 @@ public final class IngestGcpService implements ManagedService {
       pushAuth = null;
       pushSettings = null;
     }
-    this.publisher = new EntryPublisher(ctx.serviceName(), parser,
-        new KafkaRecordSender(clientProps, ctx.serviceName(), ctx.metrics(), limits), cfg.serdeProperties(),
-        cfg.getDuration(DEDUP_WINDOW, Duration.ofMinutes(10)), cfg.getInt(DEDUP_MAX_KEYS, 250_000), ctx.metrics(),
-        limits);
+    this.publisher = publisher(ctx.serviceName(), cfg, parser,
+        new KafkaRecordSender(clientProps, ctx.serviceName(), ctx.metrics(), limits), ctx.metrics());
     this.probe = new KafkaProbe(cfg, ctx.metrics());
     FunctionCounter.builder("whodrove.ingest.gcp.archive.lines", this, s -> s.archiveStats.lines())
         .description("archive lines read since start").register(ctx.metrics());
+  }
+
+  /** The LogEntry parser the config asks for. */
+  static AuditLogParser parser(ServiceConfig cfg) {
+    return new AuditLogParser(cfg.getInt(MAX_ENTRY_BYTES, AuditLogParser.DEFAULT_MAX_ENTRY_BYTES));
+  }
+
+  /** The publisher the config asks for, writing through {@code sender}. */
+  static EntryPublisher publisher(String serviceName, ServiceConfig cfg, AuditLogParser parser, RecordSender sender,
+      MeterRegistry metrics) {
+    return new EntryPublisher(serviceName, parser, sender, cfg.serdeProperties(),
+        cfg.getDuration(DEDUP_WINDOW, Duration.ofMinutes(10)), cfg.getInt(DEDUP_MAX_KEYS, 250_000), metrics,
+        MessageLimits.from(cfg));
   }
 
   @Override

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -17,7 +18,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * are prepared by the caller.
  */
 public final class KafkaRecordSender implements RecordSender {
-  private final KafkaProducer<byte[], byte[]> producer;
+  private final Producer<byte[], byte[]> producer;
+  private final boolean ownsProducer;
   private final ClientMetrics producerMetrics;
 
   /** @param clientProps Kafka client properties (bootstrap servers, security); producer defaults are added */
@@ -43,7 +45,22 @@ public final class KafkaRecordSender implements RecordSender {
     p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(128 * 1024));
     p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId);
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    this.ownsProducer = true;
     this.producerMetrics = ClientMetrics.bind(registry, producer);
+  }
+
+  private KafkaRecordSender(Producer<byte[], byte[]> producer) {
+    this.producer = producer;
+    this.ownsProducer = false;
+    this.producerMetrics = ClientMetrics.bind((MeterRegistry) null, producer);
+  }
+
+  /**
+   * A sender writing through a producer that stays the caller's: it may be transactional (the caller begins and
+   * commits), and {@link #close} leaves it open. Used to re-submit dead letters ({@link GcpReentry}).
+   */
+  public static KafkaRecordSender over(Producer<byte[], byte[]> producer) {
+    return new KafkaRecordSender(producer);
   }
 
   @Override
@@ -71,6 +88,8 @@ public final class KafkaRecordSender implements RecordSender {
   @Override
   public void close(Duration timeout) {
     producerMetrics.close();
-    producer.close(timeout);
+    if (ownsProducer) {
+      producer.close(timeout);
+    }
   }
 }

@@ -91,22 +91,32 @@ public final class PubSubPushEndpoint implements AutoCloseable {
     try {
       env = Envelope.parse(body);
     } catch (IllegalArgumentException bad) {
-      boolean written = await(publisher.deadLetter(body, httpPos, RejectReason.BAD_ENVELOPE,
-          RejectReason.BAD_ENVELOPE.code() + ": " + bad.getMessage(), null)) != null;
+      boolean written = await(deadLetterBadEnvelope(publisher, body, httpPos, bad)) != null;
       // dead-lettered: acknowledge, or Pub/Sub would redeliver it and every copy would be dead-lettered again
       return written
           ? HttpEndpoint.Reply.text(200, "dead-lettered, not a push envelope: " + bad.getMessage())
           : HttpEndpoint.Reply.text(503, "dead letter not written; retry");
     }
-    String locator = env.messageId().isEmpty() ? requestId : env.messageId();
-    PublishOutcome outcome = await(publisher.publish(env.data(),
-        SourcePositions.of(SourcePositions.PUBSUB_PUSH, locator, -1)));
+    PublishOutcome outcome = await(publishEnvelope(publisher, env, requestId));
     if (outcome == null) {
       return HttpEndpoint.Reply.text(503, "not acknowledged by Kafka; retry");
     }
     return outcome == PublishOutcome.DEAD_LETTERED
         ? HttpEndpoint.Reply.text(200, "dead-lettered: not a usable audit log entry")
         : HttpEndpoint.Reply.empty(204);
+  }
+
+  /** A request body that is not a push envelope, dead-lettered with the request's position. */
+  static CompletableFuture<PublishOutcome> deadLetterBadEnvelope(EntryPublisher publisher, byte[] body,
+      SourcePosition httpPos, IllegalArgumentException bad) {
+    return publisher.deadLetter(body, httpPos, RejectReason.BAD_ENVELOPE,
+        RejectReason.BAD_ENVELOPE.code() + ": " + bad.getMessage(), null);
+  }
+
+  /** The entry an envelope carries, published at the message's position (its id, else the request's). */
+  static CompletableFuture<PublishOutcome> publishEnvelope(EntryPublisher publisher, Envelope env, String requestId) {
+    String locator = env.messageId().isEmpty() ? requestId : env.messageId();
+    return publisher.publish(env.data(), SourcePositions.of(SourcePositions.PUBSUB_PUSH, locator, -1));
   }
 
   private HttpEndpoint.Reply deny(String reason, String message) {

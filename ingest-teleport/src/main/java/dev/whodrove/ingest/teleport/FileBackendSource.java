@@ -8,7 +8,6 @@ import dev.whodrove.runtime.ServiceContext;
 import dev.whodrove.runtime.StreamsService;
 import dev.whodrove.schemas.v1.RecordingRef;
 import dev.whodrove.schemas.v1.SourcePosition;
-import dev.whodrove.schemas.v1.TeleportAuditEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -136,12 +135,11 @@ public final class FileBackendSource implements AutoCloseable {
         rejected++;
         continue;
       }
-      try {
-        TeleportAuditEvent e = parser.parse(line.bytes(), pos);
-        acks.add(output.publishEvent(e));
+      AuditEventIntake.Accepted a = AuditEventIntake.accept(parser, output, line.bytes(), pos);
+      acks.add(a.written());
+      if (a.parsed()) {
         events++;
-      } catch (EventRejectedException r) {
-        acks.add(output.deadLetter(DeadLetterTarget.AUDIT_EVENTS, pos, line.bytes(), r));
+      } else {
         rejected++;
       }
     }

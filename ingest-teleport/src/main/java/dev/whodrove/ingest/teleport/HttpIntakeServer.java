@@ -1,11 +1,9 @@
 package dev.whodrove.ingest.teleport;
 
-import dev.whodrove.ingest.teleport.SourceOutput.DeadLetterTarget;
 import dev.whodrove.runtime.ConfigException;
 import dev.whodrove.runtime.HttpEndpoint;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.schemas.v1.SourcePosition;
-import dev.whodrove.schemas.v1.TeleportAuditEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -194,12 +192,11 @@ public final class HttpIntakeServer implements AutoCloseable {
     List<byte[]> items = split(body);
     for (int i = 0; i < items.size(); i++) {
       SourcePosition pos = SourcePosition.newBuilder().setSource("http").setLocator(requestId).setOffset(i).build();
-      try {
-        TeleportAuditEvent e = parser.parse(items.get(i), pos);
-        acks.add(sink.publishEvent(e));
+      AuditEventIntake.Accepted a = AuditEventIntake.accept(parser, sink, items.get(i), pos);
+      acks.add(a.written());
+      if (a.parsed()) {
         accepted++;
-      } catch (EventRejectedException r) {
-        acks.add(sink.deadLetter(DeadLetterTarget.AUDIT_EVENTS, pos, items.get(i), r));
+      } else {
         rejected++;
       }
     }

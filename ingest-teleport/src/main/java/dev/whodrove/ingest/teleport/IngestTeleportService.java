@@ -83,9 +83,13 @@ public final class IngestTeleportService implements ManagedService {
   static TeleportPublisher publisher(ServiceContext ctx, Clock clock) {
     ServiceConfig cfg = ctx.config();
     return new TeleportPublisher(NAME, cfg.kafkaClientProperties(), cfg.serdeProperties(),
-        cfg.getInt(MAX_IN_FLIGHT, 10_000),
-        new RecordingDeduplicator(cfg.getDuration(DEDUP_WINDOW, Duration.ofHours(1)), cfg.getInt(DEDUP_MAX, 100_000),
-            clock), ctx.metrics(), clock, MessageLimits.from(cfg));
+        cfg.getInt(MAX_IN_FLIGHT, 10_000), deduplicator(cfg, clock), ctx.metrics(), clock, MessageLimits.from(cfg));
+  }
+
+  /** The recording-reference de-duplication the config asks for. */
+  static RecordingDeduplicator deduplicator(ServiceConfig cfg, Clock clock) {
+    return new RecordingDeduplicator(cfg.getDuration(DEDUP_WINDOW, Duration.ofHours(1)),
+        cfg.getInt(DEDUP_MAX, 100_000), clock);
   }
 
   static AthenaPoller athenaPoller(ServiceConfig cfg, SourceOutput output, WatermarkStore store, Clock clock) {

@@ -1,9 +1,13 @@
 package dev.whodrove.ingest.teleport;
 
+import dev.whodrove.runtime.DeadLetterReentry;
 import dev.whodrove.runtime.ManagedService;
+import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
 import dev.whodrove.runtime.ServiceFactory;
 import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.producer.Producer;
 
 /** Makes the ingest-teleport service findable by {@code whodrove run ingest-teleport} and the container entry point. */
 public final class IngestTeleportServiceFactory implements ServiceFactory {
@@ -30,5 +34,10 @@ public final class IngestTeleportServiceFactory implements ServiceFactory {
   @Override
   public ManagedService create(ServiceContext ctx) {
     return new IngestTeleportService(ctx);
+  }
+
+  @Override
+  public Optional<DeadLetterReentry> reentry(ServiceConfig config, Producer<byte[], byte[]> producer) {
+    return Optional.of(new TeleportReentry(config.withRenamedKeys(name(), renamedKeys()), producer));
   }
 }

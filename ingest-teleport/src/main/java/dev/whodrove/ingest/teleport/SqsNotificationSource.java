@@ -105,16 +105,35 @@ public final class SqsNotificationSource implements AutoCloseable {
 
   private CompletableFuture<?> handle(Message m) {
     SourcePosition pos = SourcePosition.newBuilder().setSource("sqs").setLocator(m.messageId()).setOffset(-1).build();
+    return accept(m.body(), pos, output, clock.millis()).written();
+  }
+
+  /**
+   * What one notification became.
+   *
+   * @param refs recording references it named (published unless published within the de-duplication window)
+   * @param written completes once Kafka acknowledged the references or the dead letter
+   */
+  record Accepted(int refs, boolean deadLettered, CompletableFuture<Void> written) {}
+
+  /**
+   * One notification body, as a received message and a dead-lettered one going back in ({@link TeleportReentry}):
+   * the recordings it names are published, a body that is not a usable notification goes to
+   * teleport.recordings.dlq.
+   */
+  static Accepted accept(String body, SourcePosition pos, SourceOutput output, long nowMs) {
     try {
-      RecordingRefs.Notification n = RecordingRefs.fromS3Notification(m.body(), clock.millis(), pos);
-      return CompletableFuture.allOf(n.refs().stream().map(output::publishRecording).toArray(CompletableFuture[]::new));
+      RecordingRefs.Notification n = RecordingRefs.fromS3Notification(body, nowMs, pos);
+      return new Accepted(n.refs().size(), false,
+          CompletableFuture.allOf(n.refs().stream().map(output::publishRecording).toArray(CompletableFuture[]::new)));
     } catch (EventRejectedException r) {
-      return output.deadLetter(DeadLetterTarget.RECORDINGS, pos, m.body().getBytes(StandardCharsets.UTF_8), r);
+      return new Accepted(0, true,
+          output.deadLetter(DeadLetterTarget.RECORDINGS, pos, body.getBytes(StandardCharsets.UTF_8), r));
     } catch (RuntimeException e) {
       // a defect on this one message must not keep the whole receive from being deleted
-      return output.deadLetter(DeadLetterTarget.RECORDINGS, pos, m.body().getBytes(StandardCharsets.UTF_8),
-          new EventRejectedException(EventRejectedException.Reason.PARSE_ERROR,
-              "notification could not be read: " + Errors.oneLine(e), e));
+      return new Accepted(0, true, output.deadLetter(DeadLetterTarget.RECORDINGS, pos,
+          body.getBytes(StandardCharsets.UTF_8), new EventRejectedException(EventRejectedException.Reason.PARSE_ERROR,
+              "notification could not be read: " + Errors.oneLine(e), e)));
     }
   }
 

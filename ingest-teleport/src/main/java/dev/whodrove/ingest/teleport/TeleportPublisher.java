@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
@@ -37,7 +38,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * as too large (a topic created before with a smaller limit), so a batch is never retried for its size.
  */
 public final class TeleportPublisher implements SourceOutput, AutoCloseable {
-  private final KafkaProducer<byte[], byte[]> producer;
+  private final Producer<byte[], byte[]> producer;
+  private final boolean ownsProducer;
   private final ClientMetrics producerMetrics;
   private final Semaphore inFlight;
   private final ProtobufSerde<TeleportAuditEvent> eventSerde;
@@ -63,17 +65,26 @@ public final class TeleportPublisher implements SourceOutput, AutoCloseable {
   /** @param limits record size limits (the service's {@code topics.max.message.bytes} and dead-letter size) */
   public TeleportPublisher(String serviceName, Map<String, Object> clientProps, Map<String, ?> serdeConfig,
       int maxInFlight, RecordingDeduplicator dedup, MeterRegistry metrics, Clock clock, MessageLimits limits) {
-    Map<String, Object> props = limits.producerProperties(clientProps);
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
-    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
-    props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, serviceName);
-    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    this.producer = new KafkaProducer<>(props);
-    this.producerMetrics = ClientMetrics.bind(metrics, producer);
+    this(serviceName, newProducer(serviceName, clientProps, limits), true, serdeConfig, maxInFlight, dedup, metrics,
+        clock, limits);
+  }
+
+  /**
+   * A publisher writing through a producer that stays the caller's: it may be transactional (the caller begins and
+   * commits), and {@link #close} leaves it open. Used to re-submit dead letters ({@link TeleportReentry}).
+   */
+  public TeleportPublisher(String serviceName, Producer<byte[], byte[]> producer, Map<String, ?> serdeConfig,
+      RecordingDeduplicator dedup, MeterRegistry metrics, Clock clock, MessageLimits limits) {
+    this(serviceName, producer, false, serdeConfig, Integer.MAX_VALUE, dedup, metrics, clock, limits);
+  }
+
+  private TeleportPublisher(String serviceName, Producer<byte[], byte[]> producer, boolean ownsProducer,
+      Map<String, ?> serdeConfig, int maxInFlight, RecordingDeduplicator dedup, MeterRegistry metrics, Clock clock,
+      MessageLimits limits) {
+    this.producer = producer;
+    this.ownsProducer = ownsProducer;
+    // a producer given to the publisher is the caller's to watch
+    this.producerMetrics = ClientMetrics.bind(ownsProducer ? metrics : null, producer);
     this.inFlight = new Semaphore(maxInFlight);
     this.eventSerde = Topics.TELEPORT_AUDIT_EVENTS.valueSerde(serdeConfig);
     this.refSerde = Topics.TELEPORT_RECORDINGS.valueSerde(serdeConfig);
@@ -85,6 +96,20 @@ public final class TeleportPublisher implements SourceOutput, AutoCloseable {
     this.recordingsDuplicate = Counter.builder("whodrove.ingest.teleport.recordings.duplicate")
         .description("recording references skipped because the session id was published within the window")
         .register(metrics);
+  }
+
+  private static Producer<byte[], byte[]> newProducer(String serviceName, Map<String, Object> clientProps,
+      MessageLimits limits) {
+    Map<String, Object> props = limits.producerProperties(clientProps);
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
+    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
+    props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, serviceName);
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    return new KafkaProducer<>(props);
   }
 
   @Override
@@ -110,19 +135,40 @@ public final class TeleportPublisher implements SourceOutput, AutoCloseable {
         return CompletableFuture.<Void>failedFuture(cause);
       }).thenCompose(f -> f);
     }
-    CompletableFuture<?> ref;
+    return CompletableFuture.allOf(sent, publishRecordingOf(event));
+  }
+
+  /** What became of the recording reference of an event. */
+  public enum RefOutcome {
+    /** Published to teleport.recordings. */
+    PUBLISHED,
+    /** Not published: the same session's recording was published within the de-duplication window. */
+    DUPLICATE,
+    /** Its url is unusable: the event went to teleport.recordings.dlq. */
+    DEAD_LETTERED,
+    /** The event is not a session.upload: no reference. */
+    NONE
+  }
+
+  /**
+   * The recording reference a {@code session.upload} event yields, published, or the event dead-lettered to
+   * teleport.recordings.dlq when its url is unusable; nothing for other events. Part of {@link #publishEvent}, and
+   * what a dead-lettered reference goes back in through.
+   */
+  public CompletableFuture<RefOutcome> publishRecordingOf(TeleportAuditEvent event) {
     try {
       Optional<RecordingRef> r = RecordingRefs.fromUploadEvent(event, clock.millis());
-      ref = r.isPresent() ? publishRecording(r.get()) : CompletableFuture.completedFuture(null);
+      return r.isEmpty() ? CompletableFuture.completedFuture(RefOutcome.NONE)
+          : publishRecording(r.get()).thenApply(published -> published ? RefOutcome.PUBLISHED : RefOutcome.DUPLICATE);
     } catch (EventRejectedException e) {
-      ref = deadLetter(DeadLetterTarget.RECORDINGS, event.getSource(),
-          event.getOriginalJson().getBytes(StandardCharsets.UTF_8), e);
+      return deadLetter(DeadLetterTarget.RECORDINGS, event.getSource(),
+          event.getOriginalJson().getBytes(StandardCharsets.UTF_8), e).thenApply(x -> RefOutcome.DEAD_LETTERED);
     } catch (RuntimeException e) {
-      ref = deadLetter(DeadLetterTarget.RECORDINGS, event.getSource(),
+      return deadLetter(DeadLetterTarget.RECORDINGS, event.getSource(),
           event.getOriginalJson().getBytes(StandardCharsets.UTF_8), "parse_error",
-          "no recording reference could be made of this session.upload: " + Errors.oneLine(e), e);
+          "no recording reference could be made of this session.upload: " + Errors.oneLine(e), e)
+          .thenApply(x -> RefOutcome.DEAD_LETTERED);
     }
-    return CompletableFuture.allOf(sent, ref);
   }
 
   /** The event does not fit a record: its original JSON goes to the dead-letter topic instead. */
@@ -198,9 +244,12 @@ public final class TeleportPublisher implements SourceOutput, AutoCloseable {
     producer.flush();
   }
 
+  /** Closes the producer if this publisher made it; one given to it stays open. */
   public void close(Duration timeout) {
     producerMetrics.close();
-    producer.close(timeout);
+    if (ownsProducer) {
+      producer.close(timeout);
+    }
   }
 
   @Override

@@ -78,6 +78,24 @@ public final class DlqCommand {
     }
   }
 
+  /** {@code --since} and {@code --reason}: which dead letters a command looks at. */
+  static final class Selection {
+    @Option(names = "--since", paramLabel = "TIME",
+        description = "Only dead letters written since: an RFC 3339 time or a duration back from now (24h, 7d).")
+    String since;
+    @Option(names = "--reason", paramLabel = "TEXT", description = "Only dead letters whose reason contains TEXT "
+        + "(ignoring case).")
+    String reason;
+
+    Instant since() {
+      return DlqCommand.since(since);
+    }
+
+    DeadLetterReplayer.Filter filter() {
+      return new DeadLetterReplayer.Filter(reason, since());
+    }
+  }
+
   @Command(name = "ls", mixinStandardHelpOptions = true,
       description = {"List the dead letters of a topic: position, time, service, reason, where the input came from, "
           + "its size and whether it was kept whole; the newest --limit that match, oldest first.",
@@ -87,12 +105,7 @@ public final class DlqCommand {
   static final class Ls implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "TOPIC", description = "A dead-letter topic (<topic>.dlq).")
     String topic;
-    @Option(names = "--since", paramLabel = "TIME",
-        description = "Only dead letters written since: an RFC 3339 time or a duration back from now (24h, 7d).")
-    String since;
-    @Option(names = "--reason", paramLabel = "TEXT", description = "Only dead letters whose reason contains TEXT "
-        + "(ignoring case).")
-    String reason;
+    @Mixin Selection select;
     @Option(names = "--limit", defaultValue = "100", description = "Show at most this many (the newest). "
         + "Default: ${DEFAULT-VALUE}.")
     int limit;
@@ -123,7 +136,7 @@ public final class DlqCommand {
     }
 
     private void listDeadLetters(ServiceConfig cfg, Map<String, Object> props, Set<String> replayed) {
-      DeadLetterReplayer.Filter filter = new DeadLetterReplayer.Filter(reason, since(since));
+      DeadLetterReplayer.Filter filter = select.filter();
       ProtobufSerde<DeadLetter> serde = deadLetterSerde(cfg);
       Deque<DeadLetterEntry> newest = new ArrayDeque<>();
       long[] matched = {0};
@@ -158,7 +171,7 @@ public final class DlqCommand {
       Map<String, long[]> stats = new TreeMap<>(); // count, replayed, newest record time
       dlqs.forEach(t -> stats.put(t, new long[3]));
       if (!dlqs.isEmpty()) {
-        BoundedTopicReader.read(props, dlqs, since(since), r -> {
+        BoundedTopicReader.read(props, dlqs, select.since(), r -> {
           long[] s = stats.get(r.topic());
           s[0]++;
           if (replayed.contains(ReplayLedger.key(r.topic(), r.partition(), r.offset()))) {
@@ -196,12 +209,7 @@ public final class DlqCommand {
   static final class Replay implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "TOPIC", description = "A dead-letter topic (<topic>.dlq).")
     String topic;
-    @Option(names = "--since", paramLabel = "TIME",
-        description = "Only dead letters written since: an RFC 3339 time or a duration back from now (24h, 7d).")
-    String since;
-    @Option(names = "--reason", paramLabel = "TEXT", description = "Only dead letters whose reason contains TEXT "
-        + "(ignoring case).")
-    String reason;
+    @Mixin Selection select;
     @Option(names = "--dry-run", description = "Say what would be replayed and skipped; write nothing.")
     boolean dryRun;
     @Option(names = "--again", description = "Also replay dead letters the ledger says were replayed before.")
@@ -229,7 +237,7 @@ public final class DlqCommand {
         }
       }
       DeadLetterReplayer.Summary s = DeadLetterReplayer.run(cfg, topic,
-          new DeadLetterReplayer.Filter(reason, since(since)), dryRun, again, names, System.out);
+          select.filter(), dryRun, again, names, System.out);
       s.print(System.out, topic, dryRun);
       return 0;
     }

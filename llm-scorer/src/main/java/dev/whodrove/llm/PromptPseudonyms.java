@@ -26,17 +26,21 @@ import java.util.regex.Pattern;
 final class PromptPseudonyms {
   private static final String IPV4 = "(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 
-  /** The generic shapes; the known names are added per prompt. Group names say what matched. */
-  private static final String GENERIC =
-      // e-mail address or user@host.domain (the domain's last label is not all digits, unless the whole is an IPv4)
-      "(?<email>(?<![\\w.%+-])[A-Za-z0-9._%+-]{1,64}@(?:" + IPV4 + "(?![\\w.])|(?:[A-Za-z0-9-]{1,63}\\.)+[A-Za-z][A-Za-z0-9-]{0,62}(?![\\w-])))"
-      // user@host: of a shell prompt or scp target
-      + "|(?<prompt>(?<![\\w.@-])[A-Za-z_][A-Za-z0-9_.-]{0,31}@[A-Za-z0-9][A-Za-z0-9-]{0,62}(?=:))"
-      + "|(?<awsHost>(?<![\\w.-])ip-\\d{1,3}-\\d{1,3}-\\d{1,3}-\\d{1,3}(?![\\w-]))"
-      + "|(?<ipv4>(?<![\\w.])" + IPV4 + "(?!\\w|\\.\\d))"
-      + "|(?<ipv6>(?<![\\w:.])[0-9A-Fa-f:]*::?[0-9A-Fa-f:]*:[0-9A-Fa-f:]*(?![\\w:]))";
+  /** Addresses of people: e-mail or user@host.domain, and user@host: of a shell prompt or scp target. */
+  private static final String PEOPLE =
+      // the domain's last label is not all digits (pkg@1.2.3 is a version), unless the whole domain is an IPv4
+      "(?<email>(?<![\\w.%+-])[A-Za-z0-9._%+-]{1,64}@(?:" + IPV4 + "(?![\\w.])"
+      + "|(?:[A-Za-z0-9-]{1,63}\\.)+[A-Za-z][A-Za-z0-9-]{0,62}(?![\\w-])))"
+      + "|(?<prompt>(?<![\\w.@-])[A-Za-z_][A-Za-z0-9_.-]{0,31}@[A-Za-z0-9][A-Za-z0-9-]{0,62}(?=:))";
 
-  private static final Pattern GENERIC_ONLY = Pattern.compile(GENERIC);
+  /** Machine addresses: AWS-style ip-a-b-c-d host names, IPv4, IPv6 candidates (checked in code). */
+  private static final String ADDRESSES =
+      "(?<awsHost>(?<![\\w.-])ip-\\d{1,3}-\\d{1,3}-\\d{1,3}-\\d{1,3}(?![\\w-]))"
+      + "|(?<ipv4>(?<![\\w.])" + IPV4 + "(?!\\w|\\.\\d))"
+      + "|(?<ipv6>(?<![\\w:.])[0-9A-Fa-f:]*::?[0-9A-Fa-f:]*:[0-9A-Fa-f:]*(?![\\w:]|\\.\\d))";
+
+  /** Without known names; with them, they are tried between the two (a known host name beats its ip-a-b-c-d part). */
+  private static final Pattern GENERIC_ONLY = Pattern.compile(PEOPLE + "|(?<known>(?!))|" + ADDRESSES);
 
   private final Map<String, String> users = new HashMap<>();
   private final Map<String, String> hosts = new HashMap<>();
@@ -105,8 +109,7 @@ final class PromptPseudonyms {
       for (String n : names) {
         alt.append(alt.length() == 0 ? "" : "|").append(Pattern.quote(n));
       }
-      pattern = Pattern.compile(GENERIC
-          + "|(?<known>(?<![A-Za-z0-9_-])(?i:" + alt + ")(?![A-Za-z0-9_-]))");
+      pattern = Pattern.compile(PEOPLE + "|(?<known>(?<![A-Za-z0-9_-])(?i:" + alt + ")(?![A-Za-z0-9_-]))|" + ADDRESSES);
       dirty = false;
     }
     return pattern;

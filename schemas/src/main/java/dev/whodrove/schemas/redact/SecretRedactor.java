@@ -2,6 +2,7 @@ package dev.whodrove.schemas.redact;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,7 +18,20 @@ public final class SecretRedactor {
   /** Text after redaction and how many secrets were replaced. */
   public record Result(String text, int redactions) {}
 
-  private record Rule(String kind, Pattern pattern, int keepGroup) {}
+  /**
+   * One pattern. {@code triggers}: lower-case strings of which the text must contain at least one for the pattern to
+   * be able to match at all; checking them first keeps ordinary text (nearly every command) away from the regexes.
+   */
+  private record Rule(String kind, Pattern pattern, int keepGroup, String[] triggers) {
+    boolean mayMatch(String lower) {
+      for (String t : triggers) {
+        if (lower.contains(t)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
 
   static final String MARK_PREFIX = "[REDACTED";
 
@@ -33,61 +47,61 @@ public final class SecretRedactor {
   private static final String VALUE = "(?:\"[^\"\\n]*\"|'[^'\\n]*'|[^\\s\"']+)";
 
   /** scheme://user:password@host: the whole user info goes, the user name is identity data as well. */
-  private static final Rule URL_CREDENTIALS = keep("url-credentials",
+  private static final Rule URL_CREDENTIALS = keep("url-credentials", "://",
       "((?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{0,20}://)[^/\\s:@]{1,256}:[^@\\s/]{1,256}(?=@)");
 
   /**
    * NAME=value, name: value, "name": "value", name%3Dvalue (URL-encoded) for the secret names; a value that opens a
    * JSON object or array is a structure, not a secret.
    */
-  private static final Rule ASSIGNMENT = keep("password",
+  private static final Rule ASSIGNMENT = keep("password", "pass|pwd|secret|token|key|credential|signature",
       "(?i)((?<![\\w.-])[\\w.-]{0,40}?(?:" + SECRET_NAMES + ")[\\w.-]{0,40}[\"']?\\s*(?:[=:]|%3[dD])\\s*)"
           + "(?![\\[{])(?:\"[^\"\\n]*\"|'[^'\\n]*'|[^\\s\"',;&]+)");
 
   /** Signed-URL signatures (sig=…); X-Amz-Signature and X-Goog-Signature are assignments. */
-  private static final Rule SIGNATURE = keep("signature", "([?&]sig=)[^&\\s\"']+");
+  private static final Rule SIGNATURE = keep("signature", "sig=", "([?&]sig=)[^&\\s\"']+");
 
   /**
    * Specific formats first (most certain), then headers, URLs, flags and assignments, then the generic entropy
    * catch-all. Patterns start only at token starts and bound their repetitions, so long unbroken runs stay linear.
    */
   private static final List<Rule> RULES = List.of(
-      rule("private-key", "-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----[\\s\\S]*?-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----"),
+      rule("private-key", "private key", "-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----[\\s\\S]*?-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----"),
       // a block cut off by truncation: redact to the end of the text
-      rule("private-key", "-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----[\\s\\S]*"),
-      rule("aws-access-key", "\\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA|AGPA|ANPA|ANVA|APKA|AIPA)[0-9A-Z]{16}\\b"),
-      rule("github-token", "\\bgh[pousr]_[A-Za-z0-9]{30,255}\\b"),
-      rule("github-token", "\\bgithub_pat_[A-Za-z0-9_]{22,255}\\b"),
-      rule("gitlab-token", "\\bglpat-[A-Za-z0-9_-]{20,255}"),
-      rule("slack-token", "\\bxox[abposre]-[A-Za-z0-9-]{10,255}"),
-      rule("slack-token", "\\bxapp-[0-9]-[A-Za-z0-9-]{10,255}"),
-      keep("slack-webhook", "(\\bhttps://hooks\\.slack\\.com/(?:services|workflows|triggers)/)[A-Za-z0-9_/-]{10,255}"),
-      rule("jwt", "\\beyJ[A-Za-z0-9_-]{5,4096}\\.eyJ[A-Za-z0-9_-]{5,4096}\\.[A-Za-z0-9_-]{5,4096}"),
-      rule("google-api-key", "\\bAIza[0-9A-Za-z_-]{35}"),
-      rule("google-oauth-token", "\\bya29\\.[0-9A-Za-z_-]{20,4096}"),
-      rule("google-oauth-token", "(?<![\\w/])1//0[0-9A-Za-z_-]{20,1024}"),
-      rule("api-key", "\\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,255}"),
-      rule("api-key", "\\b[rs]k_(?:live|test)_[0-9A-Za-z]{16,255}"),
-      rule("npm-token", "\\bnpm_[A-Za-z0-9]{36}\\b"),
-      keep("authorization", "(?i)(\\b(?:proxy-)?authorization\\s*:\\s*(?:(?:bearer|basic|token|digest|negotiate|bot)\\s+)?)"
+      rule("private-key", "private key", "-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----[\\s\\S]*"),
+      rule("aws-access-key", "akia|asia|abia|acca|aroa|aida|agpa|anpa|anva|apka|aipa", "\\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA|AGPA|ANPA|ANVA|APKA|AIPA)[0-9A-Z]{16}\\b"),
+      rule("github-token", "ghp_|gho_|ghu_|ghs_|ghr_", "\\bgh[pousr]_[A-Za-z0-9]{30,255}\\b"),
+      rule("github-token", "github_pat_", "\\bgithub_pat_[A-Za-z0-9_]{22,255}\\b"),
+      rule("gitlab-token", "glpat-", "\\bglpat-[A-Za-z0-9_-]{20,255}"),
+      rule("slack-token", "xox", "\\bxox[abposre]-[A-Za-z0-9-]{10,255}"),
+      rule("slack-token", "xapp-", "\\bxapp-[0-9]-[A-Za-z0-9-]{10,255}"),
+      keep("slack-webhook", "hooks.slack.com", "(\\bhttps://hooks\\.slack\\.com/(?:services|workflows|triggers)/)[A-Za-z0-9_/-]{10,255}"),
+      rule("jwt", "eyj", "\\beyJ[A-Za-z0-9_-]{5,4096}\\.eyJ[A-Za-z0-9_-]{5,4096}\\.[A-Za-z0-9_-]{5,4096}"),
+      rule("google-api-key", "aiza", "\\bAIza[0-9A-Za-z_-]{35}"),
+      rule("google-oauth-token", "ya29.", "\\bya29\\.[0-9A-Za-z_-]{20,4096}"),
+      rule("google-oauth-token", "1//0", "(?<![\\w/])1//0[0-9A-Za-z_-]{20,1024}"),
+      rule("api-key", "sk-", "\\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,255}"),
+      rule("api-key", "k_live_|k_test_", "\\b[rs]k_(?:live|test)_[0-9A-Za-z]{16,255}"),
+      rule("npm-token", "npm_", "\\bnpm_[A-Za-z0-9]{36}\\b"),
+      keep("authorization", "authorization", "(?i)(\\b(?:proxy-)?authorization\\s*:\\s*(?:(?:bearer|basic|token|digest|negotiate|bot)\\s+)?)"
           + "[^\\s\"']+"),
-      keep("cookie", "(?i)(\\b(?:set-)?cookie\\s*:\\s*)[^\\n\"']+"),
-      keep("bearer", "(?i)(\\b(?:bearer|basic)\\s+)[A-Za-z0-9._~+/=-]{8,}"),
+      keep("cookie", "cookie", "(?i)(\\b(?:set-)?cookie\\s*:\\s*)[^\\n\"']+"),
+      keep("bearer", "bearer|basic", "(?i)(\\b(?:bearer|basic)\\s+)[A-Za-z0-9._~+/=-]{8,}"),
       URL_CREDENTIALS,
-      keep("password", "(?i)(--?(?:" + SECRET_FLAGS + ")(?:=|\\s+))" + VALUE),
+      keep("password", "pass|token|secret|key", "(?i)(--?(?:" + SECRET_FLAGS + ")(?:=|\\s+))" + VALUE),
       // mysql -psecret (attached; "-p" alone prompts, "-p db" names a database)
-      keep("password", "((?i:\\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlsh|mariadb|mariadb-dump)\\b)[^\\n]*?[\\s=]-p)"
+      keep("password", "mysql|mariadb", "((?i:\\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlsh|mariadb|mariadb-dump)\\b)[^\\n]*?[\\s=]-p)"
           + "[^\\s-][^\\s]*"),
       // tools whose -p (or -a, -P) takes the password as the next word
-      keep("password", "((?i:\\b(?:sshpass|mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport)\\b)[^\\n]*?\\s-p\\s*)"
+      keep("password", "sshpass|mongo", "((?i:\\b(?:sshpass|mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport)\\b)[^\\n]*?\\s-p\\s*)"
           + "[^\\s-]\\S*"),
-      keep("password", "((?i:\\bdocker\\s+login\\b)[^\\n]*?\\s-p\\s*)[^\\s-]\\S*"),
-      keep("password", "((?i:\\bredis-cli\\b)[^\\n]*?\\s-a\\s*)[^\\s-]\\S*"),
-      keep("password", "((?i:\\b(?:sqlcmd|bcp)\\b)[^\\n]*?\\s-P\\s*)[^\\s-]\\S*"),
+      keep("password", "docker", "((?i:\\bdocker\\s+login\\b)[^\\n]*?\\s-p\\s*)[^\\s-]\\S*"),
+      keep("password", "redis-cli", "((?i:\\bredis-cli\\b)[^\\n]*?\\s-a\\s*)[^\\s-]\\S*"),
+      keep("password", "sqlcmd|bcp", "((?i:\\b(?:sqlcmd|bcp)\\b)[^\\n]*?\\s-P\\s*)[^\\s-]\\S*"),
       // curl -u user:password: user and password both go
-      keep("password", "((?i:\\b(?:curl|wget)\\b)[^\\n]*?\\s(?:-u|-U|--user|--proxy-user)(?:=|\\s*))[^\\s\"':]*:[^\\s\"']+"),
+      keep("password", "curl|wget", "((?i:\\b(?:curl|wget)\\b)[^\\n]*?\\s(?:-u|-U|--user|--proxy-user)(?:=|\\s*))[^\\s\"':]*:[^\\s\"']+"),
       // SQL: CREATE USER … PASSWORD 'x', ALTER USER … IDENTIFIED BY 'x', SET PASSWORD = PASSWORD('x')
-      keep("password", "(?i)(\\b(?:password|identified\\s+(?:with\\s+\\w+\\s+)?by(?:\\s+password)?)\\s*\\(?\\s*)"
+      keep("password", "password|identified", "(?i)(\\b(?:password|identified\\s+(?:with\\s+\\w+\\s+)?by(?:\\s+password)?)\\s*\\(?\\s*)"
           + "(?:'(?:[^'\\\\\\n]|''|\\\\.)*'|\"[^\"\\n]*\")"),
       ASSIGNMENT,
       SIGNATURE);
@@ -95,16 +109,16 @@ public final class SecretRedactor {
   /** The rules that apply to a URI used as an address, not read as text: credentials in it, nothing else. */
   private static final List<Rule> URI_RULES = List.of(URL_CREDENTIALS, ASSIGNMENT, SIGNATURE);
 
-  private static final Pattern HEX = Pattern.compile("\\b[0-9a-fA-F]{32,}\\b");
-  private static final Pattern B64 = Pattern.compile("[A-Za-z0-9+/_-]{32,}={0,2}");
+  /** Shortest run the generic rules consider (hex digests and base64 keys are longer). */
+  private static final int GENERIC_MIN = 32;
 
-  private static Rule rule(String kind, String regex) {
-    return new Rule(kind, Pattern.compile(regex), 0);
+  private static Rule rule(String kind, String triggers, String regex) {
+    return new Rule(kind, Pattern.compile(regex), 0, triggers.split("\\|"));
   }
 
   /** A rule whose group 1 (the name, flag or prefix) is kept and only the secret after it is replaced. */
-  private static Rule keep(String kind, String regex) {
-    return new Rule(kind, Pattern.compile(regex), 1);
+  private static Rule keep(String kind, String triggers, String regex) {
+    return new Rule(kind, Pattern.compile(regex), 1, triggers.split("\\|"));
   }
 
   /** Redacts free text. */
@@ -114,11 +128,14 @@ public final class SecretRedactor {
     }
     int[] count = {0};
     String s = text;
+    String lower = text.toLowerCase(Locale.ROOT);
     for (Rule r : RULES) {
-      s = replace(s, r, count);
+      if (r.mayMatch(lower)) {
+        s = replace(s, r, count);
+      }
     }
-    s = replaceGeneric(s, HEX, "hex-secret", 3.0, false, count);
-    s = replaceGeneric(s, B64, "secret", 4.0, true, count);
+    s = replaceRuns(s, true, count);
+    s = replaceRuns(s, false, count);
     return new Result(s, count[0]);
   }
 
@@ -205,8 +222,11 @@ public final class SecretRedactor {
     }
     int[] count = {0};
     String s = uri;
+    String lower = uri.toLowerCase(Locale.ROOT);
     for (Rule r : URI_RULES) {
-      s = replace(s, r, count);
+      if (r.mayMatch(lower)) {
+        s = replace(s, r, count);
+      }
     }
     return s;
   }
@@ -238,24 +258,66 @@ public final class SecretRedactor {
     return MARK_PREFIX + ":" + kind + "]";
   }
 
-  private static String replaceGeneric(String s, Pattern p, String kind, double minEntropy, boolean mixedClasses,
-      int[] count) {
-    Matcher m = p.matcher(s);
+  /**
+   * The generic catch-all, scanned by hand in one pass (a regex would retry every position of every word): a whole
+   * word of at least {@value #GENERIC_MIN} hex digits with entropy of 3 bits or more ({@code hex-secret}), or a run
+   * of at least that many base64/base64url characters (plus up to two {@code =}) with upper case, lower case and
+   * digits, entropy of 4 bits or more, and fewer than three slashes ({@code secret}).
+   */
+  private static String replaceRuns(String s, boolean hex, int[] count) {
     StringBuilder out = null;
     int last = 0;
-    while (m.find()) {
-      String token = m.group();
-      if (!looksSecret(token, minEntropy, mixedClasses)) {
+    int n = s.length();
+    int i = 0;
+    while (i < n) {
+      if (!(hex ? isWordChar(s.charAt(i)) : isBase64Char(s.charAt(i)))) {
+        i++;
+        continue;
+      }
+      int start = i;
+      while (i < n && (hex ? isWordChar(s.charAt(i)) : isBase64Char(s.charAt(i)))) {
+        i++;
+      }
+      int end = i;
+      if (end - start < GENERIC_MIN || (hex && !allHex(s, start, end))) {
+        continue;
+      }
+      if (!hex) {
+        while (end < n && end - i < 2 && s.charAt(end) == '=') {
+          end++;
+        }
+      }
+      if (!looksSecret(s.substring(start, end), hex ? 3.0 : 4.0, !hex)) {
         continue;
       }
       if (out == null) {
-        out = new StringBuilder(s.length());
+        out = new StringBuilder(n);
       }
-      out.append(s, last, m.start()).append(mark(kind));
-      last = m.end();
+      out.append(s, last, start).append(mark(hex ? "hex-secret" : "secret"));
+      last = end;
+      i = end;
       count[0]++;
     }
-    return out == null ? s : out.append(s, last, s.length()).toString();
+    return out == null ? s : out.append(s, last, n).toString();
+  }
+
+  private static boolean isWordChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  }
+
+  private static boolean isBase64Char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '/'
+        || c == '_' || c == '-';
+  }
+
+  private static boolean allHex(String s, int from, int to) {
+    for (int k = from; k < to; k++) {
+      char c = s.charAt(k);
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** High Shannon entropy, and for base64 also upper, lower and digits and not shaped like a file path. */

@@ -1,5 +1,6 @@
 package dev.whodrove.classifier;
 
+import dev.whodrove.schemas.redact.FeatureRedactor;
 import dev.whodrove.schemas.v1.Escalation;
 import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.schemas.v1.SessionVerdict;
@@ -8,12 +9,16 @@ import java.util.Optional;
 
 /**
  * Phase 1 as a pure function: one feature record in, one verdict (and maybe an escalation) out. No clock, no state:
- * {@code set_at} comes from the record, so the same features always give the same labels.
+ * {@code set_at} comes from the record, so the same features always give the same labels. The features copied into
+ * the verdict and the escalation pass through the {@link FeatureRedactor} first: the featurizer already redacts, this
+ * also cleans records from older featurizers and other writers before they reach {@code session.labels}, its JSON
+ * mirrors and phase 2.
  */
 public final class Classifier {
   private final ClassifierConfig config;
   private final TeleportRules teleport;
   private final GcpRules gcp;
+  private final FeatureRedactor redactor = new FeatureRedactor();
 
   public Classifier(ClassifierConfig config) {
     this.config = config;
@@ -29,10 +34,11 @@ public final class Classifier {
    *
    * @throws IllegalArgumentException when the record names no session or no known substrate (dead-lettered)
    */
-  public Result classify(SessionFeatures f) {
-    if (f.getSessionId().isEmpty()) {
+  public Result classify(SessionFeatures input) {
+    if (input.getSessionId().isEmpty()) {
       throw new IllegalArgumentException("feature record without session_id");
     }
+    SessionFeatures f = redactor.redact(input);
     long setAt = stampTime(f);
     Assessment a = new Assessment(setAt, config.phase1Stage(), config.cadence().stage());
     String substrate = substrateOf(f);

@@ -33,7 +33,7 @@ import org.apache.kafka.common.security.JaasContext;
  * Who is using the CLI, for the manual stamps they write ({@code set_by=manual:<name>}) and the replays they run.
  * It is taken from the Kafka client configuration, never typed per command: the principal the configuration
  * authenticates as is what the broker verifies, what its ACLs grant write access to {@code session.labels} to, and
- * what its audit log records (docs/security.md §5).
+ * what its audit log records (docs/security.md §6).
  *
  * <ul>
  *   <li><b>SASL</b> ({@code kafka.security.protocol} SASL_PLAINTEXT or SASL_SSL): the {@code username} of PLAIN and

@@ -2,6 +2,7 @@ package dev.whodrove.featurizer;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.whodrove.schemas.PrintEvents;
+import dev.whodrove.schemas.redact.SecretRedactor;
 import dev.whodrove.schemas.v1.CadenceFeatures;
 import dev.whodrove.schemas.v1.NotableEvent;
 import dev.whodrove.schemas.v1.PrintChunk;
@@ -11,6 +12,7 @@ import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.schemas.v1.SessionStarted;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
 import dev.whodrove.schemas.v1.TeleportFeatures;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,6 +20,10 @@ import java.util.Map;
  * events: the recording features of the study's {@code whodrove-teleport} CLI, the cadence features and segments,
  * identity and server fields, and a capped
  * list of notable events (never PTY content). Memory and serialized size are bounded whatever the session length.
+ *
+ * <p>Text from the session (notable-event summaries, the initial command, the parse error, credentials in the
+ * recording location) is redacted with the {@link SecretRedactor} as it is taken in, so neither the state store nor
+ * {@code session.features} ever holds a secret the redactor recognises.
  *
  * <p>A recording delivered again (its first events repeat, or another recording URI shows up) replaces the previous
  * one: the recording side is reset and rebuilt, so nothing is counted twice. Audit metadata is kept across resets.
@@ -30,6 +36,7 @@ public final class TeleportSessionAccumulator {
   static final int MAX_SUMMARY_CHARS = 512;
   static final int MAX_LABELS = 64;
   static final int MAX_LIST = 32;
+  private static final SecretRedactor REDACTOR = new SecretRedactor();
 
   // recording side
   private SessionFeatures.Builder rec = SessionFeatures.newBuilder();
@@ -104,8 +111,7 @@ public final class TeleportSessionAccumulator {
       case COMMAND -> {
         commands++;
         var c = e.getCommand();
-        String argv = c.getArgvCount() > 0 ? String.join(" ", c.getArgvList()) : c.getPath();
-        notable(e, "command", argv + " (rc=" + c.getReturnCode() + ")");
+        notable(e, "command", commandLine(c.getPath(), c.getProgram(), c.getArgvList()) + " (rc=" + c.getReturnCode() + ")");
       }
       case NETWORK -> {
         var n = e.getNetwork();
@@ -126,7 +132,7 @@ public final class TeleportSessionAccumulator {
       case COMPLETE -> {
         recordingComplete = true;
         t.setRecordingFormat(e.getComplete().getFormat());
-        t.setParseError(e.getComplete().getParseError());
+        t.setParseError(REDACTOR.clean(e.getComplete().getParseError()));
       }
       default -> { }
     }
@@ -144,7 +150,7 @@ public final class TeleportSessionAccumulator {
     t.setLogin(s.getLogin()).setCluster(s.getCluster()).setServerId(s.getServerId())
         .setServerHostname(s.getServerHostname()).setRemoteAddr(s.getRemoteAddr());
     putLabels(t, s.getServerLabelsMap());
-    t.clearInitialCommand().addAllInitialCommand(s.getInitialCommandList().stream().limit(MAX_LIST).toList());
+    t.clearInitialCommand().addAllInitialCommand(initialCommand(s.getInitialCommandList()));
     if (e.getTimeMs() > 0) {
       rec.setStartedMs(e.getTimeMs());
     }
@@ -163,7 +169,7 @@ public final class TeleportSessionAccumulator {
     }
     t.clearParticipants().addAllParticipants(s.getParticipantsList().stream().limit(MAX_LIST).toList());
     if (t.getInitialCommandCount() == 0) {
-      t.addAllInitialCommand(s.getInitialCommandList().stream().limit(MAX_LIST).toList());
+      t.addAllInitialCommand(initialCommand(s.getInitialCommandList()));
     }
   }
 
@@ -198,8 +204,28 @@ public final class TeleportSessionAccumulator {
       droppedNotable++;
       return;
     }
+    // redacted before it is cut, so a secret across the cut is recognised whole
     rec.addNotableEvents(NotableEvent.newBuilder().setTimeMs(e.getTimeMs()).setKind(kind)
-        .setSummary(truncate(summary)).setRef(Long.toString(e.getIndex())));
+        .setSummary(REDACTOR.clean(summary, MAX_SUMMARY_CHARS)).setRef(Long.toString(e.getIndex())));
+  }
+
+  /**
+   * The command line of a {@code session.command}: Teleport's argv leaves the program out, so the path (or program)
+   * is put first unless argv already starts with it. The redactor needs it too ({@code mysql -p…}).
+   */
+  static String commandLine(String path, String program, List<String> argv) {
+    String exe = !path.isEmpty() ? path : program;
+    if (argv.isEmpty()) {
+      return exe;
+    }
+    String first = argv.get(0);
+    boolean named = exe.isEmpty() || first.equals(exe) || exe.endsWith("/" + first)
+        || (!program.isEmpty() && (first.equals(program) || first.endsWith("/" + program)));
+    return named ? String.join(" ", argv) : exe + " " + String.join(" ", argv);
+  }
+
+  private static List<String> initialCommand(List<String> command) {
+    return REDACTOR.cleanArgv(command.stream().limit(MAX_LIST).toList());
   }
 
   private static String truncate(String s) {
@@ -232,7 +258,7 @@ public final class TeleportSessionAccumulator {
       t.setRemoteAddr(a.getRemoteAddr());
     }
     if (a.getInitialCommandCount() > 0) {
-      t.clearInitialCommand().addAllInitialCommand(a.getInitialCommandList().stream().limit(MAX_LIST).toList());
+      t.clearInitialCommand().addAllInitialCommand(initialCommand(a.getInitialCommandList()));
     }
     switch (a.getType()) {
       case "session.start" -> {
@@ -315,7 +341,7 @@ public final class TeleportSessionAccumulator {
         .addAllInitialCommand(r.getInitialCommandCount() > 0 ? r.getInitialCommandList() : a.getInitialCommandList())
         .addAllParticipants(r.getParticipantsCount() > 0 ? r.getParticipantsList() : a.getParticipantsList())
         .setRecordingPresent(recordingComplete)
-        .setRecordingUri(first(r.getRecordingUri(), a.getRecordingUri()))
+        .setRecordingUri(REDACTOR.cleanUri(first(r.getRecordingUri(), a.getRecordingUri())))
         .setRecordingFormat(r.getRecordingFormat())
         .setParseError(r.getParseError());
     boolean interactive = recordingEndSeen ? r.getInteractive() : a.getInteractive();

@@ -1,5 +1,6 @@
 package dev.whodrove.llm;
 
+import dev.whodrove.schemas.redact.SecretRedactor;
 import dev.whodrove.schemas.v1.Escalation;
 import dev.whodrove.schemas.v1.Label;
 import dev.whodrove.schemas.v1.SessionVerdict;

@@ -1,5 +1,6 @@
 package dev.whodrove.llm;
 
+import dev.whodrove.schemas.redact.SecretRedactor;
 import dev.whodrove.schemas.v1.CadenceFeatures;
 import dev.whodrove.schemas.v1.CadenceSegment;
 import dev.whodrove.schemas.v1.Escalation;
@@ -21,8 +22,11 @@ import java.util.stream.Collectors;
 
 /**
  * Turns an escalation into a compact, deterministic prompt: the same escalation (and the same PTY text) always gives
- * the same bytes, so answers are reproducible and cacheable. Identity data (user, principal, hosts, addresses) is left
- * out: the model needs behaviour, not names. Every free-text field passes through the {@link SecretRedactor}.
+ * the same bytes, so answers are reproducible and cacheable. Identity fields (user, login, participants, principal,
+ * cluster, server, addresses) are left out: the model needs behaviour, not names. Every free-text field passes
+ * through the {@link SecretRedactor} and then {@link PromptPseudonyms}, which replaces the user names, host names and
+ * IP addresses that still appear in commands, notable events and terminal text with pseudonyms stable within the
+ * prompt ({@code user-1}, {@code host-1}, {@code private-ip-1}).
  */
 public final class PromptBuilder {
 
@@ -65,8 +69,8 @@ public final class PromptBuilder {
    *     allowed
    */
   public Prompt build(Escalation esc, String ptyText) {
-    Out out = new Out();
     SessionFeatures f = esc.getFeatures();
+    Out out = new Out(identities(f));
     out.line("session: " + esc.getSessionId());
     out.line("substrate: " + orUnknown(f.getSubstrate()));
     if (f.getEndedMs() > 0 && f.getStartedMs() > 0) {
@@ -98,8 +102,10 @@ public final class PromptBuilder {
     if (ptyText != null) {
       SecretRedactor.Result redacted = redactor.redact(ptyText);
       out.redactions += redacted.redactions();
-      String pty = shorten(redacted.text(), ptyMaxChars);
-      out.line("terminal_output (redacted, " + pty.length() + " of " + redacted.text().length() + " chars):");
+      // pseudonyms before the cut, so no address is cut in half and left readable
+      String whole = out.pseudonyms.apply(redacted.text());
+      String pty = shorten(whole, ptyMaxChars);
+      out.line("terminal_output (redacted, " + pty.length() + " of " + whole.length() + " chars):");
       out.line("<<<");
       out.line(pty);
       out.line(">>>");
@@ -107,6 +113,30 @@ public final class PromptBuilder {
       out.line("terminal_output: not provided");
     }
     return new Prompt(SYSTEM, out.toString(), out.redactions);
+  }
+
+  /** The names the escalation itself gives, so they are recognised wherever they appear in the text. */
+  static PromptPseudonyms identities(SessionFeatures f) {
+    PromptPseudonyms p = new PromptPseudonyms().user(f.getUser());
+    if (f.hasTeleport()) {
+      TeleportFeatures t = f.getTeleport();
+      p.user(t.getLogin());
+      t.getParticipantsList().forEach(p::user);
+      p.host(t.getServerHostname()).host(t.getServerId()).host(t.getCluster())
+          .host(t.getServerLabelsOrDefault("hostname", ""));
+    }
+    for (NotableEvent e : f.getNotableEventsList()) {
+      if (e.getKind().equals("join") || e.getKind().equals("leave")) {
+        p.user(e.getSummary());
+      }
+    }
+    if (f.hasGcp()) {
+      p.user(f.getGcp().getPrincipal());
+    }
+    if (f.hasBurst()) {
+      p.user(f.getBurst().getPrincipal());
+    }
+    return p;
   }
 
   private void labels(Out out, List<Label> labels) {
@@ -244,7 +274,7 @@ public final class PromptBuilder {
     for (int i = 0; i < n; i++) {
       NotableEvent e = events.get(i);
       String at = f.getStartedMs() > 0 && e.getTimeMs() > 0 ? "+" + num((e.getTimeMs() - f.getStartedMs()) / 1000.0) + "s " : "";
-      out.line("  " + at + orUnknown(e.getKind()) + ": " + out.clean(shorten(e.getSummary(), 300)));
+      out.line("  " + at + orUnknown(e.getKind()) + ": " + shorten(out.clean(e.getSummary()), 300));
     }
   }
 
@@ -273,10 +303,15 @@ public final class PromptBuilder {
     return new BigDecimal(v).round(new MathContext(4)).stripTrailingZeros().toPlainString();
   }
 
-  /** Lines of the user message; free text goes through the redactor, one line each. */
+  /** Lines of the user message; free text goes through the redactor and the pseudonyms, one line each. */
   private final class Out {
     private final StringBuilder b = new StringBuilder();
+    private final PromptPseudonyms pseudonyms;
     private int redactions;
+
+    Out(PromptPseudonyms pseudonyms) {
+      this.pseudonyms = pseudonyms;
+    }
 
     void line(String s) {
       b.append(s).append('\n');
@@ -285,7 +320,7 @@ public final class PromptBuilder {
     String clean(String s) {
       SecretRedactor.Result r = redactor.redact(s.replace('\n', ' ').replace('\r', ' '));
       redactions += r.redactions();
-      return r.text();
+      return pseudonyms.apply(r.text());
     }
 
     @Override

@@ -102,7 +102,7 @@ class EscalationScorerTest {
   void terminalContentIsSentOnlyWhenBothAllowAndThenRedacted() throws Exception {
     Path cast = dir.resolve("s-4.cast");
     StringBuilder sb = new StringBuilder("{\"version\": 2, \"width\": 80, \"height\": 24}\n");
-    for (String line : SecretRedactorTest.plantedText().split("\n")) {
+    for (String line : Fixtures.plantedText().split("\n")) {
       sb.append(FakeChatServer.JSON.writeValueAsString(new Object[] {0.5, "o", "\u001B[32m" + line + "\u001B[0m\r\n"}))
           .append('\n');
     }
@@ -124,7 +124,7 @@ class EscalationScorerTest {
     String sent = server.requests.get(2).body();
     assertThat(sent).contains("terminal_output (redacted", "git clone", "--env prod", "[REDACTED:")
         .doesNotContain("typed-input-not-output", "[32m");
-    for (String secret : SecretRedactorTest.plantedSecrets()) {
+    for (String secret : Fixtures.plantedSecrets()) {
       assertThat(sent).as("planted secret leaked: %s", secret).doesNotContain(secret);
     }
   }

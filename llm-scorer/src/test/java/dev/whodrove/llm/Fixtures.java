@@ -9,6 +9,7 @@ import dev.whodrove.schemas.v1.NotableEvent;
 import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.schemas.v1.TeleportFeatures;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Synthetic escalations and configs for tests (no real users or hosts). */
@@ -16,7 +17,32 @@ final class Fixtures {
   static final long T0 = 1_760_000_000_000L;
   static final String PLANTED_PASSWORD = "hunter2-Sup3rS3cret";
 
+  static final String AWS = "AKIAIOSFODNN7EXAMPLE";
+  static final String AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+  static final String GH = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8";
+  static final String SLACK = "xoxb-" + "123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx";
+  static final String JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+  static final String PEM_BODY = "MIIEpAIBAAKCAQEA7V1d3x9Qz";
+  static final String PEM = "-----BEGIN RSA PRIVATE KEY-----\n" + PEM_BODY + "\nabc\n-----END RSA PRIVATE KEY-----";
+
   private Fixtures() {}
+
+  /** Terminal text with secrets of several kinds (the redactor's own tests cover every rule). */
+  static String plantedText() {
+    return String.join("\n",
+        "$ export AWS_ACCESS_KEY_ID=" + AWS,
+        "$ aws configure set aws_secret_access_key " + AWS_SECRET,
+        "$ git clone https://x:" + GH + "@github.com/acme/app.git",
+        "slack: " + SLACK,
+        "curl -H 'Authorization: Bearer " + JWT + "' https://api.example.test",
+        PEM,
+        "mysql -u root -p" + PLANTED_PASSWORD + " app",
+        "./deploy --password " + PLANTED_PASSWORD + " --env prod");
+  }
+
+  static List<String> plantedSecrets() {
+    return List.of(AWS, AWS_SECRET, GH, SLACK, JWT, PEM_BODY, PLANTED_PASSWORD);
+  }
 
   static Escalation escalation(String sessionId) {
     CadenceFeatures cadence = CadenceFeatures.newBuilder()

@@ -2,9 +2,17 @@ package dev.whodrove.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.whodrove.schemas.redact.SecretRedactor;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.whodrove.schemas.v1.Escalation;
 import dev.whodrove.schemas.v1.GcpBurstFeatures;
+import dev.whodrove.schemas.v1.NotableEvent;
 import dev.whodrove.schemas.v1.SessionFeatures;
+import dev.whodrove.schemas.v1.TeleportFeatures;
+import dev.whodrove.testkit.TeleportAuditFixtures;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class PromptBuilderTest {
@@ -60,6 +68,87 @@ class PromptBuilderTest {
     assertThat(user).contains("substrate: gcp-gcloud-burst", "gcloud_burst: entries=42",
             "method_sequence: v1.compute.instances.list > storage.objects.get", "user_agent: google-cloud-sdk")
         .doesNotContain("someone@example.test", "203.0.113.9");
+  }
+
+  /**
+   * One session assembled from real Teleport events (session.start, .end, .join, .command, .network, kube.request):
+   * every user name and address in them appears somewhere in the features, commands or terminal text, and none of
+   * them may reach the prompt.
+   */
+  @Test
+  void noUserNameOrAddressFromRealEventsReachesThePrompt() {
+    ObjectNode start = TeleportAuditFixtures.first("session.start");
+    ObjectNode end = TeleportAuditFixtures.first("session.end");
+    ObjectNode join = TeleportAuditFixtures.first("session.join");
+    ObjectNode command = TeleportAuditFixtures.first("session.command");
+    ObjectNode network = TeleportAuditFixtures.first("session.network");
+    ObjectNode kube = TeleportAuditFixtures.first("kube.request");
+    String user = start.path("user").asText();
+    String login = start.path("login").asText();
+    String participant = end.path("participants").get(0).asText();
+    String host = end.path("server_hostname").asText();
+    String remote = withoutPort(start.path("addr.remote").asText());
+    String local = withoutPort(start.path("addr.local").asText());
+    String dst = network.path("dst_addr").asText();
+    String src = network.path("src_addr").asText();
+    String kubeRemote = kube.path("addr.remote").asText();
+
+    long t0 = Fixtures.T0;
+    SessionFeatures f = Fixtures.escalation("s-real").getFeatures().toBuilder().clearNotableEvents()
+        .setUser(user)
+        .setTeleport(TeleportFeatures.newBuilder().setKind("ssh").setPtyPresent(true).setLogin(login)
+            .setCluster(end.path("cluster_name").asText()).setServerHostname(host)
+            .setServerId(start.path("server_id").asText()).setRemoteAddr(start.path("addr.remote").asText())
+            .addParticipants(participant).addParticipants(join.path("user").asText())
+            .addInitialCommand("tsh ssh " + login + "@" + host))
+        .addNotableEvents(notable(t0 + 1_000, "join", join.path("user").asText()))
+        .addNotableEvents(notable(t0 + 2_000, "command", command.path("path").asText() + " "
+            + command.path("argv").get(0).asText() + " (rc=0)"))
+        .addNotableEvents(notable(t0 + 3_000, "command", "ssh " + kube.path("login").asText() + "@" + local
+            + " uptime (rc=0)"))
+        .addNotableEvents(notable(t0 + 4_000, "network", network.path("program").asText() + " connect " + dst + ":"
+            + network.path("dst_port").asText()))
+        .addNotableEvents(notable(t0 + 5_000, "command", "scp db.dump " + participant + "@" + host + ":/tmp/ (rc=0)"))
+        .addNotableEvents(notable(t0 + 6_000, "kube", kube.path("verb").asText() + " "
+            + kube.path("request_path").asText() + " -> 200"))
+        .addNotableEvents(notable(t0 + 7_000, "leave", kube.path("user").asText()))
+        .build();
+    String pty = String.join("\n",
+        "Last login: Mon Apr 22 19:39:26 2019 from " + remote,
+        login + "@" + host + ":~# ping -c1 " + dst,
+        "64 bytes from " + dst + ": icmp_seq=1 ttl=57 time=1.2 ms",
+        login + "@" + host + ":~# who",
+        participant + "  pts/0  2021-05-21 22:23 (" + src + ")",
+        "kubectl client at " + kubeRemote,
+        "mail -s report " + user + " < /dev/null");
+    Escalation esc = Fixtures.escalation("s-real").toBuilder().setFeatures(f).build();
+
+    String prompt = builder.build(esc, pty).user();
+    List<String> names = new ArrayList<>(List.of(user, login, participant, join.path("user").asText(),
+        kube.path("user").asText(), kube.path("login").asText(), host, end.path("cluster_name").asText(),
+        start.path("server_id").asText()));
+    for (String name : names) {
+      assertThat(Pattern.compile("(?i)(?<![A-Za-z0-9])" + Pattern.quote(name) + "(?![A-Za-z0-9])").matcher(prompt).find())
+          .as("name %s in the prompt", name).isFalse();
+    }
+    for (String address : List.of(remote, local, dst, src, kubeRemote, "2a02:cf40", "172-31-30-254")) {
+      assertThat(prompt).as("address %s in the prompt", address).doesNotContain(address);
+    }
+    // behaviour survives: the pseudonyms are consistent, the address class and the rest of the command are kept
+    assertThat(prompt)
+        .contains("join: user-", "/bin/ping google.com", "network: bash connect public-ip-", "GET /api/v1/namespaces/")
+        .contains("64 bytes from public-ip-", "Last login: Mon Apr 22 19:39:26 2019 from public-ip-");
+    String joined = Pattern.compile("join: (user-\\d+)").matcher(prompt).results().findFirst().orElseThrow().group(1);
+    assertThat(prompt).contains("mail -s report " + joined); // the same person, the same pseudonym
+    assertThat(builder.build(esc, pty).user()).isEqualTo(prompt);
+  }
+
+  private static NotableEvent notable(long timeMs, String kind, String summary) {
+    return NotableEvent.newBuilder().setTimeMs(timeMs).setKind(kind).setSummary(summary).build();
+  }
+
+  private static String withoutPort(String address) {
+    return address.substring(0, address.lastIndexOf(':'));
   }
 
   @Test

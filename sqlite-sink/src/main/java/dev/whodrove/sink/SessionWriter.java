@@ -1,5 +1,6 @@
 package dev.whodrove.sink;
 
+import dev.whodrove.schemas.redact.FeatureRedactor;
 import dev.whodrove.schemas.v1.CadenceSegment;
 import dev.whodrove.schemas.v1.Label;
 import dev.whodrove.schemas.v1.MinuteBucket;
@@ -16,7 +17,8 @@ import java.util.List;
 /**
  * Writes verdicts through prepared statements on one connection; the caller owns the transaction. Every write is
  * an idempotent upsert or a delete-and-reinsert of a session's child rows, so applying the same verdict twice leaves
- * the file as applying it once.
+ * the file as applying it once. Every verdict passes through the {@link FeatureRedactor} before it is bound: the
+ * featurizer and classifier redact already, but whatever else wrote to {@code session.labels} is cleaned here too.
  */
 final class SessionWriter implements AutoCloseable {
   /** Label stamps that start with this prefix come from a person and outrank every automated stage. */
@@ -79,6 +81,7 @@ final class SessionWriter implements AutoCloseable {
   private final PreparedStatement insertSegment;
   private final PreparedStatement adoptLabels;
   private final PreparedStatement deleteSession;
+  private final FeatureRedactor redactor = new FeatureRedactor();
   /** Formatting caches: a batch shares one clock reading, a verdict's stamps usually share one time. */
   private long nowMs = Long.MIN_VALUE;
   private String nowText;
@@ -140,7 +143,8 @@ final class SessionWriter implements AutoCloseable {
     return lastSetAtText;
   }
 
-  Written write(SessionVerdict v, long now) throws SQLException {
+  Written write(SessionVerdict verdict, long now) throws SQLException {
+    SessionVerdict v = redactor.redact(verdict);
     if (now != nowMs) {
       nowMs = now;
       nowText = Rfc3339.millis(now);

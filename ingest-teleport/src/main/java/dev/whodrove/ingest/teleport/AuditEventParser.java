@@ -28,6 +28,9 @@ import java.util.Set;
  * {@code session_start}/{@code session_stop} outside that range are dropped and the event kept. JSON nested deeper
  * than {@value #MAX_NESTING_DEPTH} levels is rejected ({@code not_json}). Any other exception while parsing one event
  * is a rejection ({@code parse_error}), never an exception for the caller.
+ *
+ * <p>Secrets in command lines, queries, request paths and URIs are redacted before anything is taken from the event
+ * ({@link AuditEventRedaction}); an event that had one is published re-serialised, the others exactly as received.
  */
 public final class AuditEventParser {
   /** Default size limit of one event, 1 MiB. */
@@ -48,6 +51,7 @@ public final class AuditEventParser {
 
   private final int maxBytes;
   private final Clock clock;
+  private final AuditEventRedaction redaction = new AuditEventRedaction();
 
   public AuditEventParser() {
     this(DEFAULT_MAX_BYTES, Clock.systemUTC());
@@ -129,6 +133,9 @@ public final class AuditEventParser {
       throw new EventRejectedException(Reason.BAD_SESSION_ID, "event " + TeleportTimes.quoted(type)
           + " has a session id that is not a plain token: " + TeleportTimes.quoted(sid));
     }
+    if (redaction.redact(o)) {
+      original = reserialise(o);
+    }
     TeleportAuditEvent.Builder b = TeleportAuditEvent.newBuilder()
         .setUid(text(o, "uid"))
         .setType(type)
@@ -162,6 +169,14 @@ public final class AuditEventParser {
     }
     b.setKind(kindOf(type, b.getSessionId(), o));
     return b.build();
+  }
+
+  private static String reserialise(ObjectNode o) {
+    try {
+      return MAPPER.writeValueAsString(o);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the redacted event", e); // a parsed tree always writes
+    }
   }
 
   /** ssh, kube, db, app or desktop for session events; empty otherwise (and for session.upload, which says none). */

@@ -1,24 +1,16 @@
 package dev.whodrove.ingest.teleport;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import dev.whodrove.testkit.TeleportAuditFixtures;
 import java.util.List;
 
-/** Reads the Teleport audit fixtures copied into the test resources. */
+/** The Teleport audit fixtures of the testkit, by file and line. */
 final class Fixtures {
-  static final List<String> FILES = List.of("ssh-sessions.jsonl", "session-stream-print-events.jsonl",
-      "auth-and-admin.jsonl", "kube-db-app-desktop.jsonl", "panther-handwritten.jsonl");
+  static final List<String> FILES = TeleportAuditFixtures.FILES;
 
   private Fixtures() {}
 
   static List<String> lines(String file) {
-    try (InputStream in = Fixtures.class.getResourceAsStream("/teleport-audit/" + file)) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TeleportAuditFixtures.lines(file);
   }
 
   /** 1-based line of a fixture file. */

@@ -157,6 +157,10 @@ public final class ChatCompletionsClient {
         return Attempt.fail(attempt, new LlmCallException(status == 408 ? LlmCallException.Kind.TIMEOUT
             : LlmCallException.Kind.SERVER_ERROR, detail, attempt, null), true, retryAfter);
       }
+      if (status == 401 || status == 403) { // credentials refused: not retried here, the escalation is retried later
+        return Attempt.fail(attempt, new LlmCallException(LlmCallException.Kind.UNAUTHORIZED, detail, attempt, null),
+            false, Optional.empty());
+      }
       return Attempt.fail(attempt, new LlmCallException(LlmCallException.Kind.CLIENT_ERROR, detail, attempt, null),
           false, Optional.empty());
     } finally {

@@ -1,6 +1,8 @@
 package dev.whodrove.llm;
 
 import dev.whodrove.runtime.ClientMetrics;
+import dev.whodrove.runtime.Errors;
+import dev.whodrove.runtime.ServiceThreads;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -48,6 +50,7 @@ public final class CompletedLog implements AutoCloseable {
   private volatile Map<TopicPartition, Long> catchUpTargets = Map.of();
   private volatile boolean running;
   private Thread tail;
+  private ServiceThreads threads = ServiceThreads.unwatched();
 
   public CompletedLog(String topic, Map<String, Object> clientProps) {
     this(topic, clientProps, null);
@@ -73,6 +76,14 @@ public final class CompletedLog implements AutoCloseable {
 
   /** Reads the topic to its end, then keeps tailing it in the background. */
   public void start(Duration timeout) {
+    start(timeout, ServiceThreads.unwatched());
+  }
+
+  /**
+   * As {@link #start(Duration)}, the tail thread watched by {@code threads}: if tailing fails the scorer could score
+   * an escalation another instance completed, so its death takes readiness and then liveness down.
+   */
+  public void start(Duration timeout, ServiceThreads threads) {
     List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
     if (infos == null || infos.isEmpty()) {
       throw new IllegalStateException("completed-escalations topic " + topic + " does not exist");
@@ -90,8 +101,8 @@ public final class CompletedLog implements AutoCloseable {
     }
     log.info("loaded {} completed escalations from {}", completedAt.size(), topic);
     running = true;
-    tail = new Thread(this::tailLoop, "llm-scorer-completed-tail");
-    tail.setDaemon(true);
+    this.threads = threads;
+    tail = threads.newThread("llm-scorer-completed-tail", true, this::tailLoop);
     tail.start();
   }
 
@@ -108,7 +119,9 @@ public final class CompletedLog implements AutoCloseable {
     } catch (WakeupException e) {
       // closing
     } catch (RuntimeException e) {
-      log.error("tailing {} failed: {}", topic, e.toString(), e);
+      if (running) {
+        threads.died(Thread.currentThread().getName(), "tailing " + topic + " failed: " + Errors.oneLine(e));
+      }
     } finally {
       consumer.close(Duration.ofSeconds(2));
     }

@@ -2,6 +2,7 @@ package dev.whodrove.llm;
 
 import dev.whodrove.runtime.BatchHandler;
 import dev.whodrove.runtime.Errors;
+import dev.whodrove.runtime.TransientFailure;
 import dev.whodrove.runtime.WorkerBatch;
 import dev.whodrove.schemas.Topics;
 import dev.whodrove.schemas.serde.ProtobufSerde;
@@ -32,6 +33,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When the daily call cap is reached, the first escalation of a partition that would need a call and everything
  * after it are held back uncommitted, and input pauses until the next UTC day gives the cap room again.
+ *
+ * <p>When the model cannot answer now (timeouts, 5xx, 429 or I/O after the client's own retries, refused
+ * credentials), nothing of the batch is published: the first such escalation is a {@link TransientFailure} of its
+ * record, retried by the worker with backoff within the retry budget (the other escalations of the batch are asked
+ * again with it). Once the budget is spent the escalation gets its error verdict and a dead letter
+ * ({@link #retriesExhausted}).
  */
 final class EscalationHandler implements BatchHandler {
   private static final Logger log = LoggerFactory.getLogger(EscalationHandler.class);
@@ -127,8 +134,19 @@ final class EscalationHandler implements BatchHandler {
     List<String> done = new ArrayList<>();
     List<Boolean> answered = new ArrayList<>();
     // the calls happened either way; if their answers are not committed they count as unanswered
-    batch.afterAbort(() -> answered.forEach(a -> cap.release(true, false)));
+    int calls = (int) work.stream().filter(w -> w.outcome != null).count();
+    batch.afterAbort(() -> {
+      for (int i = 0; i < calls; i++) {
+        cap.release(true, false);
+      }
+    });
+    List<EscalationScorer.Outcome> outcomes = new ArrayList<>();
     for (Work w : work) {
+      outcomes.add(w.outcome == null ? null : await(w));
+    }
+    retryIfTheModelCouldNotAnswer(work, outcomes);
+    for (int i = 0; i < work.size(); i++) {
+      Work w = work.get(i);
       ConsumerRecord<byte[], byte[]> r = w.record;
       if (w.deadLetterReason != null) {
         batch.deadLetter(r, w.deadLetterReason, w.error);
@@ -139,7 +157,7 @@ final class EscalationHandler implements BatchHandler {
         metrics.escalation("duplicate");
         continue;
       }
-      EscalationScorer.Outcome o = await(w);
+      EscalationScorer.Outcome o = outcomes.get(i);
       if (o == null) {
         batch.deadLetter(r, "scoring failed unexpectedly", null);
         metrics.escalation("dead_letter");
@@ -165,6 +183,41 @@ final class EscalationHandler implements BatchHandler {
       answered.forEach(a -> cap.release(true, a));
       metrics.callsToday.set(cap.usedToday());
     });
+  }
+
+  /** Throws for the first escalation the model could not answer now: the worker retries it, within its budget. */
+  private static void retryIfTheModelCouldNotAnswer(List<Work> work, List<EscalationScorer.Outcome> outcomes) {
+    for (int i = 0; i < work.size(); i++) {
+      EscalationScorer.Outcome o = outcomes.get(i);
+      if (o != null && o.status() == EscalationScorer.Status.RETRY) {
+        ConsumerRecord<byte[], byte[]> r = work.get(i).record;
+        String why = "escalation " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": "
+            + o.deadLetterReason();
+        throw o.accessRefused() ? TransientFailure.authOf(r, why, null) : TransientFailure.ofRecord(r, why, null);
+      }
+    }
+  }
+
+  /**
+   * The model could not answer this escalation within its retry budget: it gets its error verdict (no completion
+   * marker, so a replay asks again) and a dead letter with the attempts and the last error.
+   */
+  @Override
+  public void retriesExhausted(WorkerBatch batch, ConsumerRecord<byte[], byte[]> record, String reason,
+      Throwable lastError) {
+    Escalation esc;
+    try {
+      esc = escalations.deserialize(record.topic(), record.value());
+    } catch (RuntimeException e) {
+      esc = null; // it decoded before it failed; without it there is no verdict to write
+    }
+    if (esc != null && !esc.getSessionId().isEmpty()) {
+      EscalationScorer.Outcome o = scorer.gaveUp(esc, reason);
+      String sid = o.verdict().getSessionId();
+      batch.send(new ProducerRecord<>(LABELS, utf8(sid), verdicts.serialize(LABELS, o.verdict())));
+    }
+    batch.deadLetter(record, reason, lastError);
+    metrics.escalation("dead_letter");
   }
 
   private static EscalationScorer.Outcome await(Work w) throws InterruptedException {

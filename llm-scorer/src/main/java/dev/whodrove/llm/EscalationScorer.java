@@ -26,8 +26,13 @@ public final class EscalationScorer {
     OK,
     /** The model answered, but not usably: error labels and a dead letter; asking again would cost the same. */
     INVALID_ANSWER,
-    /** The model could not be reached (after retries): error labels and a dead letter; a replay may succeed. */
-    UNAVAILABLE
+    /** The model refused the request (a 4xx other than 401/403): error labels and a dead letter. */
+    UNAVAILABLE,
+    /**
+     * The model could not answer now (timeouts, 5xx, 429, I/O after the client's own retries, refused credentials):
+     * nothing is published, the escalation is retried later within its retry budget.
+     */
+    RETRY
   }
 
   /**
@@ -36,7 +41,12 @@ public final class EscalationScorer {
   public record Outcome(SessionVerdict verdict, Status status, String deadLetterReason, String errorKind) {
     /** Whether the model was asked and answered, so a redelivery must not ask again. */
     public boolean modelAnswered() {
-      return status != Status.UNAVAILABLE;
+      return status != Status.UNAVAILABLE && status != Status.RETRY;
+    }
+
+    /** For {@link Status#RETRY}: whether the credentials were refused (retried within the longer auth budget). */
+    public boolean accessRefused() {
+      return LlmCallException.Kind.UNAUTHORIZED.tag.equals(errorKind);
     }
   }
 
@@ -74,7 +84,8 @@ public final class EscalationScorer {
       metrics.error(e.kind().tag);
       String reason = "model call failed (" + e.kind().tag + ", " + e.attempts() + " attempts): " + e.getMessage();
       log.warn("session {}: {}", esc.getSessionId(), reason);
-      return failed(esc, Status.UNAVAILABLE, reason, e.kind().tag);
+      return failed(esc, e.kind() == LlmCallException.Kind.CLIENT_ERROR ? Status.UNAVAILABLE : Status.RETRY, reason,
+          e.kind().tag);
     }
     try {
       AnswerValidator.Answer a = validator.validate(answer);
@@ -84,6 +95,11 @@ public final class EscalationScorer {
       log.warn("session {}: rejected model answer: {}", esc.getSessionId(), e.getMessage());
       return failed(esc, Status.INVALID_ANSWER, e.getMessage(), e.kind());
     }
+  }
+
+  /** The outcome of an escalation whose retries are spent: error labels and a dead letter with {@code reason}. */
+  public Outcome gaveUp(Escalation esc, String reason) {
+    return failed(esc, Status.UNAVAILABLE, reason, "retries_exhausted");
   }
 
   private Outcome failed(Escalation esc, Status status, String reason, String kind) {

@@ -9,6 +9,7 @@ public final class LlmCallException extends Exception {
     RATE_LIMITED("rate_limited"),
     SERVER_ERROR("server_error"),
     CLIENT_ERROR("client_error"),
+    UNAUTHORIZED("unauthorized"),
     IO("io"),
     BAD_RESPONSE("bad_response"),
     INTERRUPTED("interrupted");

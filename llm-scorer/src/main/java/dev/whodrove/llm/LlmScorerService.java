@@ -3,6 +3,7 @@ package dev.whodrove.llm;
 import dev.whodrove.runtime.KafkaWorker;
 import dev.whodrove.runtime.ManagedService;
 import dev.whodrove.runtime.Readiness;
+import dev.whodrove.runtime.RetryBudget;
 import dev.whodrove.runtime.ServiceContext;
 import dev.whodrove.schemas.TopicSpec;
 import dev.whodrove.schemas.Topics;
@@ -28,6 +29,11 @@ import org.slf4j.LoggerFactory;
 public final class LlmScorerService implements ManagedService {
   private static final Logger log = LoggerFactory.getLogger(LlmScorerService.class);
   public static final String NAME = "llm-scorer";
+  /**
+   * Retries of an escalation the model could not answer: {@code …initial} and {@code …max} backoff, and the budget
+   * ({@code …max.attempts}, {@code …max.elapsed}, {@code …auth.max.elapsed}, see {@link RetryBudget}).
+   */
+  public static final String RETRY_PREFIX = "llm.escalation.retry.";
 
   private final ServiceContext ctx;
   private final LlmConfig config;
@@ -77,7 +83,7 @@ public final class LlmScorerService implements ManagedService {
     Map<String, Object> client = ctx.config().kafkaClientProperties();
     Map<String, Object> serdeConfig = ctx.config().serdeProperties();
     completed = new CompletedLog(config.completedTopic(), client, ctx.metrics());
-    completed.start(Duration.ofSeconds(60));
+    completed.start(Duration.ofSeconds(60), ctx.threads());
     DailyCallCap cap = new DailyCallCap(config.dailyCallCap(), clock, completed::completedOn);
     calls = Executors.newFixedThreadPool(config.concurrency(), r -> {
       Thread t = new Thread(r, "llm-scorer-call");
@@ -95,7 +101,10 @@ public final class LlmScorerService implements ManagedService {
         .transactional(NAME + "-" + UUID.randomUUID(), Duration.ofMinutes(1))
         .consumerDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.concurrency())
         .consumerDefault(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, batchWorst)
-        .pollWait(Duration.ofMillis(300));
+        .pollWait(Duration.ofMillis(300))
+        .retryBackoff(ctx.config().getDuration(RETRY_PREFIX + "initial", Duration.ofSeconds(1)),
+            ctx.config().getDuration(RETRY_PREFIX + "max", Duration.ofMinutes(1)))
+        .retryBudget(RetryBudget.from(ctx.config(), RETRY_PREFIX));
     worker = new KafkaWorker(settings, handler, ctx);
     worker.start();
     log.info("llm-scorer consuming {} with {} ({} completed escalations known)",

@@ -112,6 +112,16 @@ class ChatCompletionsClientTest {
   }
 
   @Test
+  void refusedCredentialsAreNotRetriedHereAndSaySo() {
+    server.then(FakeChatServer.status(401, Map.of()));
+    assertThatThrownBy(() -> client(Map.of()).complete(prompt))
+        .isInstanceOfSatisfying(LlmCallException.class,
+            e -> assertThat(e.kind()).isEqualTo(LlmCallException.Kind.UNAUTHORIZED))
+        .hasMessageContaining("HTTP 401");
+    assertThat(server.requests).hasSize(1);
+  }
+
+  @Test
   void backoffGrowsAndIsCapped() {
     ChatCompletionsClient c = client(Map.of(LlmConfig.BACKOFF_INITIAL, "100ms", LlmConfig.BACKOFF_MAX, "1s"));
     for (int i = 0; i < 20; i++) {

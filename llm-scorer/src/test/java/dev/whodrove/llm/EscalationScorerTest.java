@@ -89,11 +89,12 @@ class EscalationScorerTest {
   }
 
   @Test
-  void unreachableModelIsAnErrorThatMayBeRetriedLater() {
+  void unreachableModelIsRetriedLater() {
     server.always(FakeChatServer.status(500, Map.of()));
     EscalationScorer.Outcome o = scorer(Map.of(LlmConfig.RETRIES, "1")).score(Fixtures.escalation("s-3"));
-    assertThat(o.status()).isEqualTo(EscalationScorer.Status.UNAVAILABLE);
+    assertThat(o.status()).isEqualTo(EscalationScorer.Status.RETRY);
     assertThat(o.modelAnswered()).isFalse();
+    assertThat(o.accessRefused()).isFalse();
     assertThat(byKey(o.verdict()).get("phase2.error").getValue()).contains("server_error", "2 attempts");
     assertThat(server.requests).hasSize(2);
   }

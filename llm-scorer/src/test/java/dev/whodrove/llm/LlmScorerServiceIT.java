@@ -46,7 +46,9 @@ class LlmScorerServiceIT {
   static void setUp(EmbeddedKafkaBroker broker) throws Exception {
     bootstrap = broker.bootstrapServers();
     server = new FakeChatServer();
-    server.route(body -> body.contains("session: it-bad-") ? FakeChatServer.ok("{\"agent_tool\": \"claude-co") : null);
+    server.route(body -> body.contains("session: it-bad-") ? FakeChatServer.ok("{\"agent_tool\": \"claude-co")
+        : body.contains("session: it-down-") ? FakeChatServer.status(503, Map.of())
+        : body.contains("session: it-denied-") ? FakeChatServer.status(401, Map.of()) : null);
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
       // one input partition keeps offsets easy to reason about
       Topics.ensureTopics(admin, List.of(Topics.SESSION_ESCALATIONS), 1, (short) 1, Duration.ofSeconds(30));
@@ -59,7 +61,13 @@ class LlmScorerServiceIT {
   }
 
   private static ServiceHost start(String group, String completedTopic, long dailyCap) throws Exception {
+    return start(group, completedTopic, dailyCap, Map.of());
+  }
+
+  private static ServiceHost start(String group, String completedTopic, long dailyCap, Map<String, String> extra)
+      throws Exception {
     Map<String, String> cfg = Fixtures.configValues(server.baseUrl());
+    cfg.putAll(extra);
     cfg.put(ServiceConfig.BOOTSTRAP_SERVERS, bootstrap);
     cfg.put(ServiceHost.HTTP_PORT, "-1");
     cfg.put(ServiceHost.TOPICS_PARTITIONS, "1");
@@ -192,5 +200,47 @@ class LlmScorerServiceIT {
       assertThat(d.getSourceTopic()).isEqualTo(ESCALATIONS);
       assertThat(d.getReason()).isNotBlank();
     });
+  }
+
+  @Test
+  @Order(3)
+  void anEscalationTheModelCannotAnswerIsRetriedWithinItsBudgetThenGetsItsErrorVerdict() throws Exception {
+    sendEscalation("it-down-1");
+    sendEscalation("it-denied-1");
+    sendEscalation("it-after-1");
+    List<String> notReady = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (ServiceHost host = start("it-retry", "it-retry.completed", 0, Map.of(LlmConfig.RETRIES, "0",
+        LlmScorerService.RETRY_PREFIX + "initial", "50ms", LlmScorerService.RETRY_PREFIX + "max", "100ms",
+        LlmScorerService.RETRY_PREFIX + "max.attempts", "2",
+        LlmScorerService.RETRY_PREFIX + "auth.max.elapsed", "1s"))) {
+      Await.until(() -> {
+        if (!host.readiness().ready()) {
+          notReady.add(host.readiness().detail());
+        }
+        return count(host, "whodrove.worker.retries.exhausted", "blame", "record") == 1
+            && count(host, "whodrove.worker.retries.exhausted", "blame", "auth") == 1
+            && !verdictsFor("it-after-1").isEmpty();
+      }, "both given up on, the escalation after them scored");
+    }
+    // no verdict while retrying: exactly one, the error verdict, once the budget was spent
+    List<SessionVerdict> down = verdictsFor("it-down-1");
+    assertThat(down).hasSize(1);
+    assertThat(labels(down.get(0))).containsEntry("phase2.status", "error");
+    assertThat(labels(down.get(0)).get("phase2.error")).startsWith("still failing after 2 attempts")
+        .contains("HTTP 503");
+    assertThat(server.requestsMentioning("session: it-down-1\\n")).isEqualTo(2);
+    List<SessionVerdict> denied = verdictsFor("it-denied-1");
+    assertThat(denied).hasSize(1);
+    assertThat(labels(denied.get(0)).get("phase2.error")).startsWith("access still refused after");
+    assertThat(server.requestsMentioning("session: it-denied-1\\n")).isGreaterThan(1);
+    assertThat(notReady).anySatisfy(d -> assertThat(d).startsWith("access refused for " + ESCALATIONS + "-0@"));
+    assertThat(labels(verdictsFor("it-after-1").get(0))).containsEntry("phase2.status", "ok");
+
+    List<DeadLetter> dlq = readAll(Topics.SESSION_ESCALATIONS.deadLetterTopic(), Duration.ofMillis(500)).stream()
+        .map(r -> Topics.deadLetterOf(Topics.SESSION_ESCALATIONS).valueSerde(Map.of()).deserialize(r.topic(), r.value()))
+        .filter(d -> d.getOriginalKey().toStringUtf8().matches("it-(down|denied|after)-1"))
+        .toList();
+    assertThat(dlq).extracting(d -> d.getOriginalKey().toStringUtf8())
+        .containsExactlyInAnyOrder("it-down-1", "it-denied-1");
   }
 }

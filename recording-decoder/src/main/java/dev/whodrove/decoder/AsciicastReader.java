@@ -70,7 +70,13 @@ public final class AsciicastReader implements AutoCloseable {
     JsonNode term = h.path("term");
     int width = h.has("width") ? h.path("width").asInt() : term.path("cols").asInt();
     int height = h.has("height") ? h.path("height").asInt() : term.path("rows").asInt();
-    header = new Header(width, height, h.path("timestamp").asLong(0));
+    JsonNode ts = h.path("timestamp");
+    if (!ts.isMissingNode() && !ts.isNull() && !(ts.isIntegralNumber() && ts.canConvertToLong())) {
+      // asLong would wrap a huge integer or clamp a float: refuse instead of inventing a start time
+      throw new RecordingDecodeException("bad-time", 0, "asciicast header timestamp " + truncate(ts.toString())
+          + " is not a whole number of seconds");
+    }
+    header = new Header(width, height, ts.asLong(0));
     return header;
   }
 
@@ -119,6 +125,10 @@ public final class AsciicastReader implements AutoCloseable {
   @Override
   public void close() throws IOException {
     in.close();
+  }
+
+  private static String truncate(String s) {
+    return s.length() <= 64 ? s : s.substring(0, 64) + "…";
   }
 
   private RecordingDecodeException malformed(String why) {

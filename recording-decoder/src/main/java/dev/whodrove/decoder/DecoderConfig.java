@@ -1,6 +1,7 @@
 package dev.whodrove.decoder;
 
 import dev.whodrove.runtime.ConfigException;
+import dev.whodrove.runtime.RetryBudget;
 import dev.whodrove.runtime.ServiceConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -26,7 +27,10 @@ public record DecoderConfig(
     List<S3RecordingStore.Allowed> s3Allowed,
     S3RecordingStore.Settings s3,
     Duration retryInitial,
-    Duration retryMax) {
+    Duration retryMax,
+    RetryBudget retryBudget,
+    Duration readTimeout,
+    double transactionDeadlineFraction) {
 
   public static final String PREFIX = "decoder.";
   public static final String GROUP_ID = "decoder.group.id";
@@ -50,6 +54,10 @@ public record DecoderConfig(
   public static final String S3_MAX_ATTEMPTS = STORE_PREFIX + "s3.max.attempts";
   public static final String RETRY_INITIAL = STORE_PREFIX + "retry.initial";
   public static final String RETRY_MAX = STORE_PREFIX + "retry.max";
+  /** Prefix of the retry budget keys ({@code …max.attempts}, {@code …max.elapsed}, {@code …auth.max.elapsed}). */
+  public static final String RETRY_BUDGET_PREFIX = STORE_PREFIX + "retry.";
+  public static final String READ_TIMEOUT = STORE_PREFIX + "read.timeout";
+  public static final String TRANSACTION_DEADLINE_FRACTION = PREFIX + "transaction.deadline.fraction";
 
   /**
    * Spellings before the {@code decoder.} prefix, accepted for one release (see
@@ -84,6 +92,16 @@ public record DecoderConfig(
             + ServiceConfig.keyToEnv(S3_ENDPOINT) + "): expected a URL");
       }
     }
+    Duration readTimeout = cfg.getDuration(READ_TIMEOUT, Duration.ofMinutes(10));
+    if (readTimeout.isZero() || readTimeout.isNegative()) {
+      throw new ConfigException("invalid config " + READ_TIMEOUT + "=" + cfg.get(READ_TIMEOUT, "") + " ("
+          + ServiceConfig.keyToEnv(READ_TIMEOUT) + "): expected a positive duration");
+    }
+    double fraction = cfg.getDouble(TRANSACTION_DEADLINE_FRACTION, 0.8);
+    if (!(fraction > 0 && fraction <= 1)) {
+      throw new ConfigException("invalid config " + TRANSACTION_DEADLINE_FRACTION + "=" + fraction + " ("
+          + ServiceConfig.keyToEnv(TRANSACTION_DEADLINE_FRACTION) + "): expected a number above 0, at most 1");
+    }
     return new DecoderConfig(
         cfg.get(GROUP_ID, "recording-decoder"),
         cfg.get(TRANSACTIONAL_ID, "recording-decoder-" + hostname()),
@@ -101,7 +119,10 @@ public record DecoderConfig(
             cfg.get(S3_SECRET_KEY, ""),
             cfg.getInt(S3_MAX_ATTEMPTS, 5)),
         cfg.getDuration(RETRY_INITIAL, Duration.ofSeconds(1)),
-        cfg.getDuration(RETRY_MAX, Duration.ofMinutes(1)));
+        cfg.getDuration(RETRY_MAX, Duration.ofMinutes(1)),
+        RetryBudget.from(cfg, RETRY_BUDGET_PREFIX),
+        readTimeout,
+        fraction);
   }
 
   private static List<String> list(String csv) {

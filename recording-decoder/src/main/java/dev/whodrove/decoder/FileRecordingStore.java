@@ -57,7 +57,7 @@ public final class FileRecordingStore implements RecordingStore {
     } catch (NoSuchFileException e) {
       throw StoreException.permanent("not-found", "recording not found: " + location.path(), e);
     } catch (AccessDeniedException e) {
-      throw StoreException.permanent("access-denied", "access denied: " + location.path(), e);
+      throw StoreException.accessDenied("access denied: " + location.path(), e);
     } catch (IOException e) {
       throw StoreException.transientFailure("cannot read " + location.path() + ": " + e.getMessage(), e);
     }

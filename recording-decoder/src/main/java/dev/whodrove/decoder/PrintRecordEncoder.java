@@ -19,7 +19,6 @@ final class PrintRecordEncoder {
   /** OneOf field 7 (SessionPrint), wire type 2. */
   static final int ONEOF_PRINT_TAG = (7 << 3) | 2;
   private static final byte[] PRINT = "print".getBytes(StandardCharsets.US_ASCII);
-  private static final long GO_ZERO_SECONDS = -62_135_596_800L;
   /** PrintRun.raw. */
   private static final int RAW_FIELD = 10;
   /** A run is flushed at this many prints, or once its raw payloads take this many bytes. */
@@ -168,7 +167,10 @@ final class PrintRecordEncoder {
       if (p != tsEnd) {
         return false;
       }
-      timeMs = millis(timestamp[1], (int) timestamp[2]); // nanos is an int32: its low 32 bits, as protobuf reads it
+      if (!EventTimes.valid(timestamp[1], (int) timestamp[2])) {
+        return false; // the generic path refuses it with the reason
+      }
+      timeMs = EventTimes.millis(timestamp[1], (int) timestamp[2]); // nanos is an int32: its low 32 bits, as protobuf reads it
     }
     if (p < mdEnd && b[p] == ((6 << 3) | 2)) { // ClusterName: skipped
       int clusterLen = b[p + 1];
@@ -573,12 +575,10 @@ final class PrintRecordEncoder {
         skip(b, t, tsEnd);
       }
     }
-    return millis(seconds, nanos);
-  }
-
-  /** Epoch milliseconds of a Timestamp; 0 for an unset one, and for Go's zero time, which Teleport writes as unset. */
-  private static long millis(long seconds, long nanos) {
-    return seconds == 0 && nanos == 0 || seconds <= GO_ZERO_SECONDS ? 0 : seconds * 1000 + nanos / 1_000_000;
+    if (!EventTimes.valid(seconds, nanos)) {
+      throw new IllegalStateException("time out of range"); // the generic path refuses it with the reason
+    }
+    return EventTimes.millis(seconds, nanos);
   }
 
   private int lengthEnd(byte[] b, int limit) {

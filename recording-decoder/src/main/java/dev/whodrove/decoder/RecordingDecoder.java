@@ -133,7 +133,13 @@ public final class RecordingDecoder {
         if (!reader.keep(reader.currentIndex())) {
           continue;
         }
-        RecordingEvent out = converter.convert(reader.event());
+        RecordingEvent out;
+        try {
+          out = converter.convert(reader.event());
+        } catch (EventTimes.OutOfRange e) {
+          throw new RecordingDecodeException("bad-time", reader.position(), "event " + reader.currentIndex()
+              + " before byte offset " + reader.position() + " has a " + e.getMessage());
+        }
         if (out != null) {
           p.emit(out);
         }
@@ -156,7 +162,12 @@ public final class RecordingDecoder {
     long total = 0;
     try {
       AsciicastReader.Header h = reader.header();
-      long startMs = h.timestamp() * 1000;
+      long startMs;
+      try {
+        startMs = EventTimes.headerMillis(h.timestamp());
+      } catch (EventTimes.OutOfRange e) {
+        throw new RecordingDecodeException("bad-time", 0, e.getMessage());
+      }
       String size = h.width() > 0 && h.height() > 0 ? h.width() + ":" + h.height() : "";
       // asciicast has no session metadata events: synthesize start/end so consumers see the same shape
       p.emit(RecordingEvent.newBuilder().setSessionId(p.sessionId).setIndex(0).setTimeMs(startMs)
@@ -171,7 +182,13 @@ public final class RecordingDecoder {
       AsciicastReader.Event e;
       while ((e = reader.next()) != null) {
         total++;
-        long delayMs = Math.round(e.time() * 1000);
+        long delayMs;
+        try {
+          delayMs = EventTimes.offsetMillis(e.time(), startMs);
+        } catch (EventTimes.OutOfRange bad) {
+          throw new RecordingDecodeException("bad-time", e.byteOffset(), "asciicast event at line " + e.line()
+              + " (byte offset " + e.byteOffset() + ") has an " + bad.getMessage());
+        }
         lastMs = Math.max(lastMs, delayMs);
         RecordingEvent.Builder b = RecordingEvent.newBuilder().setSessionId(p.sessionId).setIndex(e.line() - 1)
             .setTimeMs(startMs + delayMs).setRecordingUri(p.uri);

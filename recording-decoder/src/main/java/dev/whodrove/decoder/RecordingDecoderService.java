@@ -18,8 +18,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * {@code teleport.recording.events} ({@link RecordingRefHandler}), on the shared {@link KafkaWorker}: everything
  * produced for a reference, its dead letter if any, and the consumer offset past it commit in one Kafka transaction,
  * so {@code read_committed} readers never see half a recording and a redelivered reference yields the same events
- * again. Transient store or broker failures pause the partition with exponential backoff and retry the same
- * reference: nothing is dropped.
+ * again. A transient failure of one recording (a slow or failing object, refused access) pauses its partition with
+ * exponential backoff and retries the same reference within its retry budget, then dead-letters it with the
+ * attempts and the last error; a store that cannot be reached at all, or the broker, is retried until it works.
  */
 public final class RecordingDecoderService implements ManagedService {
   public static final String NAME = "recording-decoder";
@@ -74,6 +75,7 @@ public final class RecordingDecoderService implements ManagedService {
         .transactional(config.transactionalId(), config.transactionTimeout())
         .maxPollRecords(config.maxPollRecords())
         .retryBackoff(config.retryInitial(), config.retryMax())
+        .retryBudget(config.retryBudget())
         .producerDefault(ProducerConfig.LINGER_MS_CONFIG, 10)
         .producerDefault(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024)
         .producerDefault(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");

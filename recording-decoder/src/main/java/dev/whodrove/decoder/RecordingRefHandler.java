@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -30,8 +29,14 @@ import software.amazon.awssdk.core.exception.SdkException;
  * timeout; the rest comes with the next poll.
  *
  * <p>Bad recordings (corrupt, unsupported, refused, missing) still get their RecordingComplete, with
- * {@code parse_error}, and a dead letter. A store that fails transiently, or a stream that breaks mid-read, is a
- * {@link TransientFailure} of the reference's partition: the same bytes decode the same way later.
+ * {@code parse_error}, and a dead letter. An object that fails transiently, a stream that breaks mid-read, or a
+ * recording that takes longer than its deadline is a {@link TransientFailure} of that reference, retried within its
+ * budget (the same bytes decode the same way later); refused access is retried within the longer auth budget; a
+ * store that cannot be reached at all is a failure of the environment.
+ *
+ * <p>A recording's deadline is {@code decoder.store.read.timeout}, or what is left of
+ * {@code decoder.transaction.deadline.fraction} of the transaction timeout since the transaction's first
+ * recording, whichever comes first: a decode never outlives the producer's transaction unnoticed.
  */
 final class RecordingRefHandler implements BatchHandler {
   private static final Logger log = LoggerFactory.getLogger(RecordingRefHandler.class);
@@ -44,6 +49,9 @@ final class RecordingRefHandler implements BatchHandler {
   private final byte[] valuePrefix;
   private final long commitAfterNanos;
   private final long pollBudgetNanos;
+  private final Duration readTimeout;
+  private final Duration transactionTimeout;
+  private final double transactionFraction;
   private String keyFor;
   private byte[] keyBytes;
 
@@ -60,6 +68,9 @@ final class RecordingRefHandler implements BatchHandler {
     this.valuePrefix = valuePrefix;
     this.commitAfterNanos = config.commitAfter().toNanos();
     this.pollBudgetNanos = config.transactionTimeout().toNanos() / 2;
+    this.readTimeout = config.readTimeout();
+    this.transactionTimeout = config.transactionTimeout();
+    this.transactionFraction = config.transactionDeadlineFraction();
   }
 
   @Override
@@ -72,7 +83,7 @@ final class RecordingRefHandler implements BatchHandler {
         return;
       }
       long started = System.nanoTime();
-      Outcome o = decode(batch, refs.get(i));
+      Outcome o = decode(batch, refs.get(i), deadline(txStarted, started));
       Duration took = Duration.ofNanos(System.nanoTime() - started);
       batch.afterCommit(() -> metrics.committed(o.ok(), o.objectBytes(), o.events(), took));
       long now = System.nanoTime();
@@ -90,7 +101,28 @@ final class RecordingRefHandler implements BatchHandler {
   /** What one reference produced. */
   private record Outcome(boolean ok, long objectBytes, long events) {}
 
-  private Outcome decode(WorkerBatch batch, ConsumerRecord<byte[], byte[]> rec) {
+  /** The deadline of a recording starting now, in a transaction whose first recording started at txStarted. */
+  private ReadDeadline deadline(long txStarted, long now) {
+    Duration txLeft = Duration.ofNanos((long) (transactionTimeout.toNanos() * transactionFraction)
+        - (now - txStarted));
+    if (txLeft.compareTo(readTimeout) < 0) {
+      return new ReadDeadline(txLeft, transactionFraction + " of the transaction timeout of "
+          + ReadDeadline.text(transactionTimeout) + " (" + DecoderConfig.TRANSACTION_DEADLINE_FRACTION + ")");
+    }
+    return new ReadDeadline(readTimeout, "the read timeout of " + ReadDeadline.text(readTimeout) + " ("
+        + DecoderConfig.READ_TIMEOUT + ")");
+  }
+
+  private Outcome decode(WorkerBatch batch, ConsumerRecord<byte[], byte[]> rec, ReadDeadline deadline) {
+    try (deadline) {
+      return decodeWithin(batch, rec, deadline);
+    } catch (ReadDeadline.Exceeded e) {
+      throw TransientFailure.ofRecord(rec, "transient failure reading " + rec.topic() + "@" + rec.offset() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  private Outcome decodeWithin(WorkerBatch batch, ConsumerRecord<byte[], byte[]> rec, ReadDeadline deadline) {
     RecordingRef ref = null;
     String failure = null;
     String reason = null;
@@ -114,26 +146,36 @@ final class RecordingRefHandler implements BatchHandler {
     long objectBytes = 0;
     if (failure == null) {
       try (StoredObject object = stores.open(uri)) {
+        deadline.guard(object.stream());
         RecordingDecoder.Result r = decoder.decodeSerialized(object.stream(), sid, uri, object.size(),
             (buf, off, len) -> {
               batch.checkAbort();
+              deadline.check();
               send(batch, sid, buf, off, len);
               emitted[0]++;
             });
         objectBytes = r.complete().getObjectSizeBytes();
         if (!r.ok()) {
+          deadline.check(); // a stream closed by the deadline may look like a truncated recording
           failure = "decode failed: " + r.error().getMessage();
           reason = r.error().reason();
           cause = r.error();
         }
       } catch (StoreException e) {
-        if (e.isTransient()) {
-          throw transientFailure(rec, e);
+        deadline.check();
+        switch (e.kind()) {
+          case TRANSIENT -> throw transientFailure(rec, e);
+          case ACCESS_DENIED -> throw TransientFailure.authOf(rec, "access refused reading " + rec.topic() + "@"
+              + rec.offset() + ": " + Errors.oneLine(e), e);
+          case UNREACHABLE -> throw new TransientFailure(Errors.oneLine(e), e);
+          default -> {
+            failure = e.getMessage();
+            reason = e.reason();
+            cause = e;
+          }
         }
-        failure = e.getMessage();
-        reason = e.reason();
-        cause = e;
       } catch (IOException | SdkException e) {
+        deadline.check();
         throw transientFailure(rec, e);
       }
     }
@@ -150,9 +192,38 @@ final class RecordingRefHandler implements BatchHandler {
     return new Outcome(failure == null, objectBytes, emitted[0]);
   }
 
+  /**
+   * A reference whose retries are spent ends like a bad recording: consumers get its RecordingComplete with the
+   * reason as {@code parse_error}, and it is dead-lettered (a replay from the dead-letter topic decodes it again).
+   */
+  @Override
+  public void retriesExhausted(WorkerBatch batch, ConsumerRecord<byte[], byte[]> rec, String reason,
+      Throwable lastError) {
+    String sid = rec.key() == null ? "" : new String(rec.key(), StandardCharsets.UTF_8);
+    String uri = "";
+    try {
+      RecordingRef ref = refSerde.deserialize(rec.topic(), rec.value());
+      if (ref != null) {
+        sid = ref.getSessionId().isEmpty() ? sid : ref.getSessionId();
+        uri = ref.getUri();
+      }
+    } catch (RuntimeException e) {
+      // it decoded before it failed; the key names the session either way
+    }
+    long events = 0;
+    if (!sid.isEmpty()) {
+      sendComplete(batch, sid, uri, reason);
+      events = 1;
+    }
+    batch.deadLetter(rec, reason, lastError);
+    metrics.error("retries-exhausted");
+    long emitted = events;
+    batch.afterCommit(() -> metrics.committed(false, 0, emitted, Duration.ZERO));
+  }
+
   private static TransientFailure transientFailure(ConsumerRecord<byte[], byte[]> rec, Exception e) {
-    return new TransientFailure("transient failure reading " + rec.topic() + "@" + rec.offset() + ": "
-        + Errors.oneLine(e), e, new TopicPartition(rec.topic(), rec.partition()));
+    return TransientFailure.ofRecord(rec, "transient failure reading " + rec.topic() + "@" + rec.offset() + ": "
+        + Errors.oneLine(e), e);
   }
 
   private void send(WorkerBatch batch, String sid, byte[] buf, int off, int len) {

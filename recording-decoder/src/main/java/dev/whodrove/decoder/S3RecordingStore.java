@@ -25,7 +25,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 /**
  * Streams recordings from S3 or an S3-compatible server with the AWS SDK v2. Only buckets (optionally a key
  * prefix within them) on the allowlist are read. The SDK retries throttling and 5xx responses with backoff; what is
- * still failing afterwards is reported as transient so the caller retries later, while 404 and 403 are permanent.
+ * still failing afterwards is a transient failure of that object, 401 and 403 are refused access (retried for
+ * longer: keys may be rotating), a server that cannot be connected to at all is unreachable, and 404 is permanent.
  */
 public final class S3RecordingStore implements RecordingStore {
 
@@ -132,18 +133,32 @@ public final class S3RecordingStore implements RecordingStore {
         throw StoreException.permanent("not-found", "recording not found: " + location, e);
       }
       if (status == 403 || status == 401) {
-        throw StoreException.permanent("access-denied", "access denied to " + location + ": "
-            + e.awsErrorDetails().errorCode(), e);
+        throw StoreException.accessDenied("access denied to " + location + ": S3 " + status + " "
+            + (e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode()), e);
       }
       if (status >= 500 || status == 429 || e.isThrottlingException()) {
         throw StoreException.transientFailure("S3 " + status + " for " + location, e);
       }
       throw StoreException.permanent("store-error", "S3 " + status + " for " + location + ": " + e.getMessage(), e);
     } catch (SdkClientException e) {
-      throw StoreException.transientFailure("cannot reach S3 for " + location + ": " + e.getMessage(), e);
+      if (cannotConnect(e)) {
+        throw StoreException.unreachable("cannot reach S3 for " + location + ": " + e.getMessage(), e);
+      }
+      throw StoreException.transientFailure("S3 request failed for " + location + ": " + e.getMessage(), e);
     } catch (SdkException e) {
       throw StoreException.transientFailure("S3 request failed for " + location + ": " + e.getMessage(), e);
     }
+  }
+
+  /** No connection could be made at all: nothing to do with the object asked for. */
+  static boolean cannotConnect(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+          || t instanceof java.net.NoRouteToHostException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

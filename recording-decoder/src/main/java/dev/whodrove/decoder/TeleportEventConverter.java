@@ -27,8 +27,6 @@ import dev.whodrove.schemas.v1.SessionStarted;
  */
 public final class TeleportEventConverter {
   static final int MAX_QUERY_CHARS = 1024;
-  /** Go's zero time (0001-01-01T00:00:00Z), which gogo writes for unset non-nullable timestamps. */
-  private static final long GO_ZERO_SECONDS = -62_135_596_800L;
 
   private final String sessionId;
   private final String recordingUri;
@@ -210,12 +208,13 @@ public final class TeleportEventConverter {
     return "ssh";
   }
 
-  /** Epoch ms; 0 for unset and Go zero times. */
+  /**
+   * Epoch ms; 0 for unset and Go zero times.
+   *
+   * @throws EventTimes.OutOfRange for a time no recording holds (it would overflow or mean nothing)
+   */
   static long millis(Timestamp t) {
-    if (t.getSeconds() == 0 && t.getNanos() == 0 || t.getSeconds() <= GO_ZERO_SECONDS) {
-      return 0;
-    }
-    return t.getSeconds() * 1000 + t.getNanos() / 1_000_000;
+    return EventTimes.millis(t.getSeconds(), t.getNanos());
   }
 
   private static String first(String a, String b) {

@@ -50,7 +50,8 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
  * End to end against a real S3 API server (S3Proxy, in memory) and the embedded broker: references in, decoded
- * events and dead letters out, exactly once across a restart.
+ * events and dead letters out, exactly once across a restart; a recording that stalls and one whose access is
+ * refused are retried within their budgets, then dead-lettered while the references after them flow.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -215,6 +216,140 @@ class RecordingDecoderServiceIT {
       } finally {
         second.close();
       }
+    }
+  }
+
+  @Test
+  void aStalledRecordingAndRefusedAccessAreRetriedWithinTheirBudgetsThenDeadLettered(EmbeddedKafkaBroker broker)
+      throws Exception {
+    // an S3 server whose key was rotated: the decoder still signs with the old secret and gets 403
+    BlobStoreContext blobs = ContextBuilder.newBuilder("transient").credentials("id", "rotated")
+        .build(BlobStoreContext.class);
+    S3Proxy rotated = S3Proxy.builder().blobStore(blobs.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "id", "rotated").build();
+    rotated.start();
+    long started = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!"STARTED".equals(rotated.getState()) && System.nanoTime() < started) {
+      Thread.sleep(10);
+    }
+    URI rotatedEndpoint = URI.create("http://127.0.0.1:" + rotated.getPort());
+    String denied = "denied-" + UUID.randomUUID();
+    String stuck = "stuck-" + UUID.randomUUID();
+    String after = "after-" + UUID.randomUUID();
+    byte[] rec = TestEvents.write(TestEvents.session(50, 5), ProtoStreamWriter.Options.defaults());
+    try (S3Client owner = S3RecordingStore.client(new S3RecordingStore.Settings("us-east-1", rotatedEndpoint, true,
+        "id", "rotated", 1))) {
+      owner.createBucket(CreateBucketRequest.builder().bucket("rotating").build());
+      owner.putObject(PutObjectRequest.builder().bucket("rotating").key("sessions/" + denied + ".tar").build(),
+          RequestBody.fromBytes(rec));
+    }
+    RecordingStore files = new RecordingStore() { // the stuck object never finishes arriving
+      @Override
+      public String scheme() {
+        return "file";
+      }
+
+      @Override
+      public StoredObject open(RecordingLocation location) throws StoreException {
+        if (location.path().contains(stuck)) {
+          return new StoredObject(new java.io.InputStream() {
+            private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+
+            @Override
+            public int read() throws java.io.IOException {
+              try {
+                closed.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              throw new java.io.IOException("stream closed");
+            }
+
+            @Override
+            public void close() {
+              closed.countDown();
+            }
+          }, rec.length, "v1");
+        }
+        if (location.path().contains(after)) {
+          return new StoredObject(new ByteArrayInputStream(rec), rec.length, "v1");
+        }
+        throw StoreException.permanent("not-found", "recording not found: " + location);
+      }
+    };
+    RecordingStores stores = new RecordingStores(List.of(files, new S3RecordingStore(S3RecordingStore.client(
+        new S3RecordingStore.Settings("us-east-1", rotatedEndpoint, true, "id", "secret", 1)),
+        List.of(S3RecordingStore.Allowed.parse("rotating/sessions")))));
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      Topics.ensureTopics(admin, List.of(Topics.TELEPORT_RECORDINGS), 2, (short) 1, Duration.ofSeconds(30));
+    }
+    String group = "decoder-budget-" + UUID.randomUUID();
+    Map<String, String> cfg = new HashMap<>();
+    cfg.put("kafka.bootstrap.servers", broker.bootstrapServers());
+    cfg.put("decoder.group.id", group);
+    cfg.put("kafka.transactional.id", group + "-tx");
+    cfg.put("http.port", "-1");
+    cfg.put(DecoderConfig.RETRY_INITIAL, "100ms");
+    cfg.put(DecoderConfig.RETRY_MAX, "200ms");
+    cfg.put(DecoderConfig.READ_TIMEOUT, "300ms");
+    cfg.put(DecoderConfig.RETRY_BUDGET_PREFIX + "max.attempts", "2");
+    cfg.put(DecoderConfig.RETRY_BUDGET_PREFIX + "auth.max.elapsed", "3s");
+    ServiceContext ctx = ServiceContext.create(RecordingDecoderService.NAME, ServiceConfig.of(cfg));
+    ServiceHost host = ServiceHost.start(ctx, new RecordingDecoderService(ctx, stores), -1);
+    try (TopicReader events = TopicReader.committed(broker.bootstrapServers(),
+        Topics.TELEPORT_RECORDING_EVENTS.name())) {
+      Properties p = new Properties();
+      p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
+          new ByteArraySerializer())) {
+        String topic = Topics.TELEPORT_RECORDINGS.name();
+        producer.send(new ProducerRecord<>(topic, 0, stuck, ref(stuck, "file:///records/" + stuck).toByteArray()));
+        producer.send(new ProducerRecord<>(topic, 0, after, ref(after, "file:///records/" + after).toByteArray()));
+        producer.send(new ProducerRecord<>(topic, 1, denied, ref(denied, "s3://rotating/sessions/" + denied)
+            .toByteArray()));
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      String seen = "";
+      while (!seen.contains("access refused for " + Topics.TELEPORT_RECORDINGS.name() + "-1@")
+          && System.nanoTime() < deadline) {
+        seen = host.readiness().ready() ? "" : host.readiness().detail();
+        Thread.sleep(20);
+      }
+      assertThat(seen).as("not ready while access is refused").contains("S3 403");
+
+      Map<String, List<RecordingEvent>> got = new HashMap<>();
+      readUntilComplete(events, got, Set.of(stuck, after, denied));
+      assertThat(got.get(after)).isEqualTo(decodeLocally(rec, after, "file:///records/" + after));
+      assertThat(got.get(stuck)).singleElement().satisfies(e -> assertThat(e.getComplete().getParseError())
+          .startsWith("still failing after 2 attempts over ")
+          .contains("took longer than the read timeout of 300ms (decoder.store.read.timeout)"));
+      assertThat(got.get(denied)).singleElement().satisfies(e -> assertThat(e.getComplete().getParseError())
+          .startsWith("access still refused after ").contains("retry budget 3s", "S3 403"));
+      try (TopicReader dlq = TopicReader.committed(broker.bootstrapServers(),
+          Topics.TELEPORT_RECORDINGS.deadLetterTopic())) {
+        Map<String, DeadLetter> letters = new HashMap<>();
+        dlq.pollUntil(r -> {
+          if (Set.of(stuck, denied, after).contains(TopicReader.key(r))) {
+            letters.put(TopicReader.key(r), TopicReader.value(r, DeadLetter.parser()));
+          }
+        }, () -> letters.size() >= 2, Duration.ofSeconds(30));
+        assertThat(letters.keySet()).containsExactlyInAnyOrder(stuck, denied);
+        assertThat(letters.get(stuck).getReason()).startsWith("still failing after 2 attempts");
+        assertThat(letters.get(denied).getReason()).startsWith("access still refused after");
+      }
+      var metrics = ctx.metrics();
+      assertThat(metrics.get("whodrove.worker.retries.exhausted").tag("blame", "record").counter().count())
+          .isEqualTo(1);
+      assertThat(metrics.get("whodrove.worker.retries.exhausted").tag("blame", "auth").counter().count())
+          .isEqualTo(1);
+      long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!host.readiness().ready() && System.nanoTime() < until) {
+        Thread.sleep(20);
+      }
+      assertThat(host.readiness().ready()).as("ready again: %s", host.readiness().detail()).isTrue();
+    } finally {
+      host.close();
+      rotated.stop();
     }
   }
 

@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,8 +53,134 @@ class RecordingRefHandlerTest {
   }
 
   @Test
-  void aStoreThatCannotAnswerNowIsATransientFailureOfThatPartition() {
-    RecordingStores failing = new RecordingStores(List.of(new RecordingStore() {
+  void anObjectThatCannotBeReadNowIsATransientFailureOfThatReference() {
+    assertThatThrownBy(() -> handler(failingOpen(StoreException.transientFailure("S3 503 for s3://b/s.tar", null)))
+        .handle(batch(ref("s", "file:///records/s.tar"))))
+        .isInstanceOfSatisfying(TransientFailure.class, e -> {
+          assertThat(e.blame()).isEqualTo(TransientFailure.Blame.RECORD);
+          assertThat(e.partition().partition()).isEqualTo(3);
+          assertThat(e.offset()).isZero();
+          assertThat(e).hasMessageContaining("S3 503");
+        });
+  }
+
+  @Test
+  void refusedAccessIsRetriedForLongerAndAnUnreachableStoreIsTheEnvironments() {
+    assertThatThrownBy(() -> handler(failingOpen(StoreException.accessDenied("access denied to s3://b/s.tar: S3 403"
+        + " AccessDenied", null))).handle(batch(ref("s", "file:///records/s.tar"))))
+        .isInstanceOfSatisfying(TransientFailure.class, e ->
+            assertThat(e.blame()).isEqualTo(TransientFailure.Blame.AUTH));
+    assertThatThrownBy(() -> handler(failingOpen(StoreException.unreachable("cannot reach S3 for s3://b/s.tar", null)))
+        .handle(batch(ref("s", "file:///records/s.tar"))))
+        .isInstanceOfSatisfying(TransientFailure.class, e -> {
+          assertThat(e.blame()).isEqualTo(TransientFailure.Blame.ENVIRONMENT);
+          assertThat(e.partition()).isNull();
+        });
+  }
+
+  @Test
+  void aBodyThatStallsIsCutAtTheReadTimeoutAsAFailureOfThatReference() {
+    StallingStream body = new StallingStream(new byte[0]);
+    RecordingRefHandler handler = handler(opening(body), Map.of(DecoderConfig.READ_TIMEOUT, "300ms"));
+    long t0 = System.nanoTime();
+    assertThatThrownBy(() -> handler.handle(batch(ref("s", "file:///records/s.tar"))))
+        .isInstanceOfSatisfying(TransientFailure.class, e -> {
+          assertThat(e.blame()).isEqualTo(TransientFailure.Blame.RECORD);
+          assertThat(e).hasMessageContaining("took longer than the read timeout of 300ms (decoder.store.read.timeout)");
+        });
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+    assertThat(body.closed).isTrue();
+    assertThat(sent).isEmpty();
+  }
+
+  @Test
+  void aDecodeStillRunningNearTheTransactionTimeoutIsAbortedAsAFailureOfThatReference() {
+    // a recording that keeps coming, slowly: the read timeout would allow it, the transaction would not
+    StringBuilder cast = new StringBuilder("{\"version\": 2, \"width\": 80, \"height\": 24}\n");
+    for (int i = 0; i < 200; i++) {
+      cast.append("[").append(i * 0.1).append(", \"o\", \"line ").append(i).append("\\r\\n\"]\n");
+    }
+    TricklingStream body = new TricklingStream(cast.toString().getBytes(StandardCharsets.UTF_8), 40, 20);
+    RecordingRefHandler handler = handler(opening(body), Map.of(DecoderConfig.TRANSACTION_TIMEOUT, "1s",
+        DecoderConfig.TRANSACTION_DEADLINE_FRACTION, "0.5"));
+    long t0 = System.nanoTime();
+    assertThatThrownBy(() -> handler.handle(batch(ref("s", "file:///records/s.tar"))))
+        .isInstanceOfSatisfying(TransientFailure.class, e -> {
+          assertThat(e.blame()).isEqualTo(TransientFailure.Blame.RECORD);
+          assertThat(e).hasMessageContaining("took longer than 0.5 of the transaction timeout of 1s "
+              + "(decoder.transaction.deadline.fraction)");
+        });
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isBetween(Duration.ofMillis(400), Duration.ofSeconds(3));
+  }
+
+  /** A stream whose reads block until it is closed (a body that stopped arriving). */
+  private static final class StallingStream extends java.io.InputStream {
+    private final java.util.concurrent.CountDownLatch closedLatch = new java.util.concurrent.CountDownLatch(1);
+    volatile boolean closed;
+
+    StallingStream(byte[] ignored) {}
+
+    @Override
+    public int read() throws java.io.IOException {
+      try {
+        closedLatch.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new java.io.IOException("stream closed");
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+      closedLatch.countDown();
+    }
+  }
+
+  /** A stream that hands out {@code chunk} bytes every {@code pauseMillis}. */
+  private static final class TricklingStream extends java.io.ByteArrayInputStream {
+    private final int chunk;
+    private final long pauseMillis;
+
+    TricklingStream(byte[] bytes, int chunk, long pauseMillis) {
+      super(bytes);
+      this.chunk = chunk;
+      this.pauseMillis = pauseMillis;
+    }
+
+    @Override
+    public synchronized int read(byte[] b, int off, int len) {
+      try {
+        Thread.sleep(pauseMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return super.read(b, off, Math.min(len, chunk));
+    }
+
+    @Override
+    public synchronized int available() {
+      return 0; // like a socket with nothing buffered: a reader takes what came and decodes it
+    }
+  }
+
+  private static RecordingStores failingOpen(StoreException failure) {
+    return stores(location -> {
+      throw failure;
+    });
+  }
+
+  private static RecordingStores opening(java.io.InputStream body) {
+    return stores(location -> new StoredObject(body, -1, "v1"));
+  }
+
+  /** What opening an object does, for a store made up in a test. */
+  private interface Opener {
+    StoredObject open(RecordingLocation location) throws StoreException;
+  }
+
+  private static RecordingStores stores(Opener store) {
+    return new RecordingStores(List.of(new RecordingStore() {
       @Override
       public String scheme() {
         return "file";
@@ -61,24 +188,24 @@ class RecordingRefHandlerTest {
 
       @Override
       public StoredObject open(RecordingLocation location) throws StoreException {
-        throw StoreException.transientFailure("simulated outage", null);
+        return store.open(location);
       }
     }));
-    RecordingRefHandler handler = new RecordingRefHandler(DecoderConfig.from(config()), failing,
-        new DecoderMetrics(new SimpleMeterRegistry()), Topics.TELEPORT_RECORDINGS.valueSerde(), new byte[0]);
-    assertThatThrownBy(() -> handler.handle(batch(ref("s", "file:///records/s.tar"))))
-        .isInstanceOfSatisfying(TransientFailure.class, e ->
-            assertThat(e.partition().partition()).isEqualTo(3));
   }
 
   private RecordingRefHandler handler(Path root) {
-    DecoderConfig config = DecoderConfig.from(config());
-    return new RecordingRefHandler(config, new RecordingStores(List.of(new FileRecordingStore(List.of(root)))),
-        new DecoderMetrics(new SimpleMeterRegistry()), Topics.TELEPORT_RECORDINGS.valueSerde(), new byte[0]);
+    return handler(new RecordingStores(List.of(new FileRecordingStore(List.of(root)))));
   }
 
-  private static ServiceConfig config() {
-    return ServiceConfig.of(Map.of("kafka.bootstrap.servers", "unused:9092"));
+  private static RecordingRefHandler handler(RecordingStores stores) {
+    return handler(stores, Map.of());
+  }
+
+  private static RecordingRefHandler handler(RecordingStores stores, Map<String, String> extra) {
+    Map<String, String> cfg = new java.util.HashMap<>(Map.of("kafka.bootstrap.servers", "unused:9092"));
+    cfg.putAll(extra);
+    return new RecordingRefHandler(DecoderConfig.from(ServiceConfig.of(cfg)), stores,
+        new DecoderMetrics(new SimpleMeterRegistry()), Topics.TELEPORT_RECORDINGS.valueSerde(), new byte[0]);
   }
 
   private WorkerBatch batch(RecordingRef... refs) {

@@ -6,7 +6,8 @@ import java.io.UncheckedIOException;
 import java.util.function.Supplier;
 
 /**
- * {@code /healthz} (the process is alive), {@code /readyz} (it can do its work: 200 or 503 with the reason) and
+ * {@code /healthz} (the process is alive: 200, or 503 with the reason once a thread it needs has been dead longer
+ * than {@code liveness.grace}), {@code /readyz} (it can do its work: 200 or 503 with the reason) and
  * {@code /metrics} (Prometheus text) on one port. A listener of its own ({@link HttpEndpoint}, {@value #THREADS}
  * threads), so clients of a service's other endpoints cannot starve it; GET and HEAD only, no authentication.
  */
@@ -17,13 +18,21 @@ public final class HealthServer implements AutoCloseable {
 
   private final HttpEndpoint endpoint;
 
+  private static final Supplier<Readiness> ALWAYS_ALIVE = () -> Readiness.ready("ok");
+
   public HealthServer(String host, int port, Supplier<Readiness> readiness, PrometheusMeterRegistry registry) {
-    this(host, port, HttpEndpoint.Limits.defaults(), readiness, registry);
+    this(host, port, HttpEndpoint.Limits.defaults(), readiness, ALWAYS_ALIVE, registry);
   }
 
   /** @param limits header timeout and connection limit of the health port (its body limit is fixed) */
   public HealthServer(String host, int port, HttpEndpoint.Limits limits, Supplier<Readiness> readiness,
       PrometheusMeterRegistry registry) {
+    this(host, port, limits, readiness, ALWAYS_ALIVE, registry);
+  }
+
+  /** @param liveness what {@code /healthz} answers: 200 while ready, else 503 with the detail */
+  public HealthServer(String host, int port, HttpEndpoint.Limits limits, Supplier<Readiness> readiness,
+      Supplier<Readiness> liveness, PrometheusMeterRegistry registry) {
     HttpEndpoint.Limits own = new HttpEndpoint.Limits(MAX_BODY_BYTES, limits.headerTimeout(), limits.bodyTimeout(),
         limits.maxConnections());
     try {
@@ -32,7 +41,10 @@ public final class HealthServer implements AutoCloseable {
           return HttpEndpoint.Reply.text(405, "GET or HEAD").withHeader("Allow", "GET, HEAD");
         }
         return switch (call.path()) {
-          case "/healthz" -> HttpEndpoint.Reply.text(200, "ok");
+          case "/healthz" -> {
+            Readiness l = liveness.get();
+            yield HttpEndpoint.Reply.text(l.ready() ? 200 : 503, l.ready() ? l.detail() : "not alive: " + l.detail());
+          }
           case "/readyz" -> {
             Readiness r = readiness.get();
             yield HttpEndpoint.Reply.text(r.ready() ? 200 : 503, (r.ready() ? "ready" : "not ready") + ": "

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -16,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -55,9 +57,13 @@ import org.slf4j.LoggerFactory;
  *       commit); the worker then waits for its dead letters to be acknowledged and commits the offsets. A crash in
  *       between redelivers the batch, which the handler must absorb (idempotent writes).</li>
  * </ul>
- * A {@link TransientFailure} rolls back to the last commit and pauses the partition with exponential backoff; a
- * fencing or authorization error, or any other exception from the handler, stops the worker and takes readiness down
- * with the reason. Records of partitions revoked mid-batch are dropped (their new owner reads them again).
+ * A {@link TransientFailure} rolls back to the last commit and pauses with exponential backoff: a failure blamed on
+ * one record pauses its partition and counts against that record's {@link RetryBudget} (spent, the record is
+ * dead-lettered and the partition moves on); a failure of the environment (the database, Kafka) pauses every
+ * partition of the batch and is retried until it works, with readiness down. A fencing or authorization error, or
+ * any other exception from the handler, stops the worker: readiness goes down with the reason at once, and liveness
+ * after the grace period ({@link ServiceThreads}), so the process is restarted. Records of partitions revoked
+ * mid-batch are dropped (their new owner reads them again).
  */
 public final class KafkaWorker {
   private static final Logger log = LoggerFactory.getLogger(KafkaWorker.class);
@@ -76,6 +82,7 @@ public final class KafkaWorker {
     private Duration pollWait = Duration.ofMillis(200);
     private Duration retryInitial = Duration.ofSeconds(1);
     private Duration retryMax = Duration.ofMinutes(1);
+    private RetryBudget retryBudget = RetryBudget.DEFAULT;
     private final Map<String, Object> consumerDefaults = new HashMap<>();
     private final Map<String, Object> producerDefaults = new HashMap<>();
 
@@ -121,6 +128,12 @@ public final class KafkaWorker {
       return this;
     }
 
+    /** How long one record failing transiently is retried before it is dead-lettered. */
+    public Settings retryBudget(RetryBudget budget) {
+      this.retryBudget = budget;
+      return this;
+    }
+
     /** A consumer setting the {@code kafka.*} client properties may override. */
     public Settings consumerDefault(String key, Object value) {
       consumerDefaults.put(key, value);
@@ -146,21 +159,30 @@ public final class KafkaWorker {
   private final MessageLimits limits;
   private final KafkaProbe probe;
   private final List<ClientMetrics> clientMetrics;
+  private final ServiceThreads threads;
   private final Map<TopicPartition, Backoff> backoffs = new HashMap<>();
+  /** The record each partition is stuck on, when a failure blamed one (worker thread only). */
+  private final Map<TopicPartition, RecordRetry> recordRetries = new HashMap<>();
+  /** Partitions backing off because the environment failed (worker thread only). */
+  private final Set<TopicPartition> environmentFailed = new HashSet<>();
   private final List<ConsumerRecord<byte[], byte[]>> pending = new ArrayList<>();
   private final List<Future<RecordMetadata>> unacknowledged = new ArrayList<>();
   private final Counter consumed;
   private final Counter committed;
   private final Counter deadLettered;
   private final Counter retries;
+  private final Counter exhaustedRecords;
+  private final Counter exhaustedAuth;
   private final Timer batchDuration;
   private final AtomicLong lag = new AtomicLong();
+  private final AtomicInteger retryingRecords = new AtomicInteger();
 
   private Thread thread;
   private volatile boolean running;
   private volatile boolean abortRequested;
   private volatile String fatal;
-  private volatile String retrying;
+  private volatile String environmentRetry;
+  private volatile List<RecordRetry.View> recordRetryViews = List.of();
   private volatile String paused;
   private BooleanSupplier resumeWhen;
   private boolean transactionOpen;
@@ -168,12 +190,14 @@ public final class KafkaWorker {
 
   /** A worker for a service: Kafka clients from its {@code kafka.*} keys, metrics into its registry. */
   public KafkaWorker(Settings settings, BatchHandler handler, ServiceContext ctx) {
-    this(settings, handler, ctx.config(), ctx.metrics());
+    this(settings, handler, ctx.config(), ctx.metrics(), ctx.threads());
   }
 
-  private KafkaWorker(Settings settings, BatchHandler handler, ServiceConfig config, MeterRegistry metrics) {
+  private KafkaWorker(Settings settings, BatchHandler handler, ServiceConfig config, MeterRegistry metrics,
+      ServiceThreads threads) {
     this.settings = settings;
     this.handler = handler;
+    this.threads = threads;
     Map<String, Object> client = config.kafkaClientProperties();
     this.consumer = new KafkaConsumer<>(consumerProperties(settings, client), new ByteArrayDeserializer(),
         new ByteArrayDeserializer());
@@ -187,6 +211,12 @@ public final class KafkaWorker {
     committed = metrics.counter("whodrove.worker.records.committed");
     deadLettered = metrics.counter("whodrove.worker.dead.letters");
     retries = metrics.counter("whodrove.worker.batch.retries");
+    exhaustedRecords = Counter.builder("whodrove.worker.retries.exhausted").tag("blame", "record")
+        .description("records dead-lettered after their retry budget was spent").register(metrics);
+    exhaustedAuth = Counter.builder("whodrove.worker.retries.exhausted").tag("blame", "auth")
+        .description("records dead-lettered after their retry budget was spent").register(metrics);
+    Gauge.builder("whodrove.worker.records.retrying", retryingRecords, AtomicInteger::get)
+        .description("records being retried after a failure blamed on them").register(metrics);
     batchDuration = Timer.builder("whodrove.worker.batch.duration").description("handling and committing one batch")
         .publishPercentiles(0.5, 0.99).register(metrics);
     Gauge.builder("whodrove.worker.records.lag", lag, AtomicLong::get)
@@ -230,11 +260,14 @@ public final class KafkaWorker {
   /** Starts the worker thread; returns at once. */
   public void start() {
     running = true;
-    thread = new Thread(this::run, settings.name + "-worker");
+    thread = threads.newThread(settings.name + "-worker", false, this::run);
     thread.start();
   }
 
-  /** Ready while the thread runs, nothing is being retried and Kafka answers; otherwise why not. */
+  /**
+   * Ready while the thread runs, the environment does not fail, no record's access is refused and Kafka answers;
+   * otherwise why not. Records being retried for their own failures are named in the detail.
+   */
   public Readiness readiness() {
     String f = fatal;
     if (f != null) {
@@ -243,13 +276,25 @@ public final class KafkaWorker {
     if (thread == null || !thread.isAlive()) {
       return Readiness.notReady("worker not running");
     }
-    String r = retrying;
-    if (r != null) {
-      return Readiness.notReady("retrying a batch: " + r);
+    String env = environmentRetry;
+    if (env != null) {
+      return Readiness.notReady("retrying a batch: " + env);
+    }
+    List<RecordRetry.View> views = recordRetryViews;
+    String retryNote = RecordRetry.describe(views, settings.retryBudget, System.nanoTime());
+    if (views.stream().anyMatch(v -> v.blame() == TransientFailure.Blame.AUTH)) {
+      return Readiness.notReady(retryNote);
     }
     Readiness k = probe.check();
+    if (!k.ready()) {
+      return k;
+    }
+    String detail = k.detail();
     String p = paused;
-    return k.ready() && p != null ? Readiness.ready(k.detail() + "; " + p) : k;
+    if (p != null) {
+      detail += "; " + p;
+    }
+    return Readiness.ready(retryNote.isEmpty() ? detail : detail + "; " + retryNote);
   }
 
   /**
@@ -316,25 +361,47 @@ public final class KafkaWorker {
         | AuthorizationException | UnsupportedVersionException e) {
       fatal = "cannot continue: " + Errors.oneLine(e);
       log.error("{}: {}", settings.name, fatal, e);
+      threads.died(Thread.currentThread().getName(), fatal);
     } catch (Exception e) {
       fatal = "worker failed: " + Errors.oneLine(e);
       log.error("{}: {}", settings.name, fatal, e);
+      threads.died(Thread.currentThread().getName(), fatal);
     } finally {
       running = false;
       close();
     }
   }
 
-  /** Hands the pending records to the handler and commits; on a transient failure rolls back and backs off. */
+  /**
+   * Hands the pending records to the handler and commits; on a transient failure rolls back and backs off. A record
+   * whose retry budget is spent is not handed over: records before it form the batch, then it is dead-lettered in a
+   * commit of its own, and the records after it are polled again.
+   */
   private void runBatch() throws Exception {
-    long started = System.nanoTime();
-    WorkerBatch batch = new WorkerBatch(List.copyOf(pending), new Transport(), deadLetters);
+    int cut = firstExhausted();
+    List<ConsumerRecord<byte[], byte[]>> records;
+    BatchHandler h = handler;
+    if (cut < 0) {
+      records = List.copyOf(pending);
+    } else if (cut > 0) {
+      records = List.copyOf(pending.subList(0, cut));
+    } else {
+      records = List.of(pending.get(0));
+      h = giveUp(pending.get(0));
+    }
+    rewindFrom(records.size());
     pending.clear();
+    runBatch(records, h);
+  }
+
+  private void runBatch(List<ConsumerRecord<byte[], byte[]>> records, BatchHandler h) throws Exception {
+    long started = System.nanoTime();
+    WorkerBatch batch = new WorkerBatch(records, new Transport(), deadLetters);
     try {
-      handler.handle(batch);
+      h.handle(batch);
       batch.commitRest();
       batch.rewindPositions(false).forEach(this::seekIfAssigned);
-      clearBackoffs(batch);
+      clearRetries(batch);
       deadLettered.increment(batch.deadLettered());
       if (batch.resumeWhen() != null) {
         pauseInput(batch.resumeWhen(), batch.pauseReason());
@@ -350,25 +417,102 @@ public final class KafkaWorker {
     } catch (TransientFailure | KafkaException e) {
       rollBack(batch);
       retries.increment();
-      retrying = Errors.oneLine(e);
-      TopicPartition only = e instanceof TransientFailure t ? t.partition() : null;
-      List<TopicPartition> parts = new ArrayList<>();
-      for (ConsumerRecord<byte[], byte[]> r : batch.records().subList(batch.committedRecords(),
-          batch.records().size())) {
-        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-        if ((only == null || only.equals(tp)) && !parts.contains(tp)) {
-          parts.add(tp);
-        }
+      if (e instanceof TransientFailure t && t.blame() != TransientFailure.Blame.ENVIRONMENT
+          && t.partition() != null) {
+        recordFailed(t, batch);
+      } else {
+        environmentFailed(e, batch);
       }
-      Duration delay = Duration.ZERO;
-      for (TopicPartition tp : parts) {
-        delay = backoffs.computeIfAbsent(tp, k -> new Backoff(settings.retryInitial)).schedule(settings.retryMax);
-      }
-      parts.retainAll(consumer.assignment());
-      consumer.pause(parts);
-      log.warn("{}: {} records not done ({}); retrying {} in {}", settings.name,
-          batch.records().size() - batch.committedRecords(), retrying, parts, delay);
     }
+  }
+
+  /** Index in {@link #pending} of the first record whose retry budget is spent, or -1. */
+  private int firstExhausted() {
+    if (recordRetries.isEmpty()) {
+      return -1;
+    }
+    for (int i = 0; i < pending.size(); i++) {
+      ConsumerRecord<byte[], byte[]> r = pending.get(i);
+      RecordRetry rr = recordRetries.get(new TopicPartition(r.topic(), r.partition()));
+      if (rr != null && rr.exhausted && rr.offset == r.offset()) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Pending records from {@code index} on are not handled now: each partition is polled again from its first. */
+  private void rewindFrom(int index) {
+    Map<TopicPartition, Long> at = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : pending.subList(index, pending.size())) {
+      at.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
+    }
+    at.forEach(this::seekIfAssigned);
+  }
+
+  /** The batch that dead-letters a record whose retry budget is spent, through the handler's own way of doing so. */
+  private BatchHandler giveUp(ConsumerRecord<byte[], byte[]> record) {
+    RecordRetry rr = recordRetries.get(new TopicPartition(record.topic(), record.partition()));
+    String reason = rr.giveUpReason(settings.retryBudget);
+    Counter exhausted = rr.blame == TransientFailure.Blame.AUTH ? exhaustedAuth : exhaustedRecords;
+    return batch -> {
+      log.warn("{}: dead-lettering {}-{}@{}: {}", settings.name, record.topic(), record.partition(),
+          record.offset(), reason);
+      handler.retriesExhausted(batch, record, reason, rr.lastCause);
+      batch.afterCommit(exhausted::increment);
+    };
+  }
+
+  /**
+   * A failure blamed on one record: only its partition backs off, and the record is one attempt closer to being
+   * dead-lettered. Once its budget is spent the partition is not paused: the next poll dead-letters the record.
+   */
+  private void recordFailed(TransientFailure t, WorkerBatch batch) {
+    TopicPartition tp = t.partition();
+    RecordRetry rr = recordRetries.get(tp);
+    if (rr == null || rr.offset != t.offset() || rr.blame != t.blame()) {
+      rr = new RecordRetry(tp, t.offset(), t.blame());
+      recordRetries.put(tp, rr);
+    }
+    rr.failed(t);
+    if (settings.retryBudget.exhausted(rr.blame, rr.attempts, rr.elapsed(System.nanoTime()))) {
+      rr.exhausted = true;
+      backoffs.remove(tp);
+      log.warn("{}: {}@{} failed {} times ({}); its retry budget is spent, it will be dead-lettered", settings.name,
+          tp, t.offset(), rr.attempts, rr.lastError);
+    } else {
+      Duration delay = backoffs.computeIfAbsent(tp, k -> new Backoff(settings.retryInitial))
+          .schedule(settings.retryMax);
+      if (consumer.assignment().contains(tp)) {
+        consumer.pause(List.of(tp));
+      }
+      log.warn("{}: {}@{} failed (attempt {}, {}): {}; retrying its partition in {}", settings.name, tp,
+          t.offset(), rr.attempts, t.blame() == TransientFailure.Blame.AUTH ? "access refused" : "its own failure",
+          rr.lastError, delay);
+    }
+    publishRetryViews();
+  }
+
+  /** A failure of the environment: every partition of the batch backs off, retried until it works. */
+  private void environmentFailed(Exception e, WorkerBatch batch) {
+    environmentRetry = Errors.oneLine(e);
+    List<TopicPartition> parts = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : batch.records().subList(batch.committedRecords(),
+        batch.records().size())) {
+      TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+      if (!parts.contains(tp)) {
+        parts.add(tp);
+      }
+    }
+    Duration delay = Duration.ZERO;
+    for (TopicPartition tp : parts) {
+      delay = backoffs.computeIfAbsent(tp, k -> new Backoff(settings.retryInitial)).schedule(settings.retryMax);
+      environmentFailed.add(tp);
+    }
+    parts.retainAll(consumer.assignment());
+    consumer.pause(parts);
+    log.warn("{}: {} records not done ({}); retrying {} in {}", settings.name,
+        batch.records().size() - batch.committedRecords(), environmentRetry, parts, delay);
   }
 
   private void rollBack(WorkerBatch batch) {
@@ -394,16 +538,49 @@ public final class KafkaWorker {
     }
   }
 
-  private void clearBackoffs(WorkerBatch batch) {
-    if (backoffs.isEmpty()) {
+  /**
+   * A batch went through: the partitions it committed records of start afresh, unless a record being retried lies
+   * beyond what was committed (the batch stopped before it).
+   */
+  private void clearRetries(WorkerBatch batch) {
+    if (backoffs.isEmpty() && recordRetries.isEmpty() && environmentFailed.isEmpty()) {
       return;
     }
-    for (ConsumerRecord<byte[], byte[]> r : batch.records()) {
-      backoffs.remove(new TopicPartition(r.topic(), r.partition()));
+    List<TopicPartition> done = new ArrayList<>();
+    batch.committedPositions().forEach((tp, next) -> {
+      RecordRetry rr = recordRetries.get(tp);
+      if (rr == null || next > rr.offset) {
+        done.add(tp);
+      } else {
+        environmentFailed.remove(tp); // it committed something: the environment works
+      }
+    });
+    forget(done);
+  }
+
+  /** Forgets the backoff and retry state of {@code partitions} (after a success, or when they are revoked). */
+  private void forget(Collection<TopicPartition> partitions) {
+    boolean hadRecordRetries = !recordRetries.isEmpty();
+    partitions.forEach(tp -> {
+      backoffs.remove(tp);
+      recordRetries.remove(tp);
+      environmentFailed.remove(tp);
+    });
+    if (environmentFailed.isEmpty()) {
+      environmentRetry = null;
     }
-    if (backoffs.isEmpty()) {
-      retrying = null;
+    if (hadRecordRetries) {
+      publishRetryViews();
     }
+  }
+
+  /** What readiness shows of the records being retried; read from other threads. */
+  private void publishRetryViews() {
+    List<RecordRetry.View> views = new ArrayList<>();
+    recordRetries.values().forEach(rr -> views.add(rr.view()));
+    views.sort(java.util.Comparator.comparing(RecordRetry.View::position));
+    recordRetryViews = List.copyOf(views);
+    retryingRecords.set(views.size());
   }
 
   private void pauseInput(BooleanSupplier until, String reason) {
@@ -583,14 +760,72 @@ public final class KafkaWorker {
     }
 
     private void drop(Collection<TopicPartition> partitions) {
-      partitions.forEach(backoffs::remove);
-      if (backoffs.isEmpty()) {
-        retrying = null;
-      }
+      forget(partitions); // a new owner starts the budget afresh
       if (!partitions.isEmpty()) {
         Set<TopicPartition> gone = Set.copyOf(partitions);
         pending.removeIf(r -> gone.contains(new TopicPartition(r.topic(), r.partition())));
       }
+    }
+  }
+
+  /** The record a partition is stuck on: how often and how long it failed, and the last error. */
+  private static final class RecordRetry {
+    /** What readiness shows; immutable. */
+    record View(String position, TransientFailure.Blame blame, int attempts, long firstNanos, String lastError,
+        boolean exhausted) {}
+
+    final TopicPartition partition;
+    final long offset;
+    final TransientFailure.Blame blame;
+    final long firstNanos = System.nanoTime();
+    int attempts;
+    String lastError;
+    Throwable lastCause;
+    boolean exhausted;
+
+    RecordRetry(TopicPartition partition, long offset, TransientFailure.Blame blame) {
+      this.partition = partition;
+      this.offset = offset;
+      this.blame = blame;
+    }
+
+    void failed(TransientFailure t) {
+      attempts++;
+      lastError = Errors.oneLine(t);
+      lastCause = t.getCause() != null ? t.getCause() : t;
+    }
+
+    Duration elapsed(long now) {
+      return Duration.ofNanos(now - firstNanos);
+    }
+
+    View view() {
+      return new View(partition + "@" + offset, blame, attempts, firstNanos, lastError, exhausted);
+    }
+
+    /** The dead letter's reason: how many attempts over how long, against which budget, and the last error. */
+    String giveUpReason(RetryBudget budget) {
+      String over = Durations.text(elapsed(System.nanoTime()));
+      String what = blame == TransientFailure.Blame.AUTH ? "access still refused" : "still failing";
+      return what + " after " + attempts + (attempts == 1 ? " attempt" : " attempts") + " over " + over
+          + " (retry budget " + budget.describe(blame) + "); last error: " + lastError;
+    }
+
+    static String describe(List<View> views, RetryBudget budget, long now) {
+      List<String> parts = new ArrayList<>();
+      for (View v : views) {
+        String since = Durations.text(Duration.ofNanos(now - v.firstNanos));
+        if (v.exhausted) {
+          parts.add("giving up on " + v.position + " after " + v.attempts + " attempts: " + v.lastError);
+        } else if (v.blame == TransientFailure.Blame.AUTH) {
+          parts.add("access refused for " + v.position + ", retrying (attempt " + v.attempts + ", " + since
+              + " of " + budget.describe(v.blame) + "): " + v.lastError);
+        } else {
+          parts.add("retrying " + v.position + " (attempt " + v.attempts + ", " + since + "; budget "
+              + budget.describe(v.blame) + "): " + v.lastError);
+        }
+      }
+      return String.join("; ", parts);
     }
   }
 

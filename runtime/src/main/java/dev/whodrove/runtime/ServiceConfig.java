@@ -42,7 +42,7 @@ public final class ServiceConfig {
   public static final List<String> SHARED_PREFIXES = List.of(KAFKA_PREFIX, "schema.registry.", "http.", "topics.");
   /** Single keys every service shares. */
   public static final List<String> SHARED_KEYS =
-      List.of(CONFIG_FILE, "shutdown.timeout", "application.id", "state.dir");
+      List.of(CONFIG_FILE, "shutdown.timeout", "liveness.grace", "application.id", "state.dir");
 
   /**
    * Last dotted segments of the keys that hold secrets: a key is secret when it is one of these or ends with

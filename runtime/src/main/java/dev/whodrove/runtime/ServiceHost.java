@@ -10,7 +10,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Hosts one {@link ManagedService}: creates the topics it owns (with the {@link MessageLimits} record limit), starts it, serves its health and metrics endpoints,
- * and stops it cleanly on SIGTERM/SIGINT within {@value #SHUTDOWN_TIMEOUT}.
+ * and stops it cleanly on SIGTERM/SIGINT within {@value #SHUTDOWN_TIMEOUT}. A dead service thread
+ * ({@link ServiceThreads}) takes {@code /readyz} down at once and {@code /healthz} after
+ * {@value ServiceThreads#LIVENESS_GRACE}.
  */
 public final class ServiceHost implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServiceHost.class);
@@ -59,8 +61,8 @@ public final class ServiceHost implements AutoCloseable {
     }
     HealthServer health = port < 0 ? null
         : new HealthServer(cfg.get(HTTP_HOST, "0.0.0.0"), port,
-            HttpEndpoint.Limits.from(cfg, HTTP_PREFIX, HttpEndpoint.Limits.defaults()), service::readiness,
-            ctx.metrics());
+            HttpEndpoint.Limits.from(cfg, HTTP_PREFIX, HttpEndpoint.Limits.defaults()),
+            () -> ctx.threads().readiness(service::readiness), ctx.threads()::liveness, ctx.metrics());
     try {
       service.start();
     } catch (Exception e) {
@@ -76,6 +78,16 @@ public final class ServiceHost implements AutoCloseable {
     }
     log.info("{} started{}", service.name(), health == null ? "" : "; health on port " + health.port());
     return new ServiceHost(ctx, service, health, shutdownTimeout);
+  }
+
+  /** What {@code /readyz} answers: not ready while a thread of the service is dead, else the service's own. */
+  public Readiness readiness() {
+    return context.threads().readiness(service::readiness);
+  }
+
+  /** What {@code /healthz} answers: not alive once a thread has been dead longer than the grace period. */
+  public Readiness liveness() {
+    return context.threads().liveness();
   }
 
   /** Port of the health endpoints, or -1 when disabled. */

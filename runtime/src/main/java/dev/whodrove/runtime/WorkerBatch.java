@@ -192,6 +192,13 @@ public final class WorkerBatch {
     return at;
   }
 
+  /** Per partition, the offset after the last record committed (held records excluded), once the batch is done. */
+  Map<TopicPartition, Long> committedPositions() {
+    Map<TopicPartition, Long> at = new HashMap<>();
+    offsets(0, committedUpTo).forEach((tp, o) -> at.put(tp, o.offset()));
+    return at;
+  }
+
   int committedRecords() {
     return committedUpTo;
   }

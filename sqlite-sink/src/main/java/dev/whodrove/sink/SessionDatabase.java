@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
@@ -56,7 +57,7 @@ public final class SessionDatabase implements AutoCloseable {
   private SessionDatabase(Path path, Options options) throws SQLException {
     this.path = path;
     this.options = options;
-    connect();
+    connect(true);
   }
 
   /** Opens (creating if needed) and migrates the file for writing. */
@@ -76,7 +77,14 @@ public final class SessionDatabase implements AutoCloseable {
     return new SessionDatabase(path, Options.reader());
   }
 
-  private void connect() throws SQLException {
+  /**
+   * @param create whether a missing file is created: only at the first open. A file that disappears later (moved,
+   *     a volume not mounted) is a failure of the database to retry, never a reason to start an empty one.
+   */
+  private void connect(boolean create) throws SQLException {
+    if (!create && !options.readOnly() && !Files.exists(path)) {
+      throw new SQLException("database file " + path + " is missing; not creating a new one while running");
+    }
     SQLiteConfig cfg = new SQLiteConfig();
     cfg.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, options.busyTimeout().toMillis()));
     cfg.enforceForeignKeys(true);
@@ -147,7 +155,8 @@ public final class SessionDatabase implements AutoCloseable {
 
   /**
    * Applies each verdict in its own savepoint inside one transaction and reports those that fail instead of failing
-   * the batch; used to isolate a record the database rejects. Transient errors (locks, I/O) still fail the batch.
+   * the batch; used to isolate a record the database rejects. Failures of the database itself
+   * ({@link #isDatabaseFailure}) still fail the batch.
    */
   public ApplyResult applyIsolating(List<SessionVerdict> verdicts, RejectedVerdicts rejected) throws SQLException {
     requireWritable();
@@ -162,7 +171,7 @@ public final class SessionDatabase implements AutoCloseable {
           exec("RELEASE verdict");
           result = result.plus(w);
         } catch (SQLException e) {
-          if (isTransient(e)) {
+          if (isDatabaseFailure(e)) {
             throw e;
           }
           exec("ROLLBACK TO verdict");
@@ -202,56 +211,60 @@ public final class SessionDatabase implements AutoCloseable {
   }
 
   /**
-   * Closes and reopens the connection (after an I/O error the old one may be unusable). If reopening fails the
-   * store stays closed and the next write tries again.
+   * Closes and reopens the connection (after an I/O error the old one may be unusable; a connection SQLite opened
+   * read-only stays so until reopened, even once write access is back). If reopening fails the store stays closed
+   * and the next write tries again. A missing file is not created again.
    */
   public synchronized void reopen() throws SQLException {
     closeQuietly();
-    connect();
+    connect(false);
   }
 
-  /** Whether an error means the connection itself may be broken (I/O, file gone), not just busy. */
+  /** Primary result codes that mean the connection itself may be unusable: reopen it before the next attempt. */
+  private static final Set<Integer> REOPEN = Set.of(SQLiteErrorCode.SQLITE_IOERR.code,
+      SQLiteErrorCode.SQLITE_CANTOPEN.code, SQLiteErrorCode.SQLITE_READONLY.code, SQLiteErrorCode.SQLITE_CORRUPT.code,
+      SQLiteErrorCode.SQLITE_NOTADB.code);
+
+  /**
+   * Primary result codes that say the database cannot be written now, whatever the data: busy or locked by another
+   * process, read-only, corrupt or not a database, an I/O error, the disk full, the file gone or out of reach.
+   */
+  private static final Set<Integer> DATABASE_FAILURES = Set.of(SQLiteErrorCode.SQLITE_BUSY.code,
+      SQLiteErrorCode.SQLITE_LOCKED.code, SQLiteErrorCode.SQLITE_READONLY.code, SQLiteErrorCode.SQLITE_CORRUPT.code,
+      SQLiteErrorCode.SQLITE_NOTADB.code, SQLiteErrorCode.SQLITE_IOERR.code, SQLiteErrorCode.SQLITE_FULL.code,
+      SQLiteErrorCode.SQLITE_CANTOPEN.code, SQLiteErrorCode.SQLITE_NOMEM.code, SQLiteErrorCode.SQLITE_PROTOCOL.code,
+      SQLiteErrorCode.SQLITE_PERM.code, SQLiteErrorCode.SQLITE_AUTH.code, SQLiteErrorCode.SQLITE_NOLFS.code,
+      SQLiteErrorCode.SQLITE_INTERRUPT.code, SQLiteErrorCode.SQLITE_SCHEMA.code);
+
+  /** Whether an error means the connection itself may be broken (I/O, read-only, corrupt, file gone), not just busy. */
   public static boolean needsReopen(SQLException e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLException s) {
-        int primary = primaryCode(s);
-        if (primary == SQLiteErrorCode.SQLITE_IOERR.code || primary == SQLiteErrorCode.SQLITE_CANTOPEN.code) {
-          return true;
-        }
-      }
-    }
-    return false;
+    int code = sqliteCode(e);
+    return code >= 0 && REOPEN.contains(code);
   }
 
   /**
-   * Whether an error is worth retrying the same batch for: the file is busy or locked by another process, or the
-   * disk failed or filled up. Anything else is a property of the data.
+   * Whether the database failed rather than a verdict: the batch is retried until the database works again and no
+   * verdict is ever dead-lettered for it. An SQLException that carries no SQLite result code comes from opening
+   * the file, not from a verdict, so it counts too. Anything else (a constraint, a value too big) is the verdict's.
    */
-  public static boolean isTransient(SQLException e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLException s) {
-        int primary = primaryCode(s);
-        if (primary == SQLiteErrorCode.SQLITE_BUSY.code || primary == SQLiteErrorCode.SQLITE_LOCKED.code
-            || primary == SQLiteErrorCode.SQLITE_IOERR.code || primary == SQLiteErrorCode.SQLITE_FULL.code
-            || primary == SQLiteErrorCode.SQLITE_CANTOPEN.code || primary == SQLiteErrorCode.SQLITE_NOMEM.code
-            || primary == SQLiteErrorCode.SQLITE_PROTOCOL.code) {
-          return true;
-        }
-      }
-    }
-    return false;
+  public static boolean isDatabaseFailure(SQLException e) {
+    int code = sqliteCode(e);
+    return code < 0 || DATABASE_FAILURES.contains(code);
   }
 
-  private static int primaryCode(SQLException s) {
-    if (s instanceof SQLiteException se) {
-      return se.getResultCode().code & 0xFF;
+  /** The primary SQLite result code in {@code e} or its causes, or -1 when none carries one. */
+  private static int sqliteCode(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLiteException se) {
+        return se.getResultCode().code & 0xFF;
+      }
     }
-    return s.getErrorCode() & 0xFF;
+    return -1;
   }
 
   private void requireOpen() throws SQLException {
     if (conn == null) {
-      connect();
+      connect(false);
     }
   }
 
@@ -260,7 +273,7 @@ public final class SessionDatabase implements AutoCloseable {
       throw new SQLException("store " + path + " is open read-only");
     }
     if (conn == null) {
-      connect(); // a reopen failed earlier (file busy or unreachable); try again, failing with that error
+      connect(false); // a reopen failed earlier (file busy or unreachable); try again, failing with that error
     }
   }
 

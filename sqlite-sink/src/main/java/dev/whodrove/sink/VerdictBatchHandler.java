@@ -21,18 +21,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes one batch of {@code session.labels} into {@code sessions.sqlite} as one SQLite transaction; the worker
- * commits the batch's offsets only after this returns. A busy, locked or failing database is a
- * {@link TransientFailure} (the batch is retried with backoff, never skipped); a verdict that cannot be decoded, or
- * that SQLite rejects for itself, is dead-lettered and the rest of the batch is stored.
+ * commits the batch's offsets only after this returns. A database that cannot be written — busy, locked, read-only,
+ * corrupt, failing I/O, full, gone ({@link SessionDatabase#isDatabaseFailure}) — is a {@link TransientFailure} of the
+ * environment: consumption stops, the batch is retried with backoff until the database works again and readiness
+ * names the error; no verdict is dead-lettered for it. A verdict that cannot be decoded, or that SQLite rejects for
+ * itself (a constraint), is dead-lettered and the rest of the batch is stored.
  */
 final class VerdictBatchHandler implements BatchHandler {
   private static final Logger log = LoggerFactory.getLogger(VerdictBatchHandler.class);
 
-  /** Called after a batch's SQLite commit and before its offset commit (a seam for crash tests). */
+  /** Seams for tests, called on the worker thread. */
   interface BatchHook {
     BatchHook NONE = offsets -> { };
 
+    /** After a batch's SQLite commit and before its offset commit (crash tests). */
     void afterDbCommit(Map<TopicPartition, OffsetAndMetadata> offsets);
+
+    /** Before each attempt to write a batch, on the store's connection (pragmas that make the database fail). */
+    default void beforeApply(SessionDatabase store) throws SQLException {}
   }
 
   private final SessionDatabase store;
@@ -67,8 +73,10 @@ final class VerdictBatchHandler implements BatchHandler {
     }
     SessionDatabase.ApplyResult r;
     try {
+      hook.beforeApply(store);
       r = apply(batch, verdicts, sources);
     } catch (SQLException e) {
+      // only database failures get here: a verdict the database refuses is isolated and dead-lettered in apply
       if (SessionDatabase.needsReopen(e)) {
         try {
           store.reopen();
@@ -76,7 +84,7 @@ final class VerdictBatchHandler implements BatchHandler {
           log.warn("reopening the database failed: {}", Errors.oneLine(reopen));
         }
       }
-      throw new TransientFailure("sqlite write failed: " + Errors.oneLine(e), e);
+      throw new TransientFailure("cannot write " + store.path() + ": " + Errors.oneLine(e), e);
     }
     hook.afterDbCommit(offsetsOf(batch.records()));
     sessionsUpserted.increment(r.sessionRows());
@@ -109,7 +117,7 @@ final class VerdictBatchHandler implements BatchHandler {
     try {
       return store.apply(verdicts);
     } catch (SQLException e) {
-      if (SessionDatabase.isTransient(e)) {
+      if (SessionDatabase.isDatabaseFailure(e)) {
         throw e;
       }
       log.warn("batch of {} rejected ({}); storing record by record", verdicts.size(), Errors.oneLine(e));

@@ -3,6 +3,7 @@ package dev.whodrove.sink;
 import static dev.whodrove.sink.Verdicts.T0;
 import static dev.whodrove.sink.Verdicts.label;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.whodrove.schemas.v1.SessionVerdict;
 import dev.whodrove.schemas.v1.TeleportFeatures;
@@ -218,21 +219,45 @@ class SessionDatabaseTest {
   }
 
   @Test
-  void classifiesBusyLockedIoAndFullAsTransient() {
+  void classifiesWhatTheDatabaseFailsAtApartFromWhatAVerdictIsRefusedFor() {
     for (org.sqlite.SQLiteErrorCode code : List.of(org.sqlite.SQLiteErrorCode.SQLITE_BUSY,
         org.sqlite.SQLiteErrorCode.SQLITE_LOCKED, org.sqlite.SQLiteErrorCode.SQLITE_IOERR,
         org.sqlite.SQLiteErrorCode.SQLITE_FULL, org.sqlite.SQLiteErrorCode.SQLITE_IOERR_FSYNC,
-        org.sqlite.SQLiteErrorCode.SQLITE_BUSY_SNAPSHOT)) {
-      assertThat(SessionDatabase.isTransient(new org.sqlite.SQLiteException("x", code))).as(code.name()).isTrue();
+        org.sqlite.SQLiteErrorCode.SQLITE_BUSY_SNAPSHOT, org.sqlite.SQLiteErrorCode.SQLITE_READONLY,
+        org.sqlite.SQLiteErrorCode.SQLITE_READONLY_DBMOVED, org.sqlite.SQLiteErrorCode.SQLITE_CORRUPT,
+        org.sqlite.SQLiteErrorCode.SQLITE_NOTADB, org.sqlite.SQLiteErrorCode.SQLITE_CANTOPEN)) {
+      assertThat(SessionDatabase.isDatabaseFailure(new org.sqlite.SQLiteException("x", code))).as(code.name())
+          .isTrue();
+    }
+    for (org.sqlite.SQLiteErrorCode code : List.of(org.sqlite.SQLiteErrorCode.SQLITE_IOERR_WRITE,
+        org.sqlite.SQLiteErrorCode.SQLITE_READONLY, org.sqlite.SQLiteErrorCode.SQLITE_CORRUPT)) {
+      assertThat(SessionDatabase.needsReopen(new org.sqlite.SQLiteException("x", code))).as(code.name()).isTrue();
     }
     assertThat(SessionDatabase.needsReopen(new org.sqlite.SQLiteException("x",
-        org.sqlite.SQLiteErrorCode.SQLITE_IOERR_WRITE))).isTrue();
-    assertThat(SessionDatabase.needsReopen(new org.sqlite.SQLiteException("x",
         org.sqlite.SQLiteErrorCode.SQLITE_BUSY))).isFalse();
-    assertThat(SessionDatabase.isTransient(new org.sqlite.SQLiteException("x",
+    assertThat(SessionDatabase.needsReopen(new org.sqlite.SQLiteException("x",
+        org.sqlite.SQLiteErrorCode.SQLITE_FULL))).as("a full disk keeps its connection").isFalse();
+    assertThat(SessionDatabase.isDatabaseFailure(new org.sqlite.SQLiteException("x",
         org.sqlite.SQLiteErrorCode.SQLITE_CONSTRAINT_FOREIGNKEY))).isFalse();
-    assertThat(SessionDatabase.isTransient(new SQLException("wrapped",
+    assertThat(SessionDatabase.isDatabaseFailure(new org.sqlite.SQLiteException("x",
+        org.sqlite.SQLiteErrorCode.SQLITE_TOOBIG))).isFalse();
+    assertThat(SessionDatabase.isDatabaseFailure(new SQLException("wrapped",
         new org.sqlite.SQLiteException("x", org.sqlite.SQLiteErrorCode.SQLITE_BUSY)))).isTrue();
+    assertThat(SessionDatabase.isDatabaseFailure(new SQLException("database file x is missing"))).isTrue();
+  }
+
+  @Test
+  void aReopenNeverCreatesAFileThatDisappeared() throws Exception {
+    Path db = dir.resolve("sessions.sqlite");
+    Path moved = dir.resolve("moved.sqlite");
+    store.apply(Verdicts.teleport("before", 1, 0));
+    store.close();
+    java.nio.file.Files.move(db, moved);
+    assertThatThrownBy(store::reopen).isInstanceOf(SQLException.class).hasMessageContaining("is missing");
+    assertThat(db).doesNotExist();
+    java.nio.file.Files.move(moved, db);
+    store.reopen();
+    assertThat(store.showSession("before")).isPresent();
   }
 
   private Object scalar(String sql) throws SQLException {

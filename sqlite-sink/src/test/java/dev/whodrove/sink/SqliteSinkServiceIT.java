@@ -16,7 +16,9 @@ import dev.whodrove.schemas.v1.DeadLetter;
 import dev.whodrove.schemas.v1.SessionVerdict;
 import dev.whodrove.testkit.Await;
 import dev.whodrove.testkit.TopicReader;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -37,6 +39,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -166,7 +169,176 @@ class SqliteSinkServiceIT {
     }
   }
 
+  /**
+   * The database turns read-only while the sink runs. Where the file system and privileges allow it, for real: the
+   * immutable attribute ({@code chattr +i}) on the file, its WAL and its directory refuses writes to root as well,
+   * and through descriptors already open (SQLite reports an I/O error, then {@code SQLITE_READONLY} once it has
+   * reopened the file read-only). Elsewhere (no {@code CAP_LINUX_IMMUTABLE}, as in a default container, where root
+   * ignores file modes) SQLite's {@code query_only} is switched on on the sink's connection before each attempt:
+   * the {@code SQLITE_READONLY} is SQLite's own, the switch is a test hook. The report entry says which ran.
+   */
+  @Test
+  void aDatabaseThatTurnsReadOnlyStopsTheSinkAndDeadLettersNothingThenItCatchesUp(EmbeddedKafkaBroker broker,
+      TestReporter report) throws Exception {
+    String topic = newTopic(broker);
+    Path db = dir.resolve("sessions.sqlite");
+    PragmaHook hook = new PragmaHook();
+    try (KafkaProducer<byte[], byte[]> producer = producer(broker, null);
+        ServiceHost host = startSink(broker, topic, db, "g-" + UUID.randomUUID(), hook,
+            Map.of(SinkConfig.BUSY_TIMEOUT, "50ms", SinkConfig.RETRY_BACKOFF_MAX, "200ms"))) {
+      for (int i = 0; i < 10; i++) {
+        send(producer, topic, Verdicts.teleport("before" + i, 1, 3));
+      }
+      producer.flush();
+      awaitCommitted(host, 10);
+      try (ReadOnly readOnly = ReadOnly.make(db, hook)) {
+        report.publishEntry("read-only by", readOnly.mechanism());
+        for (int i = 0; i < 20; i++) {
+          send(producer, topic, Verdicts.teleport("during" + i, 1, 3));
+        }
+        producer.flush();
+        Await.until(() -> retries(host) >= 5 && !host.readiness().ready(), "the sink retrying, not ready");
+        assertThat(host.readiness().detail()).startsWith("retrying a batch: cannot write " + db + ": ")
+            .containsAnyOf("SQLITE_READONLY", "SQLITE_IOERR");
+        assertThat(committed(host)).isEqualTo(10);
+        assertNothingDeadLettered(host);
+      }
+      awaitCommitted(host, 30);
+      Await.until(() -> host.readiness().ready(), "ready once the database is writable again");
+      assertNothingDeadLettered(host);
+    }
+    assertAllStoredOnce(db, 30);
+  }
+
+  /**
+   * The disk fills up: SQLite's {@code max_page_count}, set on the sink's connection to the pages the file has,
+   * makes SQLite itself answer {@code SQLITE_FULL} as a full disk would; lifting it is the disk getting room.
+   */
+  @Test
+  void aFullDatabaseStopsTheSinkAndDeadLettersNothingThenItCatchesUp(EmbeddedKafkaBroker broker) throws Exception {
+    String topic = newTopic(broker);
+    Path db = dir.resolve("sessions.sqlite");
+    PragmaHook hook = new PragmaHook();
+    try (KafkaProducer<byte[], byte[]> producer = producer(broker, null);
+        ServiceHost host = startSink(broker, topic, db, "g-" + UUID.randomUUID(), hook,
+            Map.of(SinkConfig.RETRY_BACKOFF_MAX, "200ms"))) {
+      for (int i = 0; i < 10; i++) {
+        send(producer, topic, Verdicts.teleport("before" + i, 1, 3));
+      }
+      producer.flush();
+      awaitCommitted(host, 10);
+      hook.pragma = "PRAGMA max_page_count = 1"; // SQLite keeps the current size: not one page more
+      for (int i = 0; i < 40; i++) {
+        send(producer, topic, Verdicts.teleport("during" + i, 1, 3, label("cadence.label", "opus-4.6",
+            "cadence@v1", T0)));
+      }
+      producer.flush();
+      Await.until(() -> retries(host) >= 5 && !host.readiness().ready(), "the sink retrying, not ready");
+      assertThat(host.readiness().detail()).startsWith("retrying a batch: cannot write " + db + ": ")
+          .contains("SQLITE_FULL");
+      assertThat(committed(host)).isLessThan(50);
+      assertNothingDeadLettered(host);
+      hook.pragma = "PRAGMA max_page_count = 1073741823";
+      awaitCommitted(host, 50);
+      Await.until(() -> host.readiness().ready(), "ready once the disk has room");
+      assertNothingDeadLettered(host);
+    }
+    assertAllStoredOnce(db, 50);
+  }
+
   // --- helpers ---
+
+  /** Runs a pragma on the sink's own connection before every attempt to write a batch. */
+  private static final class PragmaHook implements VerdictBatchHandler.BatchHook {
+    volatile String pragma;
+
+    @Override
+    public void afterDbCommit(Map<TopicPartition, OffsetAndMetadata> offsets) {}
+
+    @Override
+    public void beforeApply(SessionDatabase store) throws SQLException {
+      String p = pragma;
+      if (p != null && store.connection() != null) {
+        try (Statement st = store.connection().createStatement()) {
+          st.execute(p);
+        }
+      }
+    }
+  }
+
+  /** Makes the database unwritable until closed; see the read-only test for how. */
+  private static final class ReadOnly implements AutoCloseable {
+    private final List<Path> immutable;
+    private final PragmaHook hook;
+
+    private ReadOnly(List<Path> immutable, PragmaHook hook) {
+      this.immutable = immutable;
+      this.hook = hook;
+    }
+
+    static ReadOnly make(Path db, PragmaHook hook) throws Exception {
+      List<Path> files = new ArrayList<>();
+      for (Path p : List.of(db, db.resolveSibling(db.getFileName() + "-wal"), db.getParent())) {
+        if (Files.exists(p)) {
+          files.add(p);
+        }
+      }
+      if (chattr("+i", files)) {
+        return new ReadOnly(files, hook);
+      }
+      chattr("-i", files); // whatever part of it took
+      hook.pragma = "PRAGMA query_only = 1";
+      return new ReadOnly(List.of(), hook);
+    }
+
+    String mechanism() {
+      return immutable.isEmpty() ? "SQLite query_only on the sink's connection (test hook)"
+          : "immutable attribute on the file, its WAL and its directory (chattr +i)";
+    }
+
+    @Override
+    public void close() throws Exception {
+      if (immutable.isEmpty()) {
+        hook.pragma = "PRAGMA query_only = 0";
+      } else if (!chattr("-i", immutable)) {
+        throw new IllegalStateException("cannot restore write access to " + immutable);
+      }
+    }
+
+    private static boolean chattr(String flag, List<Path> files) throws InterruptedException {
+      List<String> cmd = new ArrayList<>(List.of("chattr", flag));
+      files.forEach(f -> cmd.add(f.toString()));
+      try {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+        return p.waitFor() == 0;
+      } catch (IOException e) {
+        return false; // no chattr here
+      }
+    }
+  }
+
+  private static double retries(ServiceHost host) {
+    return host.context().metrics().counter("whodrove.worker.batch.retries").count();
+  }
+
+  private static double committed(ServiceHost host) {
+    return host.context().metrics().counter("whodrove.worker.records.committed").count();
+  }
+
+  private static void assertNothingDeadLettered(ServiceHost host) {
+    assertThat(host.context().metrics().counter("whodrove.worker.dead.letters").count()).isZero();
+    assertThat(host.context().metrics().find("whodrove.worker.retries.exhausted").counters())
+        .allSatisfy(c -> assertThat(c.count()).isZero());
+  }
+
+  /** Every one of {@code sessions} sessions is in the file, each with its 3 notable events exactly once. */
+  private static void assertAllStoredOnce(Path db, int sessions) throws SQLException {
+    try (SessionDatabase reader = SessionDatabase.openReadOnly(db)) {
+      assertThat(reader.listSessions(LabelSelector.ALL)).hasSize(sessions);
+      assertThat(count(reader, "notable_events")).isEqualTo(3L * sessions);
+    }
+  }
 
   private ServiceHost startSink(EmbeddedKafkaBroker broker, String topic, Path db, String group,
       VerdictBatchHandler.BatchHook hook) throws Exception {

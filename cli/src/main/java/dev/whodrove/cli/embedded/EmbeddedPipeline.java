@@ -179,7 +179,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
     Map<String, String> out = new LinkedHashMap<>();
     failedStarts.forEach((name, f) -> out.put(name, "did not start: " + f.reason()));
     hosts.forEach((name, h) -> {
-      Readiness r = h.service().readiness();
+      Readiness r = h.readiness(); // a dead service thread counts, as on /readyz
       if (!r.ready()) {
         out.put(name, r.detail());
       }

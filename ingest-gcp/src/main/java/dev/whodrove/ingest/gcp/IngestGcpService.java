@@ -186,7 +186,7 @@ public final class IngestGcpService implements ManagedService {
       archive.watching(); // files may still be being written: half-written last lines wait
     }
     Duration poll = cfg.getDuration(ARCHIVE_POLL_INTERVAL, Duration.ofSeconds(60));
-    archiveThread = new Thread(() -> {
+    archiveThread = ctx.threads().newThread("gcp-archive", true, () -> {
       do {
         archiveState = "reading";
         try {
@@ -211,8 +211,7 @@ public final class IngestGcpService implements ManagedService {
           break;
         }
       } while (!stopping);
-    }, "gcp-archive");
-    archiveThread.setDaemon(true);
+    });
     archiveThread.start();
   }
 

@@ -326,6 +326,11 @@ public final class AthenaPoller implements AutoCloseable {
     polling.start();
   }
 
+  /** As {@link #start()}, the thread's unexpected end reported to {@code threads}. */
+  public void start(dev.whodrove.runtime.ServiceThreads threads) {
+    polling.start(threads);
+  }
+
   /** Why the last poll failed, or empty once one succeeded. */
   public String lastError() {
     return polling.lastError();

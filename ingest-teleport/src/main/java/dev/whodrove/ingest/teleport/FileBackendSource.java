@@ -198,6 +198,14 @@ public final class FileBackendSource implements AutoCloseable {
 
   /** Polls every {@code teleport.file.poll.interval} on a thread of its own. */
   public synchronized void start() {
+    start(dev.whodrove.runtime.ServiceThreads.unwatched());
+  }
+
+  /**
+   * As {@link #start()}; a pass that ends in an {@link Error} stops the polling for good (the executor runs the
+   * task no more), so it is reported to {@code threads} as the death of the polling thread.
+   */
+  public synchronized void start(dev.whodrove.runtime.ServiceThreads threads) {
     executor = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "ingest-teleport-file");
       t.setDaemon(true);
@@ -213,6 +221,10 @@ public final class FileBackendSource implements AutoCloseable {
         // positions were not advanced: the same lines are retried on the next poll
         lastError = Errors.oneLine(e);
         log.warn("file backend pass failed, will retry: {}", lastError);
+      } catch (Error e) {
+        lastError = "polling stopped: " + Errors.oneLine(e);
+        threads.died("ingest-teleport-file", e);
+        throw e;
       }
     }, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
   }

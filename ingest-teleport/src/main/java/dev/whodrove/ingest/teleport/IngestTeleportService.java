@@ -111,7 +111,7 @@ public final class IngestTeleportService implements ManagedService {
     try {
       if (cfg.getBoolean(FILE_ENABLED, false)) {
         FileBackendSource file = new FileBackendSource(cfg, publisher, parser, clock);
-        file.start();
+        file.start(ctx.threads());
         sources.add(file);
         sourceErrors.put("file", file::lastError);
         log.info("file backend tailing {}", file.logDir());
@@ -121,14 +121,14 @@ public final class IngestTeleportService implements ManagedService {
             cfg.require(SqsNotificationSource.QUEUE_URL), publisher, clock,
             cfg.getInt(SqsNotificationSource.WAIT_SECONDS, 20), cfg.getInt(SqsNotificationSource.MAX_MESSAGES, 10),
             cfg.getDuration(SqsNotificationSource.ACK_TIMEOUT, Duration.ofMinutes(2)));
-        sqs.start();
+        sqs.start(ctx.threads());
         sources.add(sqs);
         sourceErrors.put("sqs", sqs::lastError);
       }
       if (cfg.getBoolean(ATHENA_ENABLED, false)) {
         KafkaWatermarkStore store = watermarkStore(ctx);
         AthenaPoller athena = athenaPoller(cfg, publisher, store, clock);
-        athena.start();
+        athena.start(ctx.threads());
         sources.add(athena);
         sources.add(store);
         sourceErrors.put("athena", athena::lastError);

@@ -1,6 +1,7 @@
 package dev.whodrove.ingest.teleport;
 
 import dev.whodrove.runtime.Errors;
+import dev.whodrove.runtime.ServiceThreads;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -8,7 +9,9 @@ import org.slf4j.Logger;
 /**
  * The thread a polling source runs on: one poll after another on a daemon thread of its own until stopped. A poll
  * that throws is logged and remembered as {@link #lastError()} (the service's readiness shows it), then retried after
- * a pause; a failure once stopping is not one. An interrupt ends the thread.
+ * a pause; a failure once stopping is not one. An interrupt ends the thread. If the thread ends while it should
+ * still run (an {@link Error}, an interrupt nobody asked for), the {@link ServiceThreads} it was started with
+ * records its death: readiness goes down at once, liveness after the grace period.
  */
 final class PollingThread {
   /** One poll; it may block, and ends early when the thread is interrupted. */
@@ -49,13 +52,30 @@ final class PollingThread {
     this.failureMessage = failureMessage;
   }
 
-  /** Starts polling on a new daemon thread. */
+  /** Starts polling on a new daemon thread, whose death nobody watches (tools, tests). */
   synchronized void start() {
+    start(ServiceThreads.unwatched());
+  }
+
+  /** Starts polling on a new daemon thread; its unexpected end is reported to {@code threads}. */
+  synchronized void start(ServiceThreads threads) {
     running = true;
-    Thread t = new Thread(this::loop, threadName);
-    t.setDaemon(true);
+    Thread t = threads.newThread(threadName, true, () -> loop(threads));
     thread = t;
     t.start();
+  }
+
+  private void loop(ServiceThreads threads) {
+    try {
+      loop();
+    } catch (Error e) {
+      lastError = "thread " + threadName + " died: " + Errors.oneLine(e);
+      throw e; // recorded by the thread's watch
+    }
+    if (running) {
+      lastError = "thread " + threadName + " ended while running";
+      threads.died(threadName, "interrupted while it should still be polling");
+    }
   }
 
   private void loop() {

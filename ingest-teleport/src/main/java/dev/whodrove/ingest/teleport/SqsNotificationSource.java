@@ -142,6 +142,11 @@ public final class SqsNotificationSource implements AutoCloseable {
     polling.start();
   }
 
+  /** As {@link #start()}, the thread's unexpected end reported to {@code threads}. */
+  public void start(dev.whodrove.runtime.ServiceThreads threads) {
+    polling.start(threads);
+  }
+
   /** The last failure (a poll that threw, or a batch Kafka did not acknowledge), or empty. */
   public String lastError() {
     return polling.lastError();

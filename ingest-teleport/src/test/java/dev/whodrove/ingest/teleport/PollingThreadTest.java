@@ -76,4 +76,59 @@ class PollingThreadTest {
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
     assertThat(polling.lastError()).isEmpty();
   }
+
+  @Test
+  void aPollingThreadThatDiesTakesReadinessDownAndThenLiveness() throws Exception {
+    dev.whodrove.runtime.ServiceThreads threads = new dev.whodrove.runtime.ServiceThreads("ingest-teleport",
+        Duration.ofMillis(200));
+    PollingThread polling = new PollingThread("ingest-teleport-sqs", () -> {
+      throw new StackOverflowError("simulated");
+    }, Duration.ofMillis(5), Duration.ofMillis(5), true, LOG, "poll failed: {}");
+    polling.start(threads);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (threads.deadCount() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    dev.whodrove.runtime.Readiness ready = threads.readiness(() -> dev.whodrove.runtime.Readiness.ready("ok"));
+    assertThat(ready.ready()).isFalse();
+    assertThat(ready.detail()).startsWith("thread ingest-teleport-sqs died ")
+        .endsWith("StackOverflowError: simulated");
+    assertThat(polling.lastError()).isEqualTo("thread ingest-teleport-sqs died: simulated");
+    Thread.sleep(250);
+    assertThat(threads.liveness().ready()).isFalse();
+    polling.stop(() -> true, Duration.ofSeconds(1), Duration.ZERO);
+  }
+
+  @Test
+  void anInterruptNobodyAskedForIsADeathToo() throws Exception {
+    dev.whodrove.runtime.ServiceThreads threads = new dev.whodrove.runtime.ServiceThreads("ingest-teleport",
+        Duration.ofSeconds(60));
+    CountDownLatch polled = new CountDownLatch(1);
+    PollingThread polling = new PollingThread("ingest-teleport-athena", () -> {
+      polled.countDown();
+      Thread.sleep(60_000);
+    }, Duration.ZERO, Duration.ZERO, true, LOG, "poll failed: {}");
+    polling.start(threads);
+    assertThat(polled.await(10, TimeUnit.SECONDS)).isTrue();
+    Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("ingest-teleport-athena"))
+        .forEach(Thread::interrupt);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (threads.deadCount() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(threads.readiness(() -> dev.whodrove.runtime.Readiness.ready("ok")).detail())
+        .contains("thread ingest-teleport-athena died", "interrupted while it should still be polling");
+    // a stop is no death
+    dev.whodrove.runtime.ServiceThreads quiet = new dev.whodrove.runtime.ServiceThreads("x", Duration.ZERO);
+    CountDownLatch again = new CountDownLatch(1);
+    PollingThread stopped = new PollingThread("stopped", () -> {
+      again.countDown();
+      Thread.sleep(60_000);
+    }, Duration.ZERO, Duration.ZERO, true, LOG, "poll failed: {}");
+    stopped.start(quiet);
+    assertThat(again.await(10, TimeUnit.SECONDS)).isTrue();
+    stopped.stop(() -> true, Duration.ofSeconds(5), Duration.ZERO);
+    assertThat(quiet.deadCount()).isZero();
+    polling.stop(() -> true, Duration.ofSeconds(1), Duration.ZERO);
+  }
 }

@@ -14,16 +14,26 @@ import java.util.regex.Pattern;
  * insert ids of its most recent entries (Pub/Sub delivers at least once; a repeated entry is ignored).
  */
 public final class GcpPrincipalState {
-  static final int VERSION = 1;
+  /** State format: 2 added the bursts' grouping and sample user agent; format 1 is still read. */
+  static final int VERSION = 2;
   static final int RECENT_IDS = 256;
   static final int MAX_OPEN_BURSTS = 32;
 
-  /** Settings for sessions and bursts. */
+  /**
+   * Settings for sessions and bursts.
+   *
+   * @param burstUserAgents entries whose user agent matches form bursts (null = every entry)
+   * @param grouping what bursts group on besides principal and caller IP
+   */
   public record Settings(SyntheticSessionBuilder.Settings sessions, BurstBuilder.Settings bursts,
-      Pattern burstUserAgents) {
+      Pattern burstUserAgents, UserAgentNormalizer.Grouping grouping) {
     public static Settings defaults() {
       return new Settings(SyntheticSessionBuilder.Settings.defaults(), BurstBuilder.Settings.defaults(),
-          Pattern.compile("google-cloud-sdk|gcloud", Pattern.CASE_INSENSITIVE));
+          Pattern.compile("google-cloud-sdk|gcloud", Pattern.CASE_INSENSITIVE), UserAgentNormalizer.Grouping.CLIENT);
+    }
+
+    public Settings withGrouping(UserAgentNormalizer.Grouping g) {
+      return new Settings(sessions, bursts, burstUserAgents, g);
     }
 
     boolean burstCandidate(GcpAuditEntry e) {
@@ -53,7 +63,7 @@ public final class GcpPrincipalState {
     }
     out.addAll(sessions.add(e, wallNowMs));
     if (settings.burstCandidate(e)) {
-      String key = BurstBuilder.keyOf(e);
+      String key = BurstBuilder.keyOf(e, settings.grouping());
       BurstBuilder b = bursts.get(key);
       if (b != null && b.splitsAt(e, settings.bursts())) {
         b.finish(settings.bursts(), wallNowMs).ifPresent(out::add);
@@ -67,7 +77,7 @@ public final class GcpPrincipalState {
           oldest.next().finish(settings.bursts(), wallNowMs).ifPresent(out::add);
           oldest.remove();
         }
-        b = new BurstBuilder(principal, e.getCallerIp(), e.getUserAgent());
+        b = BurstBuilder.of(e, settings.grouping());
       } else {
         bursts.remove(key); // re-insert: the map is kept in least-recently-used order
       }
@@ -136,7 +146,8 @@ public final class GcpPrincipalState {
    */
   public static boolean dueAt(byte[] bytes, long streamTimeMs, long wallNowMs) {
     StateReader r = new StateReader(bytes);
-    if (r.varint() != VERSION) {
+    long version = r.varint();
+    if (version < 1 || version > VERSION) {
       return true;
     }
     return streamTimeMs >= r.zigzag() || wallNowMs >= r.zigzag();
@@ -179,7 +190,7 @@ public final class GcpPrincipalState {
   public static GcpPrincipalState fromBytes(String principal, byte[] bytes, Settings settings) {
     StateReader r = new StateReader(bytes);
     long version = r.varint();
-    if (version != VERSION) {
+    if (version < 1 || version > VERSION) {
       throw new IllegalStateException("unknown gcp principal state version " + version);
     }
     r.zigzag(); // sweep header
@@ -188,7 +199,7 @@ public final class GcpPrincipalState {
     s.sessions = SyntheticSessionBuilder.readFrom(r, principal, settings.sessions());
     int n = r.varintInt();
     for (int i = 0; i < n; i++) {
-      BurstBuilder b = BurstBuilder.readFrom(r);
+      BurstBuilder b = BurstBuilder.readFrom(r, (int) version);
       s.bursts.put(b.key(), b);
     }
     s.recentCount = r.varintInt();

@@ -97,8 +97,9 @@ public final class SyntheticSessionBuilder {
       }
     }
     target.buckets.computeIfAbsent(minute, MinuteBucketAccumulator::new).add(e);
-    if (!e.getUserAgent().isEmpty() && target.userAgents.size() < MAX_USER_AGENTS) {
-      target.userAgents.add(e.getUserAgent());
+    String client = UserAgentNormalizer.normalize(e.getUserAgent());
+    if (!client.isEmpty() && target.userAgents.size() < MAX_USER_AGENTS) {
+      target.userAgents.add(client); // clients, not invocations: a gcloud user agent differs per invocation
     }
     target.dirty = true;
     target.lastWallMs = wallNowMs;

@@ -13,6 +13,9 @@ final class Assessment {
   final String cadenceStage;
   String operatorType = LabelKeys.UNKNOWN;
   double confidence;
+  /** What decided the operator call, and why it is unknown (GCP rules set them; null = not stamped). */
+  String operatorEvidence;
+  String operatorReason;
   boolean ptySsh;
   boolean ambiguousCadence;
   boolean handoff;
@@ -59,5 +62,11 @@ final class Assessment {
   void finish() {
     phase1(LabelKeys.OPERATOR_TYPE, operatorType);
     phase1(LabelKeys.CONFIDENCE_OPERATOR_TYPE, LabelSet.decimal(confidence));
+    if (operatorEvidence != null) {
+      phase1(LabelKeys.OPERATOR_EVIDENCE, operatorEvidence);
+    }
+    if (operatorReason != null && LabelKeys.UNKNOWN.equals(operatorType)) {
+      phase1(LabelKeys.OPERATOR_REASON, operatorReason);
+    }
   }
 }

@@ -48,6 +48,7 @@ public final class BurstBuilder {
   private final Map<String, Long> methods = new LinkedHashMap<>();
   private final Set<String> services = new LinkedHashSet<>();
   private long untrackedMethods;
+  private CallEvidenceAccumulator evidence = new CallEvidenceAccumulator();
 
   public BurstBuilder(String principal, String callerIp, String userAgent, UserAgentNormalizer.Grouping grouping) {
     this.principal = principal;
@@ -57,13 +58,13 @@ public final class BurstBuilder {
   }
 
   /** A new burst for an entry (its principal, caller IP and grouping user agent). */
-  static BurstBuilder of(GcpAuditEntry e, UserAgentNormalizer.Grouping grouping) {
-    return new BurstBuilder(e.getPrincipal(), e.getCallerIp(), grouping.keyOf(e.getUserAgent()), grouping);
+  static BurstBuilder of(GcpAuditEntry e, UserAgentNormalizer.Parsed ua, UserAgentNormalizer.Grouping grouping) {
+    return new BurstBuilder(e.getPrincipal(), e.getCallerIp(), grouping.keyOf(e.getUserAgent(), ua), grouping);
   }
 
   /** The grouping key of an entry. */
-  public static String keyOf(GcpAuditEntry e, UserAgentNormalizer.Grouping grouping) {
-    return e.getPrincipal() + "|" + e.getCallerIp() + "|" + grouping.keyOf(e.getUserAgent());
+  public static String keyOf(GcpAuditEntry e, UserAgentNormalizer.Parsed ua, UserAgentNormalizer.Grouping grouping) {
+    return e.getPrincipal() + "|" + e.getCallerIp() + "|" + grouping.keyOf(e.getUserAgent(), ua);
   }
 
   public String key() {
@@ -87,7 +88,8 @@ public final class BurstBuilder {
     return count > 0 && e.getTimestampMs() - lastMs > s.gapMs();
   }
 
-  public void add(GcpAuditEntry e, long wallNowMs) {
+  public void add(GcpAuditEntry e, UserAgentNormalizer.Parsed ua, long wallNowMs) {
+    evidence.add(e, ua);
     if (count == 0) {
       firstMs = e.getTimestampMs();
       sampleUserAgent = e.getUserAgent();
@@ -132,7 +134,8 @@ public final class BurstBuilder {
         .setUserAgent(userAgent).setEntryCount(count).setDominantMethod(dominant)
         .setDominantMethodShare((double) top / count).setDistinctServices(services.size())
         .setDistinctMethods((int) (methods.size() + untrackedMethods)).addAllMethodExamples(examples)
-        .setScaleFactor(GAP_SCALE).setGrouping(grouping.configValue()).setSampleUserAgent(sampleUserAgent).build();
+        .setScaleFactor(GAP_SCALE).setGrouping(grouping.configValue()).setSampleUserAgent(sampleUserAgent)
+        .setEvidence(evidence.toProto()).build();
     return Optional.of(SessionFeatures.newBuilder().setSessionId(Ids.burstId(principal, callerIp, userAgent, firstMs))
         .setSubstrate(SUBSTRATE).setUser(principal).setStartedMs(firstMs).setEndedMs(lastMs).setRevision(1)
         .setComputedAtMs(nowMs).setCadence(gaps.features(GAP_SCALE, true)).setBurst(burst).build());
@@ -146,6 +149,7 @@ public final class BurstBuilder {
     methods.forEach((k, v) -> w.name(k).varint(v));
     w.varint(services.size());
     services.forEach(w::name);
+    evidence.writeTo(w);
   }
 
   /** Reads a burst; state format 1 had neither grouping nor sample (its bursts grouped literally). */
@@ -174,6 +178,9 @@ public final class BurstBuilder {
     int s = r.varintInt();
     for (int i = 0; i < s; i++) {
       b.services.add(r.name());
+    }
+    if (format >= 2) {
+      b.evidence = CallEvidenceAccumulator.readFrom(r);
     }
     return b;
   }

@@ -14,7 +14,10 @@ import java.util.regex.Pattern;
  * insert ids of its most recent entries (Pub/Sub delivers at least once; a repeated entry is ignored).
  */
 public final class GcpPrincipalState {
-  /** State format: 2 added the bursts' grouping and sample user agent; format 1 is still read. */
+  /**
+   * State format: 2 added the bursts' grouping and sample user agent and the call evidence of sessions and bursts;
+   * format 1 is still read (its open sessions and bursts then carry evidence of their later entries only).
+   */
   static final int VERSION = 2;
   static final int RECENT_IDS = 256;
   static final int MAX_OPEN_BURSTS = 32;
@@ -61,9 +64,10 @@ public final class GcpPrincipalState {
     if (!e.getInsertId().isEmpty() && seen(e.getInsertId())) {
       return out;
     }
-    out.addAll(sessions.add(e, wallNowMs));
+    UserAgentNormalizer.Parsed ua = UserAgentNormalizer.parse(e.getUserAgent());
+    out.addAll(sessions.add(e, ua, wallNowMs));
     if (settings.burstCandidate(e)) {
-      String key = BurstBuilder.keyOf(e, settings.grouping());
+      String key = BurstBuilder.keyOf(e, ua, settings.grouping());
       BurstBuilder b = bursts.get(key);
       if (b != null && b.splitsAt(e, settings.bursts())) {
         b.finish(settings.bursts(), wallNowMs).ifPresent(out::add);
@@ -77,12 +81,12 @@ public final class GcpPrincipalState {
           oldest.next().finish(settings.bursts(), wallNowMs).ifPresent(out::add);
           oldest.remove();
         }
-        b = BurstBuilder.of(e, settings.grouping());
+        b = BurstBuilder.of(e, ua, settings.grouping());
       } else {
         bursts.remove(key); // re-insert: the map is kept in least-recently-used order
       }
       bursts.put(key, b);
-      b.add(e, wallNowMs);
+      b.add(e, ua, wallNowMs);
     }
     return out;
   }
@@ -196,7 +200,7 @@ public final class GcpPrincipalState {
     r.zigzag(); // sweep header
     r.zigzag();
     GcpPrincipalState s = new GcpPrincipalState(principal, settings);
-    s.sessions = SyntheticSessionBuilder.readFrom(r, principal, settings.sessions());
+    s.sessions = SyntheticSessionBuilder.readFrom(r, principal, settings.sessions(), (int) version);
     int n = r.varintInt();
     for (int i = 0; i < n; i++) {
       BurstBuilder b = BurstBuilder.readFrom(r, (int) version);

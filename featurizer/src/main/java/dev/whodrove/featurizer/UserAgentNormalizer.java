@@ -38,6 +38,11 @@ public final class UserAgentNormalizer {
       return this == LITERAL ? (userAgent == null ? "" : userAgent) : normalize(userAgent);
     }
 
+    /** The same, with the user agent already parsed. */
+    public String keyOf(String userAgent, Parsed parsed) {
+      return this == LITERAL ? (userAgent == null ? "" : userAgent) : parsed.client();
+    }
+
     /** Parses {@code client} or {@code literal}, any case. */
     public static Grouping parse(String value) {
       return switch (value.trim().toLowerCase(Locale.ROOT)) {

@@ -63,7 +63,7 @@ public final class UserAgentNormalizer {
    * @param client the normalized user agent
    * @param command the {@code command/} value ({@code gcloud.compute.instances.list}), empty when absent
    * @param invocationId the {@code invocation-id/} value, empty when absent
-   * @param interactive gcloud's {@code interactive/} flag (stdin and stdout are terminals), null when absent
+   * @param interactive gcloud's {@code interactive/} flag (stdin and stderr are terminals), null when absent
    * @param fromScript gcloud's {@code from-script/} flag, null when absent
    */
   public record Parsed(String client, String command, String invocationId, Boolean interactive, Boolean fromScript) {}

@@ -190,7 +190,7 @@ public final class GcpSimulator {
   }
 
   /**
-   * A coding agent running gcloud through its shell tool: no terminal (the tool pipes stdin and stdout), a command per
+   * A coding agent running gcloud through its shell tool: no terminal (the tool gives it no terminal on stdin), a command per
    * model turn 3–40 s apart, sometimes two chained in one turn, early permission errors while it explores. With
    * {@code named}, its name is in the user agent's environment token (as {@code CLOUDSDK_METRICS_ENVIRONMENT} puts it
    * there); without, nothing in the user agent says agent.

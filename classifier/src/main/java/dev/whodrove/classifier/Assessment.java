@@ -19,6 +19,9 @@ final class Assessment {
   boolean ptySsh;
   boolean ambiguousCadence;
   boolean handoff;
+  /** GCP synthetic sessions phase 2 should look at (EscalationPolicy). */
+  boolean gcpPrivileged;
+  boolean gcpAmbiguous;
   Map<String, Double> cadenceScores = new LinkedHashMap<>();
 
   Assessment(long setAtMs, String phase1Stage, String cadenceStage) {

@@ -79,7 +79,14 @@ final class GcpRules {
     if (rhythm != null) {
       a.cadence(LabelKeys.CADENCE_LABEL, rhythm.cadenceLabel);
     }
-    apply(decide(tool, view, rhythm, false, null), cohort, a);
+    Call call = decide(tool, view, rhythm, false, null);
+    apply(call, cohort, a);
+    // phase 2 (notes-gcp/06): a person's privileged session, and sessions the rules could not settle; bursts are not
+    // escalated, their entries are in the principal's synthetic session
+    a.gcpPrivileged = isPerson(type, view)
+        && (g.getEvidence().getPrivilegedCalls() > 0 || isGkeExec(methods(g)));
+    a.gcpAmbiguous = call.isUnknown() && (LabelKeys.REASON_CONFLICTING.equals(call.reason())
+        || rhythm == Rhythm.MIXED && view.flagged());
   }
 
   void burst(SessionFeatures f, Assessment a) {
@@ -205,6 +212,12 @@ final class GcpRules {
     a.operator(call.operator(), call.confidence());
     a.operatorEvidence = call.evidence();
     a.operatorReason = reason;
+  }
+
+  /** A person: a user or workforce identity, or a machine identity a person impersonates for most of its calls. */
+  static boolean isPerson(String principalType, GcpCallView view) {
+    return PrincipalType.USER.equals(principalType) || PrincipalType.WORKFORCE_FEDERATION.equals(principalType)
+        || PrincipalType.isMachine(principalType) && !isMachine(principalType, view);
   }
 
   /** A machine identity, unless a person impersonates it for most of its calls. */

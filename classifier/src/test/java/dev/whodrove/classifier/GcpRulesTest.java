@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import dev.whodrove.schemas.v1.Escalation;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -181,5 +183,38 @@ class GcpRulesTest {
                 .setIacCalls(70))),
             Arguments.of("Console", session(USER, "Mozilla/5.0", agentShell().clearFlaggedCalls().setBrowserCalls(70))),
             Arguments.of("polling", burst(USER, GCLOUD, 0.99, agentShell()))));
+  }
+
+  private static List<String> escalation(ClassifierConfig cfg, SessionFeatures f) {
+    return new Classifier(cfg).classify(f).escalation().<List<String>>map(Escalation::getReasonsList).orElse(List.of());
+  }
+
+  private static List<String> escalation(SessionFeatures f) {
+    return escalation(ClassifierConfig.defaults(), f);
+  }
+
+  /** notes-gcp/06 phase 2: a person's privileged session and sessions the rules could not settle. */
+  @Test
+  void privilegedAndAmbiguousSessionsOfPeopleGoToPhaseTwo() {
+    GcpCallEvidence.Builder privileged = personAtTerminal().setPrivilegedCalls(2).addPrivilegedMethods("SetIamPolicy");
+    assertThat(escalation(session(USER, GCLOUD, privileged))).containsExactly("gcp-privileged");
+    assertThat(escalation(session(SA, GCLOUD, privileged.clone().setImpersonationCalls(40)
+        .setPersonDelegatedCalls(40)))).as("a person through a service account").containsExactly("gcp-privileged");
+    assertThat(escalation(session(SA, GCLOUD, ciScript().setPrivilegedCalls(3)))).as("a CI service account").isEmpty();
+    assertThat(escalation(session(USER, GCLOUD, personAtTerminal()))).as("nothing privileged").isEmpty();
+    assertThat(escalation(burst(USER, GCLOUD, 0.3, privileged))).as("bursts: their session escalates").isEmpty();
+
+    Escalation esc = new Classifier(ClassifierConfig.defaults()).classify(session(USER, GCLOUD,
+        agentShell().setTtyCalls(70))).escalation().orElseThrow();
+    assertThat(esc.getReasonsList()).containsExactly("gcp-ambiguous");
+    assertThat(esc.getFeatures().getGcp().getEvidence().getInvocations()).isEqualTo(31);
+    assertThat(escalation(session(USER, GCLOUD, gcloud(40, 0, 0, 9, 30, 0.9, 3, 6, 5, 3, 3))))
+        .as("flags but no clear rhythm").containsExactly("gcp-ambiguous");
+    assertThat(escalation(session(USER, GCLOUD, pollingLoop()))).as("polling is settled").isEmpty();
+
+    ClassifierConfig off = ClassifierConfig.defaults().withEscalation(
+        new EscalationPolicy(true, true, true, false, false, false));
+    assertThat(escalation(off, session(USER, GCLOUD, privileged))).isEmpty();
+    assertThat(escalation(off, session(USER, GCLOUD, agentShell().setTtyCalls(70)))).isEmpty();
   }
 }

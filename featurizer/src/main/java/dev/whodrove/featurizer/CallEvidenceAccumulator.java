@@ -9,7 +9,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -87,6 +86,9 @@ final class CallEvidenceAccumulator {
   private boolean inInvocation;
   private String currentCommand = "";
   private long currentLastMs;
+  // not state: the last resource name and its pattern (consecutive calls mostly share one)
+  private String lastResource;
+  private String lastPattern = "";
 
   /** Adds one entry, its user agent already parsed. */
   void add(GcpAuditEntry e, UserAgentNormalizer.Parsed ua) {
@@ -96,7 +98,7 @@ final class CallEvidenceAccumulator {
     }
     calls++;
     firstMs = Math.min(firstMs, t);
-    client(e.getUserAgent(), ua);
+    client(ua);
     if (!ua.invocationId().isEmpty()) {
       invocation(ua, t);
     }
@@ -138,7 +140,7 @@ final class CallEvidenceAccumulator {
     step(e, ua.command(), t);
   }
 
-  private void client(String raw, UserAgentNormalizer.Parsed ua) {
+  private void client(UserAgentNormalizer.Parsed ua) {
     if (ua.interactive() != null) {
       flagged++;
       if (ua.interactive()) {
@@ -148,14 +150,13 @@ final class CallEvidenceAccumulator {
     if (Boolean.TRUE.equals(ua.fromScript())) {
       script++;
     }
-    String l = raw.toLowerCase(Locale.ROOT);
-    if (l.startsWith("mozilla/")) {
+    if (ua.browser()) {
       browser++;
     }
-    if (l.contains("terraform") || l.contains("pulumi")) {
+    if (ua.iac()) {
       iac++;
     }
-    if (l.contains("google-cloud-sdk") || l.startsWith("gcloud/") || l.contains(" gcloud/")) {
+    if (ua.gcloud()) {
       gcloud++;
     }
   }
@@ -233,7 +234,11 @@ final class CallEvidenceAccumulator {
   }
 
   private void step(GcpAuditEntry e, String command, long t) {
-    String pattern = GcpMethods.resourcePattern(e.getResourceName());
+    if (!e.getResourceName().equals(lastResource)) {
+      lastResource = e.getResourceName();
+      lastPattern = GcpMethods.resourcePattern(lastResource);
+    }
+    String pattern = lastPattern;
     if (!steps.isEmpty()) {
       Step last = steps.get(steps.size() - 1);
       if (last.method.equals(e.getMethodName()) && last.pattern.equals(pattern)) {

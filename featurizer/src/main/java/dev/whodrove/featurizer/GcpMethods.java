@@ -2,7 +2,6 @@ package dev.whodrove.featurizer;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /** What a Cloud Audit Log method and resource name say, read from their text alone. */
 final class GcpMethods {
@@ -16,7 +15,6 @@ final class GcpMethods {
   private static final List<String> PRIVILEGED = List.of("setiampolicy", "createserviceaccountkey",
       "uploadserviceaccountkey", "generateaccesstoken", "generateidtoken", "signjwt", "signblob", "createrole",
       "updaterole", "pods.exec", "pods/exec", "pods.attach", "pods/attach");
-  private static final Pattern COLLECTION = Pattern.compile("[A-Za-z][A-Za-z0-9]{0,39}");
 
   private GcpMethods() {}
 
@@ -50,29 +48,57 @@ final class GcpMethods {
     if (name == null || name.isEmpty()) {
       return "";
     }
-    String prefix = "";
-    String rest = name;
-    if (rest.startsWith("//")) {
-      int slash = rest.indexOf('/', 2);
+    StringBuilder out = new StringBuilder(name.length());
+    int start = 0;
+    if (name.startsWith("//")) {
+      int slash = name.indexOf('/', 2);
       if (slash < 0) {
-        return rest;
+        return name;
       }
-      prefix = rest.substring(0, slash + 1);
-      rest = rest.substring(slash + 1);
+      out.append(name, 0, slash + 1);
+      start = slash + 1;
     }
-    String[] parts = rest.split("/", -1);
-    StringBuilder out = new StringBuilder(prefix);
-    for (int i = 0; i < parts.length; i++) {
-      if (i > 0) {
+    int index = 0;
+    while (true) {
+      int end = name.indexOf('/', start);
+      int stop = end < 0 ? name.length() : end;
+      if (index > 0) {
         out.append('/');
       }
-      boolean collection = i % 2 == 0 && COLLECTION.matcher(parts[i]).matches();
-      out.append(collection ? parts[i] : "*");
-      if (collection && parts[i].equals("objects") && i + 1 < parts.length) {
-        out.append("/*");
+      boolean collection = index % 2 == 0 && isCollection(name, start, stop);
+      if (collection) {
+        out.append(name, start, stop);
+      } else {
+        out.append('*');
+      }
+      if (end < 0) {
         break;
       }
+      if (collection && stop - start == 7 && name.startsWith("objects", start)) {
+        out.append("/*"); // an object name may hold slashes: all of it is one identifier
+        break;
+      }
+      start = end + 1;
+      index++;
     }
     return out.toString();
+  }
+
+  /** A collection name: a letter, then letters and digits, at most 40 characters. */
+  private static boolean isCollection(String s, int from, int to) {
+    if (to - from < 1 || to - from > 40 || !isAsciiLetter(s.charAt(from))) {
+      return false;
+    }
+    for (int i = from + 1; i < to; i++) {
+      char c = s.charAt(i);
+      if (!isAsciiLetter(c) && (c < '0' || c > '9')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isAsciiLetter(char c) {
+    return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z';
   }
 }

@@ -51,6 +51,10 @@ public final class GcpPrincipalState {
   private final long[] recentIds = new long[RECENT_IDS];
   private int recentCount;
   private int recentPos;
+  /** Not state: the last user agent parsed. */
+  private String lastUserAgent;
+  private UserAgentNormalizer.Parsed lastParsed;
+  private boolean lastBurstCandidate;
 
   public GcpPrincipalState(String principal, Settings settings) {
     this.principal = principal;
@@ -64,9 +68,15 @@ public final class GcpPrincipalState {
     if (!e.getInsertId().isEmpty() && seen(e.getInsertId())) {
       return out;
     }
-    UserAgentNormalizer.Parsed ua = UserAgentNormalizer.parse(e.getUserAgent());
+    if (!e.getUserAgent().equals(lastUserAgent)) {
+      // the calls of one invocation repeat its user agent: parse it once
+      lastUserAgent = e.getUserAgent();
+      lastParsed = UserAgentNormalizer.parse(lastUserAgent);
+      lastBurstCandidate = settings.burstCandidate(e);
+    }
+    UserAgentNormalizer.Parsed ua = lastParsed;
     out.addAll(sessions.add(e, ua, wallNowMs));
-    if (settings.burstCandidate(e)) {
+    if (lastBurstCandidate) {
       String key = BurstBuilder.keyOf(e, ua, settings.grouping());
       BurstBuilder b = bursts.get(key);
       if (b != null && b.splitsAt(e, settings.bursts())) {

@@ -65,8 +65,14 @@ public final class UserAgentNormalizer {
    * @param invocationId the {@code invocation-id/} value, empty when absent
    * @param interactive gcloud's {@code interactive/} flag (stdin and stderr are terminals), null when absent
    * @param fromScript gcloud's {@code from-script/} flag, null when absent
+   * @param gcloud the client is gcloud ({@code google-cloud-sdk}, {@code gcloud/})
+   * @param browser the client is a web browser ({@code Mozilla/…}: the Cloud Console)
+   * @param iac the client is an infrastructure-as-code tool (Terraform, Pulumi)
    */
-  public record Parsed(String client, String command, String invocationId, Boolean interactive, Boolean fromScript) {}
+  public record Parsed(String client, String command, String invocationId, Boolean interactive, Boolean fromScript,
+      boolean gcloud, boolean browser, boolean iac) {}
+
+  private static final Parsed EMPTY = new Parsed("", "", "", null, null, false, false, false);
 
   private static final String GFE_SUFFIX = ",gzip(gfe)";
 
@@ -80,7 +86,7 @@ public final class UserAgentNormalizer {
   /** Normalizes and reads the per-invocation tokens in one pass. */
   public static Parsed parse(String userAgent) {
     if (userAgent == null || userAgent.isEmpty()) {
-      return new Parsed("", "", "", null, null);
+      return EMPTY;
     }
     String ua = stripFrontEndSuffixes(userAgent);
     String command = "";
@@ -91,12 +97,11 @@ public final class UserAgentNormalizer {
     for (String token : tokens(ua)) {
       int slash = token.indexOf('/');
       String key = slash > 0 && token.charAt(0) != '(' ? token.substring(0, slash) : "";
-      String value = slash > 0 ? token.substring(slash + 1) : "";
       switch (key) {
-        case "command" -> command = value;
-        case "invocation-id" -> invocation = value;
-        case "interactive" -> interactive = flag(value);
-        case "from-script" -> fromScript = flag(value);
+        case "command" -> command = token.substring(slash + 1);
+        case "invocation-id" -> invocation = token.substring(slash + 1);
+        case "interactive" -> interactive = flag(token.substring(slash + 1));
+        case "from-script" -> fromScript = flag(token.substring(slash + 1));
         default -> {
           if (key.endsWith("-invocation-id")) {
             continue; // client libraries' own per-call ids
@@ -108,7 +113,10 @@ public final class UserAgentNormalizer {
         }
       }
     }
-    return new Parsed(kept.toString(), command, invocation, interactive, fromScript);
+    String lower = ua.toLowerCase(Locale.ROOT);
+    return new Parsed(kept.toString(), command, invocation, interactive, fromScript,
+        lower.contains("google-cloud-sdk") || lower.startsWith("gcloud/") || lower.contains(" gcloud/"),
+        lower.startsWith("mozilla/"), lower.contains("terraform") || lower.contains("pulumi"));
   }
 
   private static Boolean flag(String value) {
@@ -133,34 +141,54 @@ public final class UserAgentNormalizer {
   /** White-space separated tokens; a parenthesized comment (which may hold spaces) is one token. */
   static List<String> tokens(String ua) {
     List<String> out = new ArrayList<>();
-    StringBuilder cur = new StringBuilder();
-    int depth = 0;
-    for (int i = 0; i < ua.length(); i++) {
-      char c = ua.charAt(i);
-      if (Character.isWhitespace(c) && depth == 0) {
-        if (cur.length() > 0) {
-          out.add(cur.toString());
-          cur.setLength(0);
+    int n = ua.length();
+    int i = 0;
+    while (i < n) {
+      while (i < n && Character.isWhitespace(ua.charAt(i))) {
+        i++;
+      }
+      if (i == n) {
+        break;
+      }
+      int start = i;
+      int depth = 0;
+      boolean spaced = false;
+      while (i < n) {
+        char c = ua.charAt(i);
+        if (c == '(') {
+          depth++;
+        } else if (c == ')' && depth > 0) {
+          depth--;
+        } else if (Character.isWhitespace(c)) {
+          if (depth == 0) {
+            break;
+          }
+          spaced = true;
         }
-        continue;
+        i++;
       }
-      if (c == '(') {
-        depth++;
-      } else if (c == ')' && depth > 0) {
-        depth--;
-      }
-      if (Character.isWhitespace(c)) {
-        // inside a comment: keep one space for any run
-        if (cur.length() > 0 && cur.charAt(cur.length() - 1) != ' ') {
-          cur.append(' ');
-        }
-        continue;
-      }
-      cur.append(c);
-    }
-    if (cur.length() > 0) {
-      out.add(cur.toString());
+      String token = ua.substring(start, i);
+      out.add(spaced ? collapse(token) : token);
     }
     return out;
+  }
+
+  /** Runs of white space inside a comment become one space. */
+  private static String collapse(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    boolean space = false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isWhitespace(c)) {
+        space = true;
+        continue;
+      }
+      if (space && b.length() > 0) {
+        b.append(' ');
+      }
+      space = false;
+      b.append(c);
+    }
+    return b.toString();
   }
 }

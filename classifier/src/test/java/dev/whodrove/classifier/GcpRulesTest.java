@@ -164,7 +164,7 @@ class GcpRulesTest {
     }
   }
 
-  /** What the brief of the rules promises whatever the thresholds: none of these drivers is ever called an agent. */
+  /** Whatever the thresholds: none of these drivers is ever called an agent. */
   @ParameterizedTest(name = "{0}")
   @MethodSource("neverAgents")
   void neverCalledAnAgent(String name, SessionFeatures f) {

@@ -13,9 +13,15 @@ final class Assessment {
   final String cadenceStage;
   String operatorType = LabelKeys.UNKNOWN;
   double confidence;
+  /** What decided the operator call, and why it is unknown (GCP rules set them; null = not stamped). */
+  String operatorEvidence;
+  String operatorReason;
   boolean ptySsh;
   boolean ambiguousCadence;
   boolean handoff;
+  /** GCP synthetic sessions phase 2 should look at (EscalationPolicy). */
+  boolean gcpPrivileged;
+  boolean gcpAmbiguous;
   Map<String, Double> cadenceScores = new LinkedHashMap<>();
 
   Assessment(long setAtMs, String phase1Stage, String cadenceStage) {
@@ -59,5 +65,11 @@ final class Assessment {
   void finish() {
     phase1(LabelKeys.OPERATOR_TYPE, operatorType);
     phase1(LabelKeys.CONFIDENCE_OPERATOR_TYPE, LabelSet.decimal(confidence));
+    if (operatorEvidence != null) {
+      phase1(LabelKeys.OPERATOR_EVIDENCE, operatorEvidence);
+    }
+    if (operatorReason != null && LabelKeys.UNKNOWN.equals(operatorType)) {
+      phase1(LabelKeys.OPERATOR_REASON, operatorReason);
+    }
   }
 }

@@ -30,6 +30,8 @@ public record ClassifierConfig(String version, CadenceTable cadence, EscalationP
   public static final String ESCALATE_AMBIGUOUS = "classifier.escalate.ambiguous";
   public static final String ESCALATE_HANDOFF = "classifier.escalate.handoff";
   public static final String PTY_CONTENT_ALLOWED = "classifier.escalate.pty.content.allowed";
+  public static final String ESCALATE_GCP_PRIVILEGED = "classifier.escalate.gcp.privileged";
+  public static final String ESCALATE_GCP_AMBIGUOUS = "classifier.escalate.gcp.ambiguous";
   public static final String JSON_MIRROR = "classifier.json.mirror.enabled";
   public static final String OCSF = "classifier.ocsf.enabled";
   /** The shared Streams application id key ({@link StreamsService#APPLICATION_ID}), defaulting to this version's id. */
@@ -66,7 +68,9 @@ public record ClassifierConfig(String version, CadenceTable cadence, EscalationP
         cfg.getBoolean(ESCALATE_AGENT_PTY_SSH, true),
         cfg.getBoolean(ESCALATE_AMBIGUOUS, true),
         cfg.getBoolean(ESCALATE_HANDOFF, true),
-        cfg.getBoolean(PTY_CONTENT_ALLOWED, false));
+        cfg.getBoolean(PTY_CONTENT_ALLOWED, false),
+        cfg.getBoolean(ESCALATE_GCP_PRIVILEGED, true),
+        cfg.getBoolean(ESCALATE_GCP_AMBIGUOUS, true));
     return new ClassifierConfig(VERSION, table.withThreshold(threshold), policy, cfg.getBoolean(JSON_MIRROR, true),
         cfg.getBoolean(OCSF, false), cfg.serdeProperties(), cfg.get(APPLICATION_ID, DEFAULT_APPLICATION_ID));
   }

@@ -11,15 +11,26 @@ import java.util.List;
  * @param ambiguousCadence cadence.label=ambiguous
  * @param handoff segments disagree between a human and an agent
  * @param ptyContentAllowed phase 2 may fetch the recording and read PTY content
+ * @param gcpPrivileged a GCP synthetic session of a person (or of a service account a person impersonates) with
+ *     privileged calls: IAM policy changes, key creation, token minting, role changes, GKE exec
+ * @param gcpAmbiguous a GCP synthetic session whose evidence points both ways or has no clear rhythm
  */
 public record EscalationPolicy(boolean agentOnPtySsh, boolean ambiguousCadence, boolean handoff,
-    boolean ptyContentAllowed) {
+    boolean ptyContentAllowed, boolean gcpPrivileged, boolean gcpAmbiguous) {
   public static final String AGENT_PTY_SSH = "agent-pty-ssh";
   public static final String AMBIGUOUS_CADENCE = "ambiguous-cadence";
   public static final String HANDOFF = "handoff";
+  public static final String GCP_PRIVILEGED = "gcp-privileged";
+  public static final String GCP_AMBIGUOUS = "gcp-ambiguous";
+
+  /** The Teleport switches alone; the GCP reasons on. */
+  public EscalationPolicy(boolean agentOnPtySsh, boolean ambiguousCadence, boolean handoff,
+      boolean ptyContentAllowed) {
+    this(agentOnPtySsh, ambiguousCadence, handoff, ptyContentAllowed, true, true);
+  }
 
   public static EscalationPolicy defaults() {
-    return new EscalationPolicy(true, true, true, false);
+    return new EscalationPolicy(true, true, true, false, true, true);
   }
 
   List<String> reasons(Assessment a) {
@@ -32,6 +43,12 @@ public record EscalationPolicy(boolean agentOnPtySsh, boolean ambiguousCadence, 
     }
     if (handoff && a.handoff) {
       reasons.add(HANDOFF);
+    }
+    if (gcpPrivileged && a.gcpPrivileged) {
+      reasons.add(GCP_PRIVILEGED);
+    }
+    if (gcpAmbiguous && a.gcpAmbiguous) {
+      reasons.add(GCP_AMBIGUOUS);
     }
     return reasons;
   }

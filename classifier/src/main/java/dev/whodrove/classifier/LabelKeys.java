@@ -20,6 +20,10 @@ public final class LabelKeys {
   public static final String GCP_IMPERSONATION_DEPTH = "gcp.impersonation.depth";
   public static final String GCP_DENIALS_COUNT = "gcp.denials.count";
   public static final String GCP_SESSION_SYNTHESISED = "gcp.session.synthesised";
+  /** GCP: the evidence that decided operator.type (docs/classifier.md, "GCP rules"). */
+  public static final String OPERATOR_EVIDENCE = "operator.evidence";
+  /** GCP: why operator.type is unknown; stamped only then. */
+  public static final String OPERATOR_REASON = "operator.reason";
 
   public static final String HUMAN = "human";
   public static final String AGENT = "agent";
@@ -34,6 +38,13 @@ public final class LabelKeys {
   public static final String COHORT_SA_ONLY = "sa-only";
   public static final String COHORT_GKE_EXEC = "gke-exec-opaque";
   public static final String COHORT_IAP_TUNNEL = "iap-tunnel-only";
+
+  // operator.reason values besides the cohorts above
+  public static final String REASON_SCRIPTED = "scripted";
+  public static final String REASON_POLLING = "polling";
+  public static final String REASON_CONSOLE = "console";
+  public static final String REASON_CONFLICTING = "conflicting-evidence";
+  public static final String REASON_INSUFFICIENT = "insufficient-evidence";
 
   public static final String GAP_RECORDING_MISSING = "recording-missing";
   public static final String GAP_RECORDING_UNREADABLE = "recording-unreadable";

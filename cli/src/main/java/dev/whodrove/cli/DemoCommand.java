@@ -83,7 +83,7 @@ public final class DemoCommand implements Callable<Integer> {
           modelRows == 0 ? "-" : modelOk + "/" + modelRows, labels);
     });
     System.out.println();
-    System.out.println("GCP sessions and bursts by simulated profile (operator.type):");
+    System.out.println("GCP sessions and bursts by simulated profile (operator.type, /operator.reason when unknown):");
     out.gcpByProfile().forEach((k, v) -> System.out.printf("  %-40s %s%n", k, v));
     System.out.println();
     System.out.printf("escalations to phase 2: %d on session.escalations%s%n", out.escalations(),

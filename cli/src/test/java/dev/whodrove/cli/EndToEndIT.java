@@ -59,7 +59,10 @@ class EndToEndIT {
       assertThat(out.gcpByProfile().keySet()).noneMatch(k -> k.startsWith("other"))
           .anyMatch(k -> k.startsWith("human-gcloud")).anyMatch(k -> k.startsWith("agent-gcloud"))
           .anyMatch(k -> k.startsWith("polling-script")).anyMatch(k -> k.startsWith("terraform-apply"))
-          .anyMatch(k -> k.startsWith("sa-impersonation"));
+          .anyMatch(k -> k.startsWith("sa-impersonation")).anyMatch(k -> k.startsWith("agent-shell-gcloud"))
+          .anyMatch(k -> k.startsWith("ci-script")).anyMatch(k -> k.startsWith("console-user"));
+      // an unknown GCP verdict always says why
+      assertThat(out.gcpByProfile().values()).allSatisfy(counts -> assertThat(counts).doesNotContainKey("unknown"));
 
       // corrupted recordings: a row with the parse error, and one dead letter each; good input none
       Map<String, SessionSummary> byId = sessions.stream()

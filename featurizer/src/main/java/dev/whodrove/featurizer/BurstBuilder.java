@@ -12,9 +12,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * One open gcloud burst (notes/12): consecutive entries of one (principal, caller IP, user agent) while the gap stays
- * at most {@code gapMs}. Scored (emitted) only with at least {@code minEntries} entries; the cadence block has gap
- * features scaled by 1/8 and events/s by 8, bytes dropped.
+ * One open gcloud burst (notes/12): consecutive entries of one (principal, caller IP, client) while the gap stays at
+ * most {@code gapMs}. The client is the user agent as {@link UserAgentNormalizer.Grouping} reduces it: normalized by
+ * default, so the invocations of one gcloud installation form one burst; as logged under the {@code literal} option.
+ * Scored (emitted) only with at least {@code minEntries} entries; the cadence block has gap features scaled by 1/8 and
+ * events/s by 8, bytes dropped.
  */
 public final class BurstBuilder {
   public static final String SUBSTRATE = "gcp-gcloud-burst";
@@ -33,7 +35,11 @@ public final class BurstBuilder {
 
   private final String principal;
   private final String callerIp;
+  /** The grouping user agent (normalized, or literal under that option). */
   private final String userAgent;
+  private final UserAgentNormalizer.Grouping grouping;
+  /** The first entry's user agent as logged. */
+  private String sampleUserAgent = "";
   private long firstMs;
   private long lastMs;
   private long count;
@@ -42,16 +48,23 @@ public final class BurstBuilder {
   private final Map<String, Long> methods = new LinkedHashMap<>();
   private final Set<String> services = new LinkedHashSet<>();
   private long untrackedMethods;
+  private CallEvidenceAccumulator evidence = new CallEvidenceAccumulator();
 
-  public BurstBuilder(String principal, String callerIp, String userAgent) {
+  public BurstBuilder(String principal, String callerIp, String userAgent, UserAgentNormalizer.Grouping grouping) {
     this.principal = principal;
     this.callerIp = callerIp;
     this.userAgent = userAgent;
+    this.grouping = grouping;
+  }
+
+  /** A new burst for an entry (its principal, caller IP and grouping user agent). */
+  static BurstBuilder of(GcpAuditEntry e, UserAgentNormalizer.Parsed ua, UserAgentNormalizer.Grouping grouping) {
+    return new BurstBuilder(e.getPrincipal(), e.getCallerIp(), grouping.keyOf(e.getUserAgent(), ua), grouping);
   }
 
   /** The grouping key of an entry. */
-  public static String keyOf(GcpAuditEntry e) {
-    return e.getPrincipal() + "|" + e.getCallerIp() + "|" + e.getUserAgent();
+  public static String keyOf(GcpAuditEntry e, UserAgentNormalizer.Parsed ua, UserAgentNormalizer.Grouping grouping) {
+    return e.getPrincipal() + "|" + e.getCallerIp() + "|" + grouping.keyOf(e.getUserAgent(), ua);
   }
 
   public String key() {
@@ -75,9 +88,11 @@ public final class BurstBuilder {
     return count > 0 && e.getTimestampMs() - lastMs > s.gapMs();
   }
 
-  public void add(GcpAuditEntry e, long wallNowMs) {
+  public void add(GcpAuditEntry e, UserAgentNormalizer.Parsed ua, long wallNowMs) {
+    evidence.add(e, ua);
     if (count == 0) {
       firstMs = e.getTimestampMs();
+      sampleUserAgent = e.getUserAgent();
     }
     count++;
     lastMs = Math.max(lastMs, e.getTimestampMs());
@@ -119,24 +134,37 @@ public final class BurstBuilder {
         .setUserAgent(userAgent).setEntryCount(count).setDominantMethod(dominant)
         .setDominantMethodShare((double) top / count).setDistinctServices(services.size())
         .setDistinctMethods((int) (methods.size() + untrackedMethods)).addAllMethodExamples(examples)
-        .setScaleFactor(GAP_SCALE).build();
+        .setScaleFactor(GAP_SCALE).setGrouping(grouping.configValue()).setSampleUserAgent(sampleUserAgent)
+        .setEvidence(evidence.toProto()).build();
     return Optional.of(SessionFeatures.newBuilder().setSessionId(Ids.burstId(principal, callerIp, userAgent, firstMs))
         .setSubstrate(SUBSTRATE).setUser(principal).setStartedMs(firstMs).setEndedMs(lastMs).setRevision(1)
         .setComputedAtMs(nowMs).setCadence(gaps.features(GAP_SCALE, true)).setBurst(burst).build());
   }
 
   void writeTo(StateWriter w) {
-    w.name(principal).name(callerIp).name(userAgent).zigzag(firstMs).zigzag(lastMs).varint(count).zigzag(lastWallMs)
+    w.name(principal).name(callerIp).name(userAgent).varint(grouping.ordinal()).str(sampleUserAgent).zigzag(firstMs).zigzag(lastMs).varint(count).zigzag(lastWallMs)
         .varint(untrackedMethods);
     gaps.writeTo(w);
     w.varint(methods.size());
     methods.forEach((k, v) -> w.name(k).varint(v));
     w.varint(services.size());
     services.forEach(w::name);
+    evidence.writeTo(w);
   }
 
-  static BurstBuilder readFrom(StateReader r) {
-    BurstBuilder b = new BurstBuilder(r.name(), r.name(), r.name());
+  /** Reads a burst; state format 1 had neither grouping nor sample (its bursts grouped literally). */
+  static BurstBuilder readFrom(StateReader r, int format) {
+    String principal = r.name();
+    String ip = r.name();
+    String ua = r.name();
+    BurstBuilder b;
+    if (format >= 2) {
+      b = new BurstBuilder(principal, ip, ua, UserAgentNormalizer.Grouping.values()[r.varintInt()]);
+      b.sampleUserAgent = r.str();
+    } else {
+      b = new BurstBuilder(principal, ip, ua, UserAgentNormalizer.Grouping.LITERAL);
+      b.sampleUserAgent = ua;
+    }
     b.firstMs = r.zigzag();
     b.lastMs = r.zigzag();
     b.count = r.varint();
@@ -150,6 +178,9 @@ public final class BurstBuilder {
     int s = r.varintInt();
     for (int i = 0; i < s; i++) {
       b.services.add(r.name());
+    }
+    if (format >= 2) {
+      b.evidence = CallEvidenceAccumulator.readFrom(r);
     }
     return b;
   }

@@ -1,5 +1,6 @@
 package dev.whodrove.featurizer;
 
+import dev.whodrove.runtime.ConfigException;
 import dev.whodrove.runtime.ServiceConfig;
 import java.time.Duration;
 import java.util.Map;
@@ -35,6 +36,8 @@ public record FeaturizerConfig(Map<String, ?> serdeConfig, Duration recordingWai
   /** Wall-clock silence after which an open burst closes; overrides burst gap + grace. */
   public static final String BURST_WALL_CLOSE_AFTER = "featurizer.gcp.burst.wall.close.after";
   public static final String BURST_UA_REGEX = "featurizer.gcp.burst.user.agent.regex";
+  /** What bursts group on: {@code client} (normalized user agent) or {@code literal}. */
+  public static final String BURST_GROUPING = "featurizer.gcp.burst.grouping";
 
   /** Defaults everywhere, plain protobuf serdes. */
   public static FeaturizerConfig defaults() {
@@ -65,12 +68,20 @@ public record FeaturizerConfig(Map<String, ?> serdeConfig, Duration recordingWai
     var bursts = new BurstBuilder.Settings(burstGapMs, cfg.getInt(BURST_MIN_ENTRIES, b.minEntries()), burstGraceMs);
     String regex = cfg.get(BURST_UA_REGEX, "google-cloud-sdk|gcloud");
     Pattern ua = regex.isEmpty() ? null : Pattern.compile(regex, Pattern.CASE_INSENSITIVE);
+    String groupingValue = cfg.get(BURST_GROUPING, UserAgentNormalizer.Grouping.CLIENT.configValue());
+    UserAgentNormalizer.Grouping grouping;
+    try {
+      grouping = UserAgentNormalizer.Grouping.parse(groupingValue);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("invalid config " + BURST_GROUPING + "=" + groupingValue + " ("
+          + ServiceConfig.keyToEnv(BURST_GROUPING) + "): expected client or literal");
+    }
     FeaturizerConfig d = defaults();
     return new FeaturizerConfig(cfg.serdeProperties(),
         cfg.getDuration(RECORDING_WAIT, d.recordingWait()),
         cfg.getDuration(TELEPORT_RETENTION, d.teleportRetention()),
         cfg.getDuration(PUNCTUATE_INTERVAL, d.punctuateInterval()),
-        new GcpPrincipalState.Settings(sessions, bursts, ua));
+        new GcpPrincipalState.Settings(sessions, bursts, ua, grouping));
   }
 
   public FeaturizerConfig withSerdeConfig(Map<String, ?> serde) {

@@ -14,16 +14,29 @@ import java.util.regex.Pattern;
  * insert ids of its most recent entries (Pub/Sub delivers at least once; a repeated entry is ignored).
  */
 public final class GcpPrincipalState {
-  static final int VERSION = 1;
+  /**
+   * State format: 2 added the bursts' grouping and sample user agent and the call evidence of sessions and bursts;
+   * format 1 is still read (its open sessions and bursts then carry evidence of their later entries only).
+   */
+  static final int VERSION = 2;
   static final int RECENT_IDS = 256;
   static final int MAX_OPEN_BURSTS = 32;
 
-  /** Settings for sessions and bursts. */
+  /**
+   * Settings for sessions and bursts.
+   *
+   * @param burstUserAgents entries whose user agent matches form bursts (null = every entry)
+   * @param grouping what bursts group on besides principal and caller IP
+   */
   public record Settings(SyntheticSessionBuilder.Settings sessions, BurstBuilder.Settings bursts,
-      Pattern burstUserAgents) {
+      Pattern burstUserAgents, UserAgentNormalizer.Grouping grouping) {
     public static Settings defaults() {
       return new Settings(SyntheticSessionBuilder.Settings.defaults(), BurstBuilder.Settings.defaults(),
-          Pattern.compile("google-cloud-sdk|gcloud", Pattern.CASE_INSENSITIVE));
+          Pattern.compile("google-cloud-sdk|gcloud", Pattern.CASE_INSENSITIVE), UserAgentNormalizer.Grouping.CLIENT);
+    }
+
+    public Settings withGrouping(UserAgentNormalizer.Grouping g) {
+      return new Settings(sessions, bursts, burstUserAgents, g);
     }
 
     boolean burstCandidate(GcpAuditEntry e) {
@@ -38,6 +51,10 @@ public final class GcpPrincipalState {
   private final long[] recentIds = new long[RECENT_IDS];
   private int recentCount;
   private int recentPos;
+  /** Not state: the last user agent parsed. */
+  private String lastUserAgent;
+  private UserAgentNormalizer.Parsed lastParsed;
+  private boolean lastBurstCandidate;
 
   public GcpPrincipalState(String principal, Settings settings) {
     this.principal = principal;
@@ -51,9 +68,16 @@ public final class GcpPrincipalState {
     if (!e.getInsertId().isEmpty() && seen(e.getInsertId())) {
       return out;
     }
-    out.addAll(sessions.add(e, wallNowMs));
-    if (settings.burstCandidate(e)) {
-      String key = BurstBuilder.keyOf(e);
+    if (!e.getUserAgent().equals(lastUserAgent)) {
+      // the calls of one invocation repeat its user agent: parse it once
+      lastUserAgent = e.getUserAgent();
+      lastParsed = UserAgentNormalizer.parse(lastUserAgent);
+      lastBurstCandidate = settings.burstCandidate(e);
+    }
+    UserAgentNormalizer.Parsed ua = lastParsed;
+    out.addAll(sessions.add(e, ua, wallNowMs));
+    if (lastBurstCandidate) {
+      String key = BurstBuilder.keyOf(e, ua, settings.grouping());
       BurstBuilder b = bursts.get(key);
       if (b != null && b.splitsAt(e, settings.bursts())) {
         b.finish(settings.bursts(), wallNowMs).ifPresent(out::add);
@@ -67,12 +91,12 @@ public final class GcpPrincipalState {
           oldest.next().finish(settings.bursts(), wallNowMs).ifPresent(out::add);
           oldest.remove();
         }
-        b = new BurstBuilder(principal, e.getCallerIp(), e.getUserAgent());
+        b = BurstBuilder.of(e, ua, settings.grouping());
       } else {
         bursts.remove(key); // re-insert: the map is kept in least-recently-used order
       }
       bursts.put(key, b);
-      b.add(e, wallNowMs);
+      b.add(e, ua, wallNowMs);
     }
     return out;
   }
@@ -136,7 +160,8 @@ public final class GcpPrincipalState {
    */
   public static boolean dueAt(byte[] bytes, long streamTimeMs, long wallNowMs) {
     StateReader r = new StateReader(bytes);
-    if (r.varint() != VERSION) {
+    long version = r.varint();
+    if (version < 1 || version > VERSION) {
       return true;
     }
     return streamTimeMs >= r.zigzag() || wallNowMs >= r.zigzag();
@@ -179,16 +204,16 @@ public final class GcpPrincipalState {
   public static GcpPrincipalState fromBytes(String principal, byte[] bytes, Settings settings) {
     StateReader r = new StateReader(bytes);
     long version = r.varint();
-    if (version != VERSION) {
+    if (version < 1 || version > VERSION) {
       throw new IllegalStateException("unknown gcp principal state version " + version);
     }
     r.zigzag(); // sweep header
     r.zigzag();
     GcpPrincipalState s = new GcpPrincipalState(principal, settings);
-    s.sessions = SyntheticSessionBuilder.readFrom(r, principal, settings.sessions());
+    s.sessions = SyntheticSessionBuilder.readFrom(r, principal, settings.sessions(), (int) version);
     int n = r.varintInt();
     for (int i = 0; i < n; i++) {
-      BurstBuilder b = BurstBuilder.readFrom(r);
+      BurstBuilder b = BurstBuilder.readFrom(r, (int) version);
       s.bursts.put(b.key(), b);
     }
     s.recentCount = r.varintInt();

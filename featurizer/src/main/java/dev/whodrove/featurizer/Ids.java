@@ -24,7 +24,12 @@ public final class Ids {
     return "gcp-" + sha256Hex(principal + "|" + rfc3339(firstBucketMs)).substring(0, 24);
   }
 
-  /** gcloud burst id: gcpburst- + first 24 hex of sha256(principal|caller ip|user agent|first entry time). */
+  /**
+   * gcloud burst id: gcpburst- + first 24 hex of sha256(principal|caller ip|grouping user agent|first entry time), the
+   * time as ISO-8601 UTC with milliseconds (2026-04-25T09:00:00.250Z; whole seconds print without a fraction). The
+   * grouping user agent is the normalized one ({@link UserAgentNormalizer}) unless bursts group literally, so the id
+   * does not depend on invocation ids, commands or front-end suffixes: the same entries always give the same id.
+   */
   public static String burstId(String principal, String callerIp, String userAgent, long firstMs) {
     return "gcpburst-" + sha256Hex(principal + "|" + callerIp + "|" + userAgent + "|"
         + DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(firstMs))).substring(0, 24);

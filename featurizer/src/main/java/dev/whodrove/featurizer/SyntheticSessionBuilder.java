@@ -43,6 +43,7 @@ public final class SyntheticSessionBuilder {
     final TreeMap<Long, MinuteBucketAccumulator> buckets = new TreeMap<>();
     final Set<String> userAgents = new LinkedHashSet<>();
     final Set<String> mergedIds = new LinkedHashSet<>();
+    CallEvidenceAccumulator evidence = new CallEvidenceAccumulator();
     String id = "";
     int revision;
     boolean dirty;
@@ -75,6 +76,11 @@ public final class SyntheticSessionBuilder {
 
   /** Adds one entry; returns sessions emitted because a session reached its size limit. */
   public List<SessionFeatures> add(GcpAuditEntry e, long wallNowMs) {
+    return add(e, UserAgentNormalizer.parse(e.getUserAgent()), wallNowMs);
+  }
+
+  /** The same, with the entry's user agent already parsed. */
+  public List<SessionFeatures> add(GcpAuditEntry e, UserAgentNormalizer.Parsed ua, long wallNowMs) {
     absorbedIds.clear();
     long minute = MinuteBucketAccumulator.minuteOf(e.getTimestampMs());
     long glue = settings.glueMs();
@@ -97,8 +103,10 @@ public final class SyntheticSessionBuilder {
       }
     }
     target.buckets.computeIfAbsent(minute, MinuteBucketAccumulator::new).add(e);
-    if (!e.getUserAgent().isEmpty() && target.userAgents.size() < MAX_USER_AGENTS) {
-      target.userAgents.add(e.getUserAgent());
+    target.evidence.add(e, ua);
+    String client = ua.client();
+    if (!client.isEmpty() && target.userAgents.size() < MAX_USER_AGENTS) {
+      target.userAgents.add(client); // clients, not invocations: a gcloud user agent differs per invocation
     }
     target.dirty = true;
     target.lastWallMs = wallNowMs;
@@ -129,6 +137,7 @@ public final class SyntheticSessionBuilder {
       absorbedIds.add(other.id);
     }
     other.mergedIds.forEach(id -> addMerged(into, id));
+    into.evidence.merge(other.evidence);
     into.lastWallMs = Math.max(into.lastWallMs, other.lastWallMs);
     into.dirty = true;
     sessions.remove(other);
@@ -247,7 +256,7 @@ public final class SyntheticSessionBuilder {
       g.addBuckets(b.toProto());
     }
     g.setMedianInterBucketGapS(medianGapMs(starts) / 1000.0).addAllUserAgents(s.userAgents)
-        .addAllMergedSessionIds(s.mergedIds);
+        .addAllMergedSessionIds(s.mergedIds).setEvidence(s.evidence.toProto());
     return SessionFeatures.newBuilder().setSessionId(s.id).setSubstrate(SUBSTRATE).setUser(principal)
         .setStartedMs(s.first()).setEndedMs(s.last() + 60_000).setRevision(s.revision).setComputedAtMs(nowMs)
         .setGcp(g).build();
@@ -277,10 +286,12 @@ public final class SyntheticSessionBuilder {
       s.mergedIds.forEach(w::str);
       w.varint(s.buckets.size());
       s.buckets.values().forEach(b -> b.writeTo(w));
+      s.evidence.writeTo(w);
     }
   }
 
-  static SyntheticSessionBuilder readFrom(StateReader r, String principal, Settings settings) {
+  /** Reads sessions of state format {@code format} (1 had no call evidence). */
+  static SyntheticSessionBuilder readFrom(StateReader r, String principal, Settings settings, int format) {
     SyntheticSessionBuilder b = new SyntheticSessionBuilder(principal, settings);
     int n = r.varintInt();
     for (int i = 0; i < n; i++) {
@@ -302,6 +313,9 @@ public final class SyntheticSessionBuilder {
       for (int j = 0; j < buckets; j++) {
         MinuteBucketAccumulator m = MinuteBucketAccumulator.readFrom(r);
         s.buckets.put(m.minuteMs, m);
+      }
+      if (format >= 2) {
+        s.evidence = CallEvidenceAccumulator.readFrom(r);
       }
       b.sessions.add(s);
     }

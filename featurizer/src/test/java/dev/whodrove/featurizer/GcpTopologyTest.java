@@ -180,6 +180,58 @@ class GcpTopologyTest {
     assertThat(b.getCadence().getTotalBytes()).isZero();
   }
 
+  /** gcloud's user agent as one invocation of a polling loop sends it: a fresh id per process, a front-end suffix. */
+  private static String pollingUa(int invocation) {
+    return "google-cloud-sdk gcloud/500.0.0 command/gcloud.compute.instances.describe invocation-id/"
+        + String.format("%032x", 0x5eed0000L + invocation) + " environment/None environment-version/None "
+        + "client-os/LINUX client-os-ver/6.8.0 client-pltf-arch/x86_64 interactive/False from-script/True "
+        + "python/3.12.3 term/xterm-256color (Linux 6.8.0)" + (invocation % 3 == 0 ? ",gzip(gfe),gzip(gfe)" : ",gzip(gfe)");
+  }
+
+  private List<SessionFeatures> pollForTwelveMinutes() {
+    Instant t0 = Instant.parse("2026-04-25T09:00:00Z");
+    for (int i = 0; i < 144; i++) {
+      entry(t0.plusSeconds(5L * i).toString(), "compute.googleapis.com", "v1.compute.instances.get", pollingUa(i));
+    }
+    d.driver.advanceWallClockTime(Duration.ofMinutes(2));
+    return d.features.readValuesToList().stream().filter(f -> f.getSubstrate().equals("gcp-gcloud-burst")).toList();
+  }
+
+  @Test
+  void everyInvocationOfOneGcloudClientJoinsOneBurst() throws Exception {
+    List<SessionFeatures> bursts = pollForTwelveMinutes();
+    assertThat(bursts).hasSize(1);
+    SessionFeatures b = bursts.get(0);
+    String client = "google-cloud-sdk gcloud/500.0.0 environment/None environment-version/None client-os/LINUX "
+        + "client-os-ver/6.8.0 client-pltf-arch/x86_64 python/3.12.3 term/xterm-256color (Linux 6.8.0)";
+    assertThat(b.getBurst().getEntryCount()).isEqualTo(144);
+    assertThat(b.getBurst().getUserAgent()).isEqualTo(client);
+    assertThat(b.getBurst().getGrouping()).isEqualTo("client");
+    assertThat(b.getBurst().getSampleUserAgent()).isEqualTo(pollingUa(0));
+    assertThat(b.getBurst().getDominantMethodShare()).isEqualTo(1.0);
+    // the published rule: sha256(principal|caller ip|grouping user agent|first entry time)
+    byte[] h = MessageDigest.getInstance("SHA-256").digest(
+        (P + "|10.0.0.1|" + client + "|2026-04-25T09:00:00Z").getBytes(StandardCharsets.UTF_8));
+    assertThat(b.getSessionId()).isEqualTo("gcpburst-" + HexFormat.of().formatHex(h).substring(0, 24));
+    // the synthetic session lists the client once, not 144 invocations
+    List<SessionFeatures> sessions = sessions();
+    d.driver.advanceWallClockTime(Duration.ofMinutes(12));
+    sessions = new ArrayList<>(sessions);
+    sessions.addAll(sessions());
+    assertThat(sessions).hasSize(1);
+    assertThat(sessions.get(0).getGcp().getUserAgentsList()).containsExactly(client);
+  }
+
+  @Test
+  void literalGroupingMakesEveryInvocationItsOwnClient() {
+    d.close();
+    FeaturizerConfig literal = FeaturizerConfig.defaults();
+    d = new DriverSupport(new FeaturizerConfig(literal.serdeConfig(), literal.recordingWait(),
+        literal.teleportRetention(), literal.punctuateInterval(),
+        literal.gcp().withGrouping(UserAgentNormalizer.Grouping.LITERAL)));
+    assertThat(pollForTwelveMinutes()).isEmpty();
+  }
+
   @Test
   void shortBurstIsNotScoredAndRepeatedEntriesCountOnce() {
     for (int i = 0; i < 10; i++) {

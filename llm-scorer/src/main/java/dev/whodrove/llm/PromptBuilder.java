@@ -5,6 +5,8 @@ import dev.whodrove.schemas.v1.CadenceFeatures;
 import dev.whodrove.schemas.v1.CadenceSegment;
 import dev.whodrove.schemas.v1.Escalation;
 import dev.whodrove.schemas.v1.GcpBurstFeatures;
+import dev.whodrove.schemas.v1.GcpCallEvidence;
+import dev.whodrove.schemas.v1.GcpCallStep;
 import dev.whodrove.schemas.v1.GcpSessionFeatures;
 import dev.whodrove.schemas.v1.Label;
 import dev.whodrove.schemas.v1.MinuteBucket;
@@ -48,6 +50,9 @@ public final class PromptBuilder {
       "work_kind: deploy (releasing or changing running systems), debug (investigating a fault), exploration "
           + "(reading, listing, looking around), automation (scripted or repetitive jobs), data-exfil (collecting or "
           + "moving data out), unknown.",
+      "For GCP activity the evidence is the audit log: gcloud's terminal and script flags per call, the gaps between "
+          + "gcloud invocations (a person thinks 10-120 s at a terminal, an agent's tool loop runs a command every "
+          + "3-40 s without a terminal, a script runs back to back), and the call graph with identifiers replaced by *.",
       "suspected_model: the model family if the timing or style points to one (e.g. opus-4.6, gpt-5.5, gemini-3.1, "
           + "kimi-k2.6), else null.",
       "Confidences are in [0, 1]; prefer unknown with low confidence over guessing. rationale: at most 200 characters.",
@@ -232,6 +237,7 @@ public final class PromptBuilder {
       uas.add(g.getSampleUserAgent());
     }
     uas.stream().sorted().limit(5).forEach(ua -> out.line("user_agent: " + out.clean(ua)));
+    evidence(out, g.getEvidence());
     List<MinuteBucket> buckets = g.getBucketsList();
     int shown = 0;
     long first = buckets.isEmpty() ? startedMs : buckets.get(0).getMinuteMs();
@@ -261,6 +267,44 @@ public final class PromptBuilder {
     if (b.getMethodExamplesCount() > 0) {
       out.line("method_sequence: " + b.getMethodExamplesList().stream().map(out::clean)
           .collect(Collectors.joining(" > ")));
+    }
+    evidence(out, b.getEvidence());
+  }
+
+  /** The GCP call evidence: how the calls were made, the invocations, the method mix and the call graph. */
+  private static void evidence(Out out, GcpCallEvidence e) {
+    if (e.getCalls() == 0) {
+      return;
+    }
+    out.line("gcp_calls: calls=" + e.getCalls() + " gcloud=" + e.getGcloudCalls()
+        + " with_terminal_flag=" + e.getFlaggedCalls() + " terminal=" + e.getTtyCalls()
+        + " from_script=" + e.getScriptCalls() + " browser=" + e.getBrowserCalls() + " iac=" + e.getIacCalls());
+    if (e.getInvocations() > 0) {
+      out.line("gcloud_invocations: n=" + e.getInvocations() + " distinct_commands=" + e.getDistinctCommands()
+          + " command_changes=" + e.getCommandChanges()
+          + " gaps_lt2s=" + e.getInvocationGapsLt2S() + " gaps_2_10s=" + e.getInvocationGaps210S()
+          + " gaps_10_40s=" + e.getInvocationGaps1040S() + " gaps_40_120s=" + e.getInvocationGaps40120S()
+          + " gaps_ge120s=" + e.getInvocationGapsGe120S() + " gap_mean_s=" + num(e.getInvocationGapMeanS())
+          + " gap_cv=" + num(e.getInvocationGapCv()) + " gap_max_s=" + num(e.getInvocationGapMaxS())
+          + " within_gap_mean_s=" + num(e.getWithinInvocationGapMeanS()));
+      out.line("gcloud_commands: " + e.getTopCommandsList().stream()
+          .map(c -> out.clean(c.getName()) + "x" + c.getCount()).collect(Collectors.joining(",")));
+    }
+    out.line("gcp_methods: reads=" + e.getReadCalls() + " writes=" + e.getWriteCalls()
+        + " denied=" + e.getDeniedCalls() + " denied_in_first_20=" + e.getEarlyDeniedCalls()
+        + " impersonated=" + e.getImpersonationCalls() + " impersonated_by_person=" + e.getPersonDelegatedCalls()
+        + " services=" + e.getDistinctServices() + " methods=" + e.getDistinctMethods()
+        + " max_services_per_min=" + e.getMaxServicesPerMinute() + " privileged=" + e.getPrivilegedCalls()
+        + (e.getPrivilegedMethodsCount() == 0 ? "" : " privileged_methods="
+            + e.getPrivilegedMethodsList().stream().map(out::clean).collect(Collectors.joining(","))));
+    if (e.getCallSequenceCount() > 0) {
+      out.line("call_graph (" + e.getCallSequenceCount() + " steps; resource identifiers replaced by *):");
+      for (GcpCallStep st : e.getCallSequenceList()) {
+        out.line("  +" + num(st.getOffsetS()) + "s " + out.clean(st.getMethod()) + " "
+            + out.clean(orUnknown(st.getResourcePattern())) + " x" + st.getCalls()
+            + (st.getDenied() > 0 ? " denied=" + st.getDenied() : "")
+            + (st.getCommand().isEmpty() ? "" : " [" + out.clean(st.getCommand()) + "]"));
+      }
     }
   }
 

@@ -97,7 +97,8 @@ public final class SimulatedDataset {
       GcpSimulator.Activity a = gcp.next(profile);
       gcpLines.addAll(a.jsonLines());
       truth.add(JSON.createObjectNode().put("principal", a.principal()).put("substrate", "gcp")
-          .put("profile", a.profile()).put("operator", a.expectedOperator()));
+          .put("profile", a.profile()).put("driver", a.driver()).put("operator", a.expectedOperator())
+          .put("reason", a.expectedReason()));
       activities++;
     }
     gcpLines.sort(Comparator.comparingLong(SimulatedDataset::timeOf));

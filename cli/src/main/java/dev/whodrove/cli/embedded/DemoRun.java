@@ -230,8 +230,9 @@ public final class DemoRun {
     for (SessionSummary s : sessions) {
       if (s.substrate() != null && s.substrate().startsWith("gcp")) {
         String profile = profileOfPrincipal.getOrDefault(s.user(), "other");
+        String reason = s.label("operator.reason");
         gcp.computeIfAbsent(profile + " (" + s.substrate() + ")", k -> new TreeMap<>())
-            .merge(String.valueOf(s.label("operator.type")), 1, Integer::sum);
+            .merge(s.label("operator.type") + (reason == null ? "" : "/" + reason), 1, Integer::sum);
       }
     }
     return new Outcome(data, coldStartMs, processingMs, sessions, scored, gcp,

@@ -88,24 +88,23 @@ final class ServiceProcess implements AutoCloseable {
     }
   }
 
-  /** Whether the output holds {@code text}. */
-  boolean logContains(String text) {
-    try {
-      return Files.readString(log).contains(text);
-    } catch (IOException e) {
-      return false;
-    }
+  /** Whether the output holds any of {@code texts}. */
+  boolean logContains(String... texts) {
+    return !firstLineWith(texts).isEmpty();
   }
 
-  /** Waits until the output holds {@code text}; false when {@code timeout} passed or the process ended first. */
-  boolean awaitLog(String text, Duration timeout) throws InterruptedException {
+  /**
+   * Waits until the output holds any of {@code texts}; false when {@code timeout} passed or the process ended
+   * first.
+   */
+  boolean awaitLog(Duration timeout, String... texts) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      if (logContains(text)) {
+      if (logContains(texts)) {
         return true;
       }
       if (!process.isAlive()) {
-        return logContains(text);
+        return logContains(texts);
       }
       Thread.sleep(100);
     }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -82,6 +83,7 @@ final class TrickledSources {
     Path logDir = stage.teleportDataDir().resolve("log");
     String stageRecords = stage.recordsDir().toUri().toString().replaceAll("/$", "");
     String liveRecords = live.recordsDir().toUri().toString().replaceAll("/$", "");
+    Set<String> teleportSessions = Set.copyOf(sessionIds);
     List<Path> logs;
     try (Stream<Path> walk = Files.walk(logDir)) {
       logs = walk.filter(p -> p.toString().endsWith(".log")).sorted().toList();
@@ -92,17 +94,13 @@ final class TrickledSources {
         // session.upload names where the recording is: the live records dir, not the staging one
         String[] entry = {relative, line.replace(stageRecords, liveRecords)};
         JsonNode sid = JSON.readTree(line).get("sid");
-        if (sid != null && sessionIdsContain(sid.asText())) {
+        if (sid != null && teleportSessions.contains(sid.asText())) {
           auditLines.computeIfAbsent(sid.asText(), k -> new ArrayList<>()).add(entry);
         } else {
           sessionlessLines.add(entry);
         }
       }
     }
-  }
-
-  private boolean sessionIdsContain(String sid) {
-    return sessionIds.contains(sid);
   }
 
   /** The live sources: what the ingest services read. */

@@ -10,15 +10,18 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
@@ -237,19 +240,16 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     try (Admin admin = admin()) {
       while (true) {
         try {
-          Collection<String> names = admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions()
-              .listInternal(true)).names().get(10, TimeUnit.SECONDS);
+          Collection<String> names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
+              .get(10, TimeUnit.SECONDS);
           boolean full = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
               .flatMap(t -> t.partitions().stream())
               .allMatch(p -> p.isr().size() == p.replicas().size());
           if (full) {
             return true;
           }
-        } catch (Exception e) {
-          if (e instanceof InterruptedException ie) {
-            throw ie;
-          }
-          log.debug("describing topics: {}", e.toString());
+        } catch (ExecutionException | TimeoutException e) {
+          log.debug("describing topics: {}", e.toString()); // a node still starting: look again
         }
         if (System.nanoTime() > deadline) {
           return false;

@@ -89,7 +89,7 @@ class PipelineFaultIT {
       DemoRun.Options o = options("bounce", bootstrap);
       try (EmbeddedPipeline p = EmbeddedPipeline.start(bootstrap, o.workDir(), common(3),
           DemoRun.services(o, src.live()));
-          AutoCloseable trickle = src.releaseEvery(1, Duration.ofSeconds(1))) {
+          AutoCloseable trickle = src.releaseEvery(1, Duration.ofMillis(1250))) {
         assertReplicated(bootstrap);
         src.awaitReleased(4, Duration.ofSeconds(30));
 

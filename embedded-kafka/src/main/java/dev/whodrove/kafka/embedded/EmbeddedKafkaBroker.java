@@ -52,14 +52,31 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return start(Options.ephemeral());
   }
 
-  /** Formats the data dir if needed and starts the broker; returns once it accepts connections. */
+  /**
+   * Formats the data dir if needed and starts the broker; returns once it accepts connections. On free ports, tries
+   * others when one was taken in the meantime.
+   */
   public static EmbeddedKafkaBroker start(Options options) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return startOnce(options);
+      } catch (IllegalStateException e) {
+        if (attempt == 3 || options.port() > 0 || !KraftNode.portTaken(e)) {
+          throw e;
+        }
+        log.warn("a port of the embedded Kafka broker was taken ({}); starting again on others", e.getMessage());
+      }
+    }
+  }
+
+  private static EmbeddedKafkaBroker startOnce(Options options) {
     long t0 = System.nanoTime();
     try {
       Path dir = options.dataDir() != null ? options.dataDir() : Files.createTempDirectory("whodrove-kafka-");
       Files.createDirectories(dir);
-      int port = options.port() > 0 ? options.port() : KraftNode.freePort();
-      int controllerPort = options.controllerPort() > 0 ? options.controllerPort() : KraftNode.freePort();
+      int[] free = KraftNode.freePorts(2);
+      int port = options.port() > 0 ? options.port() : free[0];
+      int controllerPort = options.controllerPort() > 0 ? options.controllerPort() : free[1];
       Path logDir = dir.resolve("kraft-combined-logs");
       Properties props = brokerProperties(logDir, port, controllerPort);
       KafkaConfig config = new KafkaConfig(props, false);

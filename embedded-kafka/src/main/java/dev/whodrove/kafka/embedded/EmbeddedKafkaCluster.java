@@ -64,20 +64,37 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     this.nodes = nodes;
   }
 
-  /** Starts {@code size} nodes (at least 3: a quorum that survives one node down) on free loopback ports. */
+  /**
+   * Starts {@code size} nodes (at least 3: a quorum that survives one node down) on free loopback ports; tries other
+   * ports when one was taken in the meantime.
+   */
   public static EmbeddedKafkaCluster start(int size) {
     if (size < 3) {
       throw new IllegalArgumentException("a cluster that survives a stopped node needs at least 3 nodes, not " + size);
     }
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return tryStart(size);
+      } catch (IllegalStateException e) {
+        if (attempt == 3 || !KraftNode.portTaken(e)) {
+          throw e;
+        }
+        log.warn("a port of the embedded Kafka cluster was taken ({}); starting again on others", e.getMessage());
+      }
+    }
+  }
+
+  private static EmbeddedKafkaCluster tryStart(int size) {
     long t0 = System.nanoTime();
     Path dir;
     try {
       dir = Files.createTempDirectory("whodrove-kafka-cluster-");
+      int[] free = KraftNode.freePorts(2 * size);
       int[] ports = new int[size];
       int[] controllerPorts = new int[size];
       for (int i = 0; i < size; i++) {
-        ports[i] = KraftNode.freePort();
-        controllerPorts[i] = KraftNode.freePort();
+        ports[i] = free[2 * i];
+        controllerPorts[i] = free[2 * i + 1];
       }
       StringBuilder voters = new StringBuilder();
       for (int i = 0; i < size; i++) {
@@ -96,8 +113,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
       EmbeddedKafkaCluster cluster = new EmbeddedKafkaCluster(dir, nodes);
       try {
         cluster.startAll();
-      } catch (RuntimeException e) {
-        cluster.close();
+      } catch (Exception e) {
+        cluster.close(); // the nodes that did start
         throw e;
       }
       log.info("embedded Kafka cluster of {} nodes ready on {} in {} ms", size, cluster.bootstrapServers(),

@@ -7,9 +7,11 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.Feature;
@@ -66,11 +68,67 @@ final class KraftNode {
     formatter.run();
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
+  /**
+   * {@code n} distinct loopback ports that were free a moment ago. They are taken below the kernel's ephemeral range
+   * where there is room: an outgoing connection of any process on the machine may take an ephemeral port as its
+   * local port, also one a stopped broker is about to bind again. Every probe socket stays open until all are
+   * chosen, so no port is handed out twice.
+   */
+  static int[] freePorts(int n) throws IOException {
+    List<ServerSocket> held = new ArrayList<>();
+    try {
+      int[] ports = new int[n];
+      int ephemeralLow = ephemeralRangeStart();
+      for (int i = 0; i < n; i++) {
+        ServerSocket s = ephemeralLow - PORTS_FROM > 1000 ? bindBelow(ephemeralLow) : null;
+        if (s == null) {
+          s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        }
+        held.add(s);
+        ports[i] = s.getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (ServerSocket s : held) {
+        s.close();
+      }
     }
+  }
+
+  private static final int PORTS_FROM = 10_000;
+
+  private static ServerSocket bindBelow(int limit) {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(PORTS_FROM, limit);
+      try {
+        return new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
+      } catch (IOException taken) {
+        // in use: try another
+      }
+    }
+    return null;
+  }
+
+  /** The first port of Linux's ephemeral range; the usual default where it cannot be read. */
+  private static int ephemeralRangeStart() {
+    try {
+      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      return Integer.parseInt(range.split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      return 32768;
+    }
+  }
+
+  /** Whether a start failed because a port was taken (then another set of ports may well work). */
+  static boolean portTaken(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = String.valueOf(t.getMessage());
+      if (t instanceof java.net.BindException || m.contains("Address already in use")
+          || m.contains("two listeners on the same port")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static void deleteRecursively(Path dir) {

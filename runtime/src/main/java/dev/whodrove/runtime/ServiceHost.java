@@ -24,6 +24,8 @@ public final class ServiceHost implements AutoCloseable {
   public static final String TOPICS_CREATE = "topics.create";
   public static final String TOPICS_PARTITIONS = "topics.partitions";
   public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
+  /** {@code min.insync.replicas} of created topics; unset = the broker's default. */
+  public static final String TOPICS_MIN_INSYNC_REPLICAS = "topics.min.insync.replicas";
   public static final String SHUTDOWN_TIMEOUT = "shutdown.timeout";
 
   private final ServiceContext context;
@@ -53,7 +55,8 @@ public final class ServiceHost implements AutoCloseable {
     if (cfg.getBoolean(TOPICS_CREATE, true) && !service.ownedTopics().isEmpty()) {
       try (Admin admin = Admin.create(cfg.kafkaClientProperties())) {
         Set<String> created = Topics.ensureTopics(admin, service.ownedTopics(), cfg.getInt(TOPICS_PARTITIONS, 0),
-            (short) cfg.getInt(TOPICS_REPLICATION_FACTOR, 0), limits.maxMessageBytes(), Duration.ofSeconds(30));
+            (short) cfg.getInt(TOPICS_REPLICATION_FACTOR, 0), limits.maxMessageBytes(),
+            cfg.getInt(TOPICS_MIN_INSYNC_REPLICAS, 0), Duration.ofSeconds(30));
         if (!created.isEmpty()) {
           log.info("{}: created topics {}", service.name(), created);
         }

@@ -62,6 +62,14 @@ public final class StreamsService implements ManagedService {
     p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "-1");
     p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG),
         Integer.toString(TransactionalProducers.RETRY_BACKOFF_MS));
+    // Streams' own topics (changelogs, repartition topics) are replicated like the topics the services create
+    if (cfg.has(ServiceHost.TOPICS_REPLICATION_FACTOR)) {
+      p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, cfg.getInt(ServiceHost.TOPICS_REPLICATION_FACTOR, -1));
+    }
+    if (cfg.has(ServiceHost.TOPICS_MIN_INSYNC_REPLICAS)) {
+      p.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
+          Integer.toString(cfg.getInt(ServiceHost.TOPICS_MIN_INSYNC_REPLICAS, 1)));
+    }
     p.putAll(cfg.kafkaClientProperties());
     p.putAll(cfg.serdeProperties()); // read by the dead-letter handlers' serde
     // record size limits from one place: the producer's requests, Streams' own topics, the dead letters

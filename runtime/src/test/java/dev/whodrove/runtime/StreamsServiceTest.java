@@ -59,4 +59,20 @@ class StreamsServiceTest {
     assertThat(props.get(StreamsDeadLetterHandlers.MAX_ORIGINAL_BYTES_CONFIG))
         .isEqualTo(Integer.toString(MessageLimits.DEFAULT_DEAD_LETTER_MAX_ORIGINAL_BYTES));
   }
+
+  @Test
+  void streamsOwnTopicsAreReplicatedLikeTheServicesTopicsUnlessAKafkaKeySaysOtherwise() {
+    Properties replicated = StreamsService.streamsProperties(ServiceConfig.of(Map.of(
+        "kafka.bootstrap.servers", "127.0.0.1:1", ServiceHost.TOPICS_REPLICATION_FACTOR, "3",
+        ServiceHost.TOPICS_MIN_INSYNC_REPLICAS, "2")), "echo", "echo-test");
+    assertThat(replicated.get("replication.factor")).isEqualTo(3);
+    assertThat(replicated.get("topic.min.insync.replicas")).isEqualTo("2");
+    Properties overridden = StreamsService.streamsProperties(ServiceConfig.of(Map.of(
+        "kafka.bootstrap.servers", "127.0.0.1:1", ServiceHost.TOPICS_REPLICATION_FACTOR, "3",
+        "kafka.replication.factor", "1")), "echo", "echo-test");
+    assertThat(overridden.get("replication.factor")).isEqualTo("1");
+    Properties unset = StreamsService.streamsProperties(ServiceConfig.of(Map.of(
+        "kafka.bootstrap.servers", "127.0.0.1:1")), "echo", "echo-test");
+    assertThat(unset).doesNotContainKeys("replication.factor", "topic.min.insync.replicas");
+  }
 }

@@ -47,11 +47,24 @@ public interface TopicDefinition {
    * @param maxMessageBytes the topic's {@code max.message.bytes}, or 0 for {@value Topics#DEFAULT_MAX_MESSAGE_BYTES}
    */
   default NewTopic newTopic(int partitionsOverride, short replicationFactor, int maxMessageBytes) {
+    return newTopic(partitionsOverride, replicationFactor, maxMessageBytes, 0);
+  }
+
+  /**
+   * The topic to create, with a record size limit and a {@code min.insync.replicas} of its own.
+   *
+   * @param minInsyncReplicas the topic's {@code min.insync.replicas}, or 0 for the broker's default
+   */
+  default NewTopic newTopic(int partitionsOverride, short replicationFactor, int maxMessageBytes,
+      int minInsyncReplicas) {
     int count = partitionsOverride > 0 && followsPartitionsOverride() ? partitionsOverride : partitions();
     Optional<Short> rf = replicationFactor > 0 ? Optional.of(replicationFactor) : Optional.empty();
     Map<String, String> configs = new HashMap<>(topicConfigs());
     if (maxMessageBytes > 0) {
       configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxMessageBytes));
+    }
+    if (minInsyncReplicas > 0) {
+      configs.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(minInsyncReplicas));
     }
     return new NewTopic(name(), Optional.of(count), rf).configs(configs);
   }

@@ -166,12 +166,21 @@ public final class Topics {
    */
   public static Set<String> ensureTopics(Admin admin, Collection<? extends TopicDefinition> topics,
       int partitionsOverride, short replicationFactor, int maxMessageBytes, Duration timeout) {
+    return ensureTopics(admin, topics, partitionsOverride, replicationFactor, maxMessageBytes, 0, timeout);
+  }
+
+  /**
+   * {@link #ensureTopics(Admin, Collection, int, short, int, Duration)} with a durability floor: created topics get
+   * {@code min.insync.replicas} = {@code minInsyncReplicas} (0: the broker's default). Existing topics keep theirs.
+   */
+  public static Set<String> ensureTopics(Admin admin, Collection<? extends TopicDefinition> topics,
+      int partitionsOverride, short replicationFactor, int maxMessageBytes, int minInsyncReplicas, Duration timeout) {
     try {
       Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       List<NewTopic> missing = new ArrayList<>();
       for (TopicDefinition t : topics) {
         if (!existing.contains(t.name())) {
-          missing.add(t.newTopic(partitionsOverride, replicationFactor, maxMessageBytes));
+          missing.add(t.newTopic(partitionsOverride, replicationFactor, maxMessageBytes, minInsyncReplicas));
         }
       }
       Set<String> created = new TreeSet<>();

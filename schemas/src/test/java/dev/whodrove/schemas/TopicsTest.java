@@ -47,6 +47,14 @@ class TopicsTest {
   }
 
   @Test
+  void aReplicatedTopicCarriesItsDurabilityFloorOnlyWhenOneIsAsked() {
+    var replicated = Topics.SESSION_LABELS.newTopic(0, (short) 3, 0, 2);
+    assertThat(replicated.replicationFactor()).isEqualTo((short) 3);
+    assertThat(replicated.configs()).containsEntry("min.insync.replicas", "2");
+    assertThat(Topics.SESSION_LABELS.newTopic(0, (short) 3, 0).configs()).doesNotContainKey("min.insync.replicas");
+  }
+
+  @Test
   void configuredNamesGetTheirSpecsFromTheCatalogue() {
     var completed = Topics.llmCompleted(Topics.LLM_COMPLETED_DEFAULT_NAME);
     assertThat(completed.name()).isEqualTo("llm-scorer.completed");

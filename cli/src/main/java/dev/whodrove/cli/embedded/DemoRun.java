@@ -113,7 +113,7 @@ public final class DemoRun {
   }
 
   /** Each service's own config, as its container would get it. */
-  static Map<String, Map<String, String>> services(Options o, SimulatedDataset.Summary data) {
+  public static Map<String, Map<String, String>> services(Options o, SimulatedDataset.Summary data) {
     Path state = o.workDir().resolve("state");
     Map<String, Map<String, String>> s = new LinkedHashMap<>();
     s.put("ingest-teleport", Map.of(

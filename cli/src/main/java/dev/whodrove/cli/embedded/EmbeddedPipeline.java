@@ -109,10 +109,12 @@ public final class EmbeddedPipeline implements AutoCloseable {
     try {
       Map<String, String> base = new HashMap<>(common);
       base.put(ServiceConfig.BOOTSTRAP_SERVERS, bootstrapServers);
-      MessageLimits limits = MessageLimits.from(ServiceConfig.of(base));
+      ServiceConfig baseConfig = ServiceConfig.of(base);
+      MessageLimits limits = MessageLimits.from(baseConfig);
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
-        Topics.ensureTopics(admin, Topics.all(), Integer.parseInt(base.getOrDefault("topics.partitions", "0")),
-            (short) 0, limits.maxMessageBytes(), Duration.ofSeconds(30));
+        Topics.ensureTopics(admin, Topics.all(), baseConfig.getInt(ServiceHost.TOPICS_PARTITIONS, 0),
+            (short) baseConfig.getInt(ServiceHost.TOPICS_REPLICATION_FACTOR, 0), limits.maxMessageBytes(),
+            baseConfig.getInt(ServiceHost.TOPICS_MIN_INSYNC_REPLICAS, 0), Duration.ofSeconds(30));
       }
       for (String name : SERVICE_ORDER) {
         if (!perService.containsKey(name)) {

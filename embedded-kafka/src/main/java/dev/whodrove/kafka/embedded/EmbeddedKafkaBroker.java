@@ -1,24 +1,14 @@
 package dev.whodrove.kafka.embedded;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Properties;
-import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.metadata.storage.Formatter;
-import org.apache.kafka.server.common.Feature;
-import org.apache.kafka.server.common.MetadataVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +20,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
-  private static final String CONTROLLER_LISTENER = "CONTROLLER";
 
   /** Start-up options. */
   public record Options(Path dataDir, boolean keepData, int port, int controllerPort) {
@@ -63,19 +52,36 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return start(Options.ephemeral());
   }
 
-  /** Formats the data dir if needed and starts the broker; returns once it accepts connections. */
+  /**
+   * Formats the data dir if needed and starts the broker; returns once it accepts connections. On free ports, tries
+   * others when one was taken in the meantime.
+   */
   public static EmbeddedKafkaBroker start(Options options) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return startOnce(options);
+      } catch (IllegalStateException e) {
+        if (attempt == 3 || options.port() > 0 || !KraftNode.portTaken(e)) {
+          throw e;
+        }
+        log.warn("a port of the embedded Kafka broker was taken ({}); starting again on others", e.getMessage());
+      }
+    }
+  }
+
+  private static EmbeddedKafkaBroker startOnce(Options options) {
     long t0 = System.nanoTime();
     try {
       Path dir = options.dataDir() != null ? options.dataDir() : Files.createTempDirectory("whodrove-kafka-");
       Files.createDirectories(dir);
-      int port = options.port() > 0 ? options.port() : freePort();
-      int controllerPort = options.controllerPort() > 0 ? options.controllerPort() : freePort();
+      int[] free = KraftNode.freePorts(2);
+      int port = options.port() > 0 ? options.port() : free[0];
+      int controllerPort = options.controllerPort() > 0 ? options.controllerPort() : free[1];
       Path logDir = dir.resolve("kraft-combined-logs");
       Properties props = brokerProperties(logDir, port, controllerPort);
       KafkaConfig config = new KafkaConfig(props, false);
       if (!Files.exists(logDir.resolve("meta.properties"))) {
-        format(logDir);
+        KraftNode.format(logDir, 1, Uuid.randomUuid().toString());
       }
       KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
       try {
@@ -96,52 +102,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   private static Properties brokerProperties(Path logDir, int port, int controllerPort) {
-    Properties p = new Properties();
-    p.put("process.roles", "broker,controller");
-    p.put("node.id", "1");
-    p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-    p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
-    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
-    p.put("controller.listener.names", CONTROLLER_LISTENER);
-    p.put("inter.broker.listener.name", "PLAINTEXT");
-    p.put("log.dirs", logDir.toString());
+    Properties p = KraftNode.combinedNodeProperties(1, "1@127.0.0.1:" + controllerPort, logDir, port, controllerPort);
     p.put("offsets.topic.replication.factor", "1");
-    p.put("offsets.topic.num.partitions", "5");
     p.put("transaction.state.log.replication.factor", "1");
     p.put("transaction.state.log.min.isr", "1");
-    p.put("transaction.state.log.num.partitions", "5");
     p.put("share.coordinator.state.topic.replication.factor", "1");
     p.put("share.coordinator.state.topic.min.isr", "1");
-    p.put("group.initial.rebalance.delay.ms", "0");
-    p.put("num.partitions", "1");
     p.put("default.replication.factor", "1");
     p.put("min.insync.replicas", "1");
-    p.put("auto.create.topics.enable", "false");
-    // the default dedupe buffer takes 128 MiB of heap; a single small node needs a fraction
-    p.put("log.cleaner.dedupe.buffer.size", "2097152");
-    p.put("log.segment.bytes", Integer.toString(64 * 1024 * 1024));
     return p;
-  }
-
-  private static void format(Path logDir) throws Exception {
-    Formatter formatter = new Formatter()
-        .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-        .setNodeId(1)
-        .setClusterId(Uuid.randomUuid().toString())
-        .setControllerListenerName(CONTROLLER_LISTENER)
-        .setMetadataLogDirectory(logDir.toString())
-        .setDirectories(List.of(logDir.toString()))
-        .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
-        .setReleaseVersion(MetadataVersion.latestProduction());
-    formatter.run();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    }
   }
 
   /** {@code host:port} for {@code bootstrap.servers}. */
@@ -167,15 +136,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     server.shutdown();
     server.awaitShutdown();
     if (deleteOnClose) {
-      deleteRecursively(dataDir);
-    }
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      log.warn("could not delete {}: {}", dir, e.toString());
+      KraftNode.deleteRecursively(dataDir);
     }
   }
 }

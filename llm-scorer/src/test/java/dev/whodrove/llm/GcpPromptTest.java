@@ -2,6 +2,7 @@ package dev.whodrove.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.whodrove.schemas.redact.SecretRedactor;
 import dev.whodrove.schemas.v1.Escalation;
 import dev.whodrove.schemas.v1.GcpCallEvidence;
 import dev.whodrove.schemas.v1.GcpCallStep;

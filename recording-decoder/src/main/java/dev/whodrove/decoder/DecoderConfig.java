@@ -26,7 +26,8 @@ public record DecoderConfig(
     List<S3RecordingStore.Allowed> s3Allowed,
     S3RecordingStore.Settings s3,
     Duration retryInitial,
-    Duration retryMax) {
+    Duration retryMax,
+    GcsRecordingStore.Settings gcs) {
 
   public static final String PREFIX = "decoder.";
   public static final String GROUP_ID = "decoder.group.id";
@@ -48,6 +49,13 @@ public record DecoderConfig(
   public static final String S3_ACCESS_KEY = STORE_PREFIX + "s3.access.key";
   public static final String S3_SECRET_KEY = STORE_PREFIX + "s3.secret.key";
   public static final String S3_MAX_ATTEMPTS = STORE_PREFIX + "s3.max.attempts";
+  public static final String GCS_ALLOW = STORE_PREFIX + "gcs.allow";
+  public static final String GCS_ENDPOINT = STORE_PREFIX + "gcs.endpoint";
+  public static final String GCS_ANONYMOUS = STORE_PREFIX + "gcs.anonymous";
+  public static final String GCS_CREDENTIALS_FILE = STORE_PREFIX + "gcs.credentials.file";
+  public static final String GCS_PROJECT = STORE_PREFIX + "gcs.project";
+  public static final String GCS_MAX_ATTEMPTS = STORE_PREFIX + "gcs.max.attempts";
+  public static final String GCS_DEADLINE = STORE_PREFIX + "gcs.deadline";
   public static final String RETRY_INITIAL = STORE_PREFIX + "retry.initial";
   public static final String RETRY_MAX = STORE_PREFIX + "retry.max";
 
@@ -101,7 +109,39 @@ public record DecoderConfig(
             cfg.get(S3_SECRET_KEY, ""),
             cfg.getInt(S3_MAX_ATTEMPTS, 5)),
         cfg.getDuration(RETRY_INITIAL, Duration.ofSeconds(1)),
-        cfg.getDuration(RETRY_MAX, Duration.ofMinutes(1)));
+        cfg.getDuration(RETRY_MAX, Duration.ofMinutes(1)),
+        gcs(cfg));
+  }
+
+  private static GcsRecordingStore.Settings gcs(ServiceConfig cfg) {
+    String endpoint = cfg.get(GCS_ENDPOINT, "").trim();
+    if (!endpoint.isEmpty()) {
+      URI u;
+      try {
+        u = new URI(endpoint);
+      } catch (URISyntaxException e) {
+        u = null;
+      }
+      if (u == null || u.getHost() == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme()))) {
+        throw new ConfigException("invalid config " + GCS_ENDPOINT + "=" + endpoint + " ("
+            + ServiceConfig.keyToEnv(GCS_ENDPOINT) + "): expected an http:// or https:// URL");
+      }
+    }
+    Duration deadline = cfg.getDuration(GCS_DEADLINE, Duration.ofMinutes(5));
+    if (deadline.isZero() || deadline.isNegative()) {
+      throw new ConfigException("invalid config " + GCS_DEADLINE + "=" + cfg.get(GCS_DEADLINE, "") + " ("
+          + ServiceConfig.keyToEnv(GCS_DEADLINE) + "): expected a positive duration");
+    }
+    String credentials = cfg.get(GCS_CREDENTIALS_FILE, "").trim();
+    return new GcsRecordingStore.Settings(
+        list(cfg.get(GCS_ALLOW, "")).stream().map(e -> BucketPrefix.parse(e, "gs")).toList(),
+        endpoint.isEmpty() ? null : endpoint,
+        // a plain-http endpoint is an emulator or a test server: nothing to authenticate to
+        cfg.getBoolean(GCS_ANONYMOUS, endpoint.startsWith("http://")),
+        credentials.isEmpty() ? null : credentials,
+        cfg.get(GCS_PROJECT, "").trim().isEmpty() ? null : cfg.get(GCS_PROJECT, "").trim(),
+        cfg.getInt(GCS_MAX_ATTEMPTS, 5),
+        deadline);
   }
 
   private static List<String> list(String csv) {

@@ -82,9 +82,10 @@ class ParseAsciicastV3Test {
     }
   }
 
+  /** The output line less what names the file (its path) and its format. */
   private static JsonNode withoutFormat(JsonNode line) {
     ObjectNode n = line.deepCopy();
-    ((ObjectNode) n.get("features").get("teleport")).remove("recording_format");
+    ((ObjectNode) n.get("features").get("teleport")).remove(java.util.List.of("recording_format", "recording_uri"));
     n.remove("file");
     return n;
   }

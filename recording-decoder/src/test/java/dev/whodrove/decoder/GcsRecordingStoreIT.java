@@ -111,7 +111,7 @@ class GcsRecordingStoreIT {
   void streamsObjectsOfTheGenerationItsMetadataNamed() throws Exception {
     String sid = UUID.randomUUID().toString();
     // larger than one read of the client, so the object comes in several pieces
-    byte[] rec = TestEvents.write(TestEvents.session(20_000, 3), ProtoStreamWriter.Options.defaults());
+    byte[] rec = TestEvents.write(TestEvents.session(60_000, 3), ProtoStreamWriter.Options.defaults());
     assertThat(rec.length).isGreaterThan(2 * GcsRecordingStore.CHUNK_BYTES);
     long gen = server.put(BUCKET, "sessions/" + sid + ".tar", rec);
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.whodrove.kafka.embedded.EmbeddedKafkaBroker;
-import dev.whodrove.kafka.embedded.EmbeddedKafkaExtension;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
 import dev.whodrove.runtime.ServiceHost;
@@ -39,15 +38,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The Cloud Storage store with the real google-cloud-storage client against an in-process server speaking the JSON
  * API ({@link GcsJsonApiServer}): objects streamed whole and by range after a cut, the allowlist by whole path
  * segments, errors sorted into permanent and transient as for S3, the per-object deadline, and end to end through the
- * decoder service on the embedded broker.
+ * decoder service on an embedded broker of this class's own (the decoder's input topic has a fixed name, and the other
+ * decoder tests count every reference on it).
  */
-@ExtendWith(EmbeddedKafkaExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GcsRecordingStoreIT {
   private static final String BUCKET = "rec";
@@ -55,6 +53,7 @@ class GcsRecordingStoreIT {
 
   private GcsJsonApiServer server;
   private GcsRecordingStore store;
+  private EmbeddedKafkaBroker broker;
 
   @BeforeAll
   void start() throws IOException {
@@ -64,6 +63,9 @@ class GcsRecordingStoreIT {
 
   @AfterAll
   void stop() {
+    if (broker != null) {
+      broker.close();
+    }
     if (store != null) {
       store.close();
     }
@@ -231,7 +233,8 @@ class GcsRecordingStoreIT {
   }
 
   @Test
-  void theServiceDecodesGsReferencesAndDeadLettersMissingOnes(EmbeddedKafkaBroker broker) throws Exception {
+  void theServiceDecodesGsReferencesAndDeadLettersMissingOnes() throws Exception {
+    broker = EmbeddedKafkaBroker.start();
     String good = UUID.randomUUID().toString();
     String missing = UUID.randomUUID().toString();
     byte[] rec = TestEvents.write(TestEvents.session(300, 7), ProtoStreamWriter.Options.defaults());

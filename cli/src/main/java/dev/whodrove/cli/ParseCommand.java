@@ -34,7 +34,7 @@ import picocli.CommandLine.Parameters;
 
 /** Offline: the services' own decode → features → classify code over files, no broker. */
 @Command(name = "parse", mixinStandardHelpOptions = true,
-    description = {"Decode recordings (Teleport ProtoStream <sid>.tar or asciicast v2), compute their features and "
+    description = {"Decode recordings (Teleport ProtoStream <sid>.tar or asciicast v2/v3), compute their features and "
         + "classify them, offline, with the same code the services run.",
         "With --gcp: Cloud Audit Log JSONL archives (optionally .gz) → synthetic sessions and gcloud bursts.",
         "A file that cannot be read prints one error line on stderr; the others still print; the exit status is 1."})

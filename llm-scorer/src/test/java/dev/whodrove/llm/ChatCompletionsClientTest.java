@@ -11,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class ChatCompletionsClientTest {
   private FakeChatServer server;
@@ -122,6 +123,7 @@ class ChatCompletionsClientTest {
 
   /** Server faults: each attempt ends within the request timeout and keeps at most the body limit in memory. */
   @Test
+  @Timeout(20)
   void aServerThatNeverAnswersTimesOutWithinTheRequestTimeout() {
     server.then(FakeChatServer.fault(FakeChatServer.Fault.HANG));
     long started = System.nanoTime();
@@ -132,6 +134,7 @@ class ChatCompletionsClientTest {
   }
 
   @Test
+  @Timeout(20) // a client without a whole-answer deadline would hang here, not fail
   void aBodyThatStallsAfterTheHeadersTimesOutWithinTheRequestTimeout() {
     server.then(FakeChatServer.fault(FakeChatServer.Fault.STALL_BODY));
     long started = System.nanoTime();
@@ -144,6 +147,7 @@ class ChatCompletionsClientTest {
   }
 
   @Test
+  @Timeout(20)
   void aTenMiBBodyIsRefusedAtTheLimitWhetherItsLengthIsDeclaredOrNot() {
     for (FakeChatServer.Fault huge : List.of(FakeChatServer.Fault.HUGE_BODY, FakeChatServer.Fault.HUGE_CHUNKED_BODY)) {
       server.then(FakeChatServer.fault(huge));
@@ -159,6 +163,7 @@ class ChatCompletionsClientTest {
   }
 
   @Test
+  @Timeout(20)
   void garbageAndHugeBodiesAreRetriedAndTheRecoveredServerAnswers() throws Exception {
     server.then(new FakeChatServer.Reply(200, "<html><body>502 Bad Gateway</body></html>", Map.of(), 0))
         .then(FakeChatServer.fault(FakeChatServer.Fault.HUGE_CHUNKED_BODY))

@@ -187,9 +187,6 @@ final class SessionWriter implements AutoCloseable {
           children = writeChildren(sid, v.getFeatures(), true);
         }
       }
-      if (sessions > 0 && v.getFeatures().hasGcp()) {
-        absorb(sid, v.getFeatures().getGcp().getMergedSessionIdsList());
-      }
     } else {
       placeholder.setString(1, sid);
       placeholder.setString(2, Rfc3339.seconds(v.getEmittedAtMs() > 0 ? v.getEmittedAtMs() : nowMs));
@@ -244,6 +241,10 @@ final class SessionWriter implements AutoCloseable {
         coverage.setString(2, sid);
         coverage.executeUpdate();
       }
+    }
+    // after this verdict's own stamps: the survivor keeps them and adopts only the absorbed sessions' other keys
+    if (v.hasFeatures() && sessions > 0 && v.getFeatures().hasGcp()) {
+      absorb(sid, v.getFeatures().getGcp().getMergedSessionIdsList());
     }
     return new Written(sessions, applied, outranked, children);
   }

@@ -9,10 +9,14 @@ import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.schemas.v1.SessionVerdict;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Writes verdicts through prepared statements on one connection; the caller owns the transaction. Every write is
@@ -40,6 +44,17 @@ final class SessionWriter implements AutoCloseable {
         WHEN substr(excluded.set_by, 1, 7) = 'manual:' AND substr(session_labels.set_by, 1, 7) <> 'manual:' THEN 1
         ELSE excluded.set_at_ms >= COALESCE(session_labels.set_at_ms, %s)
       END""".formatted(DatabaseLayout.SET_AT_MS_FROM_TEXT.formatted("session_labels.set_at"));
+
+  /**
+   * A verdict's stamps stand for its producer's whole opinion: stamps the same producer ({@code set_by}) set earlier
+   * under keys this verdict no longer carries are removed, unless they are newer or a person's; and an opinion older
+   * than the producer's newest one on the session changes nothing. Without this a corrected verdict would leave,
+   * say, {@code coverage.gap=recording-missing} behind once the recording arrived.
+   */
+  static final String LABEL_RETRACT = """
+      DELETE FROM session_labels WHERE session_id = ? AND set_by = ? AND substr(set_by, 1, 7) <> 'manual:'
+        AND COALESCE(set_at_ms, %s) <= ? AND key NOT IN (SELECT value FROM json_each(?))""".formatted(
+      DatabaseLayout.SET_AT_MS_FROM_TEXT.formatted("session_labels.set_at"));
 
   /** Label-only verdicts need a session row for the labels to hang on (foreign key); features fill it in later. */
   static final String PLACEHOLDER_UPSERT = """
@@ -72,6 +87,8 @@ final class SessionWriter implements AutoCloseable {
   private final PreparedStatement updateSession;
   private final PreparedStatement placeholder;
   private final PreparedStatement label;
+  private final PreparedStatement retract;
+  private final PreparedStatement newestStamps;
   private final PreparedStatement coverage;
   private final PreparedStatement deleteNotable;
   private final PreparedStatement insertNotable;
@@ -93,6 +110,10 @@ final class SessionWriter implements AutoCloseable {
     updateSession = conn.prepareStatement(SESSION_UPDATE);
     placeholder = conn.prepareStatement(PLACEHOLDER_UPSERT);
     label = conn.prepareStatement(LABEL_UPSERT);
+    retract = conn.prepareStatement(LABEL_RETRACT);
+    newestStamps = conn.prepareStatement("SELECT set_by, MAX(COALESCE(set_at_ms, "
+        + DatabaseLayout.SET_AT_MS_FROM_TEXT.formatted("set_at") + ")) FROM session_labels WHERE session_id = ? "
+        + "GROUP BY set_by");
     coverage = conn.prepareStatement("UPDATE sessions SET coverage_gap = (SELECT value FROM session_labels "
         + "WHERE session_id = ? AND key = 'coverage.gap') WHERE session_id = ?");
     deleteNotable = conn.prepareStatement("DELETE FROM notable_events WHERE session_id = ?");
@@ -170,9 +191,6 @@ final class SessionWriter implements AutoCloseable {
           children = writeChildren(sid, v.getFeatures(), true);
         }
       }
-      if (sessions > 0 && v.getFeatures().hasGcp()) {
-        absorb(sid, v.getFeatures().getGcp().getMergedSessionIdsList());
-      }
     } else {
       placeholder.setString(1, sid);
       placeholder.setString(2, Rfc3339.seconds(v.getEmittedAtMs() > 0 ? v.getEmittedAtMs() : nowMs));
@@ -184,9 +202,18 @@ final class SessionWriter implements AutoCloseable {
     int outranked = 0;
     if (v.getLabelsCount() > 0) {
       boolean coverageTouched = false;
+      Map<String, Long> newest = newestStamps(sid);
+      Map<String, List<String>> keysBy = new TreeMap<>();
+      Map<String, Long> atBy = new HashMap<>();
       for (Label l : v.getLabelsList()) {
         long at = l.getSetAtMs() > 0 ? l.getSetAtMs() : v.getEmittedAtMs() > 0 ? v.getEmittedAtMs() : nowMs;
         String by = !l.getSetBy().isEmpty() ? l.getSetBy() : !v.getStage().isEmpty() ? v.getStage() : "unknown";
+        if (!by.startsWith(MANUAL_PREFIX) && newest.getOrDefault(by, Long.MIN_VALUE) > at) {
+          outranked++; // an older opinion of a producer that has said something newer: changes nothing
+          continue;
+        }
+        keysBy.computeIfAbsent(by, k -> new ArrayList<>()).add(l.getKey());
+        atBy.merge(by, at, Math::min);
         label.setString(1, sid);
         label.setString(2, l.getKey());
         label.setString(3, l.getValue());
@@ -203,13 +230,39 @@ final class SessionWriter implements AutoCloseable {
           outranked++;
         }
       }
+      for (Map.Entry<String, List<String>> e : keysBy.entrySet()) {
+        if (e.getKey().startsWith(MANUAL_PREFIX)) {
+          continue; // a person's stamps are set and cleared one by one
+        }
+        retract.setString(1, sid);
+        retract.setString(2, e.getKey());
+        retract.setLong(3, atBy.get(e.getKey()));
+        retract.setString(4, Json.stringsOrNull(e.getValue()));
+        coverageTouched |= retract.executeUpdate() > 0;
+      }
       if (coverageTouched) {
         coverage.setString(1, sid);
         coverage.setString(2, sid);
         coverage.executeUpdate();
       }
     }
+    // after this verdict's own stamps: the survivor keeps them and adopts only the absorbed sessions' other keys
+    if (v.hasFeatures() && sessions > 0 && v.getFeatures().hasGcp()) {
+      absorb(sid, v.getFeatures().getGcp().getMergedSessionIdsList());
+    }
     return new Written(sessions, applied, outranked, children);
+  }
+
+  /** The newest stamp time of each producer ({@code set_by}) on the session. */
+  private Map<String, Long> newestStamps(String sid) throws SQLException {
+    Map<String, Long> out = new HashMap<>();
+    newestStamps.setString(1, sid);
+    try (ResultSet rs = newestStamps.executeQuery()) {
+      while (rs.next()) {
+        out.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    return out;
   }
 
   /** Removes sessions merged into {@code sid}, carrying over label keys {@code sid} does not have. */
@@ -312,7 +365,7 @@ final class SessionWriter implements AutoCloseable {
 
   @Override
   public void close() throws SQLException {
-    for (PreparedStatement ps : List.of(insertSession, updateSession, placeholder, label, coverage, deleteNotable, insertNotable,
+    for (PreparedStatement ps : List.of(insertSession, updateSession, placeholder, label, retract, newestStamps, coverage, deleteNotable, insertNotable,
         deleteMinutes, insertMinute, deleteSegments, insertSegment, adoptLabels, deleteSession)) {
       ps.close();
     }

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         UpCommand.class,
         RunCommand.class,
         ParseCommand.class,
+        CorrelateCommand.class,
         LabelCommand.class,
         DlqCommand.class,
         SessionsCommand.class,

@@ -24,7 +24,8 @@ class UpCommandTest {
   void everyServiceOwnsOneHyphenFreePrefix() {
     assertThat(prefixes()).containsExactlyInAnyOrderEntriesOf(Map.of(
         "ingest-teleport", "teleport.", "ingest-gcp", "gcp.", "recording-decoder", "decoder.",
-        "featurizer", "featurizer.", "classifier", "classifier.", "llm-scorer", "llm.", "sqlite-sink", "sink."));
+        "featurizer", "featurizer.", "classifier", "classifier.", "correlator", "correlator.", "llm-scorer", "llm.",
+        "sqlite-sink", "sink."));
   }
 
   @Test

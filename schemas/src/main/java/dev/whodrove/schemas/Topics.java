@@ -1,5 +1,6 @@
 package dev.whodrove.schemas;
 
+import dev.whodrove.schemas.v1.Correlation;
 import dev.whodrove.schemas.v1.DeadLetter;
 import dev.whodrove.schemas.v1.DeadLetterReplay;
 import dev.whodrove.schemas.v1.Escalation;
@@ -66,6 +67,15 @@ public final class Topics {
   public static final TopicSpec<Escalation> SESSION_ESCALATIONS = new TopicSpec<>(
       "session.escalations", "session id",
       Escalation.getDefaultInstance(), 6, DELETE, Duration.ofDays(30), true);
+
+  /**
+   * Cross-substrate correlations (the correlator): one {@code Correlation} per (Teleport session, GCP session or
+   * burst) pair, keyed by its stable id, so compaction keeps the newest and a replay rewrites the same keys; a
+   * tombstone removes a pair that no longer holds. Read by SIEMs, not by whodrove services: no dead-letter companion.
+   */
+  public static final TopicSpec<Correlation> SESSION_CORRELATIONS = new TopicSpec<>(
+      "session.correlations", "correlation id",
+      Correlation.getDefaultInstance(), 6, COMPACT, null, false);
 
   /** JSON mirror of {@link #SESSION_LABELS} for SIEMs: one snake_case object per verdict (classifier option, on by default). */
   public static final JsonTopicSpec SESSION_LABELS_JSON = new JsonTopicSpec(

@@ -72,6 +72,18 @@ public final class TeleportSimulator {
     };
   }
 
+  /**
+   * A terminal session of {@code profile} ({@code human} or an agent model) by {@code user}, starting at
+   * {@code startMs} and about {@code seconds} long: for scenarios that place sessions themselves.
+   */
+  public SimulatedSession session(String profile, String user, long startMs, double seconds) {
+    String sid = new UUID(rng.nextLong(), rng.nextLong()).toString();
+    String host = HOSTS[rng.nextInt(HOSTS.length)];
+    boolean human = profile.equals("human");
+    return pty(sid, profile, human ? "human" : "agent", human ? "" : profile, user, host, startMs,
+        CadenceModel.named(profile).generate(rng, seconds));
+  }
+
   private SimulatedSession pty(String sid, String profile, String operator, String model, String user, String host,
       long start, TerminalActivity act) {
     List<OneOf> events = new ArrayList<>();

@@ -98,6 +98,7 @@ final class SessionWriter implements AutoCloseable {
   private final PreparedStatement insertSegment;
   private final PreparedStatement adoptLabels;
   private final PreparedStatement deleteSession;
+  private final CorrelationRows correlations;
   private final FeatureRedactor redactor = new FeatureRedactor();
   /** Formatting caches: a batch shares one clock reading, a verdict's stamps usually share one time. */
   private long nowMs = Long.MIN_VALUE;
@@ -136,6 +137,7 @@ final class SessionWriter implements AutoCloseable {
     adoptLabels = conn.prepareStatement("INSERT OR IGNORE INTO session_labels (session_id, key, value, set_by, set_at, "
         + "set_at_ms) SELECT ?, key, value, set_by, set_at, set_at_ms FROM session_labels WHERE session_id = ?");
     deleteSession = conn.prepareStatement("DELETE FROM sessions WHERE session_id = ?");
+    correlations = new CorrelationRows(conn);
   }
 
   /** Why a verdict cannot be stored, or null when it can. */
@@ -197,6 +199,9 @@ final class SessionWriter implements AutoCloseable {
       setNullable(placeholder, 3, substrateHint(v));
       placeholder.setString(4, nowText);
       sessions = placeholder.executeUpdate();
+    }
+    if (v.getCorrelationsCount() > 0) {
+      children += correlations.write(sid, v.getStage(), v.getCorrelationsList());
     }
     int applied = 0;
     int outranked = 0;
@@ -369,5 +374,6 @@ final class SessionWriter implements AutoCloseable {
         deleteMinutes, insertMinute, deleteSegments, insertSegment, adoptLabels, deleteSession)) {
       ps.close();
     }
+    correlations.close();
   }
 }

@@ -51,13 +51,13 @@ public record ClassifierConfig(String version, CadenceTable cadence, EscalationP
   }
 
   public static ClassifierConfig from(ServiceConfig cfg) {
-    String tableVersion = cfg.get(CADENCE_TABLE, CadenceProfiles.V1.version());
+    String tableName = cfg.get(CADENCE_TABLE, CadenceProfiles.DEFAULT);
     CadenceTable table;
     try {
-      table = CadenceProfiles.byVersion(tableVersion);
+      table = CadenceProfiles.resolve(tableName);
     } catch (IllegalArgumentException e) {
-      throw new ConfigException("invalid config " + CADENCE_TABLE + "=" + tableVersion + " ("
-          + ServiceConfig.keyToEnv(CADENCE_TABLE) + "): expected v0 or v1");
+      throw new ConfigException("invalid config " + CADENCE_TABLE + "=" + tableName + " ("
+          + ServiceConfig.keyToEnv(CADENCE_TABLE) + "): " + e.getMessage());
     }
     double threshold = cfg.getDouble(CADENCE_THRESHOLD, table.threshold());
     if (!(threshold > 0 && threshold <= 1)) {

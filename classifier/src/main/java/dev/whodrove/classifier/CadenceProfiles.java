@@ -21,7 +21,7 @@ public final class CadenceProfiles {
   /** The profile a v1 agent without a profiled model wins with; its cadence.label value. */
   public static final String UNPROFILED_AGENT = "agent";
   /** Versions shipped as resources, oldest first. */
-  public static final List<String> SHIPPED = List.of("v0", "v1");
+  public static final List<String> SHIPPED = List.of("v0", "v1", "v2");
   /** The default table version. */
   public static final String DEFAULT = "v1";
 
@@ -44,6 +44,12 @@ public final class CadenceProfiles {
    * and an unprofiled-agent profile so an agent matching no model is still called an agent.
    */
   public static final CadenceTable V1 = byVersion("v1");
+
+  /**
+   * v2: v1's absence removal and typing evidence, with model evidence that does not scale with the task (in-burst
+   * gap regime, events per turn, gap distribution shape) in place of events per second and absolute pause counts.
+   */
+  public static final CadenceTable V2 = byVersion("v2");
 
   private CadenceProfiles() {}
 

@@ -27,7 +27,18 @@ public enum Feature {
   /** Edit characters (backspace, ^W, cursor keys). */
   EDIT_CHARS("edit_chars"),
   /** Edit characters per print event. */
-  EDIT_RATE("edit_rate", true);
+  EDIT_RATE("edit_rate", true),
+  // cadence@v2: evidence that does not scale with the task. A "turn" is a stretch of output between gaps over 1 s.
+  /** Print events per turn: n_events / (pauses_gt_1s + 1). */
+  EVENTS_PER_TURN("events_per_turn", true),
+  /** Output bytes per turn (per burst): total_bytes / (pauses_gt_1s + 1). */
+  BYTES_PER_TURN("bytes_per_turn", true),
+  /** Share of turn gaps that are a long think pause: pauses_gt_30s / pauses_gt_1s. */
+  LONG_THINK_SHARE("long_think_share", true),
+  /** Share of turn gaps over 5 s: pauses_gt_5s / pauses_gt_1s. */
+  THINK_SHARE("think_share", true),
+  /** Tail shape of the gap distribution: gap_p99_s / gap_p90_s (large: bursts with rare long pauses). */
+  GAP_P99_P90_RATIO("gap_p99_p90_ratio", true);
 
   private final String key;
   private final boolean derived;

@@ -56,6 +56,14 @@ public final class SimulatedDataset {
    */
   public static Summary write(Path root, long seed, Map<String, Integer> teleportCounts,
       Map<String, Integer> gcpCounts) throws IOException {
+    return write(root, seed, teleportCounts, gcpCounts, 0.0);
+  }
+
+  /**
+   * @param spread run-to-run variation of the Teleport cadence models ({@link CadenceModel#withSpread})
+   */
+  public static Summary write(Path root, long seed, Map<String, Integer> teleportCounts,
+      Map<String, Integer> gcpCounts, double spread) throws IOException {
     Path records = root.resolve("teleport/log/records");
     Path logDir = root.resolve("teleport/log/4b0e8f52-auth");
     Path gcpDir = root.resolve("gcp");
@@ -63,7 +71,7 @@ public final class SimulatedDataset {
     Files.createDirectories(logDir);
     Files.createDirectories(gcpDir);
     TeleportSimulator teleport = new TeleportSimulator(seed, EPOCH_MS, records.toUri().toString()
-        .replaceAll("/$", ""));
+        .replaceAll("/$", "")).spread(spread);
     GcpSimulator gcp = new GcpSimulator(seed ^ 0x9E3779B97F4A7C15L, EPOCH_MS);
 
     List<ObjectNode> truth = new ArrayList<>();

@@ -125,11 +125,29 @@ public final class ProfileEvaluation {
     return report(config.cadence(), out);
   }
 
+  /** The report of classified cases, with the profiles of {@code table}. */
+  public static Report report(CadenceTable table, List<Outcome> out) {
+    List<String> names = new ArrayList<>();
+    Set<String> models = new LinkedHashSet<>();
+    for (Profile p : table.profiles()) {
+      names.add(p.kind() == Profile.Kind.AGENT ? ANY_AGENT : p.name());
+      if (p.kind() == Profile.Kind.MODEL) {
+        models.add(p.name());
+      }
+    }
+    return report(table.stage(), names, models, out);
+  }
+
   static Outcome outcome(Case c, SessionVerdict v) {
     Map<String, String> l = new LinkedHashMap<>();
     for (Label x : v.getLabelsList()) {
       l.put(x.getKey(), x.getValue());
     }
+    return outcome(c, l);
+  }
+
+  /** The outcome of a case from the labels stamped for it (a verdict's, or those stored in sessions.sqlite). */
+  public static Outcome outcome(Case c, Map<String, String> l) {
     String op = l.getOrDefault(LabelKeys.OPERATOR_TYPE, UNDECIDED);
     String cls = switch (op) {
       case LabelKeys.HUMAN -> LabelKeys.HUMAN;
@@ -144,15 +162,20 @@ public final class ProfileEvaluation {
     return s == null ? Double.NaN : Double.parseDouble(s);
   }
 
-  /** The report of classified cases. */
-  public static Report report(CadenceTable table, List<Outcome> out) {
+  /**
+   * The report of classified cases.
+   *
+   * @param stage what produced the verdicts (a table's stage, or the stored verdicts)
+   * @param profileNames the classes to give precision and recall for
+   * @param models the profiled models (model attribution counts sessions of these)
+   */
+  public static Report report(String stage, List<String> profileNames, Set<String> models, List<Outcome> out) {
     Map<String, Map<String, Integer>> confusion = new TreeMap<>();
     for (Outcome o : out) {
       confusion.computeIfAbsent(o.c().truthClass(), k -> new TreeMap<>()).merge(o.predictedClass(), 1, Integer::sum);
     }
     List<ProfileScore> scores = new ArrayList<>();
-    for (Profile p : table.profiles()) {
-      String name = p.kind() == Profile.Kind.AGENT ? ANY_AGENT : p.name();
+    for (String name : profileNames) {
       int predicted = 0;
       int truth = 0;
       int correct = 0;
@@ -174,9 +197,7 @@ public final class ProfileEvaluation {
         && o.operator().equals(LabelKeys.AGENT)).count();
     long agentsCalledHuman = out.stream().filter(o -> o.c().truthOperator().equals(LabelKeys.AGENT)
         && o.operator().equals(LabelKeys.HUMAN)).count();
-    Set<String> profiled = new LinkedHashSet<>();
-    table.profiles().stream().filter(p -> p.kind() == Profile.Kind.MODEL).forEach(p -> profiled.add(p.name()));
-    List<Outcome> modelCases = out.stream().filter(o -> profiled.contains(o.c().truthClass())).toList();
+    List<Outcome> modelCases = out.stream().filter(o -> models.contains(o.c().truthClass())).toList();
     long attributed = modelCases.stream().filter(o -> o.predictedClass().equals(o.c().truthClass())).count();
 
     List<double[]> pairs = new ArrayList<>();
@@ -186,7 +207,7 @@ public final class ProfileEvaluation {
       }
     }
     List<Bucket> buckets = reliability(pairs);
-    return new Report(table.stage(), out, confusion, scores, ratio(right, out.size()), ratio(peopleRight, people),
+    return new Report(stage, out, confusion, scores, ratio(right, out.size()), ratio(peopleRight, people),
         ratio(agents - out.stream().filter(o -> o.c().truthOperator().equals(LabelKeys.AGENT) && !o.operatorRight())
             .count(), agents), ratio(attributed, modelCases.size()), modelCases.size(), buckets, ece(buckets,
             pairs.size()), humansCalledAgents, agentsCalledHuman);

@@ -40,7 +40,7 @@ public final class CadenceTableJson {
   private static final Set<String> RESERVED = Set.of(CadenceVerdict.AMBIGUOUS, CadenceVerdict.INSUFFICIENT_DATA,
       CadenceVerdict.POLLING, "scripted", "unknown");
   private static final Set<String> TOP_KEYS = Set.of("version", "description", "threshold", "min_events",
-      "absence_gap_s", "derived", "profiles");
+      "absence_gap_s", "derived", "profiles", "calibration");
   private static final String NUM = "(-?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?)";
   private static final Pattern COMPARISON = Pattern.compile("\\s*([a-z0-9_]+)\\s*(<=|>=|==|<|>)\\s*" + NUM + "\\s*");
   private static final Pattern RANGE = Pattern.compile("\\s*" + NUM + "\\s*<\\s*([a-z0-9_]+)\\s*<\\s*" + NUM + "\\s*");
@@ -127,7 +127,41 @@ public final class CadenceTableJson {
     if (profiles.stream().filter(p -> p.kind() == Profile.Kind.AGENT).count() > 1) {
       throw new IllegalArgumentException("profiles: more than one profile of kind agent");
     }
-    return new CadenceTable(version, threshold, me.asInt(), absence, profiles);
+    return new CadenceTable(version, threshold, me.asInt(), absence, profiles,
+        calibration(root.get("calibration")));
+  }
+
+  /** {@code {"operator": [[score, probability], ...], "suspicion": [...]}}, or absent for none. */
+  private static CadenceCalibration calibration(JsonNode c) {
+    if (c == null || c.isNull()) {
+      return CadenceCalibration.NONE;
+    }
+    if (!c.isObject()) {
+      throw new IllegalArgumentException("calibration: expected an object with operator and suspicion maps");
+    }
+    unknownKeys(c, Set.of("operator", "suspicion"), "calibration: ");
+    return new CadenceCalibration(points(c.get("operator"), "calibration.operator"),
+        points(c.get("suspicion"), "calibration.suspicion"));
+  }
+
+  private static List<CadenceCalibration.Point> points(JsonNode a, String where) {
+    List<CadenceCalibration.Point> out = new ArrayList<>();
+    if (a == null) {
+      return out;
+    }
+    if (!a.isArray()) {
+      throw new IllegalArgumentException(where + ": expected an array of [score, probability] pairs");
+    }
+    for (int i = 0; i < a.size(); i++) {
+      JsonNode p = a.get(i);
+      if (!p.isArray() || p.size() != 2 || !p.get(0).isNumber() || !p.get(1).isNumber()) {
+        throw new IllegalArgumentException(where + "[" + i + "]: expected [score, probability]");
+      }
+      out.add(new CadenceCalibration.Point(Double.parseDouble(p.get(0).asText()),
+          Double.parseDouble(p.get(1).asText())));
+    }
+    CadenceCalibration.validate(out, where);
+    return out;
   }
 
   private static Profile profile(JsonNode p, String where, Set<Feature> derived) {
@@ -252,6 +286,10 @@ public final class CadenceTableJson {
     }
     sb.append("  \"derived\": [").append(derived.stream().sorted().map(f -> str(f.key()))
         .collect(Collectors.joining(", "))).append("],\n");
+    if (!t.calibration().isNone()) {
+      sb.append("  \"calibration\": {\n    \"operator\": ").append(points(t.calibration().operator()))
+          .append(",\n    \"suspicion\": ").append(points(t.calibration().suspicion())).append("\n  },\n");
+    }
     sb.append("  \"profiles\": [\n");
     for (int i = 0; i < t.profiles().size(); i++) {
       Profile p = t.profiles().get(i);
@@ -267,6 +305,11 @@ public final class CadenceTableJson {
     }
     sb.append("  ]\n}\n");
     return sb.toString();
+  }
+
+  private static String points(List<CadenceCalibration.Point> ps) {
+    return ps.stream().map(p -> "[" + Condition.fmt(p.score()) + ", " + Condition.fmt(p.probability()) + "]")
+        .collect(Collectors.joining(", ", "[", "]"));
   }
 
   private static String str(String s) {

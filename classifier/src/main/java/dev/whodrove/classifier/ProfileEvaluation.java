@@ -70,7 +70,7 @@ public final class ProfileEvaluation {
   public record Report(String tableStage, List<Outcome> outcomes, Map<String, Map<String, Integer>> confusion,
       List<ProfileScore> profiles, double operatorAccuracy, double humanAccuracy, double agentAccuracy,
       double modelAttribution, int modelCases, List<Bucket> calibration, double ece, long humansCalledAgents,
-      long agentsCalledHuman) {
+      long agentsCalledHuman, List<Bucket> suspicionCalibration, double suspicionEce) {
 
     /** A plain-text rendering (what {@code profiles eval} prints). */
     public String render() {
@@ -102,14 +102,21 @@ public final class ProfileEvaluation {
       sb.append(String.format(Locale.ROOT, "model attribution %s of %d sessions of profiled models%n",
           pct(modelAttribution), modelCases));
       sb.append(String.format(Locale.ROOT, "%ncalibration of confidence.operator-type (ECE %.3f)%n", ece));
-      sb.append(String.format(Locale.ROOT, "%-11s %6s %10s %9s%n", "confidence", "n", "mean conf", "right"));
-      for (Bucket b : calibration) {
+      buckets(sb, calibration);
+      sb.append(String.format(Locale.ROOT, "%ncalibration of agent.suspicion_score (the agent call: model named, or "
+          + "an unprofiled agent) (ECE %.3f)%n", suspicionEce));
+      buckets(sb, suspicionCalibration);
+      return sb.toString();
+    }
+
+    private static void buckets(StringBuilder sb, List<Bucket> bs) {
+      sb.append(String.format(Locale.ROOT, "%-11s %6s %10s %9s%n", "score", "n", "mean", "right"));
+      for (Bucket b : bs) {
         if (b.n() > 0) {
           sb.append(String.format(Locale.ROOT, "%.1f-%.1f    %6d %10.3f %9s%n", b.lo(), b.hi(), b.n(),
               b.meanConfidence(), pct(b.accuracy())));
         }
       }
-      return sb.toString();
     }
   }
 
@@ -207,10 +214,93 @@ public final class ProfileEvaluation {
       }
     }
     List<Bucket> buckets = reliability(pairs);
+    List<double[]> sus = suspicionPairs(out, models);
+    List<Bucket> susBuckets = reliability(sus);
     return new Report(stage, out, confusion, scores, ratio(right, out.size()), ratio(peopleRight, people),
         ratio(agents - out.stream().filter(o -> o.c().truthOperator().equals(LabelKeys.AGENT) && !o.operatorRight())
             .count(), agents), ratio(attributed, modelCases.size()), modelCases.size(), buckets, ece(buckets,
-            pairs.size()), humansCalledAgents, agentsCalledHuman);
+            pairs.size()), humansCalledAgents, agentsCalledHuman, susBuckets, ece(susBuckets, sus.size()));
+  }
+
+  /**
+   * (suspicion, agent call right) of every agent call: right when the named model is the driver, or when no model is
+   * named and the driver is an agent of a model the table does not profile.
+   */
+  static List<double[]> suspicionPairs(List<Outcome> out, Set<String> models) {
+    List<double[]> pairs = new ArrayList<>();
+    for (Outcome o : out) {
+      if (!o.operator().equals(LabelKeys.AGENT) || Double.isNaN(o.suspicion())) {
+        continue;
+      }
+      String truth = o.c().truthClass();
+      boolean right = o.predictedClass().equals(truth)
+          || (o.predictedClass().equals(ANY_AGENT) && o.c().truthOperator().equals(LabelKeys.AGENT)
+          && !models.contains(truth));
+      pairs.add(new double[] {o.suspicion(), right ? 1 : 0});
+    }
+    return pairs;
+  }
+
+  /**
+   * A calibration for {@code config}'s table from labelled cases: the table is run uncalibrated, and each map is the
+   * isotonic (pool-adjacent-violators) fit of rightness on the raw score, every block's rate smoothed as
+   * (right + 1) / (n + 2) so no score claims certainty from finite data.
+   */
+  public static CadenceCalibration fitCalibration(ClassifierConfig config, List<Case> cases) {
+    CadenceTable t = config.cadence();
+    CadenceTable raw = new CadenceTable(t.version(), t.threshold(), t.minEvents(), t.absenceGapS(), t.profiles());
+    Report r = evaluate(config.withCadence(raw), cases);
+    List<double[]> op = new ArrayList<>();
+    for (Outcome o : r.outcomes()) {
+      // only the cadence's own calls: a call the PTY evidence made is not on the table's score scale
+      if (!o.operator().equals(UNDECIDED) && !Double.isNaN(o.confidence()) && !o.cadenceLabel().isEmpty()
+          && !o.cadenceLabel().equals(CadenceVerdict.AMBIGUOUS)
+          && !o.cadenceLabel().equals(CadenceVerdict.INSUFFICIENT_DATA)) {
+        op.add(new double[] {o.confidence(), o.operatorRight() ? 1 : 0});
+      }
+    }
+    Set<String> models = new LinkedHashSet<>();
+    t.profiles().stream().filter(p -> p.kind() == Profile.Kind.MODEL).forEach(p -> models.add(p.name()));
+    return new CadenceCalibration(isotonic(op), isotonic(suspicionPairs(r.outcomes(), models)));
+  }
+
+  static List<CadenceCalibration.Point> isotonic(List<double[]> pairs) {
+    TreeMap<Double, double[]> groups = new TreeMap<>();
+    for (double[] p : pairs) {
+      double[] g = groups.computeIfAbsent(p[0], k -> new double[3]);
+      g[0] += 1;
+      g[1] += p[1];
+      g[2] += p[0];
+    }
+    List<double[]> blocks = new ArrayList<>(); // n, right, sum of scores
+    for (double[] g : groups.values()) {
+      blocks.add(g.clone());
+      while (blocks.size() > 1) {
+        double[] b = blocks.get(blocks.size() - 1);
+        double[] a = blocks.get(blocks.size() - 2);
+        if (a[1] / a[0] <= b[1] / b[0]) {
+          break;
+        }
+        a[0] += b[0];
+        a[1] += b[1];
+        a[2] += b[2];
+        blocks.remove(blocks.size() - 1);
+      }
+    }
+    List<CadenceCalibration.Point> out = new ArrayList<>();
+    for (double[] b : blocks) {
+      double score = ProfileFitter.round(b[2] / b[0]);
+      double prob = ProfileFitter.round((b[1] + 1) / (b[0] + 2));
+      if (!out.isEmpty()) {
+        CadenceCalibration.Point last = out.get(out.size() - 1);
+        if (score <= last.score()) {
+          continue;
+        }
+        prob = Math.max(prob, last.probability());
+      }
+      out.add(new CadenceCalibration.Point(score, prob));
+    }
+    return out;
   }
 
   /** Reliability buckets of (confidence, right 0/1) pairs: ten of width 0.1, a confidence of 1 in the last. */

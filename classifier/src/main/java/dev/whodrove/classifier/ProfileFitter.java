@@ -154,7 +154,7 @@ public final class ProfileFitter {
     ps.addAll(base.cadence().profiles());
     ps.add(at, p);
     return new CadenceTable(version, base.cadence().threshold(), base.cadence().minEvents(),
-        base.cadence().absenceGapS(), ps);
+        base.cadence().absenceGapS(), ps, base.cadence().calibration());
   }
 
   private List<CadenceView> views(List<SessionFeatures> fs) {

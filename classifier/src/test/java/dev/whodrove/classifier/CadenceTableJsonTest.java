@@ -102,4 +102,23 @@ class CadenceTableJsonTest {
         file.toString())))).isInstanceOf(ConfigException.class).hasMessageContaining("classifier.cadence.table")
         .hasMessageContaining("unknown feature 'gap_p9_s'");
   }
+
+  @Test
+  void aCalibrationMapsScoresAndIsChecked() {
+    String cal = GOOD.replace("\"profiles\":", "\"calibration\": {\"operator\": [[0.5, 0.6], [1, 0.9]], "
+        + "\"suspicion\": [[0.5, 0.2]]}, \"profiles\":");
+    CadenceTable t = read(cal);
+    assertThat(t.calibration().operator(0.4)).isEqualTo(0.6);
+    assertThat(t.calibration().operator(0.75)).isCloseTo(0.75, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(t.calibration().operator(1.0)).isEqualTo(0.9);
+    assertThat(t.calibration().suspicion(0.9)).isEqualTo(0.2);
+    assertThat(read(CadenceTableJson.write(t, ""))).isEqualTo(t);
+    assertThatThrownBy(() -> read(cal.replace("[1, 0.9]", "[1, 0.5]"))).hasMessageContaining(
+        "calibration.operator[1]: scores must increase and probabilities must not decrease");
+    assertThatThrownBy(() -> read(cal.replace("[[0.5, 0.2]]", "[[0.5]]"))).hasMessageContaining(
+        "calibration.suspicion[0]: expected [score, probability]");
+    // uncalibrated tables stamp raw scores
+    assertThat(CadenceProfiles.V1.calibration().isNone()).isTrue();
+    assertThat(CadenceProfiles.V2.calibration().isNone()).isFalse();
+  }
 }

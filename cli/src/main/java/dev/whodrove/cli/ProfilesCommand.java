@@ -74,6 +74,14 @@ public final class ProfilesCommand {
     @Option(names = "--seed", defaultValue = "1", description = "With --simulate: random seed.")
     long seed;
 
+    @Option(names = "--with-unseen", description = "With --simulate: also sessions of the unprofiled model-x.")
+    boolean withUnseen;
+
+    @Option(names = "--calibrate", paramLabel = "OUT.json",
+        description = "Fit the table's calibration (score → probability right) on these sessions and write the table "
+            + "with it to OUT.json (one --table).")
+    Path calibrate;
+
     @Override
     public Integer call() throws Exception {
       if (source.db != null) {
@@ -82,7 +90,11 @@ public final class ProfilesCommand {
       }
       List<ProfileEvaluation.Case> cases;
       if (source.simulate != null) {
-        cases = SimulatedCorpus.cases(REFERENCE_CLASSES, source.simulate, spread, seed);
+        List<String> classes = new ArrayList<>(REFERENCE_CLASSES);
+        if (withUnseen) {
+          classes.add(dev.whodrove.sim.CadenceModel.UNSEEN_NAME);
+        }
+        cases = SimulatedCorpus.cases(classes, source.simulate, spread, seed);
         System.out.printf("simulated: %d sessions per profile, spread %s, seed %d%n%n", source.simulate, spread, seed);
       } else {
         if (recordings.isEmpty()) {
@@ -92,6 +104,18 @@ public final class ProfilesCommand {
       }
       List<CadenceTable> ts = tables.isEmpty() ? CadenceProfiles.all()
           : tables.stream().map(CadenceProfiles::resolve).toList();
+      if (calibrate != null) {
+        if (ts.size() != 1) {
+          throw new IllegalArgumentException("--calibrate needs exactly one --table");
+        }
+        CadenceTable t = ts.get(0);
+        var cal = ProfileEvaluation.fitCalibration(ClassifierConfig.defaults().withCadence(t), cases);
+        ts = List.of(new CadenceTable(t.version(), t.threshold(), t.minEvents(), t.absenceGapS(), t.profiles(), cal));
+        Files.writeString(calibrate, CadenceTableJson.write(ts.get(0), t.stage() + ", calibrated on "
+            + cases.size() + " sessions"));
+        System.out.printf("wrote %s: %s with its calibration fitted on %d sessions%n%n", calibrate, t.stage(),
+            cases.size());
+      }
       for (CadenceTable t : ts) {
         System.out.println(ProfileEvaluation.evaluate(ClassifierConfig.defaults().withCadence(t), cases).render());
       }

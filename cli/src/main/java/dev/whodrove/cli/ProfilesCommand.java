@@ -225,7 +225,8 @@ public final class ProfilesCommand {
           feats.toBuilder().setRevision(1).setComputedAtMs(feats.getEndedMs()).build()));
     }
     if (without > 0) {
-      System.err.printf("whodrove profiles: %d recording(s) without a truth record skipped%n", without);
+      System.err.printf("whodrove profiles: %d recording(s) without a human or agent truth record skipped%n",
+          without);
     }
     if (cases.isEmpty()) {
       throw new IllegalArgumentException("no recording has a truth record (session ids are the file names)");

@@ -74,7 +74,7 @@ class ProfilesCommandTest {
         "model attribution 100.0% of 4", "ECE");
     assertThat(r.out().lines().filter(l -> l.startsWith("opus-4.6 ")).findFirst().orElseThrow())
         .matches("opus-4.6\\s+0\\s+0\\s+2.*");
-    assertThat(r.err()).contains("1 recording(s) without a truth record skipped");
+    assertThat(r.err()).contains("1 recording(s) without a human or agent truth record skipped");
   }
 
   @Test

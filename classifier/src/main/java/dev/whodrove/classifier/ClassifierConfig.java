@@ -32,6 +32,7 @@ public record ClassifierConfig(String version, CadenceTable cadence, EscalationP
   public static final String PTY_CONTENT_ALLOWED = "classifier.escalate.pty.content.allowed";
   public static final String ESCALATE_GCP_PRIVILEGED = "classifier.escalate.gcp.privileged";
   public static final String ESCALATE_GCP_AMBIGUOUS = "classifier.escalate.gcp.ambiguous";
+  public static final String ESCALATE_LOW_CONFIDENCE = "classifier.escalate.low.confidence";
   public static final String JSON_MIRROR = "classifier.json.mirror.enabled";
   public static final String OCSF = "classifier.ocsf.enabled";
   /** The shared Streams application id key ({@link StreamsService#APPLICATION_ID}), defaulting to this version's id. */
@@ -51,13 +52,13 @@ public record ClassifierConfig(String version, CadenceTable cadence, EscalationP
   }
 
   public static ClassifierConfig from(ServiceConfig cfg) {
-    String tableVersion = cfg.get(CADENCE_TABLE, CadenceProfiles.V1.version());
+    String tableName = cfg.get(CADENCE_TABLE, CadenceProfiles.DEFAULT);
     CadenceTable table;
     try {
-      table = CadenceProfiles.byVersion(tableVersion);
+      table = CadenceProfiles.resolve(tableName);
     } catch (IllegalArgumentException e) {
-      throw new ConfigException("invalid config " + CADENCE_TABLE + "=" + tableVersion + " ("
-          + ServiceConfig.keyToEnv(CADENCE_TABLE) + "): expected v0 or v1");
+      throw new ConfigException("invalid config " + CADENCE_TABLE + "=" + tableName + " ("
+          + ServiceConfig.keyToEnv(CADENCE_TABLE) + "): " + e.getMessage());
     }
     double threshold = cfg.getDouble(CADENCE_THRESHOLD, table.threshold());
     if (!(threshold > 0 && threshold <= 1)) {
@@ -70,9 +71,19 @@ public record ClassifierConfig(String version, CadenceTable cadence, EscalationP
         cfg.getBoolean(ESCALATE_HANDOFF, true),
         cfg.getBoolean(PTY_CONTENT_ALLOWED, false),
         cfg.getBoolean(ESCALATE_GCP_PRIVILEGED, true),
-        cfg.getBoolean(ESCALATE_GCP_AMBIGUOUS, true));
+        cfg.getBoolean(ESCALATE_GCP_AMBIGUOUS, true),
+        lowConfidence(cfg));
     return new ClassifierConfig(VERSION, table.withThreshold(threshold), policy, cfg.getBoolean(JSON_MIRROR, true),
         cfg.getBoolean(OCSF, false), cfg.serdeProperties(), cfg.get(APPLICATION_ID, DEFAULT_APPLICATION_ID));
+  }
+
+  private static double lowConfidence(ServiceConfig cfg) {
+    double v = cfg.getDouble(ESCALATE_LOW_CONFIDENCE, EscalationPolicy.LOW_CONFIDENCE_DEFAULT);
+    if (!(v >= 0 && v <= 1)) {
+      throw new ConfigException("invalid config " + ESCALATE_LOW_CONFIDENCE + "=" + v + " ("
+          + ServiceConfig.keyToEnv(ESCALATE_LOW_CONFIDENCE) + "): expected a number in [0, 1] (0 = off)");
+    }
+    return v;
   }
 
   /** {@code phase1-classifier@<version>}: set_by of phase-1 labels and the verdict's stage. */

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
         ReplayCommand.class,
         PlotCommand.class,
         SimulateCommand.class,
+        ProfilesCommand.class,
         BenchCommand.class,
         TopicsCommand.class,
         BrokerCommand.class,

@@ -62,7 +62,7 @@ public final class SimulatedDataset {
    */
   public static Summary write(Path root, long seed, Map<String, Integer> teleportCounts,
       Map<String, Integer> gcpCounts) throws IOException {
-    return write(root, seed, teleportCounts, gcpCounts, 0);
+    return write(root, seed, teleportCounts, gcpCounts, 0.0, 0);
   }
 
   /**
@@ -71,6 +71,20 @@ public final class SimulatedDataset {
    */
   public static Summary write(Path root, long seed, Map<String, Integer> teleportCounts,
       Map<String, Integer> gcpCounts, int crossSubstrate) throws IOException {
+    return write(root, seed, teleportCounts, gcpCounts, 0.0, crossSubstrate);
+  }
+
+  /**
+   * @param spread run-to-run variation of the Teleport cadence models ({@link CadenceModel#withSpread})
+   */
+  public static Summary write(Path root, long seed, Map<String, Integer> teleportCounts,
+      Map<String, Integer> gcpCounts, double spread) throws IOException {
+    return write(root, seed, teleportCounts, gcpCounts, spread, 0);
+  }
+
+  /** Both: cadence spread and cross-substrate instances. */
+  public static Summary write(Path root, long seed, Map<String, Integer> teleportCounts,
+      Map<String, Integer> gcpCounts, double spread, int crossSubstrate) throws IOException {
     Path records = root.resolve("teleport/log/records");
     Path logDir = root.resolve("teleport/log/4b0e8f52-auth");
     Path gcpDir = root.resolve("gcp");
@@ -78,7 +92,7 @@ public final class SimulatedDataset {
     Files.createDirectories(logDir);
     Files.createDirectories(gcpDir);
     TeleportSimulator teleport = new TeleportSimulator(seed, EPOCH_MS, records.toUri().toString()
-        .replaceAll("/$", ""));
+        .replaceAll("/$", "")).spread(spread);
     GcpSimulator gcp = new GcpSimulator(seed ^ 0x9E3779B97F4A7C15L, EPOCH_MS);
 
     List<ObjectNode> truth = new ArrayList<>();

@@ -31,7 +31,8 @@ final class SessionWriter implements AutoCloseable {
   /**
    * Label precedence, evaluated when a (session, key) already has a value: a manual stamp is never replaced by an
    * automated one; a manual stamp replaces an automated one; otherwise the newer set_at wins and an equal set_at
-   * lets the later delivery win (a replayed classifier re-stamps). Rows written by the study CLIs lack set_at_ms;
+   * lets the later delivery win (a replayed classifier re-stamps). Truth imported from a fixture ({@code fixture:})
+   * is replaced only by a person or another fixture import, never by an automated stage. Rows written by the study CLIs lack set_at_ms;
    * their
    * text set_at is converted.
    */
@@ -42,6 +43,7 @@ final class SessionWriter implements AutoCloseable {
       WHERE CASE
         WHEN substr(session_labels.set_by, 1, 7) = 'manual:' AND substr(excluded.set_by, 1, 7) <> 'manual:' THEN 0
         WHEN substr(excluded.set_by, 1, 7) = 'manual:' AND substr(session_labels.set_by, 1, 7) <> 'manual:' THEN 1
+        WHEN substr(session_labels.set_by, 1, 8) = 'fixture:' AND substr(excluded.set_by, 1, 8) <> 'fixture:' THEN 0
         ELSE excluded.set_at_ms >= COALESCE(session_labels.set_at_ms, %s)
       END""".formatted(DatabaseLayout.SET_AT_MS_FROM_TEXT.formatted("session_labels.set_at"));
 

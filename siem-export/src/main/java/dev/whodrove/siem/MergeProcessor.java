@@ -34,6 +34,28 @@ final class MergeProcessor implements Processor<String, SessionVerdict, String, 
     this.store = context.getStateStore(SiemTopology.STORE);
   }
 
+  /**
+   * What one verdict does to a session: its next view (with the finding count and creation time advanced when a
+   * finding is rendered) and the finding's activity, or empty when the verdict changes nothing.
+   */
+  static Optional<SiemUpdate> next(MergedVerdict before, SessionVerdict v, long recordTimeMs, boolean ocsf,
+      boolean humanFindings) {
+    Optional<MergedVerdict> after = MergedViews.merge(before, v, recordTimeMs);
+    if (after.isEmpty()) {
+      return Optional.empty();
+    }
+    MergedVerdict view = after.get();
+    int activity = ocsf ? OcsfFinding.activity(view, humanFindings) : 0;
+    if (activity != 0) {
+      MergedVerdict.Builder b = view.toBuilder().setFindings(view.getFindings() + 1);
+      if (activity == OcsfFinding.ACTIVITY_CREATE) {
+        b.setFindingCreatedAtMs(view.getUpdatedAtMs());
+      }
+      view = b.build();
+    }
+    return Optional.of(new SiemUpdate(view, activity));
+  }
+
   @Override
   public void process(Record<String, SessionVerdict> record) {
     SessionVerdict v = record.value();
@@ -50,21 +72,10 @@ final class MergeProcessor implements Processor<String, SessionVerdict, String, 
       throw new IllegalArgumentException("record key " + (key == null ? "(none)" : "'" + key + "'")
           + " is not the verdict's session_id '" + v.getSessionId() + "' (session.labels is keyed by session id)");
     }
-    MergedVerdict before = store.get(key);
-    Optional<MergedVerdict> after = MergedViews.merge(before, redactor.redact(v), record.timestamp());
-    if (after.isEmpty()) {
-      return;
+    Optional<SiemUpdate> update = next(store.get(key), redactor.redact(v), record.timestamp(), ocsf, humanFindings);
+    if (update.isPresent()) {
+      store.put(key, update.get().view());
+      context.forward(record.withValue(update.get()));
     }
-    MergedVerdict view = after.get();
-    int activity = ocsf ? OcsfFinding.activity(view, humanFindings) : 0;
-    if (activity != 0) {
-      MergedVerdict.Builder b = view.toBuilder().setFindings(view.getFindings() + 1);
-      if (activity == OcsfFinding.ACTIVITY_CREATE) {
-        b.setFindingCreatedAtMs(view.getUpdatedAtMs());
-      }
-      view = b.build();
-    }
-    store.put(key, view);
-    context.forward(record.withValue(new SiemUpdate(view, activity)));
   }
 }

@@ -47,7 +47,7 @@ public final class DemoRun {
   /** What happened. */
   public record Outcome(SimulatedDataset.Summary data, long coldStartMs, long processingMs,
       List<SessionSummary> sessions, List<Scored> teleport, Map<String, Map<String, Integer>> gcpByProfile,
-      long escalations, long deadLetters) {}
+      long escalations, long deadLetters, long siemRecords, long siemFindings) {}
 
   private DemoRun() {}
 
@@ -137,6 +137,9 @@ public final class DemoRun {
         "featurizer.gcp.burst.wall.close.after", "4s"));
     s.put("classifier", Map.of("state.dir", state.resolve("classifier").toString()));
     s.put("sqlite-sink", Map.of("sink.db.path", o.db().toString(), "sink.db.synchronous", "NORMAL"));
+    // the SIEM feeds, both: every stage's stamps merged per session; no query port in a run that ends by itself
+    s.put("siem-export", Map.of("state.dir", state.resolve("siem-export").toString(), "siem.ocsf.enabled", "true",
+        "siem.http.port", "-1"));
     if (o.llmModel() != null) {
       Map<String, String> llm = new HashMap<>();
       llm.put("llm.model", o.llmModel());
@@ -236,7 +239,8 @@ public final class DemoRun {
       }
     }
     return new Outcome(data, coldStartMs, processingMs, sessions, scored, gcp,
-        count(bootstrap, Topics.SESSION_ESCALATIONS.name()), deadLetters(bootstrap));
+        count(bootstrap, Topics.SESSION_ESCALATIONS.name()), deadLetters(bootstrap),
+        count(bootstrap, Topics.SESSION_LABELS_JSON.name()), count(bootstrap, Topics.SESSION_FINDINGS_OCSF.name()));
   }
 
   private static long deadLetters(String bootstrap) {

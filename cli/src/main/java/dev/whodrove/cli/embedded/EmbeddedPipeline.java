@@ -37,7 +37,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
   /** Start order: sinks first, so nothing they should see is produced before they subscribe. */
   public static final List<String> SERVICE_ORDER = List.of(
-      "sqlite-sink", "llm-scorer", "classifier", "featurizer", "recording-decoder", "ingest-gcp", "ingest-teleport");
+      "sqlite-sink", "siem-export", "llm-scorer", "classifier", "featurizer", "recording-decoder", "ingest-gcp", "ingest-teleport");
 
   /** What {@link #start} does about a service that does not start, or is not ready in time. */
   public enum Mode {

@@ -91,6 +91,8 @@ public final class DemoCommand implements Callable<Integer> {
     System.out.printf("escalations to phase 2: %d on session.escalations%s%n", out.escalations(),
         o.llmModel() == null ? " (phase 2 off: pass --llm-model [--llm-base-url] to score them)" : "");
     System.out.printf("dead letters: %d%n", out.deadLetters());
+    System.out.printf("SIEM feeds (siem-export): %d merged session records on session.labels.json, %d OCSF "
+        + "findings on session.findings.ocsf%n", out.siemRecords(), out.siemFindings());
     System.out.printf("%nquery it: ./whodrove label ls --db %s --selector operator.type=agent%n", o.db());
     if (out.correlations().total() > 0) {
       System.out.printf("          ./whodrove label ls --db %s --selector correlation.tier=high%n", o.db());

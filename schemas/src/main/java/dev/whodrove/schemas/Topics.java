@@ -77,16 +77,19 @@ public final class Topics {
       "session.correlations", "correlation id",
       Correlation.getDefaultInstance(), 6, COMPACT, null, false);
 
-  /** JSON mirror of {@link #SESSION_LABELS} for SIEMs: one snake_case object per verdict (classifier option, on by default). */
+  /**
+   * JSON view of {@link #SESSION_LABELS} for SIEMs: one snake_case object per change of a session, every producer's
+   * stamps merged (siem-export, on by default).
+   */
   public static final JsonTopicSpec SESSION_LABELS_JSON = new JsonTopicSpec(
       "session.labels.json", "session id",
-      "one verdict: labels as a flat map plus the evidence features (see schemas/README.md)",
+      "a session's merged view: labels as flat maps plus the evidence features (see schemas/README.md)",
       6, DELETE, Duration.ofDays(90));
 
-  /** OCSF 1.x Detection Finding (class_uid 2004) per verdict (classifier option, off by default). */
+  /** OCSF 1.4.0 Detection Finding (class_uid 2004), one finding per session created then updated (siem-export, off by default). */
   public static final JsonTopicSpec SESSION_FINDINGS_OCSF = new JsonTopicSpec(
       "session.findings.ocsf", "session id",
-      "OCSF Detection Finding (class_uid 2004) for one verdict (see schemas/README.md)",
+      "OCSF 1.4.0 Detection Finding (class_uid 2004) of a session, Create then Update (see siem-export/README.md)",
       6, DELETE, Duration.ofDays(90));
 
   /** The JSON mirror topics (no dead-letter companions: nothing consumes them inside whodrove). */

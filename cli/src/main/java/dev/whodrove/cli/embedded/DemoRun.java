@@ -48,7 +48,7 @@ public final class DemoRun {
   /** What happened. */
   public record Outcome(SimulatedDataset.Summary data, long coldStartMs, long processingMs,
       List<SessionSummary> sessions, List<Scored> teleport, Map<String, Map<String, Integer>> gcpByProfile,
-      long escalations, long deadLetters, CorrelationReport correlations) {}
+      long escalations, long deadLetters, long siemRecords, long siemFindings, CorrelationReport correlations) {}
 
   private DemoRun() {}
 
@@ -151,6 +151,9 @@ public final class DemoRun {
     s.put("correlator", Map.of("state.dir", state.resolve("correlator").toString(),
         "correlator.identity.rules", CrossSubstrateScenario.IDENTITY_RULE, "correlator.expiry.interval", "10s"));
     s.put("sqlite-sink", Map.of("sink.db.path", o.db().toString(), "sink.db.synchronous", "NORMAL"));
+    // the SIEM feeds, both: every stage's stamps merged per session; no query port in a run that ends by itself
+    s.put("siem-export", Map.of("state.dir", state.resolve("siem-export").toString(), "siem.ocsf.enabled", "true",
+        "siem.http.port", "-1"));
     if (o.llmModel() != null) {
       Map<String, String> llm = new HashMap<>();
       llm.put("llm.model", o.llmModel());
@@ -260,7 +263,9 @@ public final class DemoRun {
     CorrelationReport correlations = db == null ? CorrelationReport.NONE
         : CorrelationReport.of(data.correlationTruthFile(), db, sessions);
     return new Outcome(data, coldStartMs, processingMs, sessions, scored, gcp,
-        count(bootstrap, Topics.SESSION_ESCALATIONS.name()), deadLetters(bootstrap), correlations);
+        count(bootstrap, Topics.SESSION_ESCALATIONS.name()), deadLetters(bootstrap),
+        count(bootstrap, Topics.SESSION_LABELS_JSON.name()), count(bootstrap, Topics.SESSION_FINDINGS_OCSF.name()),
+        correlations);
   }
 
   private static long deadLetters(String bootstrap) {

@@ -36,8 +36,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedPipeline.class);
 
   /** Start order: sinks first, so nothing they should see is produced before they subscribe. */
-  public static final List<String> SERVICE_ORDER = List.of("sqlite-sink", "llm-scorer", "correlator", "classifier",
-      "featurizer", "recording-decoder", "ingest-gcp", "ingest-teleport");
+  public static final List<String> SERVICE_ORDER = List.of("sqlite-sink", "siem-export", "llm-scorer", "correlator",
+      "classifier", "featurizer", "recording-decoder", "ingest-gcp", "ingest-teleport");
 
   /** What {@link #start} does about a service that does not start, or is not ready in time. */
   public enum Mode {

@@ -51,7 +51,8 @@ class EndToEndIT {
     Set<String> expected = new HashSet<>(DemoRun.teleportSessionIds(data));
     expected.addAll(corrupt);
     try (EmbeddedPipeline pipeline = DemoRun.startPipeline(o, data, System.out::println)) {
-      List<SessionSummary> sessions = DemoRun.awaitVerdicts(o, expected, System.out::println);
+      List<SessionSummary> sessions = DemoRun.awaitVerdicts(o, expected, System.out::println,
+          pipeline::sourcesCaughtUp);
       DemoRun.Outcome out = DemoRun.report(data, pipeline.coldStartMillis(), 0, sessions,
           pipeline.bootstrapServers(), o.db());
       DemoCommand.print(out, o);
@@ -126,7 +127,8 @@ class EndToEndIT {
       Thread.sleep(2_000);
       pipeline.restart("sqlite-sink");
       pipeline.restart("featurizer");
-      List<SessionSummary> sessions = DemoRun.awaitVerdicts(o, expected, System.out::println);
+      List<SessionSummary> sessions = DemoRun.awaitVerdicts(o, expected, System.out::println,
+          pipeline::sourcesCaughtUp);
       Map<String, Map<String, String>> interrupted = labelsBySession(sessions);
       assertThat(interrupted.keySet()).isEqualTo(uninterrupted.keySet());
       assertThat(interrupted).isEqualTo(uninterrupted);

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -57,7 +58,8 @@ public final class DemoRun {
     long t0 = System.nanoTime();
     try (EmbeddedPipeline pipeline = startPipeline(o, data, progress)) {
       long start = System.nanoTime();
-      List<SessionSummary> sessions = awaitVerdicts(o, teleportSessionIds(data), progress);
+      List<SessionSummary> sessions = awaitVerdicts(o, teleportSessionIds(data), progress,
+          pipeline::sourcesCaughtUp);
       long processingMs = (System.nanoTime() - start) / 1_000_000;
       return report(data, pipeline.coldStartMillis(), processingMs, sessions, pipeline.bootstrapServers(), o.db());
     } finally {
@@ -165,23 +167,31 @@ public final class DemoRun {
     return s;
   }
 
-  /** Waits until every Teleport session has operator.type and the GCP session count has settled. */
-  public static List<SessionSummary> awaitVerdicts(Options o, Set<String> teleportIds, Progress progress)
-      throws Exception {
-    return awaitVerdicts(o, teleportIds, progress, true);
+  /**
+   * Waits until every Teleport session has operator.type, the sources have handed everything over, and the GCP
+   * session count has settled.
+   */
+  public static List<SessionSummary> awaitVerdicts(Options o, Set<String> teleportIds, Progress progress,
+      BooleanSupplier sourcesRead) throws Exception {
+    return awaitVerdicts(o, teleportIds, progress, true, sourcesRead);
   }
 
   /**
-   * Waits until every listed Teleport session has operator.type and, when {@code gcp}, at least one GCP session has a
-   * verdict and neither the number of sessions nor the number with a cross-substrate correlation has changed for 6 s.
+   * Waits until every listed Teleport session has operator.type and, when {@code gcp}, the sources have handed
+   * everything over ({@code sourcesRead}), at least one GCP session has a verdict, and neither the number of sessions
+   * nor the number with a cross-substrate correlation has changed for 6 s since both.
    */
   public static List<SessionSummary> awaitVerdicts(Options o, Set<String> teleportIds, Progress progress,
-      boolean gcp) throws Exception {
+      boolean gcp, BooleanSupplier sourcesRead) throws Exception {
     long started = System.nanoTime();
     long deadline = started + o.timeout().toNanos();
     long lastChange = started;
     long lastCount = -1;
+    long readSince = 0;
     while (true) {
+      if (readSince == 0 && sourcesRead.getAsBoolean()) {
+        readSince = System.nanoTime();
+      }
       List<SessionSummary> sessions = Files.exists(o.db()) ? list(o.db()) : List.of();
       long done = sessions.stream().filter(s -> teleportIds.contains(s.sessionId()) && s.label("operator.type") != null)
           .count();
@@ -194,7 +204,8 @@ public final class DemoRun {
       long gcpDone = sessions.stream().filter(s -> s.substrate() != null && s.substrate().startsWith("gcp")).count();
       progress.status(String.format("verdicts: %s %d/%d Teleport sessions, %d GCP sessions and bursts, %.0f s",
           bar(done, teleportIds.size()), done, teleportIds.size(), gcpDone, (System.nanoTime() - started) / 1e9));
-      boolean settled = System.nanoTime() - lastChange > 6_000_000_000L;
+      // the featurizer closes a GCP session some seconds after its last entry: the count settles after the input
+      boolean settled = readSince != 0 && System.nanoTime() - Math.max(lastChange, readSince) > 6_000_000_000L;
       if (done == teleportIds.size() && (!gcp || gcpDone > 0 && settled)) {
         return sessions;
       }

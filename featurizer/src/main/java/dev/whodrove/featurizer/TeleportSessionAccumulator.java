@@ -3,7 +3,11 @@ package dev.whodrove.featurizer;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.whodrove.schemas.PrintEvents;
 import dev.whodrove.schemas.redact.SecretRedactor;
+import dev.whodrove.schemas.v1.BpfActivity;
 import dev.whodrove.schemas.v1.CadenceFeatures;
+import dev.whodrove.schemas.v1.CommandExecuted;
+import dev.whodrove.schemas.v1.DiskAccess;
+import dev.whodrove.schemas.v1.NetworkConnection;
 import dev.whodrove.schemas.v1.NotableEvent;
 import dev.whodrove.schemas.v1.PrintChunk;
 import dev.whodrove.schemas.v1.RecordingEvent;
@@ -12,6 +16,8 @@ import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.schemas.v1.SessionStarted;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
 import dev.whodrove.schemas.v1.TeleportFeatures;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -27,12 +33,20 @@ import java.util.Map;
  *
  * <p>A recording delivered again (its first events repeat, or another recording URI shows up) replaces the previous
  * one: the recording side is reset and rebuilt, so nothing is counted twice. Audit metadata is kept across resets.
+ *
+ * <p>BPF events (session.command, session.network, session.disk) are counted on both sides, each by its own
+ * {@link BpfAccumulator}: Teleport emits them to the audit log, and older recordings carry them too. The features
+ * take the recording's when it has any, else the audit log's, so the same events are never counted twice.
  */
 public final class TeleportSessionAccumulator {
   public static final String SUBSTRATE = "teleport-recording";
   /** Gaps between print chunks longer than this count as idle (the study's {@code whodrove-teleport} CLI). */
   public static final long IDLE_GAP_MS = 2000;
   public static final int MAX_NOTABLE_EVENTS = 32;
+  /** Agent-CLI notable events kept beyond the cap, so the evidence that decided a verdict is always listed. */
+  static final int MAX_AGENT_NOTABLE_EVENTS = 4;
+  static final String SOURCE_AUDIT = "audit";
+  static final String SOURCE_RECORDING = "recording";
   static final int MAX_SUMMARY_CHARS = 512;
   static final int MAX_LABELS = 64;
   static final int MAX_LIST = 32;
@@ -58,17 +72,28 @@ public final class TeleportSessionAccumulator {
   private long droppedNotable;
   private GapSketch chunkGapsMs;
   private CadenceAccumulator cadence;
+  /** BPF events of the recording; null until the recording carries one. */
+  private BpfAccumulator recBpf;
   // audit side
   private SessionFeatures.Builder audit = SessionFeatures.newBuilder();
   private boolean auditEndSeen;
+  /** BPF events of the audit log; null until one arrives. */
+  private BpfAccumulator auditBpf;
+  private long droppedAuditNotable;
+  private final BpfSettings bpfSettings;
 
   public TeleportSessionAccumulator() {
-    this(new GapSketch(), new CadenceAccumulator());
+    this(BpfSettings.defaults());
   }
 
-  private TeleportSessionAccumulator(GapSketch chunkGapsMs, CadenceAccumulator cadence) {
+  public TeleportSessionAccumulator(BpfSettings bpfSettings) {
+    this(new GapSketch(), new CadenceAccumulator(), bpfSettings);
+  }
+
+  private TeleportSessionAccumulator(GapSketch chunkGapsMs, CadenceAccumulator cadence, BpfSettings bpfSettings) {
     this.chunkGapsMs = chunkGapsMs;
     this.cadence = cadence;
+    this.bpfSettings = bpfSettings;
   }
 
   /** Whether this event begins a new delivery of the recording, so the recording side must start over. */
@@ -113,14 +138,9 @@ public final class TeleportSessionAccumulator {
       case INPUT -> onInput(e.getInput());
       case COMMAND -> {
         commands++;
-        var c = e.getCommand();
-        notable(e, "command", commandLine(c.getPath(), c.getProgram(), c.getArgvList()) + " (rc=" + c.getReturnCode() + ")");
+        onBpf(e, recBpf(), rec);
       }
-      case NETWORK -> {
-        var n = e.getNetwork();
-        notable(e, "network", n.getProgram() + " " + n.getOperation() + " " + n.getDstAddr() + ":" + n.getDstPort()
-            + (n.getAction().isEmpty() ? "" : " " + n.getAction()));
-      }
+      case NETWORK, DISK -> onBpf(e, recBpf(), rec);
       case JOIN -> {
         joins++;
         notable(e, "join", e.getJoin().getUser());
@@ -140,6 +160,99 @@ public final class TeleportSessionAccumulator {
       default -> { }
     }
     return reset;
+  }
+
+  private BpfAccumulator recBpf() {
+    if (recBpf == null) {
+      recBpf = new BpfAccumulator(bpfSettings);
+    }
+    return recBpf;
+  }
+
+  private BpfAccumulator auditBpf() {
+    if (auditBpf == null) {
+      auditBpf = new BpfAccumulator(bpfSettings);
+    }
+    return auditBpf;
+  }
+
+  /** A BPF event into one side's accumulator and notable events. */
+  private void onBpf(RecordingEvent e, BpfAccumulator bpf, SessionFeatures.Builder side) {
+    switch (e.getEventCase()) {
+      case COMMAND -> {
+        CommandExecuted c = e.getCommand();
+        BpfAccumulator.CommandOutcome o = bpf.addCommand(e.getTimeMs(), c);
+        if (o.agentStarted() != null) {
+          addNotable(side, agentNotable(e, c, o.agentStarted()), true);
+        }
+        addNotable(side, commandNotable(e, c), false);
+      }
+      case NETWORK -> {
+        NetworkConnection n = e.getNetwork();
+        bpf.addNetwork(n);
+        addNotable(side, NotableEvent.newBuilder().setTimeMs(e.getTimeMs()).setKind("network")
+            .setSummary(REDACTOR.clean(n.getProgram() + " " + n.getOperation() + " " + n.getDstAddr() + ":"
+                + n.getDstPort() + (n.getAction().isEmpty() ? "" : " " + n.getAction()), MAX_SUMMARY_CHARS))
+            .setRef(Long.toString(e.getIndex())).setProgram(truncate(n.getProgram()))
+            .setSrcAddr(truncate(n.getSrcAddr())).setDstAddr(truncate(n.getDstAddr())).setDstPort(n.getDstPort())
+            .setAction(truncate(n.getAction())).setPid(n.getPid()), false);
+      }
+      case DISK -> {
+        DiskAccess d = e.getDisk();
+        bpf.addDisk(d);
+        // reads are most of a shell's opens; only writes are notable
+        if ((d.getFlags() & BpfAccumulator.WRITE_FLAGS) != 0) {
+          String path = REDACTOR.clean(d.getPath(), MAX_SUMMARY_CHARS);
+          addNotable(side, NotableEvent.newBuilder().setTimeMs(e.getTimeMs()).setKind("disk")
+              .setSummary(REDACTOR.clean(d.getProgram() + " writes " + d.getPath() + " (rc=" + d.getReturnCode() + ")",
+                  MAX_SUMMARY_CHARS))
+              .setRef(Long.toString(e.getIndex())).setProgram(truncate(d.getProgram())).setPath(path)
+              .setFlags(d.getFlags()).setReturnCode(d.getReturnCode()).setPid(d.getPid()), false);
+        }
+      }
+      default -> { }
+    }
+  }
+
+  private static NotableEvent.Builder commandNotable(RecordingEvent e, CommandExecuted c) {
+    return NotableEvent.newBuilder().setTimeMs(e.getTimeMs()).setKind("command")
+        .setSummary(REDACTOR.clean(commandLine(c.getPath(), c.getProgram(), c.getArgvList()) + " (rc="
+            + c.getReturnCode() + ")", MAX_SUMMARY_CHARS))
+        .setRef(Long.toString(e.getIndex()))
+        .setPath(REDACTOR.clean(c.getPath(), MAX_SUMMARY_CHARS))
+        .addAllArgv(argv(c))
+        .setReturnCode(c.getReturnCode()).setPid(c.getPid()).setPpid(c.getPpid()).setProgram(truncate(c.getProgram()));
+  }
+
+  private static NotableEvent.Builder agentNotable(RecordingEvent e, CommandExecuted c, AgentCliCatalogue.Match m) {
+    return commandNotable(e, c).setKind("agent-cli").setTool(m.tool())
+        .setSummary(REDACTOR.clean(m.tool() + " (" + m.matchedBy() + "): "
+            + commandLine(c.getPath(), c.getProgram(), c.getArgvList()), MAX_SUMMARY_CHARS));
+  }
+
+  /** argv of a command, redacted element by element in the context of its program, capped in count and length. */
+  private static List<String> argv(CommandExecuted c) {
+    String program = !c.getPath().isEmpty() ? c.getPath() : c.getProgram();
+    List<String> capped = c.getArgvList().stream().limit(MAX_LIST).toList();
+    return REDACTOR.cleanArgv(program, capped).stream().map(TeleportSessionAccumulator::truncate).toList();
+  }
+
+  /**
+   * Adds a notable event to one side, within the cap; agent-CLI events have a few places of their own beyond it.
+   */
+  private void addNotable(SessionFeatures.Builder side, NotableEvent.Builder n, boolean agent) {
+    long agentEvents = side.getNotableEventsList().stream().filter(x -> "agent-cli".equals(x.getKind())).count();
+    boolean room = agent ? agentEvents < MAX_AGENT_NOTABLE_EVENTS
+        : side.getNotableEventsCount() - agentEvents < MAX_NOTABLE_EVENTS;
+    if (!room) {
+      if (side == rec) {
+        droppedNotable++;
+      } else {
+        droppedAuditNotable++;
+      }
+      return;
+    }
+    side.addNotableEvents(n);
   }
 
   private void onStart(RecordingEvent e, SessionStarted s) {
@@ -216,7 +329,8 @@ public final class TeleportSessionAccumulator {
   }
 
   private void notable(RecordingEvent e, String kind, String summary) {
-    if (rec.getNotableEventsCount() >= MAX_NOTABLE_EVENTS) {
+    long agentEvents = rec.getNotableEventsList().stream().filter(x -> "agent-cli".equals(x.getKind())).count();
+    if (rec.getNotableEventsCount() - agentEvents >= MAX_NOTABLE_EVENTS) {
       droppedNotable++;
       return;
     }
@@ -248,8 +362,20 @@ public final class TeleportSessionAccumulator {
     return s.length() <= MAX_SUMMARY_CHARS ? s : s.substring(0, MAX_SUMMARY_CHARS);
   }
 
-  /** Merges the metadata of an audit event (session.start, session.end, session.upload); others are ignored. */
+  /**
+   * Merges an audit event: the metadata of session.start, session.end and session.upload, and the content of the
+   * events {@link AuditEventDetails} reads (BPF events); others are ignored.
+   *
+   * @throws IllegalArgumentException when an event the featurizer reads has unreadable JSON
+   */
   public void addAudit(TeleportAuditEvent a) {
+    if (AuditEventDetails.handles(a.getType())) {
+      RecordingEvent e = AuditEventDetails.toRecordingEvent(a);
+      if (e != null) {
+        onBpf(e, auditBpf(), audit);
+      }
+      return;
+    }
     TeleportFeatures.Builder t = audit.getTeleportBuilder();
     if (!a.getUser().isEmpty()) {
       audit.setUser(a.getUser());
@@ -337,6 +463,7 @@ public final class TeleportSessionAccumulator {
     droppedNotable = 0;
     chunkGapsMs = new GapSketch();
     cadence = new CadenceAccumulator();
+    recBpf = null;
   }
 
   /**
@@ -364,6 +491,9 @@ public final class TeleportSessionAccumulator {
         .setParseError(r.getParseError());
     boolean interactive = recordingEndSeen ? r.getInteractive() : a.getInteractive();
     boolean pty = printChunks > 0;
+    // the recording's BPF events when it carries any, else the audit log's: never both
+    boolean recHasBpf = recBpf != null && !recBpf.isEmpty();
+    BpfAccumulator bpf = recHasBpf ? recBpf : auditBpf != null && !auditBpf.isEmpty() ? auditBpf : null;
     t.setInteractive(interactive)
         .setPtyPresent(pty)
         .setPrintChunks(printChunks)
@@ -371,12 +501,15 @@ public final class TeleportSessionAccumulator {
         .setMedianChunkGapMs(chunkGapsMs.quantile(0.5))
         .setIdleGapCount(idleGaps)
         .setEditCharCount(editChars)
-        .setCommandCount(commands)
-        .setBpfPresent(commands > 0)
+        .setCommandCount(bpf != null ? bpf.commands : commands)
+        .setBpfPresent(bpf != null || commands > 0)
         .setSingleShot(!pty && joins == 0 && !interactive)
         .setJoinCount(joins)
         .setInputEvents(inputEvents)
         .setTypedKeystrokes(typedKeystrokes);
+    if (bpf != null) {
+      t.setBpf(bpf.features(recHasBpf ? SOURCE_RECORDING : SOURCE_AUDIT));
+    }
     long started = rec.getStartedMs() > 0 ? rec.getStartedMs() : audit.getStartedMs();
     long ended = rec.getEndedMs() > 0 ? rec.getEndedMs() : audit.getEndedMs();
     CadenceFeatures cf = cadence.features();
@@ -387,11 +520,34 @@ public final class TeleportSessionAccumulator {
         .setStartedMs(started)
         .setEndedMs(Math.max(ended, started))
         .setTeleport(t)
-        .addAllNotableEvents(rec.getNotableEventsList());
+        .addAllNotableEvents(notableEvents(recHasBpf));
     if (recordingSeen) {
       out.setCadence(cf).addAllSegments(cadence.segments());
     }
     return out.build();
+  }
+
+  /**
+   * The recording's notable events, with the audit log's merged in by time when there are any to take (its BPF
+   * events only when the recording carried none), within the cap.
+   */
+  private List<NotableEvent> notableEvents(boolean recHasBpf) {
+    List<NotableEvent> fromAudit = recHasBpf ? List.of() : audit.getNotableEventsList();
+    if (fromAudit.isEmpty()) {
+      return rec.getNotableEventsList();
+    }
+    List<NotableEvent> all = new ArrayList<>(rec.getNotableEventsList());
+    all.addAll(fromAudit);
+    all.sort(Comparator.comparingLong(NotableEvent::getTimeMs)); // stable: same-time events keep their order
+    List<NotableEvent> out = new ArrayList<>();
+    int plain = 0;
+    int agent = 0;
+    for (NotableEvent n : all) {
+      if ("agent-cli".equals(n.getKind()) ? agent++ < MAX_AGENT_NOTABLE_EVENTS : plain++ < MAX_NOTABLE_EVENTS) {
+        out.add(n);
+      }
+    }
+    return out;
   }
 
   private static String first(String... values) {
@@ -410,10 +566,11 @@ public final class TeleportSessionAccumulator {
 
   /**
    * Version of {@link #toBytes}: 2 carries cadence state format 2 (activity counters, echo series), 3 adds the typed
-   * keystrokes after it. Versions 1 and 2 are still read (typed keystrokes then count from 0; version 1's cadence
-   * activity fields are reported unset).
+   * keystrokes after it, 4 the BPF accumulators of both sides (audit-side notable events travel in the audit
+   * builder). Versions 1 to 3 are still read (typed keystrokes then count from 0; version 1's cadence activity fields
+   * are reported unset; BPF counting starts from the next event).
    */
-  static final int STATE_VERSION = 3;
+  static final int STATE_VERSION = 4;
 
   public byte[] toBytes() {
     StateWriter w = new StateWriter();
@@ -425,10 +582,24 @@ public final class TeleportSessionAccumulator {
     w.bytes(chunkGapsMs.encode());
     cadence.writeTo(w);
     w.varint(typedKeystrokes).zigzag(prevInputDelayMs);
+    writeBpf(w, recBpf);
+    writeBpf(w, auditBpf);
+    w.varint(droppedAuditNotable);
     return w.toByteArray();
   }
 
+  private static void writeBpf(StateWriter w, BpfAccumulator bpf) {
+    w.bool(bpf != null);
+    if (bpf != null) {
+      bpf.writeTo(w);
+    }
+  }
+
   public static TeleportSessionAccumulator fromBytes(byte[] bytes) {
+    return fromBytes(bytes, BpfSettings.defaults());
+  }
+
+  public static TeleportSessionAccumulator fromBytes(byte[] bytes, BpfSettings settings) {
     StateReader r = new StateReader(bytes);
     long version = r.varint();
     if (version < 1 || version > STATE_VERSION) {
@@ -451,10 +622,16 @@ public final class TeleportSessionAccumulator {
     n[8] = r.zigzag();
     n[9] = r.varint();
     GapSketch chunkGaps = GapSketch.decode(r.bytes());
-    TeleportSessionAccumulator s = new TeleportSessionAccumulator(chunkGaps, CadenceAccumulator.readFrom(r, version == 1 ? 1 : CadenceAccumulator.FORMAT));
+    TeleportSessionAccumulator s = new TeleportSessionAccumulator(chunkGaps,
+        CadenceAccumulator.readFrom(r, version == 1 ? 1 : CadenceAccumulator.FORMAT), settings);
     if (version >= 3) {
       s.typedKeystrokes = r.varint();
       s.prevInputDelayMs = r.zigzag();
+    }
+    if (version >= 4) {
+      s.recBpf = r.bool() ? BpfAccumulator.readFrom(r, settings) : null;
+      s.auditBpf = r.bool() ? BpfAccumulator.readFrom(r, settings) : null;
+      s.droppedAuditNotable = r.varint();
     }
     s.rec = rec;
     s.audit = audit;

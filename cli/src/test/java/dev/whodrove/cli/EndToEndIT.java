@@ -87,6 +87,15 @@ class EndToEndIT {
       List<DemoRun.Scored> humans = out.teleport().stream().filter(r -> r.profile().equals("human")).toList();
       long human = humans.stream().filter(r -> "human".equals(r.operator())).count();
       assertThat((double) human / humans.size()).as("humans called human").isGreaterThanOrEqualTo(0.95);
+      // claude on the node: its BPF audit events name the tool whatever the terminal looked like (corrections
+      // included, when the audit events came after the recording); a person's programs name none
+      assertThat(out.teleport()).filteredOn(r -> r.profile().equals("claude-on-node")).isNotEmpty()
+          .allSatisfy(r -> assertThat(r.agentTool() + "/" + r.operator()).as(r.sessionId())
+              .isEqualTo("claude-code/agent"));
+      assertThat(out.teleport()).filteredOn(r -> r.profile().equals("human-bpf")).isNotEmpty()
+          .allSatisfy(r -> assertThat(r.agentTool()).as(r.sessionId()).isNull())
+          .filteredOn(r -> "human".equals(r.operator())).hasSizeGreaterThanOrEqualTo(
+              (int) Math.ceil(0.95 * out.teleport().stream().filter(r -> r.profile().equals("human-bpf")).count()));
       uninterrupted = labelsBySession(sessions);
     }
   }

@@ -154,7 +154,9 @@ final class BpfAccumulator {
       flags |= AGENT_ROOT | AGENT_TREE;
     }
     boolean primaryAgent = m != null && m.tool().equals(agentTool);
-    if (inTreeBefore && !primaryAgent) {
+    // an agent process exec'ing again (its launcher's env, a failed PATH lookup) is the agent, not its work
+    boolean agentReExec = sameProcess && (existing.flags & AGENT_ROOT) != 0;
+    if (inTreeBefore && !primaryAgent && !agentReExec) {
       descendants++;
       descendantWrappers += wrapper != null ? 1 : 0;
       descendantFailed += c.getReturnCode() != 0 ? 1 : 0;

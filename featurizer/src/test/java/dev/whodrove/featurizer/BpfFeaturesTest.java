@@ -89,6 +89,17 @@ class BpfFeaturesTest {
   }
 
   @Test
+  void theAgentsOwnReExecsAreNotItsWork() {
+    BpfAuditEvents e = new BpfAuditEvents("s7").command(T, 200, 100, "/usr/local/bin/claude")
+        .command(T + 5, 200, 100, "/usr/local/sbin/env") // a PATH lookup on the way to node
+        .command(T + 9, 200, 100, "/usr/bin/node", "/usr/local/bin/claude")
+        .command(T + 9_000, 201, 200, "/bin/bash", "-lc", "make test");
+    AgentCliEvidence a = featurize(e.events()).getTeleport().getBpf().getAgentCli();
+    assertThat(a.getDescendantCommands()).isEqualTo(1);
+    assertThat(a.getOtherCommandsAfter()).isZero();
+  }
+
+  @Test
   void aPersonRunningOrdinaryProgramsHasNoAgentCli() {
     BpfAuditEvents e = new BpfAuditEvents("s2").command(T, 150, 100, "/usr/bin/ls", "-la")
         .command(T + 8_000, 151, 100, "/usr/bin/node", "server.js")

@@ -27,12 +27,14 @@ import java.util.UUID;
 
 /**
  * Simulates Teleport sessions of a given profile: the ProtoStream recording events and the JSON audit events
- * (session.start, session.end, session.upload) Teleport writes for them.
+ * (session.start, session.end, session.upload, and for the enhanced-recording profiles the BPF events
+ * session.command, session.network and session.disk) Teleport writes for them.
  */
 public final class TeleportSimulator {
   /** Profiles this simulator knows. */
   public static final List<String> PROFILES = List.of(
-      "human", "kimi-k2.6", "gemini-3.1", "opus-4.6", "gpt-5.5", "handoff", "exec", "kube-exec");
+      "human", "kimi-k2.6", "gemini-3.1", "opus-4.6", "gpt-5.5", "handoff", "exec", "kube-exec", "claude-on-node",
+      "human-bpf");
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String CLUSTER = "demo.teleport.example";
@@ -68,6 +70,9 @@ public final class TeleportSimulator {
           CadenceModel.handoff(rng, CadenceModel.Output.TEXT).activity());
       case "exec" -> exec(sid, profile, user, host, start, false);
       case "kube-exec" -> exec(sid, profile, user, host, start, true);
+      case "claude-on-node" -> node(sid, profile, "agent", "claude-code", user, host, start,
+          NodeActivity.claudeOnNode(rng));
+      case "human-bpf" -> node(sid, profile, "human", "", user, host, start, NodeActivity.personWithCommands(rng));
       default -> throw new IllegalArgumentException("unknown profile " + profile + "; known: " + PROFILES);
     };
   }
@@ -103,7 +108,82 @@ public final class TeleportSimulator {
     events.add(sessionEnd(sid, user, host, index[0]++, start, end, true, List.of()));
     clockMs = Math.max(clockMs, start + (end - start) / 4); // sessions overlap like on a real cluster
     return new SimulatedSession(sid, profile, operator, model, events,
-        audit(sid, user, host, start, end, true, List.of()), start, end);
+        audit(sid, user, host, start, end, true, List.of()), start, end, "");
+  }
+
+  /**
+   * A PTY session on a node with enhanced recording: prints in the recording, the BPF events in the audit log (where
+   * Teleport emits them), between session.start and session.end.
+   */
+  private SimulatedSession node(String sid, String profile, String operator, String tool, String user, String host,
+      long start, NodeActivity.Session node) {
+    List<OneOf> events = new ArrayList<>();
+    long index = 0;
+    events.add(OneOf.newBuilder().setSessionStart(SessionStart.newBuilder()
+        .setMetadata(meta(index++, "session.start", "T2000I", start))
+        .setUser(user(user)).setSession(session(sid)).setServer(server(host))
+        .setConnection(connection()).setTerminalSize("120:40").setSessionRecording("node")).build());
+    long printStart = start + 800;
+    long offset = 0;
+    List<TerminalActivity.Chunk> chunks = node.terminal().chunks();
+    for (int i = 0; i < chunks.size(); i++) {
+      TerminalActivity.Chunk c = chunks.get(i);
+      events.add(OneOf.newBuilder().setSessionPrint(SessionPrint.newBuilder()
+          .setMetadata(meta(index++, "print", "", printStart + c.atMs()))
+          .setChunkIndex(i).setData(ByteString.copyFrom(c.data())).setBytes(c.data().length)
+          .setDelayMilliseconds(c.atMs()).setOffset(offset)).build());
+      offset += c.data().length;
+    }
+    long last = Math.max(node.terminal().durationMs(),
+        node.bpf().stream().mapToLong(NodeActivity.BpfEvent::atMs).max().orElse(0));
+    long end = printStart + last + 1_000;
+    events.add(sessionEnd(sid, user, host, index, start, end, true, List.of()));
+    clockMs = Math.max(clockMs, start + (end - start) / 4);
+    List<String> audit = new ArrayList<>(audit(sid, user, host, start, end, true, List.of()));
+    List<String> bpf = new ArrayList<>();
+    long ei = index + 1;
+    for (NodeActivity.BpfEvent b : node.bpf()) {
+      bpf.add(bpfLine(sid, user, host, ei++, printStart + b.atMs(), b));
+    }
+    audit.addAll(1, bpf); // after session.start, before session.end and session.upload
+    return new SimulatedSession(sid, profile, operator, "", events, audit, start, end, tool);
+  }
+
+  /** A BPF event as Teleport's file log writes it (keys sorted, as in the real samples). */
+  private String bpfLine(String sid, String user, String host, long ei, long timeMs, NodeActivity.BpfEvent b) {
+    ObjectNode n = JSON.createObjectNode();
+    switch (b.kind()) {
+      case COMMAND -> {
+        var argv = n.putArray("argv");
+        b.argv().forEach(argv::add);
+        n.put("cgroup_id", 4294967537L).put("code", "T4000I").put("ei", ei).put("event", "session.command");
+      }
+      case NETWORK -> n.put("cgroup_id", 4294967537L).put("code", "T4002I").put("dst_addr", b.dstAddr())
+          .put("dst_port", b.dstPort()).put("ei", ei).put("event", "session.network");
+      case DISK -> n.put("cgroup_id", 4294967537L).put("code", "T4001I").put("ei", ei).put("event", "session.disk")
+          .put("flags", b.flags());
+    }
+    n.put("login", "ubuntu").put("namespace", "default");
+    if (b.kind() != NodeActivity.BpfEvent.Kind.NETWORK) {
+      n.put("path", b.path());
+    }
+    n.put("pid", b.pid());
+    if (b.kind() == NodeActivity.BpfEvent.Kind.COMMAND) {
+      n.put("ppid", b.ppid());
+    }
+    n.put("program", b.program());
+    if (b.kind() != NodeActivity.BpfEvent.Kind.NETWORK) {
+      n.put("return_code", b.returnCode());
+    }
+    n.put("server_id", serverId(host)).put("sid", sid);
+    if (b.kind() == NodeActivity.BpfEvent.Kind.NETWORK) {
+      n.put("src_addr", "10.20.0.7");
+    }
+    n.put("time", Instant.ofEpochMilli(timeMs).toString()).put("uid", uid()).put("user", user);
+    if (b.kind() == NodeActivity.BpfEvent.Kind.NETWORK) {
+      n.put("version", 4);
+    }
+    return n.toString();
   }
 
   private SimulatedSession exec(String sid, String profile, String user, String host, long start, boolean kube) {
@@ -133,7 +213,7 @@ public final class TeleportSimulator {
     long end = start + 1_500;
     events.add(sessionEnd(sid, user, host, index, start, end, false, argv));
     return new SimulatedSession(sid, profile, "unknown", "", events,
-        audit(sid, user, host, start, end, false, argv), start, end);
+        audit(sid, user, host, start, end, false, argv), start, end, "");
   }
 
   private OneOf sessionEnd(String sid, String user, String host, long index, long start, long end, boolean interactive,

@@ -40,9 +40,9 @@ public final class DemoRun {
   public record Options(Path workDir, Path db, int perProfile, long seed, Duration timeout, String bootstrapServers,
       String llmBaseUrl, String llmModel, int partitions) {}
 
-  /** Truth vs verdict for one session. */
+  /** Truth vs verdict for one session ({@code expectedTool}/{@code agentTool}: the agent CLI on the node). */
   public record Scored(String sessionId, String profile, String expectedOperator, String expectedModel,
-      String operator, String cadence) {}
+      String operator, String cadence, String expectedTool, String agentTool) {}
 
   /** What happened. */
   public record Outcome(SimulatedDataset.Summary data, long coldStartMs, long processingMs,
@@ -134,7 +134,9 @@ public final class DemoRun {
         "featurizer.punctuate.interval", "1s",
         // the archive is replayed at full speed: once it is read, open GCP sessions and bursts are complete
         "featurizer.gcp.wall.close.after", "4s",
-        "featurizer.gcp.burst.wall.close.after", "4s"));
+        "featurizer.gcp.burst.wall.close.after", "4s",
+        // BPF audit events that arrive after their recording correct the session within the settling wait below
+        "featurizer.audit.correction.delay", "1s"));
     s.put("classifier", Map.of("state.dir", state.resolve("classifier").toString()));
     s.put("sqlite-sink", Map.of("sink.db.path", o.db().toString(), "sink.db.synchronous", "NORMAL"));
     if (o.llmModel() != null) {
@@ -156,20 +158,22 @@ public final class DemoRun {
 
   /**
    * Waits until every listed Teleport session has operator.type and, when {@code gcp}, at least one GCP session has a
-   * verdict and the number of sessions has not changed for 6 s.
+   * verdict and neither the sessions nor their labels have changed for 6 s (corrections included: a Teleport session
+   * whose BPF audit events came after its recording is re-stamped a second or two later).
    */
   public static List<SessionSummary> awaitVerdicts(Options o, Set<String> teleportIds, Progress progress,
       boolean gcp) throws Exception {
     long started = System.nanoTime();
     long deadline = started + o.timeout().toNanos();
     long lastChange = started;
-    int lastCount = -1;
+    long lastSignature = -1;
     while (true) {
       List<SessionSummary> sessions = Files.exists(o.db()) ? list(o.db()) : List.of();
       long done = sessions.stream().filter(s -> teleportIds.contains(s.sessionId()) && s.label("operator.type") != null)
           .count();
-      if (sessions.size() != lastCount) {
-        lastCount = sessions.size();
+      long signature = signature(sessions);
+      if (signature != lastSignature) {
+        lastSignature = signature;
         lastChange = System.nanoTime();
       }
       long gcpDone = sessions.stream().filter(s -> s.substrate() != null && s.substrate().startsWith("gcp")).count();
@@ -185,6 +189,18 @@ public final class DemoRun {
       }
       Thread.sleep(500);
     }
+  }
+
+  /** Changes whenever a session or one of its label values does. */
+  private static long signature(List<SessionSummary> sessions) {
+    long h = sessions.size();
+    for (SessionSummary s : sessions) {
+      h = h * 31 + s.sessionId().hashCode();
+      for (var l : s.labels().entrySet()) {
+        h = h * 31 + l.getKey().hashCode() * 17L + String.valueOf(l.getValue().value()).hashCode();
+      }
+    }
+    return h;
   }
 
   private static String bar(long done, long total) {
@@ -224,7 +240,8 @@ public final class DemoRun {
       }
       SessionSummary s = byId.get(id);
       scored.add(new Scored(id, t.get("profile").asText(), t.get("operator").asText(), t.get("model").asText(),
-          s == null ? null : s.label("operator.type"), s == null ? null : s.label("cadence.label")));
+          s == null ? null : s.label("operator.type"), s == null ? null : s.label("cadence.label"),
+          t.path("tool").asText(), s == null ? null : s.label("agent.tool")));
     });
     Map<String, Map<String, Integer>> gcp = new TreeMap<>();
     for (SessionSummary s : sessions) {

@@ -155,6 +155,7 @@ public final class TeleportSessionAccumulator {
       case COMPLETE -> {
         recordingComplete = true;
         t.setRecordingFormat(e.getComplete().getFormat());
+        t.setRecordingBytes(e.getComplete().getObjectSizeBytes());
         t.setParseError(REDACTOR.clean(e.getComplete().getParseError()));
       }
       default -> { }
@@ -421,6 +422,8 @@ public final class TeleportSessionAccumulator {
         if (!a.getRecordingUrl().isEmpty()) {
           t.setRecordingUri(a.getRecordingUrl());
         }
+        // an abandoned upload completed later, or a re-upload: the latest is when the recording became final
+        t.setUploadedAtMs(Math.max(t.getUploadedAtMs(), a.getTimeMs()));
       }
       default -> { }
     }
@@ -488,6 +491,8 @@ public final class TeleportSessionAccumulator {
         .setRecordingPresent(recordingComplete)
         .setRecordingUri(REDACTOR.cleanUri(first(r.getRecordingUri(), a.getRecordingUri())))
         .setRecordingFormat(r.getRecordingFormat())
+        .setRecordingBytes(r.getRecordingBytes())
+        .setUploadedAtMs(a.getUploadedAtMs())
         .setParseError(r.getParseError());
     boolean interactive = recordingEndSeen ? r.getInteractive() : a.getInteractive();
     boolean pty = printChunks > 0;

@@ -92,12 +92,13 @@ final class SessionRows {
     String ended = Rfc3339.secondsOrNull(f.getEndedMs());
     row[i++] = started;
     row[i++] = ended;
-    row[i++] = ended; // uploaded_at: the features carry no upload time; the end is when the session became final
+    // uploaded_at: the session.upload event's time; without one (a recording announced otherwise, or none) the end
+    row[i++] = t != null && t.getUploadedAtMs() > 0 ? Rfc3339.seconds(t.getUploadedAtMs()) : ended;
     double duration = f.getStartedMs() > 0 && f.getEndedMs() > f.getStartedMs()
         ? (f.getEndedMs() - f.getStartedMs()) / 1000.0 : 0;
     row[i++] = duration == 0 ? null : duration;
     row[i++] = t == null ? null : text(t.getRecordingUri());
-    row[i++] = null; // recording_bytes: not in the features; an existing value is kept
+    row[i++] = t != null && t.getRecordingBytes() > 0 ? t.getRecordingBytes() : null; // none: an existing value is kept
     if (t != null) {
       row[i++] = bool(t.getPtyPresent());
       row[i++] = t.getPrintChunks();

@@ -16,10 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Notable events of BPF events in sessions.sqlite carry the study CLI's payloads ({path, argv, return_code, ppid} for
- * commands, destinations for connections, paths for disk writes), with argv redacted even when the writer did not.
+ * Teleport columns the audit log and the decoder fill: notable events of BPF events carry the study CLI's payloads
+ * ({path, argv, return_code, ppid} for commands, destinations for connections, paths for disk writes), with argv
+ * redacted even when the writer did not; {@code uploaded_at} and {@code recording_bytes}.
  */
-class NotablePayloadTest {
+class TeleportColumnsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path dir;
 
@@ -71,6 +72,24 @@ class NotablePayloadTest {
       assertThat(n.get("dst_port").asInt()).isEqualTo(1723);
       assertThat(JSON.readTree(rows.get(4).payload()).get("flags").asInt()).isEqualTo(0101);
       assertThat(rows.get(5).payload()).isEqualTo("{\"kind\":\"join\",\"summary\":\"bob\"}");
+    }
+  }
+
+  @Test
+  void uploadedAtIsTheUploadEventAndRecordingBytesTheObjectSize() throws Exception {
+    SessionVerdict plain = Verdicts.teleport("s-up", 1, 0, label("operator.type", "human", "phase1-classifier@v1", T0));
+    var f = plain.getFeatures().toBuilder();
+    f.getTeleportBuilder().setUploadedAtMs(T0 + 605_000).setRecordingBytes(98_765);
+    try (SessionDatabase store = SessionDatabase.open(dir.resolve("u.sqlite"))) {
+      store.apply(plain);
+      SessionDetail before = store.showSession("s-up").orElseThrow();
+      assertThat(before.column("uploaded_at")).isEqualTo("2026-01-01T00:10:00Z"); // no upload seen: the end
+      assertThat(before.column("recording_bytes")).isNull();
+      store.apply(plain.toBuilder().setFeatures(f.setRevision(2)).build());
+      SessionDetail after = store.showSession("s-up").orElseThrow();
+      assertThat(after.column("uploaded_at")).isEqualTo("2026-01-01T00:10:05Z");
+      assertThat(after.column("ended_at")).isEqualTo("2026-01-01T00:10:00Z");
+      assertThat(((Number) after.column("recording_bytes")).longValue()).isEqualTo(98_765);
     }
   }
 }

@@ -70,7 +70,7 @@ public final class DemoCommand implements Callable<Integer> {
     table("agent.tool", count(s, x -> x.label("agent.tool")));
 
     System.out.println("Teleport sessions against the simulation's truth:");
-    System.out.printf("  %-15s %4s  %-15s %-15s %-15s %s%n", "profile", "n", "operator.type", "model", "agent.tool",
+    System.out.printf("  %-17s %4s  %-15s %-15s %-15s %s%n", "profile", "n", "operator.type", "model", "agent.tool",
         "cadence.label");
     Map<String, List<DemoRun.Scored>> byProfile = out.teleport().stream()
         .collect(Collectors.groupingBy(DemoRun.Scored::profile, TreeMap::new, Collectors.toList()));
@@ -85,7 +85,7 @@ public final class DemoCommand implements Callable<Integer> {
           : r.expectedTool().equals(r.agentTool())).count();
       Map<String, Long> labels = rows.stream().collect(Collectors.groupingBy(
           r -> String.valueOf(r.cadence()), TreeMap::new, Collectors.counting()));
-      System.out.printf("  %-15s %4d  %-15s %-15s %-15s %s%n", profile, rows.size(), opOk + "/" + rows.size(),
+      System.out.printf("  %-17s %4d  %-15s %-15s %-15s %s%n", profile, rows.size(), opOk + "/" + rows.size(),
           modelRows == 0 ? "-" : modelOk + "/" + modelRows,
           toolRows == 0 ? (toolOk == rows.size() ? "none" : "none " + toolOk + "/" + rows.size())
               : toolOk + "/" + rows.size(), labels);

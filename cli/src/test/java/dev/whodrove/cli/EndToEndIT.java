@@ -92,6 +92,12 @@ class EndToEndIT {
       assertThat(out.teleport()).filteredOn(r -> r.profile().equals("claude-on-node")).isNotEmpty()
           .allSatisfy(r -> assertThat(r.agentTool() + "/" + r.operator()).as(r.sessionId())
               .isEqualTo("claude-code/agent"));
+      // interactive kubectl exec and database sessions: cadence (statement rhythm) verdicts, not the cohort
+      for (String p : List.of("kube-it-human", "kube-it-opus-4.6", "db-human", "db-agent")) {
+        List<DemoRun.Scored> rows = out.teleport().stream().filter(r -> r.profile().equals(p)).toList();
+        long right = rows.stream().filter(r -> r.expectedOperator().equals(r.operator())).count();
+        assertThat((double) right / rows.size()).as("operator of %s", p).isGreaterThanOrEqualTo(0.9);
+      }
       assertThat(out.teleport()).filteredOn(r -> r.profile().equals("human-bpf")).isNotEmpty()
           .allSatisfy(r -> assertThat(r.agentTool()).as(r.sessionId()).isNull())
           .filteredOn(r -> "human".equals(r.operator())).hasSizeGreaterThanOrEqualTo(

@@ -162,6 +162,43 @@ class ParseCommandTest {
     });
   }
 
+  @Test
+  void interactiveKubeExecAndDatabaseSessionsGetCadenceVerdicts() throws Exception {
+    SimulatedDataset.Summary data = SimulatedDataset.write(tmp.resolve("svc"), 8,
+        Map.of("kube-it-human", 4, "kube-it-opus-4.6", 4, "db-human", 4, "db-agent", 4, "kube-exec", 2), Map.of());
+    Map<String, String> profile = new java.util.HashMap<>();
+    for (String l : Files.readAllLines(data.truthFile())) {
+      JsonNode t = JSON.readTree(l);
+      profile.put(t.get("session_id").asText(), t.get("profile").asText());
+    }
+    Run r = run("parse", "--audit", data.teleportDataDir().resolve("log").toString(), "--json",
+        data.recordsDir().toString());
+    assertThat(r.status()).isZero();
+    assertThat(r.lines()).hasSize(18).allSatisfy(n -> {
+      JsonNode l = n.get("labels");
+      String p = profile.get(n.get("session_id").asText());
+      String verdict = l.path("operator.type").asText() + "/" + l.path("routing.cohort").asText() + "/"
+          + l.path("cadence.label").asText();
+      switch (p) {
+        case "kube-it-human", "db-human" -> assertThat(verdict).as(p).startsWith("human/phase1-cadence/human");
+        case "kube-it-opus-4.6" -> assertThat(verdict).as(p).isEqualTo("agent/phase1-cadence/opus-4.6");
+        case "db-agent" -> assertThat(verdict).as(p).isEqualTo("agent/phase1-cadence/agent");
+        default -> assertThat(verdict).as(p).isEqualTo("unknown/single-shot-non-pty/"); // non-interactive exec
+      }
+      if (p.startsWith("db-")) {
+        JsonNode db = n.at("/features/teleport/db");
+        assertThat(db.get("source").asText()).isEqualTo("recording");
+        assertThat(db.get("protocol").asText()).isEqualTo("postgres");
+        // statement kinds, never statement text, in the features and the notable events
+        assertThat(n.toString()).doesNotContain("FROM orders").doesNotContain("information_schema");
+      }
+      if (p.startsWith("kube-it")) {
+        assertThat(n.at("/features/teleport/kube/requests").asInt()).isEqualTo(1);
+        assertThat(n.at("/features/teleport/kube/execs").asInt()).isEqualTo(1);
+      }
+    });
+  }
+
   /** The real SSH audit samples without their session.end events (whose sessions would print on their own). */
   private static List<String> samplesOfUnendedSessions() {
     return TeleportAuditFixtures.lines("ssh-sessions.jsonl").stream().filter(l -> !l.contains("\"session.end\""))

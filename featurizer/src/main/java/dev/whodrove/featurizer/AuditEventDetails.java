@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.whodrove.schemas.v1.CommandExecuted;
+import dev.whodrove.schemas.v1.DatabaseQuery;
 import dev.whodrove.schemas.v1.DiskAccess;
+import dev.whodrove.schemas.v1.ExecCommand;
+import dev.whodrove.schemas.v1.KubeRequest;
 import dev.whodrove.schemas.v1.NetworkConnection;
 import dev.whodrove.schemas.v1.RecordingEvent;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
@@ -17,17 +20,39 @@ import java.util.Set;
  * {@code session.command} ({@code path}, {@code argv} without argv[0], {@code return_code}, {@code pid},
  * {@code ppid}, {@code program}), {@code session.network} ({@code src_addr}, {@code dst_addr}, {@code dst_port},
  * {@code version}, {@code operation}, {@code action}), {@code session.disk} ({@code path}, {@code flags},
- * {@code return_code}).
+ * {@code return_code}), {@code kube.request} ({@code verb}, {@code request_path}, {@code resource_kind},
+ * {@code resource_namespace}, {@code resource_name}, {@code response_code}), {@code exec} ({@code command},
+ * {@code exitCode}, {@code exitError}, {@code kubernetes_cluster}, {@code kubernetes_pod_name},
+ * {@code kubernetes_pod_namespace}), {@code db.session.query} and {@code db.session.query.failed} ({@code db_name},
+ * {@code db_user}, {@code db_query}, {@code success}). Port forwards ({@code port}, {@code port.*}) and the
+ * protocol-specific database events ({@code db.session.<protocol>.…}) are counted by type and time alone.
  */
 final class AuditEventDetails {
   static final Set<String> BPF_TYPES = Set.of("session.command", "session.network", "session.disk");
+  static final Set<String> SERVICE_TYPES = Set.of("kube.request", "exec", "db.session.query",
+      "db.session.query.failed");
+  /** Database events that are not statements: session lifecycle, results, permission checks. */
+  private static final Set<String> DB_NOT_STATEMENTS = Set.of("db.session.start", "db.session.end",
+      "db.session.result", "db.session.query", "db.session.query.failed", "db.session.user.create",
+      "db.session.user.deactivate", "db.session.permissions.update");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private AuditEventDetails() {}
 
   /** Whether the featurizer takes this audit event type in. */
   static boolean handles(String type) {
-    return BPF_TYPES.contains(type);
+    return BPF_TYPES.contains(type) || SERVICE_TYPES.contains(type) || isPortForward(type)
+        || isDatabaseProtocolEvent(type);
+  }
+
+  /** {@code port}, {@code port.local}, {@code port.remote}, {@code port.remote_conn}. */
+  static boolean isPortForward(String type) {
+    return type.equals("port") || type.startsWith("port.");
+  }
+
+  /** {@code db.session.<protocol>.<what>}: a statement at the protocol level (prepare, bind, execute, an RPC). */
+  static boolean isDatabaseProtocolEvent(String type) {
+    return type.startsWith("db.session.") && type.split("\\.").length >= 4 && !DB_NOT_STATEMENTS.contains(type);
   }
 
   /**
@@ -37,7 +62,7 @@ final class AuditEventDetails {
    * @throws IllegalArgumentException when the event's JSON is not an object
    */
   static RecordingEvent toRecordingEvent(TeleportAuditEvent a) {
-    if (!handles(a.getType())) {
+    if (!BPF_TYPES.contains(a.getType()) && !SERVICE_TYPES.contains(a.getType())) {
       return null;
     }
     JsonNode o;
@@ -71,6 +96,26 @@ final class AuditEventDetails {
       case "session.disk" -> b.setDisk(DiskAccess.newBuilder().setPath(text(o, "path"))
           .setFlags((int) num(o, "flags")).setReturnCode((int) num(o, "return_code"))
           .setProgram(text(o, "program")).setPid(num(o, "pid")));
+      case "kube.request" -> b.setKubeRequest(KubeRequest.newBuilder().setVerb(text(o, "verb"))
+          .setRequestPath(text(o, "request_path")).setResourceKind(text(o, "resource_kind"))
+          .setResourceNamespace(text(o, "resource_namespace")).setResourceName(text(o, "resource_name"))
+          .setResponseCode((int) num(o, "response_code")));
+      case "exec" -> {
+        // an exec through the Kubernetes proxy names its cluster; an SSH exec does not
+        String cluster = text(o, "kubernetes_cluster");
+        if (cluster.isEmpty() && "kube".equals(a.getKind())) {
+          cluster = "?";
+        }
+        b.setExec(ExecCommand.newBuilder().setCommand(text(o, "command")).setExitCode(text(o, "exitCode"))
+            .setError(text(o, "exitError")).setKubeCluster(cluster).setKubePod(text(o, "kubernetes_pod_name"))
+            .setKubeNamespace(text(o, "kubernetes_pod_namespace")));
+      }
+      case "db.session.query", "db.session.query.failed" -> {
+        JsonNode ok = o.get("success");
+        boolean success = a.getType().equals("db.session.query") && (ok == null || ok.asBoolean(true));
+        b.setDbQuery(DatabaseQuery.newBuilder().setDatabase(text(o, "db_name")).setDbUser(text(o, "db_user"))
+            .setQuery(text(o, "db_query")).setSuccess(success));
+      }
       default -> {
         return null;
       }

@@ -74,12 +74,18 @@ public final class TeleportSessionAccumulator {
   private CadenceAccumulator cadence;
   /** BPF events of the recording; null until the recording carries one. */
   private BpfAccumulator recBpf;
+  /** Kubernetes and database events of the recording; null until it carries one. */
+  private KubeAccumulator recKube;
+  private DatabaseAccumulator recDb;
   // audit side
   private SessionFeatures.Builder audit = SessionFeatures.newBuilder();
   private boolean auditEndSeen;
   /** BPF events of the audit log; null until one arrives. */
   private BpfAccumulator auditBpf;
   private long droppedAuditNotable;
+  /** Kubernetes and database events of the audit log; null until one arrives. */
+  private KubeAccumulator auditKube;
+  private DatabaseAccumulator auditDb;
   private final BpfSettings bpfSettings;
 
   public TeleportSessionAccumulator() {
@@ -146,12 +152,7 @@ public final class TeleportSessionAccumulator {
         notable(e, "join", e.getJoin().getUser());
       }
       case LEAVE -> notable(e, "leave", e.getLeave().getUser());
-      case EXEC -> notable(e, "exec", e.getExec().getCommand() + " (exit " + e.getExec().getExitCode() + ")");
-      case KUBE_REQUEST -> {
-        var k = e.getKubeRequest();
-        notable(e, "kube", k.getVerb() + " " + k.getRequestPath() + " -> " + k.getResponseCode());
-      }
-      case DB_QUERY -> notable(e, "db", e.getDbQuery().getDatabase() + ": " + e.getDbQuery().getQuery());
+      case EXEC, KUBE_REQUEST, DB_QUERY -> onService(e, false);
       case COMPLETE -> {
         recordingComplete = true;
         t.setRecordingFormat(e.getComplete().getFormat());
@@ -161,6 +162,69 @@ public final class TeleportSessionAccumulator {
       default -> { }
     }
     return reset;
+  }
+
+  /**
+   * exec, kube.request and database query events of one side: into that side's Kubernetes or database accumulator
+   * and its notable events. A query's notable event names its statement kind and length, never its text.
+   */
+  private void onService(RecordingEvent e, boolean fromAudit) {
+    SessionFeatures.Builder side = fromAudit ? audit : rec;
+    switch (e.getEventCase()) {
+      case EXEC -> {
+        var x = e.getExec();
+        if (!x.getKubeCluster().isEmpty()) {
+          (fromAudit ? auditKube() : recKube()).addExec();
+        }
+        addNotable(side, NotableEvent.newBuilder().setTimeMs(e.getTimeMs()).setKind("exec")
+            .setSummary(REDACTOR.clean(x.getCommand() + " (exit " + x.getExitCode() + ")", MAX_SUMMARY_CHARS))
+            .setRef(Long.toString(e.getIndex())), false);
+      }
+      case KUBE_REQUEST -> {
+        var k = e.getKubeRequest();
+        (fromAudit ? auditKube() : recKube()).addRequest(e.getTimeMs(), k);
+        addNotable(side, NotableEvent.newBuilder().setTimeMs(e.getTimeMs()).setKind("kube")
+            .setSummary(REDACTOR.clean(k.getVerb() + " " + k.getRequestPath() + " -> " + k.getResponseCode(),
+                MAX_SUMMARY_CHARS)).setRef(Long.toString(e.getIndex())), false);
+      }
+      case DB_QUERY -> {
+        var q = e.getDbQuery();
+        (fromAudit ? auditDb() : recDb()).addQuery(e.getTimeMs(), q.getQuery(), q.getSuccess());
+        addNotable(side, NotableEvent.newBuilder().setTimeMs(e.getTimeMs()).setKind("db")
+            .setSummary(truncate(q.getDatabase()) + ": " + DatabaseAccumulator.statementKind(q.getQuery()) + " ("
+                + q.getQuery().length() + " characters" + (q.getSuccess() ? "" : ", failed") + ")")
+            .setRef(Long.toString(e.getIndex())), false);
+      }
+      default -> { }
+    }
+  }
+
+  private KubeAccumulator recKube() {
+    if (recKube == null) {
+      recKube = new KubeAccumulator();
+    }
+    return recKube;
+  }
+
+  private KubeAccumulator auditKube() {
+    if (auditKube == null) {
+      auditKube = new KubeAccumulator();
+    }
+    return auditKube;
+  }
+
+  private DatabaseAccumulator recDb() {
+    if (recDb == null) {
+      recDb = new DatabaseAccumulator();
+    }
+    return recDb;
+  }
+
+  private DatabaseAccumulator auditDb() {
+    if (auditDb == null) {
+      auditDb = new DatabaseAccumulator();
+    }
+    return auditDb;
   }
 
   private BpfAccumulator recBpf() {
@@ -264,6 +328,9 @@ public final class TeleportSessionAccumulator {
       t.setKind(s.getKubeCluster().isEmpty() ? "ssh" : "kube");
     }
     rec.setUser(s.getUser());
+    if (!s.getDbService().isEmpty() || "db".equals(s.getKind())) {
+      recDb().protocol(s.getProtocol());
+    }
     t.setLogin(s.getLogin()).setCluster(s.getCluster()).setServerId(s.getServerId())
         .setServerHostname(s.getServerHostname()).setRemoteAddr(s.getRemoteAddr());
     putLabels(t, s.getServerLabelsMap());
@@ -371,9 +438,33 @@ public final class TeleportSessionAccumulator {
    */
   public void addAudit(TeleportAuditEvent a) {
     if (AuditEventDetails.handles(a.getType())) {
+      if (!a.getKind().isEmpty() && audit.getTeleport().getKind().isEmpty()) {
+        audit.getTeleportBuilder().setKind(a.getKind());
+      }
+      if (AuditEventDetails.isPortForward(a.getType())) {
+        if ("kube".equals(a.getKind())) {
+          auditKube().addPortForward();
+        }
+        return;
+      }
+      if (AuditEventDetails.isDatabaseProtocolEvent(a.getType())) {
+        DatabaseAccumulator db = auditDb();
+        db.protocol(a.getProtocol());
+        db.addProtocolEvent(a.getTimeMs(), a.getType());
+        return;
+      }
       RecordingEvent e = AuditEventDetails.toRecordingEvent(a);
-      if (e != null) {
-        onBpf(e, auditBpf(), audit);
+      if (e == null) {
+        return;
+      }
+      switch (e.getEventCase()) {
+        case COMMAND, NETWORK, DISK -> onBpf(e, auditBpf(), audit);
+        default -> {
+          if (e.hasDbQuery()) {
+            auditDb().protocol(a.getProtocol());
+          }
+          onService(e, true);
+        }
       }
       return;
     }
@@ -404,12 +495,12 @@ public final class TeleportSessionAccumulator {
       t.clearInitialCommand().addAllInitialCommand(initialCommand(a.getInitialCommandList()));
     }
     switch (a.getType()) {
-      case "session.start" -> {
+      case "session.start", "db.session.start" -> {
         if (audit.getStartedMs() == 0) {
           audit.setStartedMs(a.getTimeMs());
         }
       }
-      case "session.end" -> {
+      case "session.end", "db.session.end" -> {
         auditEndSeen = true;
         t.setInteractive(a.getInteractive());
         t.clearParticipants().addAllParticipants(a.getParticipantsList().stream().limit(MAX_LIST).toList());
@@ -427,6 +518,27 @@ public final class TeleportSessionAccumulator {
       }
       default -> { }
     }
+  }
+
+  /**
+   * Whether the recording already carries events of this audit event's kind, so that the features take the
+   * recording's and the audit event changes nothing (BPF, Kubernetes, database and exec events are counted from one
+   * side only).
+   */
+  public boolean recordingCovers(String auditType) {
+    if (AuditEventDetails.BPF_TYPES.contains(auditType)) {
+      return recBpf != null && !recBpf.isEmpty();
+    }
+    if (auditType.equals("kube.request")) {
+      return recKube != null && !recKube.isEmpty();
+    }
+    if (auditType.startsWith("db.session.")) {
+      return recDb != null && !recDb.isEmpty();
+    }
+    if (auditType.equals("exec")) {
+      return rec.getNotableEventsList().stream().anyMatch(n -> n.getKind().equals("exec"));
+    }
+    return false;
   }
 
   public boolean recordingSeen() {
@@ -467,6 +579,8 @@ public final class TeleportSessionAccumulator {
     chunkGapsMs = new GapSketch();
     cadence = new CadenceAccumulator();
     recBpf = null;
+    recKube = null;
+    recDb = null;
   }
 
   /**
@@ -515,6 +629,14 @@ public final class TeleportSessionAccumulator {
     if (bpf != null) {
       t.setBpf(bpf.features(recHasBpf ? SOURCE_RECORDING : SOURCE_AUDIT));
     }
+    boolean recHasKube = recKube != null && !recKube.isEmpty();
+    if (recHasKube || auditKube != null && !auditKube.isEmpty()) {
+      t.setKube(recHasKube ? recKube.features(SOURCE_RECORDING) : auditKube.features(SOURCE_AUDIT));
+    }
+    boolean recHasDb = recDb != null && !recDb.isEmpty();
+    if (recHasDb || auditDb != null && !auditDb.isEmpty()) {
+      t.setDb(recHasDb ? recDb.features(SOURCE_RECORDING) : auditDb.features(SOURCE_AUDIT));
+    }
     long started = rec.getStartedMs() > 0 ? rec.getStartedMs() : audit.getStartedMs();
     long ended = rec.getEndedMs() > 0 ? rec.getEndedMs() : audit.getEndedMs();
     CadenceFeatures cf = cadence.features();
@@ -525,7 +647,7 @@ public final class TeleportSessionAccumulator {
         .setStartedMs(started)
         .setEndedMs(Math.max(ended, started))
         .setTeleport(t)
-        .addAllNotableEvents(notableEvents(recHasBpf));
+        .addAllNotableEvents(notableEvents(recHasBpf, recHasKube, recHasDb));
     if (recordingSeen) {
       out.setCadence(cf).addAllSegments(cadence.segments());
     }
@@ -533,11 +655,18 @@ public final class TeleportSessionAccumulator {
   }
 
   /**
-   * The recording's notable events, with the audit log's merged in by time when there are any to take (its BPF
-   * events only when the recording carried none), within the cap.
+   * The recording's notable events, with the audit log's merged in by time when there are any to take (of each kind
+   * only when the recording carried none of it), within the cap.
    */
-  private List<NotableEvent> notableEvents(boolean recHasBpf) {
-    List<NotableEvent> fromAudit = recHasBpf ? List.of() : audit.getNotableEventsList();
+  private List<NotableEvent> notableEvents(boolean recHasBpf, boolean recHasKube, boolean recHasDb) {
+    boolean recHasExec = rec.getNotableEventsList().stream().anyMatch(n -> n.getKind().equals("exec"));
+    List<NotableEvent> fromAudit = audit.getNotableEventsList().stream().filter(n -> switch (n.getKind()) {
+      case "command", "network", "disk", "agent-cli" -> !recHasBpf;
+      case "kube" -> !recHasKube;
+      case "db" -> !recHasDb;
+      case "exec" -> !recHasExec;
+      default -> true;
+    }).toList();
     if (fromAudit.isEmpty()) {
       return rec.getNotableEventsList();
     }
@@ -571,8 +700,8 @@ public final class TeleportSessionAccumulator {
 
   /**
    * Version of {@link #toBytes}: 2 carries cadence state format 2 (activity counters, echo series), 3 adds the typed
-   * keystrokes after it, 4 the BPF accumulators of both sides (audit-side notable events travel in the audit
-   * builder). Versions 1 to 3 are still read (typed keystrokes then count from 0; version 1's cadence activity fields
+   * keystrokes after it, 4 the BPF, Kubernetes and database accumulators of both sides (audit-side notable events
+   * travel in the audit builder). Versions 1 to 3 are still read (typed keystrokes then count from 0; version 1's cadence activity fields
    * are reported unset; BPF counting starts from the next event).
    */
   static final int STATE_VERSION = 4;
@@ -590,6 +719,18 @@ public final class TeleportSessionAccumulator {
     writeBpf(w, recBpf);
     writeBpf(w, auditBpf);
     w.varint(droppedAuditNotable);
+    for (KubeAccumulator k : new KubeAccumulator[] {recKube, auditKube}) {
+      w.bool(k != null);
+      if (k != null) {
+        k.writeTo(w);
+      }
+    }
+    for (DatabaseAccumulator d : new DatabaseAccumulator[] {recDb, auditDb}) {
+      w.bool(d != null);
+      if (d != null) {
+        d.writeTo(w);
+      }
+    }
     return w.toByteArray();
   }
 
@@ -637,6 +778,10 @@ public final class TeleportSessionAccumulator {
       s.recBpf = r.bool() ? BpfAccumulator.readFrom(r, settings) : null;
       s.auditBpf = r.bool() ? BpfAccumulator.readFrom(r, settings) : null;
       s.droppedAuditNotable = r.varint();
+      s.recKube = r.bool() ? KubeAccumulator.readFrom(r) : null;
+      s.auditKube = r.bool() ? KubeAccumulator.readFrom(r) : null;
+      s.recDb = r.bool() ? DatabaseAccumulator.readFrom(r) : null;
+      s.auditDb = r.bool() ? DatabaseAccumulator.readFrom(r) : null;
     }
     s.rec = rec;
     s.audit = audit;

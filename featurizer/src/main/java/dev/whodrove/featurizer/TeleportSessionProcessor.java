@@ -28,7 +28,8 @@ final class TeleportSessionProcessor implements Processor<String, Message, Strin
   static final String SESSIONS_STORE = "teleport-sessions";
   static final String TIMERS_STORE = "teleport-timers";
   private static final Logger log = LoggerFactory.getLogger(TeleportSessionProcessor.class);
-  private static final Set<String> AUDIT_TYPES = Set.of("session.start", "session.end", "session.upload");
+  private static final Set<String> AUDIT_TYPES = Set.of("session.start", "session.end", "session.upload",
+      "db.session.start", "db.session.end");
 
   private final FeaturizerConfig config;
   private ProcessorContext<String, SessionFeatures> context;
@@ -90,7 +91,7 @@ final class TeleportSessionProcessor implements Processor<String, Message, Strin
     if (!endBefore && s.acc.auditEndSeen()) {
       s.endSeenWallMs = now;
     }
-    if (s.revision > 0 && AuditEventDetails.handles(a.getType())) {
+    if (s.revision > 0 && AuditEventDetails.handles(a.getType()) && !s.acc.recordingCovers(a.getType())) {
       // the features already went out without this: correct them once the burst of late events is over
       s.correctionDueMs = now + config.correctionDelay().toMillis();
       s.timerDueMs = 0; // re-arm below: the timer may now be due later than before

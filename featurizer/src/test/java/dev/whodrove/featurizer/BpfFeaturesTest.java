@@ -19,6 +19,11 @@ import org.junit.jupiter.api.Test;
 /** BPF events (session.command, session.network, session.disk) into the session's {@link BpfActivity}. */
 class BpfFeaturesTest {
   static final long T = Recordings.T0;
+  /**
+   * What version 4 appends to version 3 for a session without BPF, Kubernetes or database events: a flag per side for
+   * each accumulator (six) and the audit side's dropped notable count.
+   */
+  static final int EMPTY_V4_TRAILER = 7;
 
   /** A person at bash (pid 100) starts claude (pid 200); the agent's shell tool runs commands under it. */
   static BpfAuditEvents claudeSession(String sid) {
@@ -194,13 +199,13 @@ class BpfFeaturesTest {
     }
     assertThat(acc.build("s5")).isEqualTo(featurize(events));
 
-    // version 3 wrote exactly version 4's bytes without the BPF trailer (two absent flags and a zero count)
+    // version 3 wrote exactly version 4's bytes without its trailer (absent-accumulator flags and a zero count)
     TeleportSessionAccumulator plain = new TeleportSessionAccumulator();
     new Recordings("s6").start(true).prints(Recordings.humanGaps(new java.util.Random(3), 60)).events()
         .forEach(plain::add);
     byte[] v4 = plain.toBytes();
     assertThat(v4[0]).isEqualTo((byte) 4);
-    byte[] v3 = Arrays.copyOf(v4, v4.length - 3);
+    byte[] v3 = Arrays.copyOf(v4, v4.length - EMPTY_V4_TRAILER);
     v3[0] = 3;
     assertThat(TeleportSessionAccumulator.fromBytes(v3).build("s6")).isEqualTo(plain.build("s6"));
     byte[] v9 = v4.clone();

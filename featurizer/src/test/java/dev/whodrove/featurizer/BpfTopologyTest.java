@@ -78,4 +78,42 @@ class BpfTopologyTest {
       assertThat(f.getTeleport().getBpf().getAgentCli().getTool()).isEqualTo("claude-code");
     });
   }
+
+  private static TeleportAuditEvent db(String sid, String type, long timeMs, String json) {
+    return TeleportAuditEvent.newBuilder().setUid(sid + type + timeMs).setType(type).setSessionId(sid)
+        .setTimeMs(timeMs).setKind("db").setProtocol("postgres").setSessionEndMs(type.endsWith("end") ? timeMs : 0)
+        .setOriginalJson(json).build();
+  }
+
+  @Test
+  void aDatabaseSessionWithoutRecordingIsEmittedAfterItsEnd() {
+    long t = Recordings.T0;
+    d.audit.pipeInput("sid-db", db("sid-db", "db.session.start", t, "{}"));
+    for (int i = 0; i < 7; i++) {
+      d.audit.pipeInput("sid-db", db("sid-db", "db.session.query", t + 5_000 + i * 8_000L,
+          "{\"db_name\":\"orders\",\"db_query\":\"SELECT count(*) FROM orders\",\"success\":true}"));
+    }
+    d.audit.pipeInput("sid-db", db("sid-db", "db.session.end", t + 70_000, "{}"));
+    d.driver.advanceWallClockTime(Duration.ofMinutes(11));
+    assertThat(d.features.readValuesToList()).singleElement().satisfies(f -> {
+      assertThat(f.getTeleport().getKind()).isEqualTo("db");
+      assertThat(f.getTeleport().getRecordingPresent()).isFalse();
+      assertThat(f.getTeleport().getDb().getQueries()).isEqualTo(7);
+      assertThat(f.getTeleport().getDb().getProtocol()).isEqualTo("postgres");
+      assertThat(f.getTeleport().getDb().getQueryRhythm().getGaps210S()).isEqualTo(6);
+      assertThat(f.toString()).doesNotContain("FROM orders");
+    });
+  }
+
+  @Test
+  void lateAuditEventsTheRecordingAlreadyCarriedCorrectNothing() {
+    List<dev.whodrove.schemas.v1.RecordingEvent> rec = new Recordings("sid-r").start(true)
+        .prints(Recordings.humanGaps(new Random(3), 60)).command(Recordings.T0 + 2_000, "/bin/ls", "-la").end(true)
+        .complete().events();
+    d.pipe(rec);
+    assertThat(d.features.readValuesToList()).hasSize(1);
+    audit(BpfFeaturesTest.claudeSession("sid-r").events()); // the recording had BPF events: these change nothing
+    d.driver.advanceWallClockTime(Duration.ofMinutes(5));
+    assertThat(d.features.isEmpty()).isTrue();
+  }
 }

@@ -541,6 +541,11 @@ public final class TeleportSessionAccumulator {
     return false;
   }
 
+  /** When the recording became final (the latest session.upload event), 0 when none was seen. */
+  public long uploadedAtMs() {
+    return audit.getTeleport().getUploadedAtMs();
+  }
+
   public boolean recordingSeen() {
     return recordingSeen;
   }

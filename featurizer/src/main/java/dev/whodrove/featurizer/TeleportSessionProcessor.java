@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * Joins a Teleport session's recording events and audit events into one {@link SessionFeatures} per session:
  * emitted when the recording completes; emitted without a recording when session.end was seen and no recording
  * came within the wait (wall clock); emitted again (revision + 1) when a late or re-delivered recording completes, and
- * when audit content the features use (BPF events) arrives after an emission, once none has come for the correction
- * delay.
+ * when audit content the features use (BPF, Kubernetes and database events the recording did not carry, the upload
+ * time) arrives after an emission, once none has come for the correction delay.
  */
 final class TeleportSessionProcessor implements Processor<String, Message, String, SessionFeatures> {
   static final String SESSIONS_STORE = "teleport-sessions";
@@ -87,11 +87,14 @@ final class TeleportSessionProcessor implements Processor<String, Message, Strin
   private void onAudit(String sid, TeleportAuditEvent a, long now) {
     TeleportSessionState s = load(sid);
     boolean endBefore = s.acc.auditEndSeen();
+    long uploadedBefore = s.acc.uploadedAtMs();
     s.acc.addAudit(a);
     if (!endBefore && s.acc.auditEndSeen()) {
       s.endSeenWallMs = now;
     }
-    if (s.revision > 0 && AuditEventDetails.handles(a.getType()) && !s.acc.recordingCovers(a.getType())) {
+    boolean changes = AuditEventDetails.handles(a.getType()) && !s.acc.recordingCovers(a.getType())
+        || s.acc.uploadedAtMs() != uploadedBefore; // uploaded_at comes from the audit log alone
+    if (s.revision > 0 && changes) {
       // the features already went out without this: correct them once the burst of late events is over
       s.correctionDueMs = now + config.correctionDelay().toMillis();
       s.timerDueMs = 0; // re-arm below: the timer may now be due later than before

@@ -116,4 +116,20 @@ class BpfTopologyTest {
     d.driver.advanceWallClockTime(Duration.ofMinutes(5));
     assertThat(d.features.isEmpty()).isTrue();
   }
+
+  @Test
+  void aLateUploadEventCorrectsTheUploadTime() {
+    d.pipe(new Recordings("sid-u").start(true).prints(Recordings.humanGaps(new Random(4), 60)).end(true).complete()
+        .events());
+    assertThat(d.features.readValuesToList()).singleElement()
+        .satisfies(f -> assertThat(f.getTeleport().getUploadedAtMs()).isZero());
+    long uploaded = Recordings.T0 + 200_000;
+    d.audit.pipeInput("sid-u", TeleportAuditEvent.newBuilder().setUid("up").setType("session.upload")
+        .setSessionId("sid-u").setTimeMs(uploaded).setRecordingUrl("s3://bucket/sessions/sid-u").build());
+    d.driver.advanceWallClockTime(Duration.ofSeconds(31));
+    assertThat(d.features.readValuesToList()).singleElement().satisfies(f -> {
+      assertThat(f.getRevision()).isEqualTo(2);
+      assertThat(f.getTeleport().getUploadedAtMs()).isEqualTo(uploaded);
+    });
+  }
 }

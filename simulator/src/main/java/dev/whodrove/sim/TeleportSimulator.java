@@ -228,8 +228,10 @@ public final class TeleportSimulator {
         .setDatabaseURI("orders.internal:5432").setDatabaseName("orders").setDatabaseUser("app_ro").build();
     List<OneOf> events = new ArrayList<>();
     long index = 0;
+    // a database session's login is the database user, in the recording as in the audit log
+    UserMetadata dbUser = UserMetadata.newBuilder().setUser(user).setLogin("app_ro").setUserKind(1).build();
     events.add(OneOf.newBuilder().setDatabaseSessionStart(DatabaseSessionStart.newBuilder()
-        .setMetadata(meta(index++, "db.session.start", "TDB00I", start)).setUser(user(user))
+        .setMetadata(meta(index++, "db.session.start", "TDB00I", start)).setUser(dbUser)
         .setSession(session(sid)).setServer(server(service)).setStatus(Status.newBuilder().setSuccess(true))
         .setDatabase(db).setConnection(ConnectionMetadata.newBuilder().setRemoteAddr("203.0.113.10:51234")
             .setProtocol("postgres"))).build());
@@ -243,7 +245,7 @@ public final class TeleportSimulator {
       events.add(OneOf.newBuilder().setDatabaseSessionQuery(DatabaseSessionQuery.newBuilder()
           .setMetadata(meta(index, q.success() ? "db.session.query" : "db.session.query.failed",
               q.success() ? "TDB02I" : "TDB02W", at))
-          .setUser(user(user)).setSession(session(sid)).setDatabase(db).setDatabaseQuery(q.sql())
+          .setUser(dbUser).setSession(session(sid)).setDatabase(db).setDatabaseQuery(q.sql())
           .setStatus(Status.newBuilder().setSuccess(q.success()))).build());
       ObjectNode e = dbEvent(q.success() ? "db.session.query" : "db.session.query.failed",
           q.success() ? "TDB02I" : "TDB02W", at, sid, user, index++);
@@ -252,7 +254,7 @@ public final class TeleportSimulator {
       end = at + 2_000;
     }
     events.add(OneOf.newBuilder().setDatabaseSessionEnd(DatabaseSessionEnd.newBuilder()
-        .setMetadata(meta(index, "db.session.end", "TDB01I", end)).setUser(user(user)).setSession(session(sid))
+        .setMetadata(meta(index, "db.session.end", "TDB01I", end)).setUser(dbUser).setSession(session(sid))
         .setDatabase(db).setStartTime(ts(start)).setEndTime(ts(end)).addParticipants(user)).build());
     ObjectNode e = dbEvent("db.session.end", "TDB01I", end, sid, user, index);
     e.put("session_start", Instant.ofEpochMilli(start).toString()).put("session_stop", Instant.ofEpochMilli(end)

@@ -191,11 +191,11 @@ public final class DemoRun {
     }
   }
 
-  /** Changes whenever a session or one of its label values does. */
+  /** Changes whenever a session, its upload time or one of its label values does. */
   private static long signature(List<SessionSummary> sessions) {
     long h = sessions.size();
     for (SessionSummary s : sessions) {
-      h = h * 31 + s.sessionId().hashCode();
+      h = h * 31 + s.sessionId().hashCode() + 7L * String.valueOf(s.uploadedAt()).hashCode();
       for (var l : s.labels().entrySet()) {
         h = h * 31 + l.getKey().hashCode() * 17L + String.valueOf(l.getValue().value()).hashCode();
       }

@@ -33,6 +33,7 @@ final class AgentCliRule {
     a.phase1(LabelKeys.AGENT_TOOL, e.getTool());
     a.phase1(LabelKeys.CONFIDENCE_AGENT_TOOL, LabelSet.decimal(confidence));
     a.operator(LabelKeys.AGENT, confidence);
+    a.calibrated = false; // the rule's own confidence, not a probability from the cadence table's calibration
     a.operatorEvidence = corroborated ? LabelKeys.EVIDENCE_AGENT_CLI_PROVIDER : LabelKeys.EVIDENCE_AGENT_CLI;
     return true;
   }

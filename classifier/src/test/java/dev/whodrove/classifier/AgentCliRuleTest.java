@@ -97,6 +97,32 @@ class AgentCliRuleTest {
   }
 
   @Test
+  void everyShippedTableLetsTheAgentCliDecideWithItsOwnConfidence() throws Exception {
+    // a bound of 1 sends every calibrated call below certainty to phase 2 as low-confidence
+    EscalationPolicy strict = new EscalationPolicy(true, true, true, false, true, true, 1.0);
+    SessionFeatures person = people().get(0);
+    SessionFeatures claude = withBpf(person, agent("claude-code", 4, 1));
+    for (CadenceTable table : CadenceProfiles.all()) {
+      ClassifierConfig cfg = CFG.withCadence(table).withEscalation(strict);
+      Map<String, String> l = FixtureRegressionTest.labels(cfg, claude);
+      assertThat(l).as(table.version()).containsEntry("operator.type", "agent")
+          .containsEntry("agent.tool", "claude-code").containsEntry("operator.evidence", "agent-cli.provider-endpoint")
+          .containsEntry("confidence.operator-type", "0.98");
+      // the rule's 0.98 is not a probability from the table's calibration: no low-confidence escalation for it
+      List<String> reasons = reasons(new Classifier(cfg).classify(claude));
+      assertThat(reasons).as(table.version()).contains(EscalationPolicy.AGENT_PTY_SSH)
+          .doesNotContain(EscalationPolicy.LOW_CONFIDENCE);
+    }
+    // the bound does work under a calibrated table: the person's own cadence call is sent on
+    ClassifierConfig v2 = CFG.withCadence(CadenceProfiles.V2).withEscalation(strict);
+    assertThat(reasons(new Classifier(v2).classify(person))).contains(EscalationPolicy.LOW_CONFIDENCE);
+  }
+
+  private static List<String> reasons(Classifier.Result r) {
+    return r.escalation().map(e -> List.copyOf(e.getReasonsList())).orElse(List.of());
+  }
+
+  @Test
   void aPtySshAgentVerdictIsEscalatedWithItsEvidence() throws Exception {
     SessionFeatures f = withBpf(people().get(0), agent("claude-code", 4, 0));
     Optional<Escalation> esc = new Classifier(CFG).classify(f).escalation();

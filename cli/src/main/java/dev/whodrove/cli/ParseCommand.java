@@ -3,6 +3,7 @@ package dev.whodrove.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.whodrove.classifier.CadenceProfiles;
 import dev.whodrove.classifier.Classifier;
 import dev.whodrove.classifier.ClassifierConfig;
 import dev.whodrove.featurizer.GcpFeaturizer;
@@ -64,7 +65,12 @@ public final class ParseCommand implements Callable<Integer> {
   @Option(names = "--json", description = "One JSON object per line: file, session_id, features, segments, labels.")
   boolean json;
 
-  private final Classifier classifier = new Classifier(ClassifierConfig.defaults());
+  @Option(names = "--cadence-table", paramLabel = "TABLE",
+      description = "Cadence table: a shipped version (v0, v1, ...) or a table file (JSON, as written by "
+          + "'profiles fit'). Default: the classifier's default.")
+  String cadenceTable;
+
+  private Classifier classifier;
   private int failures;
 
   @picocli.CommandLine.Spec
@@ -79,6 +85,11 @@ public final class ParseCommand implements Callable<Integer> {
     if (gcp && audit != null) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--audit is for Teleport, not with --gcp");
     }
+    ClassifierConfig cfg = ClassifierConfig.defaults();
+    if (cadenceTable != null) {
+      cfg = cfg.withCadence(CadenceProfiles.resolve(cadenceTable));
+    }
+    classifier = new Classifier(cfg);
     List<Path> files = expand(inputs);
     if (gcp) {
       parseGcp(files);

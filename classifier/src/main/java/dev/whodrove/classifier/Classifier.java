@@ -43,7 +43,10 @@ public final class Classifier {
     Assessment a = new Assessment(setAt, config.phase1Stage(), config.cadence().stage());
     String substrate = substrateOf(f);
     switch (substrate) {
-      case LabelKeys.TELEPORT_RECORDING -> teleport.session(f, a);
+      case LabelKeys.TELEPORT_RECORDING -> {
+        teleport.session(f, a);
+        AgentCliRule.apply(f, a); // last: an agent CLI on the node outranks the cadence and PTY calls
+      }
       case LabelKeys.GCP_CLOUD_AUDIT -> gcp.session(f, a);
       case LabelKeys.GCP_GCLOUD_BURST -> gcp.burst(f, a);
       default -> throw new IllegalArgumentException("session " + f.getSessionId() + ": unknown substrate '"

@@ -24,6 +24,12 @@ public final class LabelKeys {
   public static final String OPERATOR_EVIDENCE = "operator.evidence";
   /** GCP: why operator.type is unknown; stamped only then. */
   public static final String OPERATOR_REASON = "operator.reason";
+  /** The coding-agent tool: phase 1 from a CLI seen on the node (BPF), phase 2 from the recording. */
+  public static final String AGENT_TOOL = "agent.tool";
+  public static final String CONFIDENCE_AGENT_TOOL = "confidence.agent-tool";
+  /** Teleport operator.evidence: an agent CLI on the node with descendants (and provider connections). */
+  public static final String EVIDENCE_AGENT_CLI = "agent-cli";
+  public static final String EVIDENCE_AGENT_CLI_PROVIDER = "agent-cli.provider-endpoint";
 
   public static final String HUMAN = "human";
   public static final String AGENT = "agent";

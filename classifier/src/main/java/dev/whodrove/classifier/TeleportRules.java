@@ -9,7 +9,9 @@ import java.util.Set;
 
 /**
  * notes/06 phase 1 for Teleport sessions: is a human at the terminal? Sessions that cannot answer it by construction
- * (kube/db/app/desktop, PTY-less single shots) go to their cohort; otherwise the cadence table decides, per segment
+ * (kube API calls and non-interactive execs, db/app/desktop, PTY-less single shots) go to their cohort, except
+ * database sessions whose statements have a readable rhythm ({@link DatabaseRhythmRule}) and interactive kubectl
+ * execs, which are terminals; otherwise the cadence table decides, per segment
  * when the featurizer split the session, and the PTY evidence (keystroke echo, edit characters, typing-rhythm gaps,
  * recorded keystrokes) decides when cadence cannot.
  */
@@ -52,7 +54,12 @@ final class TeleportRules {
     } else if (!t.getRecordingPresent()) {
       a.phase1(LabelKeys.COVERAGE_GAP, f.hasCadence() ? LabelKeys.GAP_RECORDING_INCOMPLETE : LabelKeys.GAP_RECORDING_MISSING);
     }
-    if (NON_TERMINAL_KINDS.contains(kind) || (t.getSingleShot() && !t.getPtyPresent())) {
+    // an interactive kubectl exec is a terminal recording like SSH; a non-interactive exec or API calls are not
+    boolean interactiveKube = "kube".equals(kind) && t.getPtyPresent() && t.getInteractive();
+    if ((NON_TERMINAL_KINDS.contains(kind) && !interactiveKube) || (t.getSingleShot() && !t.getPtyPresent())) {
+      if ("db".equals(kind) && DatabaseRhythmRule.apply(f, a)) {
+        return; // statements with a readable rhythm: scored like gcloud invocations
+      }
       a.phase1(LabelKeys.ROUTING_COHORT, LabelKeys.COHORT_SINGLE_SHOT);
       a.operator(LabelKeys.UNKNOWN, 0.0);
       return;

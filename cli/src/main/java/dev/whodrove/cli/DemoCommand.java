@@ -68,9 +68,11 @@ public final class DemoCommand implements Callable<Integer> {
     table("operator.type", count(s, x -> x.label("operator.type")));
     table("cadence.label", count(s, x -> x.label("cadence.label")));
     table("routing.cohort", count(s, x -> x.label("routing.cohort")));
+    table("agent.tool", count(s, x -> x.label("agent.tool")));
 
     System.out.println("Teleport sessions against the simulation's truth:");
-    System.out.printf("  %-12s %4s  %-15s %-15s %s%n", "profile", "n", "operator.type", "model", "cadence.label");
+    System.out.printf("  %-17s %4s  %-15s %-15s %-15s %s%n", "profile", "n", "operator.type", "model", "agent.tool",
+        "cadence.label");
     Map<String, List<DemoRun.Scored>> byProfile = out.teleport().stream()
         .collect(Collectors.groupingBy(DemoRun.Scored::profile, TreeMap::new, Collectors.toList()));
     byProfile.forEach((profile, rows) -> {
@@ -78,10 +80,16 @@ public final class DemoCommand implements Callable<Integer> {
       long modelRows = rows.stream().filter(r -> !r.expectedModel().isEmpty()).count();
       long modelOk = rows.stream().filter(r -> !r.expectedModel().isEmpty() && r.expectedModel().equals(r.cadence()))
           .count();
+      // agent.tool: right when it names the simulated CLI, and absent where none ran
+      long toolRows = rows.stream().filter(r -> !r.expectedTool().isEmpty()).count();
+      long toolOk = rows.stream().filter(r -> r.expectedTool().isEmpty() ? r.agentTool() == null
+          : r.expectedTool().equals(r.agentTool())).count();
       Map<String, Long> labels = rows.stream().collect(Collectors.groupingBy(
           r -> String.valueOf(r.cadence()), TreeMap::new, Collectors.counting()));
-      System.out.printf("  %-12s %4d  %-15s %-15s %s%n", profile, rows.size(), opOk + "/" + rows.size(),
-          modelRows == 0 ? "-" : modelOk + "/" + modelRows, labels);
+      System.out.printf("  %-17s %4d  %-15s %-15s %-15s %s%n", profile, rows.size(), opOk + "/" + rows.size(),
+          modelRows == 0 ? "-" : modelOk + "/" + modelRows,
+          toolRows == 0 ? (toolOk == rows.size() ? "none" : "none " + toolOk + "/" + rows.size())
+              : toolOk + "/" + rows.size(), labels);
     });
     System.out.println();
     System.out.println("GCP sessions and bursts by simulated profile (operator.type, /operator.reason when unknown):");

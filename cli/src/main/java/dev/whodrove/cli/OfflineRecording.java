@@ -4,10 +4,12 @@ import dev.whodrove.decoder.RecordingDecoder;
 import dev.whodrove.featurizer.TeleportSessionAccumulator;
 import dev.whodrove.schemas.v1.RecordingEvent;
 import dev.whodrove.schemas.v1.SessionFeatures;
+import dev.whodrove.schemas.v1.TeleportAuditEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Consumer;
 
 /** One recording file decoded and featurized offline, with the services' own decoder and accumulator. */
@@ -25,8 +27,18 @@ final class OfflineRecording {
    * @throws IOException when the file cannot be read or decoded (the message names the reason)
    */
   static SessionFeatures featurize(Path file, Consumer<RecordingEvent> also) throws IOException {
+    return featurize(file, also, List.of());
+  }
+
+  /**
+   * Same, with the session's audit events taken in first, as the featurizer does when they arrive before the
+   * recording (the usual order: the recording is decoded after its upload).
+   */
+  static SessionFeatures featurize(Path file, Consumer<RecordingEvent> also, List<TeleportAuditEvent> audit)
+      throws IOException {
     String sid = sessionId(file);
     TeleportSessionAccumulator acc = new TeleportSessionAccumulator();
+    audit.forEach(acc::addAudit);
     try (InputStream in = Files.newInputStream(file)) {
       RecordingDecoder.Result r = new RecordingDecoder(RecordingDecoder.Settings.defaults())
           .decode(in, sid, file.toUri().toString(), Files.size(file), e -> {

@@ -7,7 +7,10 @@ import dev.whodrove.classifier.CadenceProfiles;
 import dev.whodrove.classifier.Classifier;
 import dev.whodrove.classifier.ClassifierConfig;
 import dev.whodrove.featurizer.GcpFeaturizer;
+import dev.whodrove.featurizer.TeleportSessionAccumulator;
 import dev.whodrove.ingest.gcp.AuditLogParser;
+import dev.whodrove.ingest.teleport.AuditEventParser;
+import dev.whodrove.ingest.teleport.EventRejectedException;
 import dev.whodrove.ingest.gcp.ParseOutcome;
 import dev.whodrove.schemas.JsonRender;
 import dev.whodrove.schemas.v1.CadenceSegment;
@@ -15,6 +18,8 @@ import dev.whodrove.schemas.v1.GcpAuditEntry;
 import dev.whodrove.schemas.v1.Label;
 import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.schemas.v1.SessionVerdict;
+import dev.whodrove.schemas.v1.SourcePosition;
+import dev.whodrove.schemas.v1.TeleportAuditEvent;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
@@ -38,12 +44,20 @@ import picocli.CommandLine.Parameters;
     description = {"Decode recordings (Teleport ProtoStream <sid>.tar or asciicast v2/v3), compute their features and "
         + "classify them, offline, with the same code the services run.",
         "With --gcp: Cloud Audit Log JSONL archives (optionally .gz) → synthetic sessions and gcloud bursts.",
+        "With --audit: Teleport JSON audit logs (the file backend's one event per line) joined to the recordings by "
+            + "session id, as the featurizer joins them; ended sessions of the audit logs without a recording among "
+            + "the inputs print after the recordings, as the featurizer emits them once their recording wait is over.",
         "A file that cannot be read prints one error line on stderr; the others still print; the exit status is 1."})
 public final class ParseCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Parameters(paramLabel = "FILE", arity = "1..*", description = "Files or directories (read in name order).")
-  List<Path> inputs;
+  @Parameters(paramLabel = "FILE", arity = "0..*", description = "Files or directories (read in name order).")
+  List<Path> inputs = new ArrayList<>();
+
+  @Option(names = "--audit", paramLabel = "AUDIT.log", arity = "1..*",
+      description = "Teleport JSON audit logs, or directories searched for them (a Teleport data dir's log/); takes "
+          + "the files up to the next option, so give it before another option (--json) or repeat it.")
+  List<Path> audit;
 
   @Option(names = "--gcp", description = "Inputs are Cloud Audit Log JSONL archives.")
   boolean gcp;
@@ -59,8 +73,18 @@ public final class ParseCommand implements Callable<Integer> {
   private Classifier classifier;
   private int failures;
 
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
+    if (inputs.isEmpty() && audit == null) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "Missing required parameter: '<FILE>' (or --audit AUDIT.log)");
+    }
+    if (gcp && audit != null) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--audit is for Teleport, not with --gcp");
+    }
     ClassifierConfig cfg = ClassifierConfig.defaults();
     if (cadenceTable != null) {
       cfg = cfg.withCadence(CadenceProfiles.resolve(cadenceTable));
@@ -69,12 +93,113 @@ public final class ParseCommand implements Callable<Integer> {
     List<Path> files = expand(inputs);
     if (gcp) {
       parseGcp(files);
+    } else if (audit != null) {
+      parseWithAudit(expandAudit(audit), files);
     } else {
       for (Path f : files) {
         parseRecording(f);
       }
     }
     return failures == 0 ? 0 : 1;
+  }
+
+  /**
+   * Audit log files: files as given; a directory (a Teleport data dir's {@code log}, or one auth server's directory
+   * under it) searched for {@code *.log}, {@code *.json} and {@code *.jsonl} files as Teleport searches its own,
+   * leaving out {@code records}, {@code upload} and {@code playbacks} and the {@code events.log} symlink (it points
+   * to a file read anyway).
+   */
+  private static List<Path> expandAudit(List<Path> in) throws IOException {
+    List<Path> out = new ArrayList<>();
+    for (Path p : in) {
+      if (!Files.isDirectory(p)) {
+        out.add(p);
+        continue;
+      }
+      try (Stream<Path> s = Files.walk(p)) {
+        s.filter(f -> Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+            .filter(f -> f.getFileName().toString().matches(".*\\.(log|json|jsonl)(\\.gz)?"))
+            .filter(f -> {
+              for (Path part : p.relativize(f)) {
+                if (Set.of("records", "upload", "playbacks").contains(part.toString())) {
+                  return false;
+                }
+              }
+              return true;
+            })
+            .sorted().forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  /** A session's audit events, and the file its first one came from. */
+  private record AuditSession(Path file, List<TeleportAuditEvent> events) {}
+
+  private void parseWithAudit(List<Path> auditFiles, List<Path> recordings) {
+    Map<String, AuditSession> bySession = readAudit(auditFiles);
+    for (Path f : recordings) {
+      String sid = OfflineRecording.sessionId(f);
+      AuditSession a = bySession.remove(sid);
+      SessionFeatures features;
+      try {
+        features = OfflineRecording.featurize(f, e -> { }, a == null ? List.of() : a.events());
+      } catch (IOException | RuntimeException e) {
+        fail(f, e.getMessage() == null ? e.toString() : e.getMessage());
+        continue;
+      }
+      emit(f, features.toBuilder().setRevision(1).setComputedAtMs(features.getEndedMs()).build());
+    }
+    // sessions with no recording among the inputs: what the featurizer emits once the recording wait is over
+    bySession.forEach((sid, a) -> {
+      TeleportSessionAccumulator acc = new TeleportSessionAccumulator();
+      try {
+        a.events().forEach(acc::addAudit);
+      } catch (RuntimeException e) {
+        fail(a.file(), "session " + sid + ": " + e.getMessage());
+        return;
+      }
+      if (!acc.auditEndSeen()) {
+        return; // the featurizer emits a session without a recording only once it ended
+      }
+      SessionFeatures f = acc.build(sid);
+      emit(a.file(), f.toBuilder().setRevision(1).setComputedAtMs(f.getEndedMs()).build());
+    });
+  }
+
+  /** Audit events by session id, in file order; events outside a session are skipped. */
+  private Map<String, AuditSession> readAudit(List<Path> files) {
+    AuditEventParser parser = new AuditEventParser();
+    Map<String, AuditSession> out = new LinkedHashMap<>();
+    for (Path file : files) {
+      int bad = 0;
+      long lineNo = 0;
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(open(file), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          lineNo++;
+          if (line.isBlank()) {
+            continue;
+          }
+          try {
+            TeleportAuditEvent e = parser.parse(line, SourcePosition.newBuilder().setSource("file")
+                .setLocator(file.toString()).setOffset(lineNo).build());
+            if (!e.getSessionId().isEmpty()) {
+              out.computeIfAbsent(e.getSessionId(), k -> new AuditSession(file, new ArrayList<>())).events().add(e);
+            }
+          } catch (EventRejectedException e) {
+            bad++;
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        fail(file, e.getMessage() == null ? e.toString() : e.getMessage());
+        continue;
+      }
+      if (bad > 0) {
+        System.err.println("whodrove parse: " + file + ": skipped " + bad + " line(s) that are not audit events");
+      }
+    }
+    return out;
   }
 
   private List<Path> expand(List<Path> in) throws IOException {

@@ -90,6 +90,21 @@ class EndToEndIT {
       List<DemoRun.Scored> humans = out.teleport().stream().filter(r -> r.profile().equals("human")).toList();
       long human = humans.stream().filter(r -> "human".equals(r.operator())).count();
       assertThat((double) human / humans.size()).as("humans called human").isGreaterThanOrEqualTo(0.95);
+      // claude on the node: its BPF audit events name the tool whatever the terminal looked like (corrections
+      // included, when the audit events came after the recording); a person's programs name none
+      assertThat(out.teleport()).filteredOn(r -> r.profile().equals("claude-on-node")).isNotEmpty()
+          .allSatisfy(r -> assertThat(r.agentTool() + "/" + r.operator()).as(r.sessionId())
+              .isEqualTo("claude-code/agent"));
+      // interactive kubectl exec and database sessions: cadence (statement rhythm) verdicts, not the cohort
+      for (String p : List.of("kube-it-human", "kube-it-opus-4.6", "db-human", "db-agent")) {
+        List<DemoRun.Scored> rows = out.teleport().stream().filter(r -> r.profile().equals(p)).toList();
+        long right = rows.stream().filter(r -> r.expectedOperator().equals(r.operator())).count();
+        assertThat((double) right / rows.size()).as("operator of %s", p).isGreaterThanOrEqualTo(0.9);
+      }
+      assertThat(out.teleport()).filteredOn(r -> r.profile().equals("human-bpf")).isNotEmpty()
+          .allSatisfy(r -> assertThat(r.agentTool()).as(r.sessionId()).isNull())
+          .filteredOn(r -> "human".equals(r.operator())).hasSizeGreaterThanOrEqualTo(
+              (int) Math.ceil(0.95 * out.teleport().stream().filter(r -> r.profile().equals("human-bpf")).count()));
 
       // cross-substrate: every agent pair of the scenario found (high or medium), every person pair found and never
       // high, no pair for another identity in the same minutes or the same identity hours later, none elsewhere

@@ -82,10 +82,11 @@ class ParseAsciicastV3Test {
     }
   }
 
-  /** The output line less what names the file (its path) and its format. */
+  /** The output line less what names the file (its path), its format and its size. */
   private static JsonNode withoutFormat(JsonNode line) {
     ObjectNode n = line.deepCopy();
-    ((ObjectNode) n.get("features").get("teleport")).remove(java.util.List.of("recording_format", "recording_uri"));
+    ((ObjectNode) n.get("features").get("teleport")).remove(java.util.List.of("recording_format", "recording_uri",
+        "recording_bytes"));
     n.remove("file");
     return n;
   }

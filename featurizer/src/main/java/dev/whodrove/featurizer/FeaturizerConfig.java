@@ -2,7 +2,11 @@ package dev.whodrove.featurizer;
 
 import dev.whodrove.runtime.ConfigException;
 import dev.whodrove.runtime.ServiceConfig;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -14,9 +18,11 @@ import java.util.regex.Pattern;
  * @param teleportRetention how long a finished Teleport session is remembered for corrections
  * @param punctuateInterval how often idle sessions, bursts and timers are checked (wall clock and stream time)
  * @param gcp GCP session and burst settings
+ * @param bpf which BPF executions are coding-agent CLIs, which addresses model-provider endpoints
+ * @param correctionDelay how long after the last late audit event an emitted Teleport session is corrected
  */
 public record FeaturizerConfig(Map<String, ?> serdeConfig, Duration recordingWait, Duration teleportRetention,
-    Duration punctuateInterval, GcpPrincipalState.Settings gcp) {
+    Duration punctuateInterval, GcpPrincipalState.Settings gcp, BpfSettings bpf, Duration correctionDelay) {
 
   /** Prefix of the featurizer's own keys. */
   public static final String PREFIX = "featurizer.";
@@ -38,6 +44,19 @@ public record FeaturizerConfig(Map<String, ?> serdeConfig, Duration recordingWai
   public static final String BURST_UA_REGEX = "featurizer.gcp.burst.user.agent.regex";
   /** What bursts group on: {@code client} (normalized user agent) or {@code literal}. */
   public static final String BURST_GROUPING = "featurizer.gcp.burst.grouping";
+  /** A file of more coding-agent CLI entries, in the format of the built-in {@code agent-clis.txt}. */
+  public static final String AGENT_CLI_FILE = "featurizer.agent.cli.file";
+  /** Model-provider endpoints: CIDR blocks, addresses or host names (resolved once at start), comma-separated. */
+  public static final String PROVIDER_ENDPOINTS = "featurizer.agent.provider.endpoints";
+  /** Delay of the correction an emitted Teleport session gets when more of its audit events arrive. */
+  public static final String CORRECTION_DELAY = "featurizer.audit.correction.delay";
+
+  /** The settings before BPF featurization, with its defaults. */
+  public FeaturizerConfig(Map<String, ?> serdeConfig, Duration recordingWait, Duration teleportRetention,
+      Duration punctuateInterval, GcpPrincipalState.Settings gcp) {
+    this(serdeConfig, recordingWait, teleportRetention, punctuateInterval, gcp, BpfSettings.defaults(),
+        Duration.ofSeconds(5));
+  }
 
   /** Defaults everywhere, plain protobuf serdes. */
   public static FeaturizerConfig defaults() {
@@ -81,10 +100,40 @@ public record FeaturizerConfig(Map<String, ?> serdeConfig, Duration recordingWai
         cfg.getDuration(RECORDING_WAIT, d.recordingWait()),
         cfg.getDuration(TELEPORT_RETENTION, d.teleportRetention()),
         cfg.getDuration(PUNCTUATE_INTERVAL, d.punctuateInterval()),
-        new GcpPrincipalState.Settings(sessions, bursts, ua, grouping));
+        new GcpPrincipalState.Settings(sessions, bursts, ua, grouping),
+        new BpfSettings(agentClis(cfg), providers(cfg)),
+        cfg.getDuration(CORRECTION_DELAY, d.correctionDelay()));
+  }
+
+  private static AgentCliCatalogue agentClis(ServiceConfig cfg) {
+    String file = cfg.get(AGENT_CLI_FILE, "");
+    if (file.isEmpty()) {
+      return AgentCliCatalogue.defaults();
+    }
+    try {
+      return AgentCliCatalogue.withFile(Path.of(file));
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException("invalid config " + AGENT_CLI_FILE + "=" + file + " ("
+          + ServiceConfig.keyToEnv(AGENT_CLI_FILE) + "): " + e.getMessage());
+    }
+  }
+
+  private static ProviderEndpoints providers(ServiceConfig cfg) {
+    if (!cfg.has(PROVIDER_ENDPOINTS)) {
+      return ProviderEndpoints.defaults();
+    }
+    String value = cfg.get(PROVIDER_ENDPOINTS, "");
+    List<String> entries = Arrays.stream(value.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
+    try {
+      return ProviderEndpoints.parse(entries, ProviderEndpoints::resolve);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("invalid config " + PROVIDER_ENDPOINTS + "=" + value + " ("
+          + ServiceConfig.keyToEnv(PROVIDER_ENDPOINTS) + "): " + e.getMessage());
+    }
   }
 
   public FeaturizerConfig withSerdeConfig(Map<String, ?> serde) {
-    return new FeaturizerConfig(serde, recordingWait, teleportRetention, punctuateInterval, gcp);
+    return new FeaturizerConfig(serde, recordingWait, teleportRetention, punctuateInterval, gcp, bpf,
+        correctionDelay);
   }
 }

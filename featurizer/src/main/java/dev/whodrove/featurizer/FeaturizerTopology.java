@@ -42,7 +42,7 @@ public final class FeaturizerTopology {
         Topics.TELEPORT_RECORDING_EVENTS.name());
     t.addSource(AUDIT_SOURCE, Serdes.String().deserializer(), asMessage(audit), Topics.TELEPORT_AUDIT_EVENTS.name());
     t.addProcessor(TELEPORT_PROCESSOR, () -> new TeleportSessionProcessor(config), RECORDING_SOURCE, AUDIT_SOURCE);
-    t.addStateStore(ObjectStateStore.builder(TeleportSessionProcessor.SESSIONS_STORE, TeleportSessionProcessor.CODEC,
+    t.addStateStore(ObjectStateStore.builder(TeleportSessionProcessor.SESSIONS_STORE, TeleportSessionProcessor.codec(config.bpf()),
         STATE_OBJECTS_HELD), TELEPORT_PROCESSOR);
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TeleportSessionProcessor.TIMERS_STORE),
         Serdes.String(), Serdes.Long()).withCachingEnabled(), TELEPORT_PROCESSOR);

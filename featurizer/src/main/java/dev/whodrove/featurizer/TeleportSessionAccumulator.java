@@ -3,7 +3,11 @@ package dev.whodrove.featurizer;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.whodrove.schemas.PrintEvents;
 import dev.whodrove.schemas.redact.SecretRedactor;
+import dev.whodrove.schemas.v1.BpfActivity;
 import dev.whodrove.schemas.v1.CadenceFeatures;
+import dev.whodrove.schemas.v1.CommandExecuted;
+import dev.whodrove.schemas.v1.DiskAccess;
+import dev.whodrove.schemas.v1.NetworkConnection;
 import dev.whodrove.schemas.v1.NotableEvent;
 import dev.whodrove.schemas.v1.PrintChunk;
 import dev.whodrove.schemas.v1.RecordingEvent;
@@ -12,6 +16,8 @@ import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.schemas.v1.SessionStarted;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
 import dev.whodrove.schemas.v1.TeleportFeatures;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -27,12 +33,20 @@ import java.util.Map;
  *
  * <p>A recording delivered again (its first events repeat, or another recording URI shows up) replaces the previous
  * one: the recording side is reset and rebuilt, so nothing is counted twice. Audit metadata is kept across resets.
+ *
+ * <p>BPF events (session.command, session.network, session.disk) are counted on both sides, each by its own
+ * {@link BpfAccumulator}: Teleport emits them to the audit log, and older recordings carry them too. The features
+ * take the recording's when it has any, else the audit log's, so the same events are never counted twice.
  */
 public final class TeleportSessionAccumulator {
   public static final String SUBSTRATE = "teleport-recording";
   /** Gaps between print chunks longer than this count as idle (the study's {@code whodrove-teleport} CLI). */
   public static final long IDLE_GAP_MS = 2000;
   public static final int MAX_NOTABLE_EVENTS = 32;
+  /** Agent-CLI notable events kept beyond the cap, so the evidence that decided a verdict is always listed. */
+  static final int MAX_AGENT_NOTABLE_EVENTS = 4;
+  static final String SOURCE_AUDIT = "audit";
+  static final String SOURCE_RECORDING = "recording";
   static final int MAX_SUMMARY_CHARS = 512;
   static final int MAX_LABELS = 64;
   static final int MAX_LIST = 32;
@@ -58,17 +72,34 @@ public final class TeleportSessionAccumulator {
   private long droppedNotable;
   private GapSketch chunkGapsMs;
   private CadenceAccumulator cadence;
+  /** BPF events of the recording; null until the recording carries one. */
+  private BpfAccumulator recBpf;
+  /** Kubernetes and database events of the recording; null until it carries one. */
+  private KubeAccumulator recKube;
+  private DatabaseAccumulator recDb;
   // audit side
   private SessionFeatures.Builder audit = SessionFeatures.newBuilder();
   private boolean auditEndSeen;
+  /** BPF events of the audit log; null until one arrives. */
+  private BpfAccumulator auditBpf;
+  private long droppedAuditNotable;
+  /** Kubernetes and database events of the audit log; null until one arrives. */
+  private KubeAccumulator auditKube;
+  private DatabaseAccumulator auditDb;
+  private final BpfSettings bpfSettings;
 
   public TeleportSessionAccumulator() {
-    this(new GapSketch(), new CadenceAccumulator());
+    this(BpfSettings.defaults());
   }
 
-  private TeleportSessionAccumulator(GapSketch chunkGapsMs, CadenceAccumulator cadence) {
+  public TeleportSessionAccumulator(BpfSettings bpfSettings) {
+    this(new GapSketch(), new CadenceAccumulator(), bpfSettings);
+  }
+
+  private TeleportSessionAccumulator(GapSketch chunkGapsMs, CadenceAccumulator cadence, BpfSettings bpfSettings) {
     this.chunkGapsMs = chunkGapsMs;
     this.cadence = cadence;
+    this.bpfSettings = bpfSettings;
   }
 
   /** Whether this event begins a new delivery of the recording, so the recording side must start over. */
@@ -113,33 +144,180 @@ public final class TeleportSessionAccumulator {
       case INPUT -> onInput(e.getInput());
       case COMMAND -> {
         commands++;
-        var c = e.getCommand();
-        notable(e, "command", commandLine(c.getPath(), c.getProgram(), c.getArgvList()) + " (rc=" + c.getReturnCode() + ")");
+        onBpf(e, recBpf(), rec);
       }
-      case NETWORK -> {
-        var n = e.getNetwork();
-        notable(e, "network", n.getProgram() + " " + n.getOperation() + " " + n.getDstAddr() + ":" + n.getDstPort()
-            + (n.getAction().isEmpty() ? "" : " " + n.getAction()));
-      }
+      case NETWORK, DISK -> onBpf(e, recBpf(), rec);
       case JOIN -> {
         joins++;
         notable(e, "join", e.getJoin().getUser());
       }
       case LEAVE -> notable(e, "leave", e.getLeave().getUser());
-      case EXEC -> notable(e, "exec", e.getExec().getCommand() + " (exit " + e.getExec().getExitCode() + ")");
-      case KUBE_REQUEST -> {
-        var k = e.getKubeRequest();
-        notable(e, "kube", k.getVerb() + " " + k.getRequestPath() + " -> " + k.getResponseCode());
-      }
-      case DB_QUERY -> notable(e, "db", e.getDbQuery().getDatabase() + ": " + e.getDbQuery().getQuery());
+      case EXEC, KUBE_REQUEST, DB_QUERY -> onService(e, false);
       case COMPLETE -> {
         recordingComplete = true;
         t.setRecordingFormat(e.getComplete().getFormat());
+        t.setRecordingBytes(e.getComplete().getObjectSizeBytes());
         t.setParseError(REDACTOR.clean(e.getComplete().getParseError()));
       }
       default -> { }
     }
     return reset;
+  }
+
+  /**
+   * exec, kube.request and database query events of one side: into that side's Kubernetes or database accumulator
+   * and its notable events. A query's notable event names its statement kind and length, never its text.
+   */
+  private void onService(RecordingEvent e, boolean fromAudit) {
+    SessionFeatures.Builder side = fromAudit ? audit : rec;
+    switch (e.getEventCase()) {
+      case EXEC -> {
+        var x = e.getExec();
+        if (!x.getKubeCluster().isEmpty()) {
+          (fromAudit ? auditKube() : recKube()).addExec();
+        }
+        addNotable(side, NotableEvent.newBuilder().setTimeMs(e.getTimeMs()).setKind("exec")
+            .setSummary(REDACTOR.clean(x.getCommand() + " (exit " + x.getExitCode() + ")", MAX_SUMMARY_CHARS))
+            .setRef(Long.toString(e.getIndex())), false);
+      }
+      case KUBE_REQUEST -> {
+        var k = e.getKubeRequest();
+        (fromAudit ? auditKube() : recKube()).addRequest(e.getTimeMs(), k);
+        addNotable(side, NotableEvent.newBuilder().setTimeMs(e.getTimeMs()).setKind("kube")
+            .setSummary(REDACTOR.clean(k.getVerb() + " " + k.getRequestPath() + " -> " + k.getResponseCode(),
+                MAX_SUMMARY_CHARS)).setRef(Long.toString(e.getIndex())), false);
+      }
+      case DB_QUERY -> {
+        var q = e.getDbQuery();
+        (fromAudit ? auditDb() : recDb()).addQuery(e.getTimeMs(), q.getQuery(), q.getSuccess());
+        addNotable(side, NotableEvent.newBuilder().setTimeMs(e.getTimeMs()).setKind("db")
+            .setSummary(truncate(q.getDatabase()) + ": " + DatabaseAccumulator.statementKind(q.getQuery()) + " ("
+                + q.getQuery().length() + " characters" + (q.getSuccess() ? "" : ", failed") + ")")
+            .setRef(Long.toString(e.getIndex())), false);
+      }
+      default -> { }
+    }
+  }
+
+  private KubeAccumulator recKube() {
+    if (recKube == null) {
+      recKube = new KubeAccumulator();
+    }
+    return recKube;
+  }
+
+  private KubeAccumulator auditKube() {
+    if (auditKube == null) {
+      auditKube = new KubeAccumulator();
+    }
+    return auditKube;
+  }
+
+  private DatabaseAccumulator recDb() {
+    if (recDb == null) {
+      recDb = new DatabaseAccumulator();
+    }
+    return recDb;
+  }
+
+  private DatabaseAccumulator auditDb() {
+    if (auditDb == null) {
+      auditDb = new DatabaseAccumulator();
+    }
+    return auditDb;
+  }
+
+  private BpfAccumulator recBpf() {
+    if (recBpf == null) {
+      recBpf = new BpfAccumulator(bpfSettings);
+    }
+    return recBpf;
+  }
+
+  private BpfAccumulator auditBpf() {
+    if (auditBpf == null) {
+      auditBpf = new BpfAccumulator(bpfSettings);
+    }
+    return auditBpf;
+  }
+
+  /** A BPF event into one side's accumulator and notable events. */
+  private void onBpf(RecordingEvent e, BpfAccumulator bpf, SessionFeatures.Builder side) {
+    switch (e.getEventCase()) {
+      case COMMAND -> {
+        CommandExecuted c = e.getCommand();
+        BpfAccumulator.CommandOutcome o = bpf.addCommand(e.getTimeMs(), c);
+        if (o.agentStarted() != null) {
+          addNotable(side, agentNotable(e, c, o.agentStarted()), true);
+        }
+        addNotable(side, commandNotable(e, c), false);
+      }
+      case NETWORK -> {
+        NetworkConnection n = e.getNetwork();
+        bpf.addNetwork(n);
+        addNotable(side, NotableEvent.newBuilder().setTimeMs(e.getTimeMs()).setKind("network")
+            .setSummary(REDACTOR.clean(n.getProgram() + " " + n.getOperation() + " " + n.getDstAddr() + ":"
+                + n.getDstPort() + (n.getAction().isEmpty() ? "" : " " + n.getAction()), MAX_SUMMARY_CHARS))
+            .setRef(Long.toString(e.getIndex())).setProgram(truncate(n.getProgram()))
+            .setSrcAddr(truncate(n.getSrcAddr())).setDstAddr(truncate(n.getDstAddr())).setDstPort(n.getDstPort())
+            .setAction(truncate(n.getAction())).setPid(n.getPid()), false);
+      }
+      case DISK -> {
+        DiskAccess d = e.getDisk();
+        bpf.addDisk(d);
+        // reads are most of a shell's opens; only writes are notable
+        if ((d.getFlags() & BpfAccumulator.WRITE_FLAGS) != 0) {
+          String path = REDACTOR.clean(d.getPath(), MAX_SUMMARY_CHARS);
+          addNotable(side, NotableEvent.newBuilder().setTimeMs(e.getTimeMs()).setKind("disk")
+              .setSummary(REDACTOR.clean(d.getProgram() + " writes " + d.getPath() + " (rc=" + d.getReturnCode() + ")",
+                  MAX_SUMMARY_CHARS))
+              .setRef(Long.toString(e.getIndex())).setProgram(truncate(d.getProgram())).setPath(path)
+              .setFlags(d.getFlags()).setReturnCode(d.getReturnCode()).setPid(d.getPid()), false);
+        }
+      }
+      default -> { }
+    }
+  }
+
+  private static NotableEvent.Builder commandNotable(RecordingEvent e, CommandExecuted c) {
+    return NotableEvent.newBuilder().setTimeMs(e.getTimeMs()).setKind("command")
+        .setSummary(REDACTOR.clean(commandLine(c.getPath(), c.getProgram(), c.getArgvList()) + " (rc="
+            + c.getReturnCode() + ")", MAX_SUMMARY_CHARS))
+        .setRef(Long.toString(e.getIndex()))
+        .setPath(REDACTOR.clean(c.getPath(), MAX_SUMMARY_CHARS))
+        .addAllArgv(argv(c))
+        .setReturnCode(c.getReturnCode()).setPid(c.getPid()).setPpid(c.getPpid()).setProgram(truncate(c.getProgram()));
+  }
+
+  private static NotableEvent.Builder agentNotable(RecordingEvent e, CommandExecuted c, AgentCliCatalogue.Match m) {
+    return commandNotable(e, c).setKind("agent-cli").setTool(m.tool())
+        .setSummary(REDACTOR.clean(m.tool() + " (" + m.matchedBy() + "): "
+            + commandLine(c.getPath(), c.getProgram(), c.getArgvList()), MAX_SUMMARY_CHARS));
+  }
+
+  /** argv of a command, redacted element by element in the context of its program, capped in count and length. */
+  private static List<String> argv(CommandExecuted c) {
+    String program = !c.getPath().isEmpty() ? c.getPath() : c.getProgram();
+    List<String> capped = c.getArgvList().stream().limit(MAX_LIST).toList();
+    return REDACTOR.cleanArgv(program, capped).stream().map(TeleportSessionAccumulator::truncate).toList();
+  }
+
+  /**
+   * Adds a notable event to one side, within the cap; agent-CLI events have a few places of their own beyond it.
+   */
+  private void addNotable(SessionFeatures.Builder side, NotableEvent.Builder n, boolean agent) {
+    long agentEvents = side.getNotableEventsList().stream().filter(x -> "agent-cli".equals(x.getKind())).count();
+    boolean room = agent ? agentEvents < MAX_AGENT_NOTABLE_EVENTS
+        : side.getNotableEventsCount() - agentEvents < MAX_NOTABLE_EVENTS;
+    if (!room) {
+      if (side == rec) {
+        droppedNotable++;
+      } else {
+        droppedAuditNotable++;
+      }
+      return;
+    }
+    side.addNotableEvents(n);
   }
 
   private void onStart(RecordingEvent e, SessionStarted s) {
@@ -150,6 +328,9 @@ public final class TeleportSessionAccumulator {
       t.setKind(s.getKubeCluster().isEmpty() ? "ssh" : "kube");
     }
     rec.setUser(s.getUser());
+    if (!s.getDbService().isEmpty() || "db".equals(s.getKind())) {
+      recDb().protocol(s.getProtocol());
+    }
     t.setLogin(s.getLogin()).setCluster(s.getCluster()).setServerId(s.getServerId())
         .setServerHostname(s.getServerHostname()).setRemoteAddr(s.getRemoteAddr());
     putLabels(t, s.getServerLabelsMap());
@@ -216,7 +397,8 @@ public final class TeleportSessionAccumulator {
   }
 
   private void notable(RecordingEvent e, String kind, String summary) {
-    if (rec.getNotableEventsCount() >= MAX_NOTABLE_EVENTS) {
+    long agentEvents = rec.getNotableEventsList().stream().filter(x -> "agent-cli".equals(x.getKind())).count();
+    if (rec.getNotableEventsCount() - agentEvents >= MAX_NOTABLE_EVENTS) {
       droppedNotable++;
       return;
     }
@@ -248,8 +430,44 @@ public final class TeleportSessionAccumulator {
     return s.length() <= MAX_SUMMARY_CHARS ? s : s.substring(0, MAX_SUMMARY_CHARS);
   }
 
-  /** Merges the metadata of an audit event (session.start, session.end, session.upload); others are ignored. */
+  /**
+   * Merges an audit event: the metadata of session.start, session.end and session.upload, and the content of the
+   * events {@link AuditEventDetails} reads (BPF events); others are ignored.
+   *
+   * @throws IllegalArgumentException when an event the featurizer reads has unreadable JSON
+   */
   public void addAudit(TeleportAuditEvent a) {
+    if (AuditEventDetails.handles(a.getType())) {
+      if (!a.getKind().isEmpty() && audit.getTeleport().getKind().isEmpty()) {
+        audit.getTeleportBuilder().setKind(a.getKind());
+      }
+      if (AuditEventDetails.isPortForward(a.getType())) {
+        if ("kube".equals(a.getKind())) {
+          auditKube().addPortForward();
+        }
+        return;
+      }
+      if (AuditEventDetails.isDatabaseProtocolEvent(a.getType())) {
+        DatabaseAccumulator db = auditDb();
+        db.protocol(a.getProtocol());
+        db.addProtocolEvent(a.getTimeMs(), a.getType());
+        return;
+      }
+      RecordingEvent e = AuditEventDetails.toRecordingEvent(a);
+      if (e == null) {
+        return;
+      }
+      switch (e.getEventCase()) {
+        case COMMAND, NETWORK, DISK -> onBpf(e, auditBpf(), audit);
+        default -> {
+          if (e.hasDbQuery()) {
+            auditDb().protocol(a.getProtocol());
+          }
+          onService(e, true);
+        }
+      }
+      return;
+    }
     TeleportFeatures.Builder t = audit.getTeleportBuilder();
     if (!a.getUser().isEmpty()) {
       audit.setUser(a.getUser());
@@ -277,12 +495,12 @@ public final class TeleportSessionAccumulator {
       t.clearInitialCommand().addAllInitialCommand(initialCommand(a.getInitialCommandList()));
     }
     switch (a.getType()) {
-      case "session.start" -> {
+      case "session.start", "db.session.start" -> {
         if (audit.getStartedMs() == 0) {
           audit.setStartedMs(a.getTimeMs());
         }
       }
-      case "session.end" -> {
+      case "session.end", "db.session.end" -> {
         auditEndSeen = true;
         t.setInteractive(a.getInteractive());
         t.clearParticipants().addAllParticipants(a.getParticipantsList().stream().limit(MAX_LIST).toList());
@@ -295,9 +513,37 @@ public final class TeleportSessionAccumulator {
         if (!a.getRecordingUrl().isEmpty()) {
           t.setRecordingUri(a.getRecordingUrl());
         }
+        // an abandoned upload completed later, or a re-upload: the latest is when the recording became final
+        t.setUploadedAtMs(Math.max(t.getUploadedAtMs(), a.getTimeMs()));
       }
       default -> { }
     }
+  }
+
+  /**
+   * Whether the recording already carries events of this audit event's kind, so that the features take the
+   * recording's and the audit event changes nothing (BPF, Kubernetes, database and exec events are counted from one
+   * side only).
+   */
+  public boolean recordingCovers(String auditType) {
+    if (AuditEventDetails.BPF_TYPES.contains(auditType)) {
+      return recBpf != null && !recBpf.isEmpty();
+    }
+    if (auditType.equals("kube.request")) {
+      return recKube != null && !recKube.isEmpty();
+    }
+    if (auditType.startsWith("db.session.")) {
+      return recDb != null && !recDb.isEmpty();
+    }
+    if (auditType.equals("exec")) {
+      return rec.getNotableEventsList().stream().anyMatch(n -> n.getKind().equals("exec"));
+    }
+    return false;
+  }
+
+  /** When the recording became final (the latest session.upload event), 0 when none was seen. */
+  public long uploadedAtMs() {
+    return audit.getTeleport().getUploadedAtMs();
   }
 
   public boolean recordingSeen() {
@@ -337,6 +583,9 @@ public final class TeleportSessionAccumulator {
     droppedNotable = 0;
     chunkGapsMs = new GapSketch();
     cadence = new CadenceAccumulator();
+    recBpf = null;
+    recKube = null;
+    recDb = null;
   }
 
   /**
@@ -361,9 +610,14 @@ public final class TeleportSessionAccumulator {
         .setRecordingPresent(recordingComplete)
         .setRecordingUri(REDACTOR.cleanUri(first(r.getRecordingUri(), a.getRecordingUri())))
         .setRecordingFormat(r.getRecordingFormat())
+        .setRecordingBytes(r.getRecordingBytes())
+        .setUploadedAtMs(a.getUploadedAtMs())
         .setParseError(r.getParseError());
     boolean interactive = recordingEndSeen ? r.getInteractive() : a.getInteractive();
     boolean pty = printChunks > 0;
+    // the recording's BPF events when it carries any, else the audit log's: never both
+    boolean recHasBpf = recBpf != null && !recBpf.isEmpty();
+    BpfAccumulator bpf = recHasBpf ? recBpf : auditBpf != null && !auditBpf.isEmpty() ? auditBpf : null;
     t.setInteractive(interactive)
         .setPtyPresent(pty)
         .setPrintChunks(printChunks)
@@ -371,12 +625,23 @@ public final class TeleportSessionAccumulator {
         .setMedianChunkGapMs(chunkGapsMs.quantile(0.5))
         .setIdleGapCount(idleGaps)
         .setEditCharCount(editChars)
-        .setCommandCount(commands)
-        .setBpfPresent(commands > 0)
+        .setCommandCount(bpf != null ? bpf.commands : commands)
+        .setBpfPresent(bpf != null || commands > 0)
         .setSingleShot(!pty && joins == 0 && !interactive)
         .setJoinCount(joins)
         .setInputEvents(inputEvents)
         .setTypedKeystrokes(typedKeystrokes);
+    if (bpf != null) {
+      t.setBpf(bpf.features(recHasBpf ? SOURCE_RECORDING : SOURCE_AUDIT));
+    }
+    boolean recHasKube = recKube != null && !recKube.isEmpty();
+    if (recHasKube || auditKube != null && !auditKube.isEmpty()) {
+      t.setKube(recHasKube ? recKube.features(SOURCE_RECORDING) : auditKube.features(SOURCE_AUDIT));
+    }
+    boolean recHasDb = recDb != null && !recDb.isEmpty();
+    if (recHasDb || auditDb != null && !auditDb.isEmpty()) {
+      t.setDb(recHasDb ? recDb.features(SOURCE_RECORDING) : auditDb.features(SOURCE_AUDIT));
+    }
     long started = rec.getStartedMs() > 0 ? rec.getStartedMs() : audit.getStartedMs();
     long ended = rec.getEndedMs() > 0 ? rec.getEndedMs() : audit.getEndedMs();
     CadenceFeatures cf = cadence.features();
@@ -387,11 +652,41 @@ public final class TeleportSessionAccumulator {
         .setStartedMs(started)
         .setEndedMs(Math.max(ended, started))
         .setTeleport(t)
-        .addAllNotableEvents(rec.getNotableEventsList());
+        .addAllNotableEvents(notableEvents(recHasBpf, recHasKube, recHasDb));
     if (recordingSeen) {
       out.setCadence(cf).addAllSegments(cadence.segments());
     }
     return out.build();
+  }
+
+  /**
+   * The recording's notable events, with the audit log's merged in by time when there are any to take (of each kind
+   * only when the recording carried none of it), within the cap.
+   */
+  private List<NotableEvent> notableEvents(boolean recHasBpf, boolean recHasKube, boolean recHasDb) {
+    boolean recHasExec = rec.getNotableEventsList().stream().anyMatch(n -> n.getKind().equals("exec"));
+    List<NotableEvent> fromAudit = audit.getNotableEventsList().stream().filter(n -> switch (n.getKind()) {
+      case "command", "network", "disk", "agent-cli" -> !recHasBpf;
+      case "kube" -> !recHasKube;
+      case "db" -> !recHasDb;
+      case "exec" -> !recHasExec;
+      default -> true;
+    }).toList();
+    if (fromAudit.isEmpty()) {
+      return rec.getNotableEventsList();
+    }
+    List<NotableEvent> all = new ArrayList<>(rec.getNotableEventsList());
+    all.addAll(fromAudit);
+    all.sort(Comparator.comparingLong(NotableEvent::getTimeMs)); // stable: same-time events keep their order
+    List<NotableEvent> out = new ArrayList<>();
+    int plain = 0;
+    int agent = 0;
+    for (NotableEvent n : all) {
+      if ("agent-cli".equals(n.getKind()) ? agent++ < MAX_AGENT_NOTABLE_EVENTS : plain++ < MAX_NOTABLE_EVENTS) {
+        out.add(n);
+      }
+    }
+    return out;
   }
 
   private static String first(String... values) {
@@ -410,10 +705,11 @@ public final class TeleportSessionAccumulator {
 
   /**
    * Version of {@link #toBytes}: 2 carries cadence state format 2 (activity counters, echo series), 3 adds the typed
-   * keystrokes after it. Versions 1 and 2 are still read (typed keystrokes then count from 0; version 1's cadence
-   * activity fields are reported unset).
+   * keystrokes after it, 4 the BPF, Kubernetes and database accumulators of both sides (audit-side notable events
+   * travel in the audit builder). Versions 1 to 3 are still read (typed keystrokes then count from 0; version 1's cadence activity fields
+   * are reported unset; BPF counting starts from the next event).
    */
-  static final int STATE_VERSION = 3;
+  static final int STATE_VERSION = 4;
 
   public byte[] toBytes() {
     StateWriter w = new StateWriter();
@@ -425,10 +721,36 @@ public final class TeleportSessionAccumulator {
     w.bytes(chunkGapsMs.encode());
     cadence.writeTo(w);
     w.varint(typedKeystrokes).zigzag(prevInputDelayMs);
+    writeBpf(w, recBpf);
+    writeBpf(w, auditBpf);
+    w.varint(droppedAuditNotable);
+    for (KubeAccumulator k : new KubeAccumulator[] {recKube, auditKube}) {
+      w.bool(k != null);
+      if (k != null) {
+        k.writeTo(w);
+      }
+    }
+    for (DatabaseAccumulator d : new DatabaseAccumulator[] {recDb, auditDb}) {
+      w.bool(d != null);
+      if (d != null) {
+        d.writeTo(w);
+      }
+    }
     return w.toByteArray();
   }
 
+  private static void writeBpf(StateWriter w, BpfAccumulator bpf) {
+    w.bool(bpf != null);
+    if (bpf != null) {
+      bpf.writeTo(w);
+    }
+  }
+
   public static TeleportSessionAccumulator fromBytes(byte[] bytes) {
+    return fromBytes(bytes, BpfSettings.defaults());
+  }
+
+  public static TeleportSessionAccumulator fromBytes(byte[] bytes, BpfSettings settings) {
     StateReader r = new StateReader(bytes);
     long version = r.varint();
     if (version < 1 || version > STATE_VERSION) {
@@ -451,10 +773,20 @@ public final class TeleportSessionAccumulator {
     n[8] = r.zigzag();
     n[9] = r.varint();
     GapSketch chunkGaps = GapSketch.decode(r.bytes());
-    TeleportSessionAccumulator s = new TeleportSessionAccumulator(chunkGaps, CadenceAccumulator.readFrom(r, version == 1 ? 1 : CadenceAccumulator.FORMAT));
+    TeleportSessionAccumulator s = new TeleportSessionAccumulator(chunkGaps,
+        CadenceAccumulator.readFrom(r, version == 1 ? 1 : CadenceAccumulator.FORMAT), settings);
     if (version >= 3) {
       s.typedKeystrokes = r.varint();
       s.prevInputDelayMs = r.zigzag();
+    }
+    if (version >= 4) {
+      s.recBpf = r.bool() ? BpfAccumulator.readFrom(r, settings) : null;
+      s.auditBpf = r.bool() ? BpfAccumulator.readFrom(r, settings) : null;
+      s.droppedAuditNotable = r.varint();
+      s.recKube = r.bool() ? KubeAccumulator.readFrom(r) : null;
+      s.auditKube = r.bool() ? KubeAccumulator.readFrom(r) : null;
+      s.recDb = r.bool() ? DatabaseAccumulator.readFrom(r) : null;
+      s.auditDb = r.bool() ? DatabaseAccumulator.readFrom(r) : null;
     }
     s.rec = rec;
     s.audit = audit;

@@ -20,13 +20,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Joins a Teleport session's recording events and audit events into one {@link SessionFeatures} per session:
  * emitted when the recording completes; emitted without a recording when session.end was seen and no recording
- * came within the wait (wall clock); emitted again (revision + 1) when a late or re-delivered recording completes.
+ * came within the wait (wall clock); emitted again (revision + 1) when a late or re-delivered recording completes, and
+ * when audit content the features use (BPF, Kubernetes and database events the recording did not carry, the upload
+ * time) arrives after an emission, once none has come for the correction delay.
  */
 final class TeleportSessionProcessor implements Processor<String, Message, String, SessionFeatures> {
   static final String SESSIONS_STORE = "teleport-sessions";
   static final String TIMERS_STORE = "teleport-timers";
   private static final Logger log = LoggerFactory.getLogger(TeleportSessionProcessor.class);
-  private static final Set<String> AUDIT_TYPES = Set.of("session.start", "session.end", "session.upload");
+  private static final Set<String> AUDIT_TYPES = Set.of("session.start", "session.end", "session.upload",
+      "db.session.start", "db.session.end");
 
   private final FeaturizerConfig config;
   private ProcessorContext<String, SessionFeatures> context;
@@ -51,7 +54,8 @@ final class TeleportSessionProcessor implements Processor<String, Message, Strin
     if (record.value() instanceof RecordingEvent e) {
       onRecordingEvent(sessionId(record.key(), e.getSessionId()), e, record.timestamp(), now);
     } else if (record.value() instanceof TeleportAuditEvent a) {
-      if (!a.getSessionId().isEmpty() && AUDIT_TYPES.contains(a.getType())) {
+      if (!a.getSessionId().isEmpty()
+          && (AUDIT_TYPES.contains(a.getType()) || AuditEventDetails.handles(a.getType()))) {
         onAudit(a.getSessionId(), a, now);
       }
     } else if (record.value() == null) {
@@ -83,9 +87,17 @@ final class TeleportSessionProcessor implements Processor<String, Message, Strin
   private void onAudit(String sid, TeleportAuditEvent a, long now) {
     TeleportSessionState s = load(sid);
     boolean endBefore = s.acc.auditEndSeen();
+    long uploadedBefore = s.acc.uploadedAtMs();
     s.acc.addAudit(a);
     if (!endBefore && s.acc.auditEndSeen()) {
       s.endSeenWallMs = now;
+    }
+    boolean changes = AuditEventDetails.handles(a.getType()) && !s.acc.recordingCovers(a.getType())
+        || s.acc.uploadedAtMs() != uploadedBefore; // uploaded_at comes from the audit log alone
+    if (s.revision > 0 && changes) {
+      // the features already went out without this: correct them once the burst of late events is over
+      s.correctionDueMs = now + config.correctionDelay().toMillis();
+      s.timerDueMs = 0; // re-arm below: the timer may now be due later than before
     }
     s.lastTouchWallMs = now;
     save(sid, s, now);
@@ -93,26 +105,29 @@ final class TeleportSessionProcessor implements Processor<String, Message, Strin
 
   private TeleportSessionState load(String sid) {
     TeleportSessionState s = sessions.get(sid);
-    return s != null ? s : new TeleportSessionState(new TeleportSessionAccumulator());
+    return s != null ? s : new TeleportSessionState(new TeleportSessionAccumulator(config.bpf()));
   }
 
   /** State encoding for the store; unreadable bytes (an older, unknown version) start the session over. */
-  static final ObjectStateStore.Codec<TeleportSessionState> CODEC = new ObjectStateStore.Codec<>() {
-    @Override
-    public byte[] encode(TeleportSessionState s) {
-      return s.toBytes();
-    }
-
-    @Override
-    public TeleportSessionState decode(String sid, byte[] bytes) {
-      try {
-        return TeleportSessionState.fromBytes(bytes);
-      } catch (RuntimeException ex) {
-        log.warn("session {}: unreadable state ({}), starting over", sid, ex.getMessage());
-        return new TeleportSessionState(new TeleportSessionAccumulator());
+  static ObjectStateStore.Codec<TeleportSessionState> codec(BpfSettings bpf) {
+    return new ObjectStateStore.Codec<>() {
+      @Override
+      public byte[] encode(TeleportSessionState s) {
+        return s.toBytes();
       }
-    }
-  };
+
+      @Override
+      public TeleportSessionState decode(String sid, byte[] bytes) {
+        try {
+          return TeleportSessionState.fromBytes(bytes, bpf);
+        } catch (RuntimeException ex) {
+          log.warn("session {}: unreadable state ({}), starting over", sid, ex.getMessage());
+          return new TeleportSessionState(new TeleportSessionAccumulator(bpf));
+        }
+      }
+    };
+  }
+
 
   private void save(String sid, TeleportSessionState s, long now) {
     long due = s.dueMs(config.recordingWait().toMillis(), config.teleportRetention().toMillis());
@@ -126,6 +141,7 @@ final class TeleportSessionProcessor implements Processor<String, Message, Strin
 
   private void emit(String sid, TeleportSessionState s, long ts, long now) {
     s.revision++;
+    s.correctionDueMs = 0;
     SessionFeatures f = s.acc.build(sid).toBuilder().setRevision(s.revision).setComputedAtMs(now).build();
     context.forward(new Record<>(sid, f, Math.max(0, ts)));
   }
@@ -160,8 +176,9 @@ final class TeleportSessionProcessor implements Processor<String, Message, Strin
       sessions.put(sid, s);
       return;
     }
-    if (s.awaitingRecording()) {
-      // session.end seen, no complete recording within the wait: emit what is known, recording_present=false
+    if (s.awaitingRecording() || s.correctionDueMs > 0 && s.correctionDueMs <= now) {
+      // session.end seen and no complete recording within the wait: emit what is known, recording_present=false;
+      // or audit content arrived after the last emission: a correction
       emit(sid, s, now, now);
       s.lastTouchWallMs = now;
       s.timerDueMs = s.dueMs(wait, retention);

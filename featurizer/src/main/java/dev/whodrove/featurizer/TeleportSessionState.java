@@ -12,6 +12,8 @@ final class TeleportSessionState {
   long lastTouchWallMs;
   /** Wall time the timer for this session is set to, 0 if none. */
   long timerDueMs;
+  /** Wall time a correction is due (audit content arrived after an emission), 0 if none. */
+  long correctionDueMs;
 
   TeleportSessionState(TeleportSessionAccumulator acc) {
     this.acc = acc;
@@ -27,27 +29,37 @@ final class TeleportSessionState {
     if (awaitingRecording()) {
       return Math.max(endSeenWallMs, lastRecordingWallMs) + waitMs;
     }
-    return lastTouchWallMs + retentionMs;
+    long retained = lastTouchWallMs + retentionMs;
+    return correctionDueMs > 0 ? Math.min(correctionDueMs, retained) : retained;
   }
 
+  /** Version 2 adds the correction time; version 1 is still read. */
   byte[] toBytes() {
     StateWriter w = new StateWriter();
-    w.varint(1).varint(revision).zigzag(endSeenWallMs).zigzag(lastRecordingWallMs).zigzag(lastTouchWallMs)
-        .zigzag(timerDueMs).bytes(acc.toBytes());
+    w.varint(2).varint(revision).zigzag(endSeenWallMs).zigzag(lastRecordingWallMs).zigzag(lastTouchWallMs)
+        .zigzag(timerDueMs).bytes(acc.toBytes()).zigzag(correctionDueMs);
     return w.toByteArray();
   }
 
   static TeleportSessionState fromBytes(byte[] bytes) {
+    return fromBytes(bytes, BpfSettings.defaults());
+  }
+
+  static TeleportSessionState fromBytes(byte[] bytes, BpfSettings settings) {
     StateReader r = new StateReader(bytes);
-    if (r.varint() != 1) {
-      throw new IllegalStateException("unknown teleport state version");
+    long version = r.varint();
+    if (version != 1 && version != 2) {
+      throw new IllegalStateException("unknown teleport state version " + version);
     }
     int revision = r.varintInt();
     long end = r.zigzag();
     long rec = r.zigzag();
     long touch = r.zigzag();
     long due = r.zigzag();
-    TeleportSessionState s = new TeleportSessionState(TeleportSessionAccumulator.fromBytes(r.bytes()));
+    TeleportSessionState s = new TeleportSessionState(TeleportSessionAccumulator.fromBytes(r.bytes(), settings));
+    if (version >= 2) {
+      s.correctionDueMs = r.zigzag();
+    }
     s.revision = revision;
     s.endSeenWallMs = end;
     s.lastRecordingWallMs = rec;

@@ -94,7 +94,9 @@ class RedactionTopologyTest {
         "/usr/bin/mysql -h db-7 -u app -p[REDACTED:password] app (rc=0)",
         "/usr/bin/curl -sS -H Authorization: token [REDACTED:github-token] https://api.example.test/repos (rc=0)",
         "psql postgres://[REDACTED:url-credentials]@db-7:5432/app -c 'select 1' (exit 0)",
-        query.path("db_name").asText() + ": ALTER ROLE app WITH LOGIN PASSWORD [REDACTED:password]",
+        // a query's statement text is not kept at all: its kind and length (the event says it did not succeed)
+        query.path("db_name").asText() + ": ALTER (" + query.path("db_query").asText().length()
+            + " characters, failed)",
         "GET /api/v1/namespaces/prod/pods/web-1/exec?command=sh&command=-c&command=PGPASSWORD%3D[REDACTED:password]"
             + "&stdin=true -> 200");
     assertThat(f.getTeleport().getInitialCommandList())

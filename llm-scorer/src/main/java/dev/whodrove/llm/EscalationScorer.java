@@ -125,10 +125,16 @@ public final class EscalationScorer {
   }
 
   private SessionVerdict verdict(Escalation esc, List<Label> stamped) {
+    // an agent CLI seen on the node (phase 1, from BPF events) is an observation; the model's reading of the
+    // recording does not replace it (its newer stamp would win in sessions.sqlite)
+    boolean observedTool = esc.getLabelsList().stream().anyMatch(l -> l.getKey().equals(Phase2Labels.AGENT_TOOL)
+        && l.getSetBy().startsWith("phase1-"));
+    List<Label> labels = observedTool ? stamped.stream().filter(l -> !l.getKey().equals(Phase2Labels.AGENT_TOOL)
+        && !l.getKey().equals(Phase2Labels.CONFIDENCE_AGENT_TOOL)).toList() : stamped;
     return SessionVerdict.newBuilder()
         .setSessionId(esc.getSessionId())
         .setSubstrate(esc.getFeatures().getSubstrate())
-        .addAllLabels(stamped)
+        .addAllLabels(labels)
         .setStage(config.stage())
         .setEmittedAtMs(clock.millis())
         .build();

@@ -74,6 +74,15 @@ class EscalationScorerTest {
   }
 
   @Test
+  void anAgentCliSeenOnTheNodeKeepsItsToolStamp() {
+    var esc = Fixtures.escalation("s-bpf").toBuilder().addLabels(Label.newBuilder().setKey("agent.tool")
+        .setValue("codex").setSetBy("phase1-classifier@v1").setSetAtMs(1)).build();
+    Map<String, Label> l = byKey(scorer(Map.of()).score(esc).verdict());
+    assertThat(l).doesNotContainKeys("agent.tool", "confidence.agent-tool");
+    assertThat(l.get("work.kind").getValue()).isEqualTo("deploy");
+  }
+
+  @Test
   void malformedAnswerBecomesAnErrorStatusWithoutInventedLabels() {
     server.always(FakeChatServer.ok("Sure! The agent is probably Claude Code."));
     EscalationScorer.Outcome o = scorer(Map.of()).score(Fixtures.escalation("s-2"));

@@ -95,7 +95,7 @@ public final class CrossSubstrateScenario {
 
   private static SimulatedSession profiled(SimulatedSession s, String profile) {
     return new SimulatedSession(s.sessionId(), profile, s.expectedOperator(), s.expectedModel(), s.recording(),
-        s.auditJsonLines(), s.startMs(), s.endMs());
+        s.auditJsonLines(), s.startMs(), s.endMs(), s.expectedTool());
   }
 
   private static Expected expect(SimulatedSession s, GcpSimulator.Activity a, String expect, String why) {

@@ -130,7 +130,8 @@ public final class SimulatedDataset {
         audit.computeIfAbsent(timeOf(line), k -> new ArrayList<>()).add(line);
       }
       truth.add(JSON.createObjectNode().put("session_id", s.sessionId()).put("substrate", "teleport-recording")
-          .put("profile", s.profile()).put("operator", s.expectedOperator()).put("model", s.expectedModel()));
+          .put("profile", s.profile()).put("operator", s.expectedOperator()).put("model", s.expectedModel())
+          .put("tool", s.expectedTool()));
       sessions++;
     }
     writeAuditLogs(logDir, audit);

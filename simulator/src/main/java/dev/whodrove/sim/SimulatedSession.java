@@ -9,6 +9,7 @@ import java.util.List;
  *
  * @param expectedOperator human, agent or unknown
  * @param expectedModel the agent model for model profiles, else empty
+ * @param expectedTool the coding-agent CLI the node ran ({@code agent.tool}), else empty
  */
 public record SimulatedSession(String sessionId, String profile, String expectedOperator, String expectedModel,
-    List<OneOf> recording, List<String> auditJsonLines, long startMs, long endMs) {}
+    List<OneOf> recording, List<String> auditJsonLines, long startMs, long endMs, String expectedTool) {}

@@ -92,12 +92,13 @@ final class SessionRows {
     String ended = Rfc3339.secondsOrNull(f.getEndedMs());
     row[i++] = started;
     row[i++] = ended;
-    row[i++] = ended; // uploaded_at: the features carry no upload time; the end is when the session became final
+    // uploaded_at: the session.upload event's time; without one (a recording announced otherwise, or none) the end
+    row[i++] = t != null && t.getUploadedAtMs() > 0 ? Rfc3339.seconds(t.getUploadedAtMs()) : ended;
     double duration = f.getStartedMs() > 0 && f.getEndedMs() > f.getStartedMs()
         ? (f.getEndedMs() - f.getStartedMs()) / 1000.0 : 0;
     row[i++] = duration == 0 ? null : duration;
     row[i++] = t == null ? null : text(t.getRecordingUri());
-    row[i++] = null; // recording_bytes: not in the features; an existing value is kept
+    row[i++] = t != null && t.getRecordingBytes() > 0 ? t.getRecordingBytes() : null; // none: an existing value is kept
     if (t != null) {
       row[i++] = bool(t.getPtyPresent());
       row[i++] = t.getPrintChunks();
@@ -215,22 +216,73 @@ final class SessionRows {
   /** event_type names of the study's {@code whodrove-teleport} CLI for the kinds it knows; other kinds are kept. */
   static String eventType(String kind) {
     return switch (kind) {
-      case "command", "exec", "join", "leave", "network" -> "session." + kind;
+      case "command", "exec", "join", "leave", "network", "disk" -> "session." + kind;
       case "kube" -> "kube.request";
       case "db" -> "db.query";
       default -> kind.isEmpty() ? "unknown" : kind;
     };
   }
 
-  /** JSON payload of a notable event: derived fields only, never PTY content. */
+  /**
+   * JSON payload of a notable event: derived fields only, never PTY content. BPF events lead with the study CLI's
+   * payload fields — commands {@code {path, argv, return_code, ppid}} (and pid, program), network destinations, disk
+   * paths — then kind, summary and ref as for every event.
+   */
   static String payload(NotableEvent e) {
-    StringBuilder b = new StringBuilder(48 + e.getSummary().length())
-        .append("{\"kind\":").append(Json.string(e.getKind()))
+    StringBuilder b = new StringBuilder(64 + e.getSummary().length()).append('{');
+    switch (e.getKind()) {
+      case "command", "agent-cli" -> {
+        if (!e.getPath().isEmpty() || e.getArgvCount() > 0 || e.getPid() != 0) {
+          b.append("\"path\":").append(Json.string(e.getPath()))
+              .append(",\"argv\":").append(strings(e.getArgvList()))
+              .append(",\"return_code\":").append(e.getReturnCode())
+              .append(",\"ppid\":").append(e.getPpid())
+              .append(",\"pid\":").append(e.getPid())
+              .append(",\"program\":").append(Json.string(e.getProgram()));
+          if (!e.getTool().isEmpty()) {
+            b.append(",\"tool\":").append(Json.string(e.getTool()));
+          }
+          b.append(',');
+        }
+      }
+      case "network" -> {
+        if (!e.getDstAddr().isEmpty()) {
+          b.append("\"src_addr\":").append(Json.string(e.getSrcAddr()))
+              .append(",\"dst_addr\":").append(Json.string(e.getDstAddr()))
+              .append(",\"dst_port\":").append(e.getDstPort())
+              .append(",\"action\":").append(Json.string(e.getAction()))
+              .append(",\"pid\":").append(e.getPid())
+              .append(",\"program\":").append(Json.string(e.getProgram())).append(',');
+        }
+      }
+      case "disk" -> {
+        if (!e.getPath().isEmpty()) {
+          b.append("\"path\":").append(Json.string(e.getPath()))
+              .append(",\"flags\":").append(e.getFlags())
+              .append(",\"return_code\":").append(e.getReturnCode())
+              .append(",\"pid\":").append(e.getPid())
+              .append(",\"program\":").append(Json.string(e.getProgram())).append(',');
+        }
+      }
+      default -> { }
+    }
+    b.append("\"kind\":").append(Json.string(e.getKind()))
         .append(",\"summary\":").append(Json.string(e.getSummary()));
     if (!e.getRef().isEmpty()) {
       b.append(",\"ref\":").append(Json.string(e.getRef()));
     }
     return b.append('}').toString();
+  }
+
+  private static String strings(List<String> items) {
+    StringBuilder b = new StringBuilder("[");
+    for (String s : items) {
+      if (b.length() > 1) {
+        b.append(',');
+      }
+      b.append(Json.string(s));
+    }
+    return b.append(']').toString();
   }
 
   /** A top-N list as the study CLIs store it ({@code [{"value":…,"count":…}]}), or NULL when empty. */

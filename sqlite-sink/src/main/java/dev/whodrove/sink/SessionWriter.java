@@ -62,7 +62,7 @@ final class SessionWriter implements AutoCloseable {
   private static String sessionUpdate() {
     List<String> sets = new ArrayList<>();
     for (String c : SessionRows.FEATURE_COLUMNS.subList(1, SessionRows.FEATURE_COLUMNS.size())) {
-      // recording_bytes is not in the features: keep what the study CLIs may have written.
+      // recording_bytes without a decoded recording: keep what the study CLIs may have written.
       sets.add(c.equals("recording_bytes") ? c + " = COALESCE(?, " + c + ")" : c + " = ?");
     }
     return "UPDATE sessions SET " + String.join(", ", sets)

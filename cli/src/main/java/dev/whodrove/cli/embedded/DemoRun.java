@@ -42,9 +42,9 @@ public final class DemoRun {
   public record Options(Path workDir, Path db, int perProfile, long seed, Duration timeout, String bootstrapServers,
       String llmBaseUrl, String llmModel, int partitions) {}
 
-  /** Truth vs verdict for one session. */
+  /** Truth vs verdict for one session ({@code expectedTool}/{@code agentTool}: the agent CLI on the node). */
   public record Scored(String sessionId, String profile, String expectedOperator, String expectedModel,
-      String operator, String cadence) {}
+      String operator, String cadence, String expectedTool, String agentTool) {}
 
   /** What happened. */
   public record Outcome(SimulatedDataset.Summary data, long coldStartMs, long processingMs,
@@ -147,7 +147,9 @@ public final class DemoRun {
         "featurizer.punctuate.interval", "1s",
         // the archive is replayed at full speed: once it is read, open GCP sessions and bursts are complete
         "featurizer.gcp.wall.close.after", "4s",
-        "featurizer.gcp.burst.wall.close.after", "4s"));
+        "featurizer.gcp.burst.wall.close.after", "4s",
+        // BPF audit events that arrive after their recording correct the session within the settling wait below
+        "featurizer.audit.correction.delay", "1s"));
     s.put("classifier", Map.of("state.dir", state.resolve("classifier").toString()));
     // the scenario's Teleport users are bare names, its GCP principals emails: one rule joins them
     s.put("correlator", Map.of("state.dir", state.resolve("correlator").toString(),
@@ -178,15 +180,16 @@ public final class DemoRun {
 
   /**
    * Waits until every listed Teleport session has operator.type and, when {@code gcp}, the sources have handed
-   * everything over ({@code sourcesRead}), at least one GCP session has a verdict, and neither the number of sessions
-   * nor the number with a cross-substrate correlation has changed for 6 s since both.
+   * everything over ({@code sourcesRead}), at least one GCP session has a verdict, and neither the sessions nor their
+   * labels (cross-substrate correlations and corrections included: a Teleport session whose BPF audit events came
+   * after its recording is re-stamped a second or two later) have changed for 6 s since both.
    */
   public static List<SessionSummary> awaitVerdicts(Options o, Set<String> teleportIds, Progress progress,
       boolean gcp, BooleanSupplier sourcesRead) throws Exception {
     long started = System.nanoTime();
     long deadline = started + o.timeout().toNanos();
     long lastChange = started;
-    long lastCount = -1;
+    long lastSignature = -1;
     long readSince = 0;
     while (true) {
       if (readSince == 0 && sourcesRead.getAsBoolean()) {
@@ -195,10 +198,9 @@ public final class DemoRun {
       List<SessionSummary> sessions = Files.exists(o.db()) ? list(o.db()) : List.of();
       long done = sessions.stream().filter(s -> teleportIds.contains(s.sessionId()) && s.label("operator.type") != null)
           .count();
-      long correlated = sessions.stream().filter(s -> s.label("correlation.cross-substrate") != null).count();
-      long count = sessions.size() * 100_000L + correlated;
-      if (count != lastCount) {
-        lastCount = count;
+      long signature = signature(sessions);
+      if (signature != lastSignature) {
+        lastSignature = signature;
         lastChange = System.nanoTime();
       }
       long gcpDone = sessions.stream().filter(s -> s.substrate() != null && s.substrate().startsWith("gcp")).count();
@@ -215,6 +217,18 @@ public final class DemoRun {
       }
       Thread.sleep(500);
     }
+  }
+
+  /** Changes whenever a session, its upload time or one of its label values does. */
+  private static long signature(List<SessionSummary> sessions) {
+    long h = sessions.size();
+    for (SessionSummary s : sessions) {
+      h = h * 31 + s.sessionId().hashCode() + 7L * String.valueOf(s.uploadedAt()).hashCode();
+      for (var l : s.labels().entrySet()) {
+        h = h * 31 + l.getKey().hashCode() * 17L + String.valueOf(l.getValue().value()).hashCode();
+      }
+    }
+    return h;
   }
 
   private static String bar(long done, long total) {
@@ -260,7 +274,8 @@ public final class DemoRun {
       }
       SessionSummary s = byId.get(id);
       scored.add(new Scored(id, t.get("profile").asText(), t.get("operator").asText(), t.get("model").asText(),
-          s == null ? null : s.label("operator.type"), s == null ? null : s.label("cadence.label")));
+          s == null ? null : s.label("operator.type"), s == null ? null : s.label("cadence.label"),
+          t.path("tool").asText(), s == null ? null : s.label("agent.tool")));
     });
     Map<String, Map<String, Integer>> gcp = new TreeMap<>();
     for (SessionSummary s : sessions) {

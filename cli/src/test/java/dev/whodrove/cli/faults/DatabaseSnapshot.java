@@ -17,7 +17,8 @@ import java.util.StringJoiner;
 
 /**
  * The content of a {@code sessions.sqlite}, every table, without the columns stamped from the wall clock when a row is
- * written — what two runs over the same input must agree on whatever happened to the services on the way. Rows are
+ * written or counting the corrections it took — what two runs over the same input must agree on whatever happened to
+ * the services on the way. Rows are
  * compared as multisets, so a row written twice shows.
  */
 record DatabaseSnapshot(Map<String, List<String>> rowsByTable) {
@@ -25,7 +26,10 @@ record DatabaseSnapshot(Map<String, List<String>> rowsByTable) {
       "cadence_segments");
   /** When the sink wrote a row or the featurizer computed it: differs between any two runs. */
   static final Set<String> WALL_CLOCK_COLUMNS = Set.of("parsed_at", "updated_at", "features_computed_at", "set_at",
-      "set_at_ms");
+      "set_at_ms",
+      // how many corrections a session's features went through: audit events (BPF, upload) that reach the featurizer
+      // after the recording correct it, which depends on how the two input topics interleave, not on the content
+      "parser_version", "features_revision");
 
   /**
    * Reads {@code db}; every value naming a path under {@code runDir} (the recordings' URIs) names it relative to it,

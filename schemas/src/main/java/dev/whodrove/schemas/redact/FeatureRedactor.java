@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * Applies the {@link SecretRedactor} to every field of a feature record or verdict that can hold text from the
- * session: notable-event summaries (argv, exec strings, database queries, Kubernetes request paths), the initial
+ * session: notable-event summaries, paths and argv (exec strings, database queries, Kubernetes request paths), the initial
  * command, the recording location's credentials, the decoder's parse error, and (verdicts) label values. The
  * featurizer redacts as it builds; the classifier and the sink pass what they write through here again, so a record
  * from an older featurizer or another writer is cleaned too. Returns the same instance when nothing changed.
@@ -29,10 +29,10 @@ public final class FeatureRedactor {
     SessionFeatures.Builder b = null;
     for (int i = 0; i < f.getNotableEventsCount(); i++) {
       NotableEvent e = f.getNotableEvents(i);
-      String summary = redactor.clean(e.getSummary());
-      if (!summary.equals(e.getSummary())) {
+      NotableEvent r = redact(e);
+      if (r != e) {
         b = b == null ? f.toBuilder() : b;
-        b.setNotableEvents(i, e.toBuilder().setSummary(summary));
+        b.setNotableEvents(i, r);
       }
     }
     if (f.hasTeleport()) {
@@ -46,16 +46,33 @@ public final class FeatureRedactor {
     return b == null ? f : b.build();
   }
 
+  /** A notable event's summary, path and argv (element by element, in the context of its program). */
+  private NotableEvent redact(NotableEvent e) {
+    String summary = redactor.clean(e.getSummary());
+    String path = redactor.clean(e.getPath());
+    List<String> argv = redactor.cleanArgv(e.getPath().isEmpty() ? e.getProgram() : e.getPath(), e.getArgvList());
+    if (summary.equals(e.getSummary()) && path.equals(e.getPath()) && argv.equals(e.getArgvList())) {
+      return e;
+    }
+    return e.toBuilder().setSummary(summary).setPath(path).clearArgv().addAllArgv(argv).build();
+  }
+
   private TeleportFeatures redact(TeleportFeatures t) {
     List<String> command = redactor.cleanArgv(t.getInitialCommandList());
     String uri = redactor.cleanUri(t.getRecordingUri());
     String parseError = redactor.clean(t.getParseError());
+    String agentCommand = t.getBpf().getAgentCli().getCommandLine();
+    String agentClean = redactor.clean(agentCommand);
     if (command.equals(t.getInitialCommandList()) && uri.equals(t.getRecordingUri())
-        && parseError.equals(t.getParseError())) {
+        && parseError.equals(t.getParseError()) && agentClean.equals(agentCommand)) {
       return t;
     }
-    return t.toBuilder().clearInitialCommand().addAllInitialCommand(command).setRecordingUri(uri)
-        .setParseError(parseError).build();
+    TeleportFeatures.Builder b = t.toBuilder().clearInitialCommand().addAllInitialCommand(command).setRecordingUri(uri)
+        .setParseError(parseError);
+    if (!agentClean.equals(agentCommand)) {
+      b.getBpfBuilder().getAgentCliBuilder().setCommandLine(agentClean);
+    }
+    return b.build();
   }
 
   /** The verdict with its features and its label values redacted. */

@@ -14,6 +14,7 @@ import dev.whodrove.schemas.v1.GcpAuditEntry;
 import dev.whodrove.schemas.v1.Label;
 import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.schemas.v1.SessionVerdict;
+import dev.whodrove.sink.SessionDatabase;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +22,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +39,9 @@ import picocli.CommandLine.Parameters;
     description = {"Decode recordings (Teleport ProtoStream <sid>.tar or asciicast v2/v3), compute their features and "
         + "classify them, offline, with the same code the services run.",
         "With --gcp: Cloud Audit Log JSONL archives (optionally .gz) → synthetic sessions and gcloud bursts.",
-        "A file that cannot be read prints one error line on stderr; the others still print; the exit status is 1."})
+        "A file that cannot be read prints one error line on stderr; the others still print; the exit status is 1.",
+        "With --db FILE the verdicts are also written into a sessions.sqlite by the sink's own code, as the pipeline "
+            + "would have written them: ./whodrove label ls --db FILE and sessions show query it."})
 public final class ParseCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -50,17 +54,35 @@ public final class ParseCommand implements Callable<Integer> {
   @Option(names = "--json", description = "One JSON object per line: file, session_id, features, segments, labels.")
   boolean json;
 
+  @Option(names = "--db", paramLabel = "FILE", description = "Also write the verdicts into this SQLite file "
+      + "(created if missing; sessions already in it are updated as the sink updates them).")
+  Path db;
+
+  /** The database of --db, open while the files are parsed. */
+  private SessionDatabase store;
+  private int stored;
+
   private final Classifier classifier = new Classifier(ClassifierConfig.defaults());
   private int failures;
 
   @Override
   public Integer call() throws Exception {
     List<Path> files = expand(inputs);
-    if (gcp) {
-      parseGcp(files);
-    } else {
-      for (Path f : files) {
-        parseRecording(f);
+    if (db != null) {
+      store = SessionDatabase.open(db);
+    }
+    try {
+      if (gcp) {
+        parseGcp(files);
+      } else {
+        for (Path f : files) {
+          parseRecording(f);
+        }
+      }
+    } finally {
+      if (store != null) {
+        store.close();
+        System.err.printf("whodrove parse: %d verdict(s) written to %s%n", stored, db);
       }
     }
     return failures == 0 ? 0 : 1;
@@ -140,6 +162,15 @@ public final class ParseCommand implements Callable<Integer> {
 
   private void emit(Path file, SessionFeatures f) {
     SessionVerdict v = classifier.classify(f).verdict();
+    if (store != null) {
+      try {
+        store.apply(v);
+        stored++;
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot write the verdict of " + f.getSessionId() + " to " + db + ": "
+            + e.getMessage(), e);
+      }
+    }
     Map<String, String> labels = new LinkedHashMap<>();
     for (Label l : v.getLabelsList()) {
       labels.put(l.getKey(), l.getValue());

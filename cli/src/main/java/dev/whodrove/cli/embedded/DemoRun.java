@@ -109,7 +109,18 @@ public final class DemoRun {
   /** Starts the broker (unless external) and every service on the simulated sources. */
   public static EmbeddedPipeline startPipeline(Options o, SimulatedDataset.Summary data, Progress progress)
       throws Exception {
-    EmbeddedPipeline pipeline = EmbeddedPipeline.start(o.bootstrapServers(), o.workDir(), common(o),
+    return startPipeline(o, data, progress, Map.of());
+  }
+
+  /**
+   * {@link #startPipeline(Options, SimulatedDataset.Summary, Progress)} with more config for every service, e.g.
+   * {@code http.port=0} for health and metrics endpoints on free ports.
+   */
+  public static EmbeddedPipeline startPipeline(Options o, SimulatedDataset.Summary data, Progress progress,
+      Map<String, String> moreCommon) throws Exception {
+    Map<String, String> common = common(o);
+    common.putAll(moreCommon);
+    EmbeddedPipeline pipeline = EmbeddedPipeline.start(o.bootstrapServers(), o.workDir(), common,
         services(o, data));
     progress.accept(String.format("Kafka broker %s and %d services ready in %d ms", pipeline.bootstrapServers(),
         pipeline.healthPorts().size(), pipeline.coldStartMillis()));

@@ -35,7 +35,7 @@ COPY --from=build /out/ /app/
 COPY --chmod=755 deploy/docker/service /app/service
 USER whodrove
 WORKDIR /data
-EXPOSE 9401-9407
+EXPOSE 9401-9409 9419
 # GET /readyz of the running service (its port: WHODROVE_HTTP_PORT, else the service's own); healthy on 200.
 HEALTHCHECK --interval=10s --timeout=6s --start-period=60s --retries=3 CMD ["/app/service", "--ready"]
 ENTRYPOINT ["/app/service"]

@@ -71,6 +71,7 @@ final class TeleportRules {
     }
     if (whole.isAgent() || whole.isHuman()) {
       a.operator(whole.isAgent() ? LabelKeys.AGENT : LabelKeys.HUMAN, whole.confidence());
+      a.calibrated = !table.calibration().isNone();
       return;
     }
     ptyEvidence(t, f.getCadence(), a);
@@ -104,8 +105,9 @@ final class TeleportRules {
     if (agent.isModel()) {
       a.cadence(LabelKeys.SUSPECTED_MODEL, agent.label());
     }
-    a.cadence(LabelKeys.SUSPICION_SCORE, LabelSet.decimal(agent.confidence()));
+    a.suspicion(agent.suspicion());
     a.operator(LabelKeys.AGENT, agent.confidence());
+    a.calibrated = !table.calibration().isNone();
     return true;
   }
 

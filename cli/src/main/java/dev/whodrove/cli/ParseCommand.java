@@ -3,6 +3,7 @@ package dev.whodrove.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.whodrove.classifier.CadenceProfiles;
 import dev.whodrove.classifier.Classifier;
 import dev.whodrove.classifier.ClassifierConfig;
 import dev.whodrove.featurizer.GcpFeaturizer;
@@ -54,6 +55,11 @@ public final class ParseCommand implements Callable<Integer> {
   @Option(names = "--json", description = "One JSON object per line: file, session_id, features, segments, labels.")
   boolean json;
 
+  @Option(names = "--cadence-table", paramLabel = "TABLE",
+      description = "Cadence table: a shipped version (v0, v1, ...) or a table file (JSON, as written by "
+          + "'profiles fit'). Default: the classifier's default.")
+  String cadenceTable;
+
   @Option(names = "--db", paramLabel = "FILE", description = "Also write the verdicts into this SQLite file "
       + "(created if missing; sessions already in it are updated as the sink updates them).")
   Path db;
@@ -62,11 +68,16 @@ public final class ParseCommand implements Callable<Integer> {
   private SessionDatabase store;
   private int stored;
 
-  private final Classifier classifier = new Classifier(ClassifierConfig.defaults());
+  private Classifier classifier;
   private int failures;
 
   @Override
   public Integer call() throws Exception {
+    ClassifierConfig cfg = ClassifierConfig.defaults();
+    if (cadenceTable != null) {
+      cfg = cfg.withCadence(CadenceProfiles.resolve(cadenceTable));
+    }
+    classifier = new Classifier(cfg);
     List<Path> files = expand(inputs);
     if (db != null) {
       store = SessionDatabase.open(db);

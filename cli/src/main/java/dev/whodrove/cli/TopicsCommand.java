@@ -59,6 +59,7 @@ public final class TopicsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     List<TopicSpec<?>> topics = new ArrayList<>(Topics.all());
+    topics.add(Topics.SESSION_CORRELATIONS); // read outside whodrove: no dead-letter companion
     Set<String> created = null;
     if (create) {
       topics.add(Topics.DLQ_REPLAYS); // created here too, for clusters where replays may not create topics

@@ -28,9 +28,10 @@ import picocli.CommandLine.Option;
     description = {"Run the whole pipeline in this process against real sources, until Ctrl-C: the "
         + "embedded broker (data kept in --work-dir) or an external cluster (--bootstrap-servers).",
         "Every service runs unless told otherwise: recording-decoder, featurizer, classifier and sqlite-sink always; "
-            + "ingest-teleport and ingest-gcp when the configuration names a source for them (teleport.*, gcp.* "
-            + "keys); llm-scorer when llm.model is set. --only runs just the services named, --without leaves some "
-            + "out; a selection that cannot produce verdicts in sessions.sqlite is warned about at start.",
+            + "correlator beside the classifier (or when a correlator.* key names it); ingest-teleport and ingest-gcp "
+            + "when the configuration names a source for them (teleport.*, gcp.* keys); llm-scorer when llm.model is "
+            + "set; siem-export when a key names it (siem.*). --only runs just the services named, --without leaves "
+            + "some out; a selection that cannot produce verdicts in sessions.sqlite is warned about at start.",
         "A service that is not ready, or does not start, does not stop the others: it is logged with the reason every "
             + "minute while it lasts (and its /readyz says it), and one that did not start is started again every "
             + "minute. A configuration error stops the command.",

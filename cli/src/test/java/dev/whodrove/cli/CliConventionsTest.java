@@ -59,7 +59,8 @@ class CliConventionsTest {
     CliRun run = CliRun.of("topics", "--json", "--examples");
     assertThat(run.exit()).isZero();
     List<JsonNode> topics = run.json();
-    assertThat(topics).hasSize(Topics.all().size()).allSatisfy(n -> {
+    // the catalogue and the correlations, read outside whodrove (no dead-letter companion)
+    assertThat(topics).hasSize(Topics.all().size() + 1).allSatisfy(n -> {
       assertThat(n.get("name").asText()).isNotBlank();
       assertThat(n.get("partitions").asInt()).isPositive();
       assertThat(n.has("retention_days")).isTrue();
@@ -69,5 +70,7 @@ class CliConventionsTest {
       assertThat(n.get("name").asText()).isEqualTo(Topics.SESSION_LABELS.name());
       assertThat(n.get("value_type").asText()).endsWith("SessionVerdict");
     });
+    assertThat(topics).anySatisfy(n -> assertThat(n.get("name").asText())
+        .isEqualTo(Topics.SESSION_CORRELATIONS.name()));
   }
 }

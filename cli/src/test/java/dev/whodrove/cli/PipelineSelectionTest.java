@@ -25,9 +25,10 @@ class PipelineSelectionTest {
     PipelineSelection s = PipelineSelection.choose(route(Map.of(
         "teleport.file.enabled", "true", "teleport.file.data.dir", "/var/lib/teleport",
         "decoder.store.file.roots", "/var/lib/teleport/log/records")), Set.of(), Set.of());
-    assertThat(s.run()).containsExactly("sqlite-sink", "classifier", "featurizer", "recording-decoder",
+    assertThat(s.run()).containsExactly("sqlite-sink", "correlator", "classifier", "featurizer", "recording-decoder",
         "ingest-teleport");
-    assertThat(s.skipped()).containsOnlyKeys("llm-scorer", "ingest-gcp");
+    assertThat(s.skipped()).containsOnlyKeys("siem-export", "llm-scorer", "ingest-gcp");
+    assertThat(s.skipped().get("siem-export")).contains("siem.");
     assertThat(s.skipped().get("llm-scorer")).contains("llm.model");
     assertThat(s.skipped().get("ingest-gcp")).contains("gcp.");
     assertThat(s.warnings()).isEmpty();
@@ -57,6 +58,32 @@ class PipelineSelectionTest {
         Set.of("ingest-teleport", "featurizer"), Set.of());
     assertThat(only.run()).containsExactly("featurizer", "ingest-teleport");
     assertThat(only.warnings()).hasSize(3).anySatisfy(w -> assertThat(w).contains("recording-decoder"));
+  }
+
+  @Test
+  void theCorrelatorRunsBesideTheClassifierOrWhenAKeyNamesItAndSiemExportWhenAKeyNamesIt() {
+    Map<String, String> gcp = Map.of("gcp.archive.paths", "/archive");
+    // the classifier runs: the correlator beside it, unless left out
+    assertThat(PipelineSelection.choose(route(gcp), Set.of(), Set.of()).run()).contains("classifier", "correlator")
+        .doesNotContain("siem-export");
+    PipelineSelection noCorrelator = PipelineSelection.choose(route(gcp), Set.of(), Set.of("correlator"));
+    assertThat(noCorrelator.run()).contains("classifier").doesNotContain("correlator");
+    assertThat(noCorrelator.skipped()).containsEntry("correlator", "--without");
+    // no classifier here: the correlator only when a key names it
+    PipelineSelection noClassifier = PipelineSelection.choose(route(gcp), Set.of(), Set.of("classifier"));
+    assertThat(noClassifier.run()).doesNotContain("correlator");
+    assertThat(noClassifier.skipped().get("correlator")).contains("classifier does not run");
+    assertThat(PipelineSelection.choose(route(Map.of("gcp.archive.paths", "/archive",
+        "correlator.identity.rules", "teleport:{name} = {name}@example.com")), Set.of(), Set.of("classifier")).run())
+        .contains("correlator");
+    // --only is just those: the classifier alone, without the correlator
+    assertThat(PipelineSelection.choose(route(gcp), Set.of("classifier"), Set.of()).run())
+        .containsExactly("classifier");
+    // siem-export with a key of its own, or named by --only
+    assertThat(PipelineSelection.choose(route(Map.of("gcp.archive.paths", "/archive", "siem.ocsf.enabled", "true")),
+        Set.of(), Set.of()).run()).contains("siem-export", "correlator");
+    assertThat(PipelineSelection.choose(route(Map.of()), Set.of("siem-export"), Set.of()).run())
+        .containsExactly("siem-export");
   }
 
   @Test

@@ -7,7 +7,10 @@ import dev.whodrove.schemas.v1.RecordingEvent;
 import dev.whodrove.sim.ProtoStreamWriter;
 import dev.whodrove.testkit.Allocations;
 import dev.whodrove.testkit.AsciicastFixtures;
+import dev.whodrove.testkit.Fuzz;
+import dev.whodrove.testkit.Gen;
 import dev.whodrove.testkit.HostileInputs;
+import dev.whodrove.testkit.Tally;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,23 +18,22 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.statistics.Statistics;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * The recording decoder under hostile recordings: ProtoStream objects (V1 and V2, one or several padded parts) and
  * real asciicast files with byte edits, ProtoStream parts whose framing and gzip are sound but whose records are
- * edited protobuf or carry hostile lengths, asciicast v3, and random bytes. Whatever the bytes, a
- * decode ends with exactly one RecordingComplete, every event it emitted is a valid RecordingEvent, a failure is a
+ * edited protobuf or carry hostile lengths, asciicast v3, and random bytes. Whatever the bytes, a decode ends with
+ * exactly one RecordingComplete, every event it emitted is a valid RecordingEvent, a failure is a
  * {@link RecordingDecodeException} with a reason and a message (the input stream itself never fails here, so nothing
  * else may escape), and the heap it costs follows the bytes it actually read and inflated, never a length field.
+ * Each property also checks that its inputs reached the cases it is about. Seeds, tries and reproducing a failure:
+ * {@link Fuzz}.
  */
 class RecordingParsersFuzzTest {
   private static final String URI = "s3://recordings/fuzz.tar";
@@ -66,7 +68,7 @@ class RecordingParsersFuzzTest {
     return out;
   }
 
-  /** The head of every real asciicast fixture (header and 40 events), and one with a version 3 header. */
+  /** The head of every real asciicast fixture (header and 40 events), and one in version 3. */
   private static List<byte[]> casts() {
     List<byte[]> out = new ArrayList<>();
     for (AsciicastFixtures.Fixture f : AsciicastFixtures.ALL) {
@@ -80,93 +82,102 @@ class RecordingParsersFuzzTest {
     return out;
   }
 
-  @Provide
-  Arbitrary<byte[]> protoStreamMutants() {
-    return HostileInputs.mutants(PROTOSTREAMS).map(HostileInputs.Mutant::bytes);
-  }
-
-  @Provide
-  Arbitrary<byte[]> castMutants() {
-    return HostileInputs.mutants(CASTS).map(HostileInputs.Mutant::bytes);
-  }
-
-  @Provide
-  Arbitrary<byte[]> randomBytes() {
-    return Arbitraries.oneOf(HostileInputs.randomBytes(4096),
-        // random bytes behind a valid part header or an asciicast header, so they get past the format sniffing
-        HostileInputs.randomBytes(2048).map(b -> concat(partHeader(1, b.length, 0), b)),
-        HostileInputs.randomBytes(2048).map(b -> concat(CASTS.get(0), b)));
-  }
+  private static final Gen<HostileInputs.Mutant> PROTOSTREAM_MUTANTS = HostileInputs.mutants(PROTOSTREAMS);
+  private static final Gen<HostileInputs.Mutant> CAST_MUTANTS = HostileInputs.mutants(CASTS);
+  private static final Gen<byte[]> RANDOM_BYTES = Gen.oneOf(HostileInputs.randomBytes(4096),
+      // random bytes behind a valid part header or an asciicast header, so they get past the format sniffing
+      HostileInputs.randomBytes(2048).map(b -> concat(partHeader(1, b.length, 0), b)),
+      HostileInputs.randomBytes(2048).map(b -> concat(CASTS.get(0), b)));
+  private static final Gen<byte[]> HOSTILE_RECORDS = hostileRecords();
 
   /** A ProtoStream object of sound parts and gzip holding one to twenty records, edited or with hostile lengths. */
-  @Provide
-  Arbitrary<byte[]> hostileRecords() {
-    Arbitrary<byte[]> record = Arbitraries.oneOf(
-        Arbitraries.of(RECORDS).map(RecordingParsersFuzzTest::framed),
+  private static Gen<byte[]> hostileRecords() {
+    Gen<byte[]> sound = Gen.of(RECORDS);
+    Gen<Integer> hostileLength = Gen.of(0, -1, 1, 65_537, Integer.MAX_VALUE, Integer.MIN_VALUE, 7);
+    Gen<byte[]> record = Gen.oneOf(
+        sound.map(RecordingParsersFuzzTest::framed),
         HostileInputs.mutants(RECORDS).map(m -> framed(m.bytes())),
-        Combinators.combine(Arbitraries.of(RECORDS), Arbitraries.of(0, -1, 1, 65_537, Integer.MAX_VALUE,
-            Integer.MIN_VALUE, 7)).as((r, len) -> concat(bigEndian(len), r)));
-    return Combinators.combine(record.list().ofMinSize(1).ofMaxSize(20), Arbitraries.of(1, 2),
-        Arbitraries.of(0L, 13L)).as((rs, version, padding) -> {
-          ByteArrayOutputStream body = new ByteArrayOutputStream();
-          try (GZIPOutputStream gz = new GZIPOutputStream(body)) {
-            for (byte[] r : rs) {
-              gz.write(r);
-            }
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-          ByteArrayOutputStream out = new ByteArrayOutputStream();
-          try {
-            ProtoStreamWriter.writePart(out, version, body.toByteArray(), 0, body.size(), padding);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-          return out.toByteArray();
+        r -> concat(bigEndian(hostileLength.next(r)), sound.next(r)));
+    // few records as often as many: a part whose records are all sound must come up too
+    Gen<List<byte[]>> records = record.list(Gen.skewed(1, 20));
+    Gen<Integer> version = Gen.of(1, 2);
+    Gen<Long> padding = Gen.of(0L, 13L);
+    return r -> {
+      List<byte[]> rs = records.next(r);
+      ByteArrayOutputStream body = new ByteArrayOutputStream();
+      try (GZIPOutputStream gz = new GZIPOutputStream(body)) {
+        for (byte[] b : rs) {
+          gz.write(b);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      try {
+        ProtoStreamWriter.writePart(out, version.next(r), body.toByteArray(), 0, body.size(), padding.next(r));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return out.toByteArray();
+    };
+  }
+
+  @TestFactory
+  Stream<DynamicTest> protoStreamByteEdits(TestInfo test) {
+    return Fuzz.forAll(test, 300, PROTOSTREAM_MUTANTS,
+        (m, tally) -> check(m.bytes(), m.bytes().length, PrintPayload.DERIVED, tally),
+        tally -> tally.kinds("failed:", 5));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> protoStreamByteEditsOfUnknownSize(TestInfo test) {
+    return Fuzz.forAll(test, 150, PROTOSTREAM_MUTANTS, (m, tally) -> check(m.bytes(), -1, PrintPayload.RAW, tally),
+        tally -> tally.kinds("failed:", 4));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> protoStreamHostileRecords(TestInfo test) {
+    return Fuzz.forAll(test, 300, HOSTILE_RECORDS, (b, tally) -> check(b, b.length, PrintPayload.RAW, tally),
+        tally -> {
+          tally.atLeast("ok", 0.05);
+          tally.atLeast("failed:protobuf", 0.10);
+          tally.atLeast("failed:record-size", 0.10);
         });
   }
 
-  @Property(tries = 300)
-  void protoStreamByteEdits(@ForAll("protoStreamMutants") byte[] input) {
-    check(input, input.length, PrintPayload.DERIVED);
+  @TestFactory
+  Stream<DynamicTest> asciicastByteEdits(TestInfo test) {
+    return Fuzz.forAll(test, 300, CAST_MUTANTS,
+        (m, tally) -> check(m.bytes(), m.bytes().length, PrintPayload.RAW, tally), tally -> {
+          tally.atLeast("ok", 0.03);
+          tally.atLeast("failed:asciicast", 0.20);
+        });
   }
 
-  @Property(tries = 150)
-  void protoStreamByteEditsOfUnknownSize(@ForAll("protoStreamMutants") byte[] input) {
-    check(input, -1, PrintPayload.RAW);
+  @TestFactory
+  Stream<DynamicTest> randomBytes(TestInfo test) {
+    return Fuzz.forAll(test, 200, RANDOM_BYTES, (b, tally) -> {
+      tally.add(HostileInputs.sizeClass(b));
+      check(b, b.length, PrintPayload.DERIVED, tally);
+    }, tally -> {
+      tally.atLeast("size:>=1KiB", 0.03);
+      tally.kinds("failed:", 3);
+    });
   }
 
-  @Property(tries = 300)
-  void protoStreamHostileRecords(@ForAll("hostileRecords") byte[] input) {
-    check(input, input.length, PrintPayload.RAW);
-    Statistics.coverage(c -> c.check("ok").percentage(p -> p >= 5));
-  }
-
-  @Property(tries = 300)
-  void asciicastByteEdits(@ForAll("castMutants") byte[] input) {
-    check(input, input.length, PrintPayload.RAW);
-  }
-
-  @Property(tries = 200)
-  void randomBytes(@ForAll("randomBytes") byte[] input) {
-    check(input, input.length, PrintPayload.DERIVED);
-  }
-
-  /** The unedited samples decode cleanly, the asciicast v3 one as v3. */
-  @Example
+  /** The samples decode cleanly, the asciicast v3 one included. */
+  @Test
   void samplesDecode() throws IOException {
     for (byte[] p : PROTOSTREAMS) {
       assertThat(decode(p, p.length, PrintPayload.DERIVED, new ArrayList<>()).ok()).isTrue();
     }
     for (byte[] c : CASTS) {
-      assertThat(decode(c, c.length, PrintPayload.DERIVED, new ArrayList<>()).ok()).isTrue();
+      RecordingDecoder.Result r = decode(c, c.length, PrintPayload.DERIVED, new ArrayList<>());
+      assertThat(r.ok()).as(r.complete().getParseError()).isTrue();
     }
-    byte[] v3 = CASTS.get(CASTS.size() - 1);
-    assertThat(decode(v3, v3.length, PrintPayload.DERIVED, new ArrayList<>()).complete().getFormat())
-        .isEqualTo("asciicast-v3");
   }
 
-  private static void check(byte[] input, long objectSize, PrintPayload payload) {
+  private static void check(byte[] input, long objectSize, PrintPayload payload, Tally tally) {
     List<RecordingEvent> events = new ArrayList<>();
     RecordingDecoder.Result[] result = new RecordingDecoder.Result[1];
     Allocations.Measured m = Allocations.measure(() -> result[0] = decode(input, objectSize, payload, events));
@@ -182,12 +193,12 @@ class RecordingParsersFuzzTest {
     assertThat(events.subList(0, events.size() - 1)).noneMatch(RecordingEvent::hasComplete);
     if (r.ok()) {
       assertThat(r.complete().getParseError()).isEmpty();
-      Statistics.collect("ok");
+      tally.add("ok");
     } else {
       assertThat(r.error().reason()).isNotBlank();
       assertThat(r.error().getMessage()).isNotBlank();
       assertThat(r.complete().getParseError()).isEqualTo(r.error().getMessage());
-      Statistics.collect(r.error().reason());
+      tally.add("failed:" + r.error().reason());
     }
     long inflated = r.complete().getDecompressedBytes();
     assertThat(m.bytes()).as("heap allocated for %d input bytes, %d inflated", input.length, inflated)

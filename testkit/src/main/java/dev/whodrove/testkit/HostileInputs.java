@@ -6,15 +6,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 
 /**
  * Hostile variants of real inputs for property tests: a real sample with a few byte-level edits (bit flips,
  * truncation, deletions, splices with another sample, repeated slices, inserted or overwritten hostile tokens, deep
- * nesting), and plain random bytes. Every edit is a small record, so a failing case shrinks to few, simple edits and
- * reports as such rather than as a wall of bytes.
+ * nesting), and plain random bytes. Every edit is a small record, so a failing case reports as its sample number and
+ * few edits rather than as a wall of bytes.
  */
 public final class HostileInputs {
   private HostileInputs() {}
@@ -155,41 +152,64 @@ public final class HostileInputs {
     }
   }
 
-  /** Any one edit. */
-  public static Arbitrary<Edit> edits(int samples) {
-    Arbitrary<Integer> at = Arbitraries.integers().between(0, 1000);
-    return Arbitraries.oneOf(
-        Combinators.combine(at, Arbitraries.integers().between(0, 7)).as(FlipBit::new),
-        at.map(Truncate::new),
-        Combinators.combine(at, Arbitraries.integers().between(1, 64)).as(Delete::new),
-        Combinators.combine(at, Arbitraries.integers().between(0, TOKENS.size() - 1)).as(InsertToken::new),
-        Combinators.combine(at, Arbitraries.integers().between(0, TOKENS.size() - 1)).as(OverwriteToken::new),
-        Combinators.combine(at, Arbitraries.integers().between(0, Math.max(0, samples - 1)), at, at)
-            .as(Splice::new),
-        Combinators.combine(at, Arbitraries.integers().between(1, 64), Arbitraries.integers().between(2, 64))
-            .as(Repeat::new),
-        Combinators.combine(at, Arbitraries.integers().between(1, 5000), Arbitraries.of(true, false),
-            Arbitraries.of(true, false)).as(Nest::new));
+  /** Any one edit; positions at the very start or end of the input one time in eight. */
+  public static Gen<Edit> edits(int samples) {
+    Gen<Integer> at = r -> r.nextInt(8) == 0 ? (r.nextBoolean() ? 0 : 1000) : r.nextInt(1001);
+    Gen<Integer> token = Gen.between(0, TOKENS.size() - 1);
+    Gen<Integer> sample = Gen.between(0, Math.max(0, samples - 1));
+    // depths spread over 1 to 5000 so that both sides of a 200-level limit come up often
+    Gen<Integer> depth = Gen.skewed(1, 5000);
+    return Gen.oneOf(
+        r -> new FlipBit(at.next(r), r.nextInt(8)),
+        r -> new Truncate(at.next(r)),
+        r -> new Delete(at.next(r), r.nextInt(1, 65)),
+        r -> new InsertToken(at.next(r), token.next(r)),
+        r -> new OverwriteToken(at.next(r), token.next(r)),
+        r -> new Splice(at.next(r), sample.next(r), at.next(r), at.next(r)),
+        r -> new Repeat(at.next(r), r.nextInt(1, 65), r.nextInt(2, 65)),
+        r -> new Nest(at.next(r), depth.next(r), r.nextBoolean(), r.nextBoolean()));
   }
 
   /** A sample with one to four edits. */
-  public static Arbitrary<Mutant> mutants(List<byte[]> samples) {
+  public static Gen<Mutant> mutants(List<byte[]> samples) {
     if (samples.isEmpty()) {
       throw new IllegalArgumentException("no samples to mutate");
     }
-    return Combinators.combine(Arbitraries.integers().between(0, samples.size() - 1),
-        edits(samples.size()).list().ofMinSize(1).ofMaxSize(4)).as((i, es) -> {
-          byte[] b = samples.get(i);
-          for (Edit e : es) {
-            b = e.apply(b, samples);
-          }
-          return new Mutant(i, es, b);
-        });
+    Gen<List<Edit>> edits = edits(samples.size()).list(1, 4);
+    return r -> {
+      int i = r.nextInt(samples.size());
+      List<Edit> es = edits.next(r);
+      byte[] b = samples.get(i);
+      for (Edit e : es) {
+        b = e.apply(b, samples);
+      }
+      return new Mutant(i, es, b);
+    };
   }
 
-  /** Random bytes of length 0 to {@code maxLength}, biased to small lengths and edge cases. */
-  public static Arbitrary<byte[]> randomBytes(int maxLength) {
-    return Arbitraries.bytes().array(byte[].class).ofMaxSize(maxLength);
+  /**
+   * Random bytes of length 0 to {@code maxLength}, short lengths as often as long ones, and one array in four made
+   * only of edge values (0x00, 0x01, 0x7F, 0x80, 0xFF).
+   */
+  public static Gen<byte[]> randomBytes(int maxLength) {
+    Gen<Integer> length = Gen.skewed(0, maxLength);
+    byte[] edges = {0x00, 0x01, 0x7F, (byte) 0x80, (byte) 0xFF};
+    return r -> {
+      byte[] b = new byte[length.next(r)];
+      if (r.nextInt(4) == 0) {
+        for (int i = 0; i < b.length; i++) {
+          b[i] = edges[r.nextInt(edges.length)];
+        }
+      } else {
+        r.nextBytes(b);
+      }
+      return b;
+    };
+  }
+
+  /** The size class of an input, for tallies: {@code size:empty}, {@code size:<1KiB} or {@code size:>=1KiB}. */
+  public static String sizeClass(byte[] b) {
+    return b.length == 0 ? "size:empty" : b.length < 1024 ? "size:<1KiB" : "size:>=1KiB";
   }
 
   /** A printable rendering: ASCII as is, everything else as {@code \xNN}. */

@@ -10,9 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 
 /**
  * Hostile variants of real JSON samples that stay JSON: one value somewhere in the document (a field of a nested
@@ -62,8 +59,8 @@ public final class HostileJson {
     }
   }
 
-  /** Samples with one to three changes; every sample must be a JSON document. */
-  public static Arbitrary<Variant> variants(List<byte[]> samples) {
+  /** Samples with one to three changes, one change in four a removal; every sample must be a JSON document. */
+  public static Gen<Variant> variants(List<byte[]> samples) {
     List<JsonNode> trees = new ArrayList<>();
     for (byte[] s : samples) {
       try {
@@ -72,11 +69,13 @@ public final class HostileJson {
         throw new UncheckedIOException("sample is not JSON", e);
       }
     }
-    Arbitrary<Change> change = Combinators.combine(Arbitraries.integers().between(0, 10_000),
-        Arbitraries.integers().between(0, VALUES.size() - 1), Arbitraries.of(false, false, false, true))
-        .as(Change::new);
-    return Combinators.combine(Arbitraries.integers().between(0, samples.size() - 1),
-        change.list().ofMinSize(1).ofMaxSize(3)).as((i, cs) -> new Variant(i, cs, apply(trees.get(i), cs)));
+    Gen<List<Change>> changes = ((Gen<Change>) r -> new Change(r.nextInt(10_001), r.nextInt(VALUES.size()),
+        r.nextInt(4) == 0)).list(1, 3);
+    return r -> {
+      int i = r.nextInt(trees.size());
+      List<Change> cs = changes.next(r);
+      return new Variant(i, cs, apply(trees.get(i), cs));
+    };
   }
 
   /** The document with the changes applied, each to the node at its position in document order. */

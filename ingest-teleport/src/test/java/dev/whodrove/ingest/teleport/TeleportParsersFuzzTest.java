@@ -6,27 +6,30 @@ import dev.whodrove.schemas.v1.RecordingRef;
 import dev.whodrove.schemas.v1.SourcePosition;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
 import dev.whodrove.testkit.Allocations;
+import dev.whodrove.testkit.Fuzz;
+import dev.whodrove.testkit.Gen;
 import dev.whodrove.testkit.HostileInputs;
 import dev.whodrove.testkit.HostileJson;
+import dev.whodrove.testkit.Tally;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.statistics.Statistics;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * The Teleport parsers under hostile variants of real input: the audit events of the fixtures and S3 event
  * notifications, with byte edits, with hostile values in valid JSON, and as random bytes. Whatever the input, the
  * parser returns a well-formed result or rejects it with {@link EventRejectedException} and a reason; the reason is
  * never {@code parse_error} (that is the safety net for parser defects, and a defect is what this looks for); and one
- * input never costs more heap than a small multiple of its size.
+ * input never costs more heap than a small multiple of its size. Each property also checks that its inputs reached the
+ * cases it is about. Seeds, tries and reproducing a failure: {@link Fuzz}.
  */
 class TeleportParsersFuzzTest {
   private static final Instant NOW = Instant.parse("2026-06-01T00:00:00Z");
@@ -55,66 +58,74 @@ class TeleportParsersFuzzTest {
     return out;
   }
 
-  @Provide
-  Arbitrary<byte[]> eventMutants() {
-    return HostileInputs.mutants(EVENTS).map(HostileInputs.Mutant::bytes);
+  private static final Gen<HostileInputs.Mutant> EVENT_MUTANTS = HostileInputs.mutants(EVENTS);
+  private static final Gen<HostileJson.Variant> EVENT_VARIANTS = HostileJson.variants(EVENTS);
+  private static final Gen<HostileInputs.Mutant> NOTIFICATION_MUTANTS = HostileInputs.mutants(NOTIFICATIONS);
+  private static final Gen<HostileJson.Variant> NOTIFICATION_VARIANTS = HostileJson.variants(NOTIFICATIONS);
+  private static final Gen<byte[]> RANDOM_BYTES = HostileInputs.randomBytes(4096);
+
+  @TestFactory
+  Stream<DynamicTest> auditEventByteEdits(TestInfo test) {
+    return Fuzz.forAll(test, 400, EVENT_MUTANTS, (m, tally) -> checkAuditEvent(m.bytes(), tally), tally -> {
+      tally.atLeast("accepted", 0.03);
+      tally.atLeast("rejected:not_json", 0.20);
+      tally.kinds("rejected:", 3);
+    });
   }
 
-  @Provide
-  Arbitrary<byte[]> eventVariants() {
-    return HostileJson.variants(EVENTS).map(HostileJson.Variant::bytes);
+  @TestFactory
+  Stream<DynamicTest> auditEventHostileValues(TestInfo test) {
+    return Fuzz.forAll(test, 400, EVENT_VARIANTS, (v, tally) -> checkAuditEvent(v.bytes(), tally), tally -> {
+      // most variants stay events: the checks after the JSON syntax are what this property is for
+      tally.atLeast("accepted", 0.20);
+      tally.kinds("rejected:", 3);
+    });
   }
 
-  @Provide
-  Arbitrary<byte[]> notificationMutants() {
-    return HostileInputs.mutants(NOTIFICATIONS).map(HostileInputs.Mutant::bytes);
+  @TestFactory
+  Stream<DynamicTest> auditEventRandomBytes(TestInfo test) {
+    return Fuzz.forAll(test, 200, RANDOM_BYTES, (b, tally) -> {
+      tally.add(HostileInputs.sizeClass(b));
+      checkAuditEvent(b, tally);
+    }, TeleportParsersFuzzTest::emptyAndLarge);
   }
 
-  @Provide
-  Arbitrary<byte[]> notificationVariants() {
-    return HostileJson.variants(NOTIFICATIONS).map(HostileJson.Variant::bytes);
+  @TestFactory
+  Stream<DynamicTest> s3NotificationByteEdits(TestInfo test) {
+    return Fuzz.forAll(test, 300, NOTIFICATION_MUTANTS, (m, tally) -> checkNotification(m.bytes(), tally),
+        tally -> {
+          tally.atLeast("refs", 0.01);
+          tally.atLeast("rejected:not_json", 0.20);
+          tally.atLeast("rejected:bad_notification", 0.02);
+        });
   }
 
-  @Provide
-  Arbitrary<byte[]> randomBytes() {
-    return HostileInputs.randomBytes(4096);
+  @TestFactory
+  Stream<DynamicTest> s3NotificationHostileValues(TestInfo test) {
+    return Fuzz.forAll(test, 300, NOTIFICATION_VARIANTS, (v, tally) -> checkNotification(v.bytes(), tally),
+        tally -> {
+          tally.atLeast("refs", 0.05);
+          tally.atLeast("no-refs", 0.02);
+          tally.atLeast("rejected:bad_notification", 0.10);
+        });
   }
 
-  @Property(tries = 400)
-  void auditEventByteEdits(@ForAll("eventMutants") byte[] input) {
-    checkAuditEvent(input);
+  @TestFactory
+  Stream<DynamicTest> s3NotificationRandomBytes(TestInfo test) {
+    return Fuzz.forAll(test, 100, RANDOM_BYTES, (b, tally) -> {
+      tally.add(HostileInputs.sizeClass(b));
+      checkNotification(b, tally);
+    }, TeleportParsersFuzzTest::emptyAndLarge);
   }
 
-  @Property(tries = 400)
-  void auditEventHostileValues(@ForAll("eventVariants") byte[] input) {
-    checkAuditEvent(input);
-    // most variants stay events: the checks after the JSON syntax are what this property is for
-    Statistics.coverage(c -> c.check("accepted").percentage(p -> p >= 20));
-  }
-
-  @Property(tries = 200)
-  void auditEventRandomBytes(@ForAll("randomBytes") byte[] input) {
-    checkAuditEvent(input);
-  }
-
-  @Property(tries = 300)
-  void s3NotificationByteEdits(@ForAll("notificationMutants") byte[] input) {
-    checkNotification(input);
-  }
-
-  @Property(tries = 300)
-  void s3NotificationHostileValues(@ForAll("notificationVariants") byte[] input) {
-    checkNotification(input);
-    Statistics.coverage(c -> c.check("refs").percentage(p -> p >= 5));
-  }
-
-  @Property(tries = 100)
-  void s3NotificationRandomBytes(@ForAll("randomBytes") byte[] input) {
-    checkNotification(input);
+  /** Random bytes: the empty input and inputs of a KiB or more both came up. */
+  private static void emptyAndLarge(Tally tally) {
+    tally.atLeast("size:empty", 0.01);
+    tally.atLeast("size:>=1KiB", 0.03);
   }
 
   /** The samples themselves parse, so the properties start from input that reaches every check. */
-  @Example
+  @Test
   void everySampleIsAccepted() throws Exception {
     for (byte[] e : EVENTS) {
       TeleportAuditEvent ev;
@@ -133,16 +144,16 @@ class TeleportParsersFuzzTest {
     }
   }
 
-  private static void checkAuditEvent(byte[] input) {
+  private static void checkAuditEvent(byte[] input, Tally tally) {
     TeleportAuditEvent[] out = new TeleportAuditEvent[1];
     Allocations.Measured m = Allocations.measure(() -> out[0] = PARSER.parse(input, POS));
     assertBoundedHeap(m, input);
     if (m.thrown() != null) {
       assertRejection(m.thrown());
-      Statistics.collect(((EventRejectedException) m.thrown()).tag());
+      tally.add("rejected:" + ((EventRejectedException) m.thrown()).tag());
       return;
     }
-    Statistics.collect("accepted");
+    tally.add("accepted");
     TeleportAuditEvent e = out[0];
     assertThat(e.getType()).isNotEmpty();
     assertThat(e.getTimeMs()).isPositive().isLessThanOrEqualTo(NOW.toEpochMilli() + TeleportTimes.MAX_AHEAD.toMillis());
@@ -157,7 +168,7 @@ class TeleportParsersFuzzTest {
     }
   }
 
-  private static void checkNotification(byte[] input) {
+  private static void checkNotification(byte[] input, Tally tally) {
     String body = new String(input, StandardCharsets.UTF_8);
     RecordingRefs.Notification[] out = new RecordingRefs.Notification[1];
     Allocations.Measured m = Allocations.measure(
@@ -165,10 +176,10 @@ class TeleportParsersFuzzTest {
     assertBoundedHeap(m, input);
     if (m.thrown() != null) {
       assertRejection(m.thrown());
-      Statistics.collect(((EventRejectedException) m.thrown()).tag());
+      tally.add("rejected:" + ((EventRejectedException) m.thrown()).tag());
       return;
     }
-    Statistics.collect(out[0].refs().isEmpty() ? "no-refs" : "refs");
+    tally.add(out[0].refs().isEmpty() ? "no-refs" : "refs");
     assertThat(out[0].ignored()).isNotNegative();
     out[0].refs().forEach(TeleportParsersFuzzTest::assertPlainRef);
   }

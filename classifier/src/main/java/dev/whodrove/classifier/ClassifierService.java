@@ -29,7 +29,7 @@ public final class ClassifierService implements ManagedService {
   public ClassifierService(ServiceContext ctx) {
     this.ctx = ctx;
     this.config = ClassifierConfig.from(ctx.config());
-    this.streams = new StreamsService(ctx, ClassifierTopology.build(config), config.applicationId(), ownedTopics());
+    this.streams = new StreamsService(ctx, ClassifierTopology.build(config, ctx.metrics()), config.applicationId(), ownedTopics());
   }
 
   public ClassifierConfig config() {

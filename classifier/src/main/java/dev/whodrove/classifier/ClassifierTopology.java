@@ -4,6 +4,7 @@ import dev.whodrove.schemas.Topics;
 import dev.whodrove.schemas.v1.Escalation;
 import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.schemas.v1.SessionVerdict;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -24,6 +25,11 @@ public final class ClassifierTopology {
   private ClassifierTopology() {}
 
   public static Topology build(ClassifierConfig config) {
+    return build(config, null);
+  }
+
+  /** {@link #build(ClassifierConfig)} counting what it emits in {@code metrics} ({@link VerdictMetrics}; null: not). */
+  public static Topology build(ClassifierConfig config, MeterRegistry metrics) {
     Serde<String> keys = Serdes.String();
     Serde<SessionFeatures> features = Topics.SESSION_FEATURES.valueSerde(config.serdeConfig());
     Serde<SessionVerdict> verdicts = Topics.SESSION_LABELS.valueSerde(config.serdeConfig());
@@ -38,8 +44,12 @@ public final class ClassifierTopology {
         .map((k, v) -> KeyValue.pair(k == null || k.isEmpty() ? v.getSessionId() : k, v), Named.as("key-by-session"))
         .mapValues(classifier::classify, Named.as("classify"));
 
-    results.mapValues(Classifier.Result::verdict, Named.as("verdict"))
-        .to(Topics.SESSION_LABELS.name(), Produced.with(keys, verdicts).withName("session-labels"));
+    KStream<String, SessionVerdict> labels = results.mapValues(Classifier.Result::verdict, Named.as("verdict"));
+    if (metrics != null) {
+      VerdictMetrics counted = new VerdictMetrics(metrics);
+      labels = labels.peek((k, v) -> counted.record(v), Named.as("count-verdicts"));
+    }
+    labels.to(Topics.SESSION_LABELS.name(), Produced.with(keys, verdicts).withName("session-labels"));
     results.flatMapValues(r -> r.escalation().map(List::of).orElse(List.of()), Named.as("escalation"))
         .to(Topics.SESSION_ESCALATIONS.name(), Produced.with(keys, escalations).withName("session-escalations"));
     return builder.build();

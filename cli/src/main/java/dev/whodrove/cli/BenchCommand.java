@@ -1,11 +1,14 @@
 package dev.whodrove.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.whodrove.cli.embedded.DemoRun;
 import dev.whodrove.cli.embedded.EmbeddedPipeline;
 import dev.whodrove.cli.embedded.TopicArrivals;
 import dev.whodrove.featurizer.FeaturizerService;
 import dev.whodrove.schemas.Topics;
 import dev.whodrove.sim.SimulatedDataset;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +36,8 @@ import picocli.CommandLine.Option;
         + "ingest to sessions.sqlite, verdict latency (recording reference on teleport.recordings → first label on "
         + "session.labels, as a read_committed consumer sees them) under the whole backlog and at a steady rate on the "
         + "warm pipeline, and cold start (broker + every service ready).",
-        "Two runs: Teleport only, then GCP only."})
+        "Two runs: Teleport only, then GCP only. Progress goes to standard error, the figures to standard output "
+            + "(--json: one JSON object at the end)."})
 public final class BenchCommand implements Callable<Integer> {
   private static final List<String> STAGES = List.of(Topics.TELEPORT_RECORDINGS.name(),
       Topics.TELEPORT_RECORDING_EVENTS.name(), Topics.SESSION_FEATURES.name(), Topics.SESSION_LABELS.name());
@@ -60,27 +64,40 @@ public final class BenchCommand implements Callable<Integer> {
           + "--no-warmup measures the cold JVM.")
   boolean warmup;
 
+  @Option(names = "--json", description = "Print the figures as one JSON object (the text report goes to standard "
+      + "error).")
+  boolean json;
+
   /** Start-up time of the first pipeline this JVM started: the cold start (later ones run on compiled code). */
   private long coldStartMs = -1;
+  /** The figures, for --json. */
+  private final ObjectNode figures = new ObjectMapper().createObjectNode();
+  /** Where the text report goes: standard output, or standard error when the figures are printed as JSON. */
+  private PrintStream text = System.out;
 
   @Override
   public Integer call() throws Exception {
     Path dir = workDir.toAbsolutePath();
+    text = json ? System.err : System.out;
+    figures.put("warmup", warmup);
     if (warmup) {
-      System.out.println("warm-up run (not measured): Teleport");
+      System.err.println("warm-up run (not measured): Teleport");
       teleport(dir.resolve("warmup"), Math.max(1, sessions / 4), false);
     }
     teleport(dir, sessions, true);
     if (warmup) {
-      System.out.println("warm-up run (not measured): GCP");
+      System.err.println("warm-up run (not measured): GCP");
       gcp(dir.resolve("warmup"), Math.max(1, gcpPrincipals / 4), false);
     }
     gcp(dir, gcpPrincipals, true);
+    if (json) {
+      System.out.println(figures);
+    }
     return 0;
   }
 
   private void teleport(Path dir, int perProfile, boolean report) throws Exception {
-    Consumer<String> out = report ? System.out::println : line -> { };
+    Consumer<String> out = report ? System.err::println : line -> { };
     DemoRun.Options o = new DemoRun.Options(dir.resolve("teleport"), dir.resolve("teleport.sqlite"), perProfile, 11,
         Duration.ofMinutes(15), null, null, null, 2);
     SimulatedDataset.Summary data = DemoRun.simulate(o, perProfile, 0, out::accept);
@@ -98,21 +115,29 @@ public final class BenchCommand implements Callable<Integer> {
         return;
       }
       List<Long> latencies = latencies(seen);
-      System.out.printf("%nTeleport: %d sessions (%d recording bytes) to sqlite in %.1f s = %.0f sessions/s%n",
+      text.printf("%nTeleport: %d sessions (%d recording bytes) to sqlite in %.1f s = %.0f sessions/s%n",
           ids.size(), data.recordingBytes(), secs, ids.size() / secs);
-      System.out.printf("verdict latency under the whole backlog (recording ref → first label): p50 %d ms, "
+      text.printf("verdict latency under the whole backlog (recording ref → first label): p50 %d ms, "
           + "p99 %d ms, max %d ms over %d%n", pct(latencies, 50), pct(latencies, 99), pct(latencies, 100),
           latencies.size());
-      System.out.print("last record seen, seconds after start:");
-      STAGES.forEach(t -> System.out.printf(" %s %.1f;", t, (seen.lastArrival(t) - wall0) / 1e3));
-      System.out.printf(" sqlite %.1f%n", secs);
-      System.out.printf("cold start (broker + 6 services ready, first pipeline of this JVM): %d ms%n", coldStartMs);
+      text.print("last record seen, seconds after start:");
+      STAGES.forEach(t -> text.printf(" %s %.1f;", t, (seen.lastArrival(t) - wall0) / 1e3));
+      text.printf(" sqlite %.1f%n", secs);
+      text.printf("cold start (broker + 6 services ready, first pipeline of this JVM): %d ms%n", coldStartMs);
+      ObjectNode t = figures.putObject("teleport");
+      t.put("sessions", ids.size()).put("recording_bytes", data.recordingBytes()).put("seconds", secs)
+          .put("sessions_per_second", ids.size() / secs);
+      latencyFigures(t.putObject("backlog_latency_ms"), latencies);
+      ObjectNode last = t.putObject("last_record_seconds");
+      STAGES.forEach(stage -> last.put(stage, (seen.lastArrival(stage) - wall0) / 1e3));
+      last.put("sqlite", secs);
+      figures.put("cold_start_ms", coldStartMs);
       trickle(p.bootstrapServers(), seen);
     }
   }
 
   private void gcp(Path dir, int perProfile, boolean report) throws Exception {
-    Consumer<String> out = report ? System.out::println : line -> { };
+    Consumer<String> out = report ? System.err::println : line -> { };
     DemoRun.Options g = new DemoRun.Options(dir.resolve("gcp"), dir.resolve("gcp.sqlite"), 0, 12,
         Duration.ofMinutes(15), null, null, null, 2);
     SimulatedDataset.Summary gdata = DemoRun.simulate(g, 0, perProfile, out::accept);
@@ -129,7 +154,10 @@ public final class BenchCommand implements Callable<Integer> {
       }
       // sessions still open when the input ends close after it has been quiet for the wall-clock close delay
       double lastLabel = (seen.lastArrival(Topics.SESSION_LABELS.name()) - wall0) / 1e3;
-      System.out.printf("%nGCP: %d audit entries through ingest-gcp and the featurizer in %.1f s = %.0f entries/s; "
+      figures.putObject("gcp").put("entries", gdata.gcpEntries()).put("seconds", featurized)
+          .put("entries_per_second", gdata.gcpEntries() / featurized).put("sessions", rows.size())
+          .put("last_label_after_seconds", lastLabel - featurized);
+      text.printf("%nGCP: %d audit entries through ingest-gcp and the featurizer in %.1f s = %.0f entries/s; "
           + "the last of %d sessions and bursts labeled %.1f s later (after the 4 s quiet wait that closes the "
           + "ones still open)%n", gdata.gcpEntries(), featurized, gdata.gcpEntries() / featurized, rows.size(),
           lastLabel - featurized);
@@ -176,7 +204,10 @@ public final class BenchCommand implements Callable<Integer> {
       }
     }
     Collections.sort(latencies);
-    System.out.printf("verdict latency at a steady %d sessions/s on the warm pipeline (recording ref → label): "
+    ObjectNode steady = ((ObjectNode) figures.get("teleport")).putObject("steady_latency_ms");
+    steady.put("rate_per_second", trickleRate).put("sent", sids.size());
+    latencyFigures(steady, latencies);
+    text.printf("verdict latency at a steady %d sessions/s on the warm pipeline (recording ref → label): "
         + "p50 %d ms, p99 %d ms, max %d ms over %d of %d%n%n", trickleRate, pct(latencies, 50), pct(latencies, 99),
         pct(latencies, 100), latencies.size(), sids.size());
   }
@@ -194,6 +225,10 @@ public final class BenchCommand implements Callable<Integer> {
       Thread.sleep(50);
     }
     throw new IllegalStateException(group + " did not consume " + records + " records of " + topic + " in 5 min");
+  }
+
+  private static void latencyFigures(ObjectNode n, List<Long> sorted) {
+    n.put("p50", pct(sorted, 50)).put("p99", pct(sorted, 99)).put("max", pct(sorted, 100)).put("count", sorted.size());
   }
 
   private static long pct(List<Long> sorted, int p) {

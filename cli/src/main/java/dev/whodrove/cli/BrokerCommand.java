@@ -33,7 +33,7 @@ public final class BrokerCommand implements Callable<Integer> {
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
         Topics.ensureTopics(admin);
       }
-      System.out.printf("Kafka broker ready on %s in %d ms (data: %s). Ctrl-C to stop.%n",
+      System.err.printf("Kafka broker ready on %s in %d ms (data: %s). Ctrl-C to stop.%n",
           broker.bootstrapServers(), (System.nanoTime() - t0) / 1_000_000, broker.dataDir());
       CountDownLatch stop = new CountDownLatch(1);
       Signals.onTermination(stop::countDown);

@@ -1,11 +1,16 @@
 package dev.whodrove.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.whodrove.cli.embedded.CorrelationReport;
 import dev.whodrove.cli.embedded.DemoRun;
 import dev.whodrove.cli.embedded.Progress;
+import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.sink.SessionSummary;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,8 +25,11 @@ import picocli.CommandLine.Option;
     description = {"Simulate Teleport sessions (recordings + audit log) and GCP audit entries, start a real Kafka "
         + "broker and every service in this process, feed the data through the real ingest paths (Teleport file "
         + "backend, JSONL archive), wait until every session has a verdict in the SQLite file, and print a summary.",
+        "Progress goes to standard error, the summary to standard output (--json: one JSON object).",
         "Phase 2 (the LLM scorer) runs only with --llm-model; otherwise escalations stay on session.escalations."})
 public final class DemoCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   @Option(names = "--db", defaultValue = "sessions.sqlite", description = "SQLite file to (re)create. "
       + "Default: ${DEFAULT-VALUE}.")
   Path db;
@@ -43,19 +51,99 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--bootstrap-servers", description = "Use this Kafka cluster instead of the embedded broker.")
   String bootstrapServers;
 
+  @Option(names = "--config", paramLabel = "FILE", description = "With --bootstrap-servers: the cluster's client "
+      + "settings as the services read them (kafka.security.protocol, kafka.sasl.*, kafka.ssl.*, schema.registry.*; "
+      + "also from WHODROVE_* variables).")
+  Path config;
+
   @Option(names = "--llm-base-url", description = "OpenAI-compatible endpoint for phase 2.")
   String llmBaseUrl;
 
   @Option(names = "--llm-model", description = "Model name for phase 2; phase 2 is off without it.")
   String llmModel;
 
+  @Option(names = "--json", description = "Print the summary as one JSON object.")
+  boolean json;
+
   @Override
   public Integer call() throws Exception {
     DemoRun.Options o = new DemoRun.Options(workDir.toAbsolutePath(), db.toAbsolutePath(), sessions, seed,
-        Duration.ofSeconds(timeoutSeconds), bootstrapServers, llmBaseUrl, llmModel, 2);
+        Duration.ofSeconds(timeoutSeconds), bootstrapServers, llmBaseUrl, llmModel, 2, clientSettings());
     DemoRun.Outcome out = DemoRun.run(o, Progress.console());
-    print(out, o);
+    if (json) {
+      System.out.println(toJson(out, o));
+    } else {
+      print(out, o);
+    }
     return 0;
+  }
+
+  /** The client settings of an external cluster: its kafka.* and schema.registry.* keys, nothing for the embedded. */
+  private Map<String, String> clientSettings() {
+    if (bootstrapServers == null) {
+      if (config != null) {
+        throw new IllegalArgumentException("--config sets the client settings of an external cluster: it needs "
+            + "--bootstrap-servers");
+      }
+      return Map.of();
+    }
+    Map<String, String> overrides = new HashMap<>();
+    if (config != null) {
+      overrides.put(ServiceConfig.CONFIG_FILE, config.toString());
+    }
+    Map<String, String> client = new HashMap<>();
+    ServiceConfig.load(overrides).asMap().forEach((k, v) -> {
+      if (k.startsWith(ServiceConfig.KAFKA_PREFIX) || k.startsWith("schema.registry.")) {
+        client.put(k, v);
+      }
+    });
+    client.put(ServiceConfig.BOOTSTRAP_SERVERS, bootstrapServers);
+    return client;
+  }
+
+  static ObjectNode toJson(DemoRun.Outcome out, DemoRun.Options o) {
+    List<SessionSummary> s = out.sessions();
+    ObjectNode n = JSON.createObjectNode();
+    n.put("db", o.db().toString()).put("sessions", s.size()).put("cold_start_ms", out.coldStartMs())
+        .put("processing_ms", out.processingMs());
+    count(s, SessionSummary::substrate).forEach(n.putObject("substrate")::put);
+    count(s, x -> x.label("operator.type")).forEach(n.putObject("operator_type")::put);
+    count(s, x -> x.label("cadence.label")).forEach(n.putObject("cadence_label")::put);
+    count(s, x -> x.label("routing.cohort")).forEach(n.putObject("routing_cohort")::put);
+    count(s, x -> x.label("agent.tool")).forEach(n.putObject("agent_tool")::put);
+    ObjectNode teleport = n.putObject("teleport_by_profile");
+    byProfile(out).forEach((profile, rows) -> {
+      ObjectNode p = teleport.putObject(profile);
+      p.put("sessions", rows.size());
+      p.put("operator_type_right", rows.stream().filter(r -> r.expectedOperator().equals(r.operator())).count());
+      long modelRows = rows.stream().filter(r -> !r.expectedModel().isEmpty()).count();
+      if (modelRows > 0) {
+        p.put("model_sessions", modelRows);
+        p.put("model_right", rows.stream()
+            .filter(r -> !r.expectedModel().isEmpty() && r.expectedModel().equals(r.cadence())).count());
+      }
+      rows.stream().collect(Collectors.groupingBy(r -> String.valueOf(r.cadence()), TreeMap::new,
+          Collectors.counting())).forEach(p.putObject("cadence_label")::put);
+    });
+    ObjectNode gcp = n.putObject("gcp_by_profile");
+    out.gcpByProfile().forEach((k, v) -> v.forEach(gcp.putObject(k)::put));
+    n.put("escalations", out.escalations()).put("phase2", o.llmModel() != null)
+        .put("dead_letters", out.deadLetters());
+    n.put("siem_records", out.siemRecords()).put("siem_findings", out.siemFindings());
+    CorrelationReport r = out.correlations();
+    ObjectNode correlations = n.putObject("correlations").put("total", r.total()).put("unexpected", r.unexpected());
+    ArrayNode cases = correlations.putArray("cases");
+    for (CorrelationReport.Row row : r.rows()) {
+      ObjectNode c = cases.addObject().put("expect", row.expect()).put("case", row.why())
+          .put("combinations", row.combinations()).put("paired", row.paired());
+      row.bestTiers().forEach(c.putObject("best_tiers")::put);
+    }
+    return n;
+  }
+
+  private static Map<String, List<DemoRun.Scored>> byProfile(DemoRun.Outcome out) {
+    return out.teleport().stream()
+        .collect(Collectors.groupingBy(DemoRun.Scored::profile, TreeMap::new, Collectors.toList()));
   }
 
   static void print(DemoRun.Outcome out, DemoRun.Options o) {
@@ -73,9 +161,7 @@ public final class DemoCommand implements Callable<Integer> {
     System.out.println("Teleport sessions against the simulation's truth:");
     System.out.printf("  %-17s %4s  %-15s %-15s %-15s %s%n", "profile", "n", "operator.type", "model", "agent.tool",
         "cadence.label");
-    Map<String, List<DemoRun.Scored>> byProfile = out.teleport().stream()
-        .collect(Collectors.groupingBy(DemoRun.Scored::profile, TreeMap::new, Collectors.toList()));
-    byProfile.forEach((profile, rows) -> {
+    byProfile(out).forEach((profile, rows) -> {
       long opOk = rows.stream().filter(r -> r.expectedOperator().equals(r.operator())).count();
       long modelRows = rows.stream().filter(r -> !r.expectedModel().isEmpty()).count();
       long modelOk = rows.stream().filter(r -> !r.expectedModel().isEmpty() && r.expectedModel().equals(r.cadence()))

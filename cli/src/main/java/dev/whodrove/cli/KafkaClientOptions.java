@@ -3,6 +3,7 @@ package dev.whodrove.cli;
 import dev.whodrove.runtime.ServiceConfig;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -44,5 +45,21 @@ public final class KafkaClientOptions {
     ServiceConfig cfg = ServiceConfig.load(env, overrides);
     return cfg.has(ServiceConfig.BOOTSTRAP_SERVERS) ? cfg
         : cfg.with(Map.of(ServiceConfig.BOOTSTRAP_SERVERS, DEFAULT_BOOTSTRAP));
+  }
+
+  /**
+   * What to check when a command could not talk to the cluster: the address, and the security settings it used.
+   * A client whose protocol does not match the listener (PLAINTEXT against a SASL or TLS port) sees only
+   * disconnects until its timeout, so the likely cause is named here rather than left to a timeout message.
+   */
+  static String checkHint(ServiceConfig cfg) {
+    String protocol = cfg.get("kafka.security.protocol", "PLAINTEXT").trim().toUpperCase(Locale.ROOT);
+    String sasl = protocol.startsWith("SASL_")
+        ? ", kafka.sasl.mechanism=" + cfg.get("kafka.sasl.mechanism", "GSSAPI")
+            + (cfg.has("kafka.sasl.jaas.config") ? ", kafka.sasl.jaas.config set" : ", no kafka.sasl.jaas.config")
+        : "";
+    return "is the cluster reachable at " + cfg.get(ServiceConfig.BOOTSTRAP_SERVERS, DEFAULT_BOOTSTRAP)
+        + ", and does its listener expect kafka.security.protocol=" + protocol + sasl + "? A secured cluster "
+        + "needs its client settings in --config FILE or WHODROVE_KAFKA_* (README, Configuration)";
   }
 }

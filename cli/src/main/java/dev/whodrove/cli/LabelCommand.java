@@ -126,8 +126,8 @@ public final class LabelCommand {
         p.send(new ProducerRecord<>(Topics.SESSION_LABELS.name(), session, v)).get(20, TimeUnit.SECONDS);
       } catch (Exception e) {
         throw new IllegalStateException("could not publish to " + Topics.SESSION_LABELS.name() + " on " + bootstrap
-            + " (is the broker reachable, and may this principal write to it?): nothing was written. "
-            + Errors.oneLine(e), e);
+            + ": nothing was written. " + Errors.oneLine(e) + "; " + KafkaClientOptions.checkHint(cfg)
+            + ", and may this principal write to it?", e);
       }
       System.out.printf("published %s=%s for %s (set_by=%s, %s) to %s%n", key, value, session, setBy,
           who.basis().description(), Topics.SESSION_LABELS.name());

@@ -20,6 +20,7 @@ import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.schemas.v1.SessionVerdict;
 import dev.whodrove.schemas.v1.SourcePosition;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
+import dev.whodrove.sink.SessionDatabase;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +28,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,7 +49,9 @@ import picocli.CommandLine.Parameters;
         "With --audit: Teleport JSON audit logs (the file backend's one event per line) joined to the recordings by "
             + "session id, as the featurizer joins them; ended sessions of the audit logs without a recording among "
             + "the inputs print after the recordings, as the featurizer emits them once their recording wait is over.",
-        "A file that cannot be read prints one error line on stderr; the others still print; the exit status is 1."})
+        "A file that cannot be read prints one error line on stderr; the others still print; the exit status is 1.",
+        "With --db FILE the verdicts are also written into a sessions.sqlite by the sink's own code, as the pipeline "
+            + "would have written them: ./whodrove label ls --db FILE and sessions show query it."})
 public final class ParseCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -70,6 +74,14 @@ public final class ParseCommand implements Callable<Integer> {
           + "'profiles fit'). Default: the classifier's default.")
   String cadenceTable;
 
+  @Option(names = "--db", paramLabel = "FILE", description = "Also write the verdicts into this SQLite file "
+      + "(created if missing; sessions already in it are updated as the sink updates them).")
+  Path db;
+
+  /** The database of --db, open while the files are parsed. */
+  private SessionDatabase store;
+  private int stored;
+
   private Classifier classifier;
   private int failures;
 
@@ -91,13 +103,23 @@ public final class ParseCommand implements Callable<Integer> {
     }
     classifier = new Classifier(cfg);
     List<Path> files = expand(inputs);
-    if (gcp) {
-      parseGcp(files);
-    } else if (audit != null) {
-      parseWithAudit(expandAudit(audit), files);
-    } else {
-      for (Path f : files) {
-        parseRecording(f);
+    if (db != null) {
+      store = SessionDatabase.open(db);
+    }
+    try {
+      if (gcp) {
+        parseGcp(files);
+      } else if (audit != null) {
+        parseWithAudit(expandAudit(audit), files);
+      } else {
+        for (Path f : files) {
+          parseRecording(f);
+        }
+      }
+    } finally {
+      if (store != null) {
+        store.close();
+        System.err.printf("whodrove parse: %d verdict(s) written to %s%n", stored, db);
       }
     }
     return failures == 0 ? 0 : 1;
@@ -276,6 +298,15 @@ public final class ParseCommand implements Callable<Integer> {
 
   private void emit(Path file, SessionFeatures f) {
     SessionVerdict v = classifier.classify(f).verdict();
+    if (store != null) {
+      try {
+        store.apply(v);
+        stored++;
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot write the verdict of " + f.getSessionId() + " to " + db + ": "
+            + e.getMessage(), e);
+      }
+    }
     Map<String, String> labels = new LinkedHashMap<>();
     for (Label l : v.getLabelsList()) {
       labels.put(l.getKey(), l.getValue());

@@ -77,7 +77,7 @@ public final class ReplayCommand implements Callable<Integer> {
             parts.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()))).all().get().entrySet()
             .stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
         long total = target.values().stream().mapToLong(Long::longValue).sum();
-        System.out.printf("replaying %s as %s (cadence table %s), %d records to read%n", topic, appId, version, total);
+        System.err.printf("replaying %s as %s (cadence table %s), %d records to read%n", topic, appId, version, total);
         Progress progress = Progress.console();
         while (true) {
           Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(appId)

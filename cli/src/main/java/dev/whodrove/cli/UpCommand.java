@@ -9,8 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -22,26 +25,40 @@ import picocli.CommandLine.Option;
 
 /** The embedded runtime against real sources named in a config file. */
 @Command(name = "up", mixinStandardHelpOptions = true,
-    description = {"Run every configured service in this process against real sources, until Ctrl-C: the "
+    description = {"Run the whole pipeline in this process against real sources, until Ctrl-C: the "
         + "embedded broker (data kept in --work-dir) or an external cluster (--bootstrap-servers).",
+        "Every service runs unless told otherwise: recording-decoder, featurizer, classifier and sqlite-sink always; "
+            + "correlator beside the classifier (or when a correlator.* key names it); ingest-teleport and ingest-gcp "
+            + "when the configuration names a source for them (teleport.*, gcp.* keys); llm-scorer when llm.model is "
+            + "set; siem-export when a key names it (siem.*). --only runs just the services named, --without leaves "
+            + "some out; a selection that cannot produce verdicts in sessions.sqlite is warned about at start.",
         "A service that is not ready, or does not start, does not stop the others: it is logged with the reason every "
             + "minute while it lasts (and its /readyz says it), and one that did not start is started again every "
             + "minute. A configuration error stops the command.",
         "The config file is a properties file: a service's own keys go to that service as they are "
             + "(decoder.store.file.roots=/var/lib/teleport/log/records, featurizer.recording.wait=10m), a shared key "
             + "prefixed with a service name overrides it for that service (classifier.state.dir=/var/lib/whodrove/c), "
-            + "other keys go to every service. A service runs when at least one key names it (the correlator also "
-            + "whenever the classifier runs); see README.md for examples."})
+            + "other keys go to every service (kafka.security.protocol, kafka.sasl.*, schema.registry.*). WHODROVE_* "
+            + "environment variables override the file's keys, as for a service. See README.md for examples."})
 public final class UpCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(UpCommand.class);
 
   @Option(names = "--config", required = true, description = "Properties file.") Path config;
-  @Option(names = "--bootstrap-servers", description = "External Kafka cluster instead of the embedded broker.")
+  @Option(names = "--bootstrap-servers", description = "External Kafka cluster instead of the embedded broker. "
+      + "Default: kafka.bootstrap.servers of the file or WHODROVE_KAFKA_BOOTSTRAP_SERVERS, else the embedded broker. "
+      + "The cluster's client settings (security protocol, SASL, TLS) are the file's kafka.* keys or "
+      + "WHODROVE_KAFKA_*.")
   String bootstrapServers;
   @Option(names = "--work-dir", defaultValue = "whodrove-data", description = "Broker data and service state.")
   Path workDir;
+  @Option(names = "--only", split = ",", paramLabel = "SERVICE",
+      description = "Run only these services (comma-separated), e.g. --only featurizer,classifier.")
+  Set<String> only = new LinkedHashSet<>();
+  @Option(names = "--without", split = ",", paramLabel = "SERVICE",
+      description = "Run every service but these, e.g. --without sqlite-sink.")
+  Set<String> without = new LinkedHashSet<>();
 
-  /** Keys every service gets, and each named service's own config (a service absent from the map does not run). */
+  /** Keys every service gets, and each named service's own config (a service absent from the map gets none). */
   record Routing(Map<String, String> common, Map<String, Map<String, String>> perService) {}
 
   @Override
@@ -52,29 +69,35 @@ public final class UpCommand implements Callable<Integer> {
     }
     Map<String, String> keys = new HashMap<>();
     p.stringPropertyNames().forEach(k -> keys.put(k, p.getProperty(k).trim()));
+    keys.putAll(environmentKeys(System.getenv()));
     Map<String, String> prefixes = new LinkedHashMap<>();
     for (String name : EmbeddedPipeline.SERVICE_ORDER) {
       ServiceFactory.named(name).ifPresent(f -> prefixes.put(name, f.keyPrefix()));
     }
     Routing routing = route(keys, prefixes, w -> log.warn("{}: {}", config, w));
-    Map<String, Map<String, String>> perService = routing.perService();
-    if (perService.isEmpty()) {
-      throw new IllegalArgumentException(config + " names no service: write keys with a service's own prefix "
-          + prefixes.values() + " or a service name " + EmbeddedPipeline.SERVICE_ORDER);
+    PipelineSelection selection = PipelineSelection.choose(routing, only, without);
+    if (selection.run().isEmpty()) {
+      throw new IllegalArgumentException("no service left to run (" + selection.skipped() + ")");
     }
-    // the correlator reads what the classifier writes: it runs beside it unless keys name it (or it is not built in)
-    if (perService.containsKey("classifier") && ServiceFactory.named("correlator").isPresent()) {
-      perService.putIfAbsent("correlator", new HashMap<>());
-    }
+    selection.skipped().forEach((name, why) -> System.err.printf("not running %s: %s%n", name, why));
+    selection.warnings().forEach(w -> System.err.println("warning: " + w));
+    Map<String, Map<String, String>> perService = new LinkedHashMap<>();
     Path state = workDir.toAbsolutePath().resolve("state");
-    perService.forEach((name, cfg) -> cfg.putIfAbsent("state.dir", state.resolve(name).toString()));
+    for (String name : selection.run()) {
+      Map<String, String> cfg = new HashMap<>(routing.perService().getOrDefault(name, Map.of()));
+      cfg.putIfAbsent("state.dir", state.resolve(name).toString());
+      perService.put(name, cfg);
+    }
+    // an external cluster: the option, else the configuration's (as a service finds it); else the embedded broker
+    String cluster = bootstrapServers != null ? bootstrapServers
+        : routing.common().get(ServiceConfig.BOOTSTRAP_SERVERS);
     // a long run: a service that is not ready (or did not start) is reported and retried, the others keep running
-    try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(bootstrapServers, workDir.toAbsolutePath(),
+    try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(cluster, workDir.toAbsolutePath(),
         routing.common(), perService, EmbeddedPipeline.Mode.KEEP_RUNNING, EmbeddedPipeline.Watch.DEFAULT)) {
-      System.out.printf("running %s on %s; health ports %s. Ctrl-C to stop.%n", perService.keySet(),
+      System.err.printf("running %s on %s; health ports %s. Ctrl-C to stop.%n", perService.keySet(),
           pipeline.bootstrapServers(), pipeline.healthPorts());
       if (!pipeline.notReady().isEmpty()) {
-        System.out.printf("not ready yet (logged every minute while it lasts; see each /readyz): %s%n",
+        System.err.printf("not ready yet (logged every minute while it lasts; see each /readyz): %s%n",
             pipeline.notReady());
       }
       CountDownLatch stop = new CountDownLatch(1);
@@ -82,6 +105,25 @@ public final class UpCommand implements Callable<Integer> {
       stop.await();
     }
     return 0;
+  }
+
+  /**
+   * The configuration keys the environment sets ({@code WHODROVE_KAFKA_SASL_MECHANISM} → {@code
+   * kafka.sasl.mechanism}), as a service reads them; they override the file's. The CLI's own variables
+   * ({@code WHODROVE_CONFIG_FILE}, {@code WHODROVE_JAVA_OPTS}, {@code WHODROVE_DEBUG}, {@code WHODROVE_LOG_LEVEL})
+   * are not configuration keys.
+   */
+  static Map<String, String> environmentKeys(Map<String, String> env) {
+    Set<String> notKeys = Set.of("WHODROVE_CONFIG_FILE", "WHODROVE_JAVA_OPTS", "WHODROVE_DEBUG",
+        "WHODROVE_LOG_LEVEL");
+    Map<String, String> keys = new HashMap<>();
+    env.forEach((k, v) -> {
+      if (k.startsWith(ServiceConfig.ENV_PREFIX) && k.length() > ServiceConfig.ENV_PREFIX.length()
+          && !notKeys.contains(k)) {
+        keys.put(k.substring(ServiceConfig.ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
+      }
+    });
+    return keys;
   }
 
   /**

@@ -25,9 +25,12 @@ import org.yaml.snakeyaml.Yaml;
 
 /**
  * No container engine runs the deployment files in the build, so they are checked against the code and the
- * documentation: {@code docker-compose.yml} (every service built from the Dockerfile with its SERVICE, only
- * documented config keys, pinned images, distinct host ports, existing dependencies) and the {@code Dockerfile}
- * (the services it knows are the ones registered as {@link ServiceFactory}, with their health ports).
+ * documentation: {@code docker-compose.yml} (every service run from the one image the Dockerfile builds, its command
+ * naming it, healthy when ready, only documented config keys, pinned images, host ports on loopback and distinct,
+ * existing dependencies), the {@code Dockerfile} and its entrypoint (the services they know are the ones registered
+ * as {@link ServiceFactory}, with their health ports) and the monitoring under {@code deploy/} (Prometheus scrapes
+ * every service, Grafana reads Prometheus; the metric names the alerts and the dashboard read are checked against
+ * what the services export by {@code EndToEndIT}).
  */
 class ComposeFileTest {
   private static final Pattern ENV_NAME = Pattern.compile("`(WHODROVE_[A-Z0-9_]+\\*?)`");
@@ -57,24 +60,42 @@ class ComposeFileTest {
   }
 
   @Test
-  void everyServiceModuleIsAComposeServiceBuiltWithItsServiceArg() {
+  void everyServiceModuleRunsFromTheOneImageItsCommandNames() {
+    Set<String> images = new TreeSet<>();
+    Set<Map<String, Object>> builds = new java.util.HashSet<>();
     for (String name : factories.keySet()) {
       Map<String, Object> service = map(services.get(name));
       assertThat(service).as("compose service %s", name).isNotNull();
+      assertThat(list(service.get("command"))).as("%s command", name).containsExactly(name);
+      images.add(String.valueOf(service.get("image")));
       Map<String, Object> build = map(service.get("build"));
       assertThat(build).as("%s is built from the root Dockerfile", name).isNotNull();
       assertThat(String.valueOf(build.get("context"))).as("%s build context", name).isEqualTo(".");
       assertThat(build.getOrDefault("dockerfile", "Dockerfile")).as("%s dockerfile", name).isEqualTo("Dockerfile");
-      assertThat(keyValues(build.get("args"))).as("%s build args", name).containsEntry("SERVICE", name);
+      assertThat(build).as("%s: the service is chosen at run time, not at build time", name)
+          .doesNotContainKey("args");
+      builds.add(build);
     }
-    // and nothing else is built with a SERVICE the Dockerfile does not know
+    assertThat(images).as("one image for every service").hasSize(1);
+    assertThat(builds).as("one build for every service").hasSize(1);
+    // and nothing else is built: the other containers are pinned images
     services.forEach((name, s) -> {
-      Map<String, Object> build = map(map(s).get("build"));
-      if (build != null) {
-        assertThat(factories).as("compose service %s builds SERVICE=%s", name, keyValues(build.get("args")))
-            .containsKey(keyValues(build.get("args")).get("SERVICE"));
+      if (map(s).containsKey("build")) {
+        assertThat(factories).as("compose service %s is built but is no service module", name).containsKey(name);
       }
     });
+  }
+
+  @Test
+  void everyServiceIsHealthyWhenReady() throws IOException {
+    String entrypoint = Files.readString(root.resolve("deploy/docker/service"));
+    assertThat(entrypoint).as("the healthcheck asks /readyz").contains("GET /readyz ").doesNotContain("/healthz");
+    for (String name : factories.keySet()) {
+      Map<String, Object> healthcheck = map(map(services.get(name)).get("healthcheck"));
+      assertThat(healthcheck).as("%s healthcheck", name).isNotNull();
+      assertThat(list(healthcheck.get("test"))).as("%s healthcheck", name)
+          .containsExactly("CMD", "/app/service", "--ready");
+    }
   }
 
   @Test
@@ -116,7 +137,7 @@ class ComposeFileTest {
   }
 
   @Test
-  void hostPortsAreDistinctAndHealthPortsPublished() {
+  void hostPortsBindLoopbackAreDistinctAndHealthPortsPublished() {
     Map<String, String> owner = new HashMap<>();
     services.forEach((name, s) -> {
       Object ports = map(s).get("ports");
@@ -129,11 +150,13 @@ class ComposeFileTest {
           Map<String, Object> m = map(p);
           host = String.valueOf(m.get("published"));
           container = String.valueOf(m.get("target"));
+          assertThat(String.valueOf(m.get("host_ip"))).as("%s publishes %s on", name, p).isEqualTo("127.0.0.1");
         } else {
           String[] parts = p.toString().replaceAll("/(tcp|udp)$", "").split(":");
-          assertThat(parts.length).as("%s publishes %s as host:container", name, p).isGreaterThanOrEqualTo(2);
-          host = parts[parts.length - 2];
-          container = parts[parts.length - 1];
+          assertThat(parts.length).as("%s publishes %s as 127.0.0.1:host:container", name, p).isEqualTo(3);
+          assertThat(parts[0]).as("%s publishes %s on (this machine only)", name, p).isEqualTo("127.0.0.1");
+          host = parts[1];
+          container = parts[2];
         }
         String previous = owner.put(host, name);
         assertThat(previous).as("host port %s of %s is also published by %s", host, name, previous).isNull();
@@ -185,25 +208,106 @@ class ComposeFileTest {
   }
 
   @Test
-  void dockerfileKnowsExactlyTheRegisteredServicesAndTheirHealthPorts() {
+  void theImageKnowsExactlyTheRegisteredServicesAndTheirHealthPorts() throws IOException {
+    String entrypoint = Files.readString(root.resolve("deploy/docker/service"));
     Map<String, Integer> ports = new TreeMap<>();
-    Matcher m = Pattern.compile("(?m)^\\s*([a-z][a-z0-9-]*)\\) port=(\\d+) ;;").matcher(dockerfile);
+    Matcher m = Pattern.compile("(?m)^\\s*([a-z][a-z0-9-]*)\\) port=(\\d+) ;;").matcher(entrypoint);
     while (m.find()) {
       ports.put(m.group(1), Integer.parseInt(m.group(2)));
     }
     Map<String, Integer> expected = new TreeMap<>();
     factories.forEach((name, f) -> expected.put(name, f.defaultHttpPort()));
-    assertThat(ports).as("SERVICE -> health port in the Dockerfile").isEqualTo(expected);
+    assertThat(ports).as("service -> health port in deploy/docker/service").isEqualTo(expected);
 
-    Matcher listed = Pattern.compile("# SERVICE is a module name: ([^.]*)\\.").matcher(dockerfile);
-    assertThat(listed.find()).as("the Dockerfile header lists the SERVICE values").isTrue();
-    Set<String> names = Set.of(listed.group(1).replace("#", " ").trim().split("\\s*,\\s*"));
-    assertThat(names).containsExactlyInAnyOrderElementsOf(factories.keySet());
-
-    assertThat(dockerfile).contains("HEALTHCHECK ").contains("/healthz")
-        .contains("ENTRYPOINT [\"java\", \"-XX:MaxRAMPercentage=75\", \"-jar\", \"/app/app.jar\"]");
+    // the Dockerfile builds every module that registers a ServiceFactory, found when it builds
+    assertThat(dockerfile).contains("META-INF/services/dev.whodrove.runtime.ServiceFactory")
+        .contains("COPY --chmod=755 deploy/docker/service /app/service")
+        .contains("ENTRYPOINT [\"/app/service\"]")
+        .contains("HEALTHCHECK ").contains("CMD [\"/app/service\", \"--ready\"]")
+        .doesNotContain("ARG SERVICE").doesNotContainPattern("mvn [^\\n]*\\binstall\\b");
+    List<String> from = dockerfile.lines().filter(l -> l.startsWith("FROM ")).toList();
+    assertThat(from.get(from.size() - 1)).as("the runtime image is a JRE").matches("FROM eclipse-temurin:\\S+-jre");
     String user = dockerfile.lines().filter(l -> l.startsWith("USER ")).reduce((a, b) -> b).orElse("USER root");
     assertThat(user).as("the image runs as").isNotIn("USER root", "USER 0");
+  }
+
+  @Test
+  void prometheusScrapesEveryServiceAndGrafanaReadsIt() throws IOException {
+    Map<String, Object> prometheus = new Yaml().load(
+        Files.readString(root.resolve("deploy/prometheus/prometheus.yml")));
+    Map<String, Integer> targets = new TreeMap<>();
+    for (Object job : list(prometheus.get("scrape_configs"))) {
+      Map<String, Object> j = map(job);
+      assertThat(j.getOrDefault("metrics_path", "/metrics")).isEqualTo("/metrics");
+      for (Object sc : list(j.getOrDefault("static_configs", List.of()))) {
+        for (Object t : list(map(sc).get("targets"))) {
+          String[] hostPort = t.toString().split(":");
+          targets.put(hostPort[0], Integer.parseInt(hostPort[1]));
+        }
+      }
+      for (Object dns : list(j.getOrDefault("dns_sd_configs", List.of()))) {
+        for (Object n : list(map(dns).get("names"))) {
+          targets.put(n.toString(), (Integer) map(dns).get("port"));
+        }
+      }
+    }
+    Map<String, Integer> expected = new TreeMap<>();
+    factories.forEach((name, f) -> expected.put(name, f.defaultHttpPort()));
+    assertThat(targets).as("Prometheus targets: every service on its health port").isEqualTo(expected);
+    assertThat(list(prometheus.get("rule_files"))).containsExactly("/etc/prometheus/alerts.yml");
+
+    Map<String, Object> prom = map(services.get("prometheus"));
+    assertThat(list(prom.get("volumes"))).contains("./deploy/prometheus:/etc/prometheus:ro");
+    Map<String, Object> grafana = map(services.get("grafana"));
+    assertThat(list(grafana.get("volumes"))).contains("./deploy/grafana/provisioning:/etc/grafana/provisioning:ro",
+        "./deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro");
+    Map<String, Object> datasources = new Yaml().load(
+        Files.readString(root.resolve("deploy/grafana/provisioning/datasources/prometheus.yml")));
+    Map<String, Object> ds = map(list(datasources.get("datasources")).get(0));
+    assertThat(ds).containsEntry("type", "prometheus").containsEntry("uid", "prometheus")
+        .containsEntry("url", "http://prometheus:9090");
+    Map<String, Object> dashboards = new Yaml().load(
+        Files.readString(root.resolve("deploy/grafana/provisioning/dashboards/whodrove.yml")));
+    assertThat(map(map(list(dashboards.get("providers")).get(0)).get("options")))
+        .containsEntry("path", "/var/lib/grafana/dashboards");
+  }
+
+  @Test
+  void theAlertsAndTheDashboardCoverWhatAnOperatorWatches() throws IOException {
+    Map<String, String> alerts = MonitoringFiles.alertRules();
+    assertThat(alerts).containsOnlyKeys("WhodroveConsumerLagGrowing", "WhodroveDeadLetters",
+        "WhodroveServiceNotReady", "WhodroveLlmBudgetExhausted");
+    assertThat(MonitoringFiles.metricNames(alerts.get("WhodroveDeadLetters")))
+        .containsExactly("whodrove_dead_letters_total");
+    assertThat(MonitoringFiles.metricNames(alerts.get("WhodroveServiceNotReady")))
+        .containsExactlyInAnyOrder("whodrove_service_ready", "up");
+    assertThat(MonitoringFiles.metricNames(alerts.get("WhodroveConsumerLagGrowing")))
+        .containsExactlyInAnyOrder("whodrove_worker_records_lag", "kafka_consumer_fetch_manager_records_lag_max");
+
+    Map<String, List<String>> panels = MonitoringFiles.dashboardQueries();
+    Map<String, Set<String>> read = new TreeMap<>();
+    panels.forEach((panel, exprs) -> exprs.forEach(e ->
+        read.computeIfAbsent(panel, k -> new TreeSet<>()).addAll(MonitoringFiles.metricNames(e))));
+    assertThat(read).as("dashboard panels and the metrics they read").hasEntrySatisfying(
+        "whodrove / Verdicts per second by operator.type",
+        m -> assertThat(m).contains("whodrove_classifier_verdicts_total"));
+    assertThat(String.join("\n", panels.values().stream().flatMap(List::stream).toList()))
+        .contains("by (operator_type)").contains("by (service, topic, reason)")
+        .contains("whodrove_decoder_decode_time_seconds_bucket")
+        .contains("whodrove_classifier_verdict_latency_seconds_bucket")
+        .contains("kafka_consumer_fetch_manager_records_lag_max").contains("whodrove_worker_records_lag");
+  }
+
+  @Test
+  void promQlMetricNamesAreWhatTheExpressionReads() {
+    assertThat(MonitoringFiles.metricNames("histogram_quantile(0.99, sum by (le) (rate("
+        + "whodrove_decoder_decode_time_seconds_bucket{service=~\"rec.*\", le!=\"+Inf\"}[$__rate_interval])))"))
+        .containsExactly("whodrove_decoder_decode_time_seconds_bucket");
+    assertThat(MonitoringFiles.metricNames("max by (service) (a_lag or b_lag) > 1e3 and deriv(max by (service) "
+        + "(a_lag)[15m:1m]) > 0 unless on (service) group_left (x) c_total offset 5m"))
+        .containsExactlyInAnyOrder("a_lag", "b_lag", "c_total");
+    assertThat(MonitoringFiles.metricNames("sum without (instance) (rate(x_total[5m])) * 60 > bool 1"))
+        .containsExactly("x_total");
   }
 
   @Test

@@ -5,16 +5,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.whodrove.cli.embedded.CorrelationReport;
 import dev.whodrove.cli.embedded.DemoRun;
 import dev.whodrove.cli.embedded.EmbeddedPipeline;
+import dev.whodrove.runtime.ServiceConfig;
+import dev.whodrove.runtime.ServiceContext;
+import dev.whodrove.runtime.ServiceFactory;
+import dev.whodrove.runtime.ServiceHost;
 import dev.whodrove.schemas.Topics;
 import dev.whodrove.sim.SimulatedDataset;
 import dev.whodrove.sink.SessionSummary;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -26,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The whole pipeline in one JVM — real broker, every service, the real ingest paths (Teleport file backend, GCP
  * JSONL archive) — on a few hundred simulated sessions of every profile plus corrupted recordings; then the same run
  * with the featurizer and the sink stopped and restarted half-way, which must end in the same database (the
- * correlator's labels included).
+ * correlator's labels included). The first run also scrapes every service's {@code /metrics} and holds the alert
+ * rules and the dashboards to what they export.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EndToEndIT {
@@ -50,7 +62,8 @@ class EndToEndIT {
     Set<String> corrupt = HostileInputs.plantCorruptRecordings(data);
     Set<String> expected = new HashSet<>(DemoRun.teleportSessionIds(data));
     expected.addAll(corrupt);
-    try (EmbeddedPipeline pipeline = DemoRun.startPipeline(o, data, System.out::println)) {
+    // health and metrics endpoints on free ports, as each container serves them
+    try (EmbeddedPipeline pipeline = DemoRun.startPipeline(o, data, System.out::println, Map.of("http.port", "0"))) {
       List<SessionSummary> sessions = DemoRun.awaitVerdicts(o, expected, System.out::println,
           pipeline::sourcesCaughtUp);
       DemoRun.Outcome out = DemoRun.report(data, pipeline.coldStartMillis(), 0, sessions,
@@ -121,7 +134,87 @@ class EndToEndIT {
       assertThat(corr.unexpected()).as("correlations outside the truth").isZero();
       assertThat(DemoRun.count(bootstrap, Topics.SESSION_CORRELATIONS.name())).isPositive();
       uninterrupted = labelsBySession(sessions);
+
+      metricsTheMonitoringReadsAreExported(pipeline, corrupt.size());
     }
+  }
+
+  /**
+   * Scrapes every service of the run, and llm-scorer (phase 2 is off in this run: it is started on the same broker
+   * for the scrape), and checks that every metric the alert rules and the dashboards read is one a service exports.
+   */
+  private static void metricsTheMonitoringReadsAreExported(EmbeddedPipeline pipeline, int corrupt) throws Exception {
+    Map<String, String> scraped = new TreeMap<>();
+    pipeline.healthPorts().forEach((name, port) -> scraped.put(name, scrape(port)));
+    Map<String, String> llm = new HashMap<>(Map.of("kafka.bootstrap.servers", pipeline.bootstrapServers(),
+        "http.port", "0", "llm.model", "scrape-only", "llm.base.url", "http://127.0.0.1:9/v1",
+        "llm.group.id", "llm-scorer-scrape", "kafka.auto.offset.reset", "latest"));
+    ServiceFactory llmFactory = ServiceFactory.named("llm-scorer").orElseThrow();
+    ServiceContext llmCtx = ServiceContext.create(llmFactory, ServiceConfig.of(llm));
+    try (ServiceHost scorer = ServiceHost.start(llmCtx, llmFactory.create(llmCtx), -1)) {
+      scraped.put("llm-scorer", scrape(scorer.httpPort()));
+    }
+    assertThat(scraped.keySet()).as("services scraped").containsExactlyInAnyOrderElementsOf(
+        ServiceFactory.all().stream().map(ServiceFactory::name).toList());
+
+    Set<String> exported = new TreeSet<>();
+    scraped.values().forEach(text -> exported.addAll(MonitoringFiles.exposedNames(text)));
+    Map<String, Set<String>> missing = new TreeMap<>();
+    Map<String, String> expressions = new LinkedHashMap<>();
+    MonitoringFiles.alertRules().forEach((alert, expr) -> expressions.put("alert " + alert, expr));
+    MonitoringFiles.dashboardQueries().forEach((panel, exprs) -> {
+      for (int i = 0; i < exprs.size(); i++) {
+        expressions.put("panel " + panel + " #" + (i + 1), exprs.get(i));
+      }
+    });
+    assertThat(expressions).as("alert rules and dashboard queries").hasSizeGreaterThan(10);
+    expressions.forEach((where, expr) -> {
+      Set<String> names = MonitoringFiles.metricNames(expr);
+      assertThat(names).as("metrics read by %s: %s", where, expr).isNotEmpty();
+      names.removeAll(exported);
+      names.removeAll(MonitoringFiles.PROMETHEUS_SERIES);
+      if (!names.isEmpty()) {
+        missing.put(where, names);
+      }
+    });
+    assertThat(missing).as("metrics the monitoring reads that no service exports (exported: %s)", exported)
+        .isEmpty();
+
+    // and what they say about this run
+    pipeline.healthPorts().keySet().forEach(name -> assertThat(scraped.get(name)).as("%s is ready", name)
+        .containsPattern("(?m)^whodrove_service_ready\\{[^}]*service=\"" + name + "\"[^}]*} 1(\\.0)?$"));
+    assertThat(sum(scraped.get("recording-decoder"), "whodrove_dead_letters_total",
+        "topic=\"" + Topics.TELEPORT_RECORDINGS.deadLetterTopic() + "\"")).as("decoder dead letters counted")
+        .isGreaterThanOrEqualTo(corrupt);
+    assertThat(sum(scraped.get("classifier"), "whodrove_classifier_verdicts_total", "operator_type=\"agent\""))
+        .isPositive();
+    assertThat(sum(scraped.get("classifier"), "whodrove_classifier_verdicts_total", "operator_type=\"human\""))
+        .isPositive();
+  }
+
+  private static String scrape(int port) {
+    assertThat(port).as("health port").isPositive();
+    HttpResponse<String> r;
+    try {
+      r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException | InterruptedException e) {
+      throw new AssertionError("GET /metrics on " + port + " failed", e);
+    }
+    assertThat(r.statusCode()).as("GET /metrics on %d", port).isEqualTo(200);
+    return r.body();
+  }
+
+  /** The sum of a metric's samples whose labels contain {@code label}. */
+  private static double sum(String exposition, String metric, String label) {
+    double total = 0;
+    for (String line : exposition.split("\n")) {
+      if (line.startsWith(metric + "{") && line.contains(label)) {
+        total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return total;
   }
 
   @Test

@@ -63,13 +63,16 @@ import picocli.CommandLine;
 /**
  * The commands that read and write Kafka, run as an operator runs them, against one embedded broker: {@code dlq ls}
  * and {@code dlq replay} over dead letters that real service paths wrote (the recording decoder, ingest-gcp's
- * archive reader, ingest-teleport's file backend) or that {@link DeadLetters} wrote as those services would, and
- * {@code label set} taking its identity from the configuration; and the SIEM's view of a session that phase 1, phase
- * 2 and a person stamped, merged by siem-export into its feeds and its query endpoint.
+ * archive reader, ingest-teleport's file backend) or that {@link DeadLetters} wrote as those services would,
+ * {@code label set} taking its identity from the configuration, {@code label set} and {@code topics --create} on the
+ * broker's SASL listener with the services' client configuration; and the SIEM's view of a session that phase 1,
+ * phase 2 and a person stamped, merged by siem-export into its feeds and its query endpoint.
  */
 class KafkaCommandsIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final String SASL_USER = "analyst-7";
+  private static final String SASL_PASSWORD = "correct-horse";
   private static EmbeddedKafkaBroker broker;
   private static String bootstrap;
 
@@ -77,7 +80,9 @@ class KafkaCommandsIT {
 
   @BeforeAll
   static void startBroker() {
-    broker = EmbeddedKafkaBroker.start();
+    // besides its PLAINTEXT listener, a SASL_PLAINTEXT one (PLAIN) as a secured cluster's clients reach it
+    broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.ephemeral()
+        .withSaslPlainUsers(Map.of(SASL_USER, SASL_PASSWORD)));
     bootstrap = broker.bootstrapServers();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
       Topics.ensureTopics(admin, Topics.all(), 1, (short) 1, Duration.ofSeconds(30));
@@ -486,5 +491,70 @@ class KafkaCommandsIT {
     Run unknown = run(args("dlq", "replay", "no.such.topic.dlq"));
     assertThat(unknown.exit()).isEqualTo(1);
     assertThat(unknown.err()).contains("no topic no.such.topic.dlq").contains("teleport.recordings.dlq");
+  }
+
+  @Test
+  void onASaslListenerTheCommandsWorkWithTheServicesClientConfigurationAndFailClearlyWithoutIt() throws Exception {
+    Path jaas = Files.writeString(tmp.resolve("analyst-jaas"), "org.apache.kafka.common.security.plain.PlainLoginModule "
+        + "required username=\"" + SASL_USER + "\" password=\"" + SASL_PASSWORD + "\";\n");
+    Path sasl = Files.writeString(tmp.resolve("sasl.properties"), String.join("\n",
+        "kafka.bootstrap.servers=" + broker.saslBootstrapServers(),
+        "kafka.security.protocol=SASL_PLAINTEXT",
+        "kafka.sasl.mechanism=PLAIN",
+        "kafka.sasl.jaas.config.file=" + jaas, ""));
+
+    // topics --create: the replay ledger may be missing still; every topic is there afterwards (the catalogue, the
+    // correlations read outside whodrove, the ledger)
+    CliRun create = CliRun.of("topics", "--create", "--json", "--config", sasl.toString());
+    assertThat(create.exit()).as(create.err()).isZero();
+    assertThat(create.json()).hasSize(Topics.all().size() + 2).allSatisfy(n -> assertThat(n.has("created")).isTrue());
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains(Topics.DLQ_REPLAYS.name())
+          .contains(Topics.SESSION_LABELS.name()).contains(Topics.SESSION_CORRELATIONS.name());
+    }
+
+    // label set: the stamp names the SASL principal, verified by the broker: no warning
+    String sid = "s-" + UUID.randomUUID();
+    CliRun stamp = CliRun.of("label", "set", "--config", sasl.toString(), "--session", sid, "--key",
+        "review.verdict", "--value", "human", "--by", SASL_USER);
+    assertThat(stamp.exit()).as(stamp.err()).isZero();
+    assertThat(stamp.out()).contains("set_by=manual:" + SASL_USER).contains("SASL principal");
+    assertThat(stamp.err()).doesNotContain("warning");
+    assertThat(TopicReader.readCommitted(bootstrap, Topics.SESSION_LABELS.name(), r -> sid.equals(TopicReader.key(r)),
+        l -> !l.isEmpty(), WAIT)).singleElement().satisfies(r -> assertThat(
+        TopicReader.value(r, SessionVerdict.parser()).getLabels(0).getSetBy()).isEqualTo("manual:" + SASL_USER));
+
+    // the same settings from the environment alone, as a container sets them, reach the cluster as that principal
+    ServiceConfig fromEnv = new KafkaClientOptions().config(Map.of(
+        "WHODROVE_KAFKA_BOOTSTRAP_SERVERS", broker.saslBootstrapServers(),
+        "WHODROVE_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT",
+        "WHODROVE_KAFKA_SASL_MECHANISM", "PLAIN",
+        "WHODROVE_KAFKA_SASL_JAAS_CONFIG_FILE", jaas.toString()));
+    assertThat(OperatorIdentity.from(fromEnv)).isEqualTo(
+        new OperatorIdentity(SASL_USER, OperatorIdentity.Basis.SASL));
+    try (Admin admin = Admin.create(fromEnv.kafkaClientProperties())) {
+      assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains(Topics.SESSION_LABELS.name());
+    }
+
+    // a wrong password: refused by the broker, said at once
+    Path wrong = Files.writeString(tmp.resolve("wrong-jaas"), Files.readString(jaas).replace(SASL_PASSWORD, "nope"));
+    Path wrongConfig = Files.writeString(tmp.resolve("wrong.properties"),
+        Files.readString(sasl).replace(jaas.toString(), wrong.toString()));
+    CliRun refused = CliRun.of("topics", "--create", "--config", wrongConfig.toString());
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.out()).isEmpty();
+    assertThat(refused.err()).contains("could not create topics").contains("Authentication failed")
+        .doesNotContain("nope");
+
+    // no SASL settings against the SASL port: the client only sees disconnects; the message says what to check
+    Path plain = Files.writeString(tmp.resolve("plain.properties"),
+        "kafka.bootstrap.servers=" + broker.saslBootstrapServers() + "\nlabel.operator=" + SASL_USER + "\n");
+    CliRun unsecured = CliRun.of("label", "set", "--config", plain.toString(), "--session", sid, "--key",
+        "review.verdict", "--value", "agent");
+    assertThat(unsecured.exit()).isEqualTo(1);
+    assertThat(unsecured.err()).contains("nothing was written").contains("kafka.security.protocol=PLAINTEXT")
+        .contains(broker.saslBootstrapServers());
+    assertThat(TopicReader.readCommitted(bootstrap, Topics.SESSION_LABELS.name(), r -> sid.equals(TopicReader.key(r)),
+        l -> false, Duration.ofSeconds(2))).hasSize(1);
   }
 }

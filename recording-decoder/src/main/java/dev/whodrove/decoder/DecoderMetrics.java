@@ -25,7 +25,10 @@ final class DecoderMetrics {
     this.events = Counter.builder("whodrove.decoder.events")
         .description("events published to teleport.recording.events").register(registry);
     this.decodeTime = Timer.builder("whodrove.decoder.decode.time")
-        .description("wall time per recording, fetch and publish included").register(registry);
+        .description("wall time per recording, fetch and publish included")
+        // buckets for the dashboard's quantiles; a recording takes milliseconds to minutes
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
   }
 
   void committed(boolean ok, long objectBytes, long eventCount, Duration took) {

@@ -4,11 +4,14 @@ import com.google.protobuf.ByteString;
 import dev.whodrove.schemas.serde.ProtobufSerde;
 import dev.whodrove.schemas.v1.DeadLetter;
 import dev.whodrove.schemas.v1.SourcePosition;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -24,8 +27,14 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * full length and the SHA-256 of each ({@code original_*_size}, {@code original_*_sha256},
  * {@code original_truncated}); the reason is cut to {@value #MAX_REASON_CHARS} characters, a source locator to
  * {@value #MAX_LOCATOR_CHARS}.
+ *
+ * <p>Given a metrics registry, it counts every dead letter it builds as {@value #METRIC}{@code {topic, reason}}, the
+ * reason as a short code ({@link #reasonCode}); a transaction that is aborted and retried counts its dead letters
+ * again.
  */
 public final class DeadLetters {
+  /** Dead letters built, by dead-letter topic and reason code. */
+  public static final String METRIC = "whodrove.dead.letters";
   public static final String HEADER_REASON = "whodrove.dlq.reason";
   public static final String HEADER_SERVICE = "whodrove.dlq.service";
   public static final String HEADER_SOURCE = "whodrove.dlq.source";
@@ -73,6 +82,7 @@ public final class DeadLetters {
   private final String service;
   private final ProtobufSerde<DeadLetter> serde;
   private final int maxOriginalBytes;
+  private final MeterRegistry registry;
 
   /** @param serdeConfig client config carrying the schema registry settings, if any */
   public DeadLetters(String service, Map<String, ?> serdeConfig) {
@@ -84,10 +94,46 @@ public final class DeadLetters {
    * @param limits how much of an original a dead letter keeps
    */
   public DeadLetters(String service, Map<String, ?> serdeConfig, MessageLimits limits) {
+    this(service, serdeConfig, limits, null);
+  }
+
+  /**
+   * @param serdeConfig client config carrying the schema registry settings, if any
+   * @param limits how much of an original a dead letter keeps
+   * @param registry where dead letters are counted ({@value #METRIC}); null: not counted
+   */
+  public DeadLetters(String service, Map<String, ?> serdeConfig, MessageLimits limits, MeterRegistry registry) {
     this.service = service;
     this.serde = new ProtobufSerde<>(DeadLetter.getDefaultInstance());
     this.serde.configure(serdeConfig, false);
     this.maxOriginalBytes = limits.deadLetterMaxOriginalBytes();
+    this.registry = registry;
+  }
+
+  private static final int MAX_CODE_WORDS = 4;
+  private static final int MAX_CODE_CHARS = 48;
+
+  /**
+   * A reason's code for the metric tag: the words it starts with, before any ':' and any digit, path or quote
+   * (which name the record rather than the kind of failure), at most {@value #MAX_CODE_WORDS}, lower case, joined
+   * by '_': {@code "not_json: Unrecognized token…"} → {@code not_json}, {@code "recording not found: /records/…"}
+   * → {@code recording_not_found}. Reasons are written by the services, so the codes are few.
+   */
+  public static String reasonCode(String reason) {
+    String text = reason == null ? "" : reason;
+    int end = 0;
+    while (end < text.length() && (Character.isLetter(text.charAt(end)) || " _-".indexOf(text.charAt(end)) >= 0)) {
+      end++;
+    }
+    String[] words = text.substring(0, end).toLowerCase(Locale.ROOT).replace('-', '_').trim().split("[\\s_]+");
+    StringBuilder code = new StringBuilder();
+    for (int i = 0; i < words.length && i < MAX_CODE_WORDS; i++) {
+      if (!words[i].isEmpty()) {
+        code.append(code.length() == 0 ? "" : "_").append(words[i]);
+      }
+    }
+    String c = code.length() > MAX_CODE_CHARS ? code.substring(0, MAX_CODE_CHARS) : code.toString();
+    return c.isEmpty() ? "other" : c;
   }
 
   /** Bytes of an original key or value a dead letter keeps. */
@@ -153,6 +199,10 @@ public final class DeadLetters {
   }
 
   private ProducerRecord<byte[], byte[]> record(String dlqTopic, byte[] key, DeadLetter dl, String source) {
+    if (registry != null) {
+      Counter.builder(METRIC).description("dead letters written, by dead-letter topic and reason code")
+          .tag("topic", dlqTopic).tag("reason", reasonCode(dl.getReason())).register(registry).increment();
+    }
     RecordHeaders headers = new RecordHeaders();
     headers.add(HEADER_REASON, utf8(truncate(dl.getReason(), MAX_REASON_HEADER_CHARS)));
     headers.add(HEADER_SERVICE, utf8(service));

@@ -204,7 +204,7 @@ public final class KafkaWorker {
     this.limits = MessageLimits.from(config);
     this.producer = new KafkaProducer<>(limits.producerProperties(producerProperties(settings, client)),
         new ByteArraySerializer(), new ByteArraySerializer());
-    this.deadLetters = new DeadLetters(settings.name, config.serdeProperties(), limits);
+    this.deadLetters = new DeadLetters(settings.name, config.serdeProperties(), limits, metrics);
     this.probe = new KafkaProbe(config, metrics);
     this.clientMetrics = List.of(ClientMetrics.bind(metrics, consumer), ClientMetrics.bind(metrics, producer));
     consumed = metrics.counter("whodrove.worker.records.consumed");

@@ -1,6 +1,7 @@
 package dev.whodrove.runtime;
 
 import dev.whodrove.schemas.Topics;
+import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -27,6 +28,8 @@ public final class ServiceHost implements AutoCloseable {
   /** {@code min.insync.replicas} of created topics; unset = the broker's default. */
   public static final String TOPICS_MIN_INSYNC_REPLICAS = "topics.min.insync.replicas";
   public static final String SHUTDOWN_TIMEOUT = "shutdown.timeout";
+  /** Gauge: 1 while the service is ready, else 0. */
+  public static final String READY_METRIC = "whodrove.service.ready";
 
   private final ServiceContext context;
   private final ManagedService service;
@@ -79,6 +82,9 @@ public final class ServiceHost implements AutoCloseable {
       }
       throw e;
     }
+    // what /readyz answers, for alerting on a service that is up but cannot work
+    Gauge.builder(READY_METRIC, () -> ctx.threads().readiness(service::readiness).ready() ? 1 : 0)
+        .description("1 while the service is ready (what /readyz answers), else 0").register(ctx.metrics());
     log.info("{} started{}", service.name(), health == null ? "" : "; health on port " + health.port());
     return new ServiceHost(ctx, service, health, shutdownTimeout);
   }

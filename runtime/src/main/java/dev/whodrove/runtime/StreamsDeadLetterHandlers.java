@@ -1,5 +1,6 @@
 package dev.whodrove.runtime;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,6 +26,8 @@ public final class StreamsDeadLetterHandlers {
   /** Streams config keys carrying the service's {@link MessageLimits} into the handlers. */
   public static final String MAX_MESSAGE_BYTES_CONFIG = "whodrove.max.message.bytes";
   public static final String MAX_ORIGINAL_BYTES_CONFIG = "whodrove.deadletter.max.original.bytes";
+  /** Streams config key carrying the service's {@link MeterRegistry} (an object, not text) into the handlers. */
+  public static final String METRICS_CONFIG = "whodrove.metrics.registry";
 
   private static DeadLetters deadLetters(Map<String, ?> configs) {
     Object name = configs.get(SERVICE_NAME_CONFIG);
@@ -32,7 +35,9 @@ public final class StreamsDeadLetterHandlers {
     Object original = configs.get(MAX_ORIGINAL_BYTES_CONFIG);
     MessageLimits limits = max == null || original == null ? MessageLimits.DEFAULT
         : new MessageLimits(Integer.parseInt(max.toString()), Integer.parseInt(original.toString()));
-    return new DeadLetters(name == null ? "unknown" : name.toString(), configs, limits);
+    Object registry = configs.get(METRICS_CONFIG);
+    return new DeadLetters(name == null ? "unknown" : name.toString(), configs, limits,
+        registry instanceof MeterRegistry r ? r : null);
   }
 
   /** Bad bytes on an input topic. */

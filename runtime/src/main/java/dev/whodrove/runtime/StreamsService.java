@@ -98,6 +98,7 @@ public final class StreamsService implements ManagedService {
   @Override
   public void start() {
     Properties props = streamsProperties(ctx.config(), ctx.serviceName(), applicationId);
+    props.put(StreamsDeadLetterHandlers.METRICS_CONFIG, ctx.metrics()); // the handlers count their dead letters
     streams = new KafkaStreams(topology, props);
     streams.setUncaughtExceptionHandler(e -> {
       log.error("{}: stream thread died, replacing it: {}", name(), e.toString(), e);

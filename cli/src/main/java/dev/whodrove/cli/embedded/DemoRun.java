@@ -2,6 +2,7 @@ package dev.whodrove.cli.embedded;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.schemas.Topics;
 import dev.whodrove.sim.CrossSubstrateScenario;
 import dev.whodrove.sim.GcpSimulator;
@@ -38,9 +39,24 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 public final class DemoRun {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** What to run. {@code llmModel} null = phase 2 off (escalations stay on their topic). */
+  /**
+   * What to run. {@code llmModel} null = phase 2 off (escalations stay on their topic).
+   *
+   * @param kafkaClient client settings of an external cluster ({@code kafka.*} and {@code schema.registry.*} keys of
+   *     the services' configuration: security protocol, SASL, TLS, registry), given to every service and used by the
+   *     run's own readers; empty for the embedded broker
+   */
   public record Options(Path workDir, Path db, int perProfile, long seed, Duration timeout, String bootstrapServers,
-      String llmBaseUrl, String llmModel, int partitions) {}
+      String llmBaseUrl, String llmModel, int partitions, Map<String, String> kafkaClient) {
+    public Options {
+      kafkaClient = Map.copyOf(kafkaClient);
+    }
+
+    public Options(Path workDir, Path db, int perProfile, long seed, Duration timeout, String bootstrapServers,
+        String llmBaseUrl, String llmModel, int partitions) {
+      this(workDir, db, perProfile, seed, timeout, bootstrapServers, llmBaseUrl, llmModel, partitions, Map.of());
+    }
+  }
 
   /** Truth vs verdict for one session ({@code expectedTool}/{@code agentTool}: the agent CLI on the node). */
   public record Scored(String sessionId, String profile, String expectedOperator, String expectedModel,
@@ -61,7 +77,8 @@ public final class DemoRun {
       List<SessionSummary> sessions = awaitVerdicts(o, teleportSessionIds(data), progress,
           pipeline::sourcesCaughtUp);
       long processingMs = (System.nanoTime() - start) / 1_000_000;
-      return report(data, pipeline.coldStartMillis(), processingMs, sessions, pipeline.bootstrapServers(), o.db());
+      return report(data, pipeline.coldStartMillis(), processingMs, sessions,
+          clientProperties(o, pipeline.bootstrapServers()), o.db());
     } finally {
       progress.accept(String.format("stopped after %.1f s", (System.nanoTime() - t0) / 1e9));
     }
@@ -105,7 +122,18 @@ public final class DemoRun {
   /** Starts the broker (unless external) and every service on the simulated sources. */
   public static EmbeddedPipeline startPipeline(Options o, SimulatedDataset.Summary data, Progress progress)
       throws Exception {
-    EmbeddedPipeline pipeline = EmbeddedPipeline.start(o.bootstrapServers(), o.workDir(), common(o),
+    return startPipeline(o, data, progress, Map.of());
+  }
+
+  /**
+   * {@link #startPipeline(Options, SimulatedDataset.Summary, Progress)} with more config for every service, e.g.
+   * {@code http.port=0} for health and metrics endpoints on free ports.
+   */
+  public static EmbeddedPipeline startPipeline(Options o, SimulatedDataset.Summary data, Progress progress,
+      Map<String, String> moreCommon) throws Exception {
+    Map<String, String> common = common(o);
+    common.putAll(moreCommon);
+    EmbeddedPipeline pipeline = EmbeddedPipeline.start(o.bootstrapServers(), o.workDir(), common,
         services(o, data));
     progress.accept(String.format("Kafka broker %s and %d services ready in %d ms", pipeline.bootstrapServers(),
         pipeline.healthPorts().size(), pipeline.coldStartMillis()));
@@ -117,8 +145,20 @@ public final class DemoRun {
     return truth(data).keySet().stream().filter(k -> !k.startsWith("gcp:")).collect(Collectors.toSet());
   }
 
+  /** What the run's own readers connect with: the pipeline's cluster and the options' client settings. */
+  public static Map<String, Object> clientProperties(Options o, String bootstrap) {
+    Map<String, Object> props = new HashMap<>();
+    o.kafkaClient().forEach((k, v) -> {
+      if (k.startsWith(ServiceConfig.KAFKA_PREFIX)) {
+        props.put(k.substring(ServiceConfig.KAFKA_PREFIX.length()), v);
+      }
+    });
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    return props;
+  }
+
   private static Map<String, String> common(Options o) {
-    Map<String, String> c = new HashMap<>();
+    Map<String, String> c = new HashMap<>(o.kafkaClient());
     c.put("http.port", "-1");
     c.put("topics.partitions", Integer.toString(o.partitions()));
     c.put("shutdown.timeout", "15s");
@@ -262,6 +302,16 @@ public final class DemoRun {
   /** The outcome, with the correlations in {@code db} against the cross-substrate truth (none when db is null). */
   public static Outcome report(SimulatedDataset.Summary data, long coldStartMs, long processingMs,
       List<SessionSummary> sessions, String bootstrap, Path db) throws IOException {
+    return report(data, coldStartMs, processingMs, sessions,
+        Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), db);
+  }
+
+  /**
+   * {@link #report(SimulatedDataset.Summary, long, long, List, String, Path)} reading the topics with these client
+   * properties (bootstrap servers, security).
+   */
+  public static Outcome report(SimulatedDataset.Summary data, long coldStartMs, long processingMs,
+      List<SessionSummary> sessions, Map<String, Object> clientProps, Path db) throws IOException {
     Map<String, JsonNode> truth = truth(data);
     Map<String, SessionSummary> byId = sessions.stream()
         .collect(Collectors.toMap(SessionSummary::sessionId, s -> s, (a, b) -> a));
@@ -289,30 +339,43 @@ public final class DemoRun {
     CorrelationReport correlations = db == null ? CorrelationReport.NONE
         : CorrelationReport.of(data.correlationTruthFile(), db, sessions);
     return new Outcome(data, coldStartMs, processingMs, sessions, scored, gcp,
-        count(bootstrap, Topics.SESSION_ESCALATIONS.name()), deadLetters(bootstrap),
-        count(bootstrap, Topics.SESSION_LABELS_JSON.name()), count(bootstrap, Topics.SESSION_FINDINGS_OCSF.name()),
+        count(clientProps, Topics.SESSION_ESCALATIONS.name()), deadLetters(clientProps),
+        count(clientProps, Topics.SESSION_LABELS_JSON.name()), count(clientProps, Topics.SESSION_FINDINGS_OCSF.name()),
         correlations);
   }
 
-  private static long deadLetters(String bootstrap) {
+  private static long deadLetters(Map<String, Object> clientProps) {
     long n = 0;
     for (var t : Topics.DATA_TOPICS) {
-      n += count(bootstrap, t.deadLetterTopic());
+      n += count(clientProps, t.deadLetterTopic());
     }
     return n;
   }
 
   /** Committed records on a topic (read_committed, so transaction markers are not counted). */
   public static long count(String bootstrap, String topic) {
+    return count(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), topic);
+  }
+
+  /** {@link #count(String, String)} with these client properties (bootstrap servers, security). */
+  public static long count(Map<String, Object> clientProps, String topic) {
     long[] n = {0};
-    readAll(bootstrap, topic, r -> n[0]++);
+    readAll(clientProps, topic, r -> n[0]++);
     return n[0];
   }
 
   /** Hands every committed record of {@code topic}, from the beginning to the current end, to {@code each}. */
   public static void readAll(String bootstrap, String topic, Consumer<ConsumerRecord<byte[], byte[]>> each) {
-    Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    readAll(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), topic, each);
+  }
+
+  /** {@link #readAll(String, String, Consumer)} with these client properties (bootstrap servers, security). */
+  public static void readAll(Map<String, Object> clientProps, String topic,
+      Consumer<ConsumerRecord<byte[], byte[]>> each) {
+    Map<String, Object> props = new HashMap<>(clientProps);
+    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
         new ByteArrayDeserializer())) {
       List<TopicPartition> parts = c.partitionsFor(topic).stream()

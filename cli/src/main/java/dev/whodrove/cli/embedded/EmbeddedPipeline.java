@@ -112,7 +112,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
       base.put(ServiceConfig.BOOTSTRAP_SERVERS, bootstrapServers);
       ServiceConfig baseConfig = ServiceConfig.of(base);
       MessageLimits limits = MessageLimits.from(baseConfig);
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+      // the common config's client settings: an external cluster may be a secured one
+      try (Admin admin = Admin.create(baseConfig.kafkaClientProperties())) {
         Topics.ensureTopics(admin, Topics.all(), baseConfig.getInt(ServiceHost.TOPICS_PARTITIONS, 0),
             (short) baseConfig.getInt(ServiceHost.TOPICS_REPLICATION_FACTOR, 0), limits.maxMessageBytes(),
             baseConfig.getInt(ServiceHost.TOPICS_MIN_INSYNC_REPLICAS, 0), Duration.ofSeconds(30));

@@ -13,9 +13,12 @@ public interface Progress extends Consumer<String> {
   /** The current state of a long wait (counts, lag); called often, shown at the reporter's own pace. */
   default void status(String state) {}
 
-  /** Standard output: redrawn status on a terminal, a status line every 5 s otherwise. */
+  /**
+   * Standard error, so that standard output carries only a command's results: redrawn status on a terminal, a status
+   * line every 5 s otherwise.
+   */
   static Progress console() {
-    return new Console(System.out, System.console() != null);
+    return new Console(System.err, System.console() != null);
   }
 
   /** Reports to a stream; {@code terminal} picks in-place redraw over periodic lines. */

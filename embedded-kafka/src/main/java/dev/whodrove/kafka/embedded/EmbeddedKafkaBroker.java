@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -21,8 +22,24 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
 
-  /** Start-up options. */
-  public record Options(Path dataDir, boolean keepData, int port, int controllerPort) {
+  /**
+   * Start-up options.
+   *
+   * @param saslPlainUsers user name → password of a second client listener, SASL_PLAINTEXT with the PLAIN mechanism,
+   *     on a port of its own ({@link #saslBootstrapServers()}); empty: no such listener. The PLAINTEXT listener stays
+   *     (the broker talks to itself there, and tests set up topics through it): a client is held to SASL by the
+   *     port it connects to, which is what a secured cluster's client configuration must get right.
+   */
+  public record Options(Path dataDir, boolean keepData, int port, int controllerPort,
+      Map<String, String> saslPlainUsers) {
+    public Options {
+      saslPlainUsers = Map.copyOf(saslPlainUsers);
+    }
+
+    public Options(Path dataDir, boolean keepData, int port, int controllerPort) {
+      this(dataDir, keepData, port, controllerPort, Map.of());
+    }
+
     /** A throw-away broker on free ports. */
     public static Options ephemeral() {
       return new Options(null, false, 0, 0);
@@ -32,18 +49,25 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     public static Options persistent(Path dir, int port) {
       return new Options(dir, true, port, 0);
     }
+
+    /** These options with a SASL_PLAINTEXT (PLAIN) listener that knows these users (name → password). */
+    public Options withSaslPlainUsers(Map<String, String> users) {
+      return new Options(dataDir, keepData, port, controllerPort, users);
+    }
   }
 
   private final Path dataDir;
   private final boolean deleteOnClose;
   private final int port;
+  private final int saslPort;
   private final KafkaRaftServer server;
   private volatile boolean closed;
 
-  private EmbeddedKafkaBroker(Path dataDir, boolean deleteOnClose, int port, KafkaRaftServer server) {
+  private EmbeddedKafkaBroker(Path dataDir, boolean deleteOnClose, int port, int saslPort, KafkaRaftServer server) {
     this.dataDir = dataDir;
     this.deleteOnClose = deleteOnClose;
     this.port = port;
+    this.saslPort = saslPort;
     this.server = server;
   }
 
@@ -74,11 +98,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     try {
       Path dir = options.dataDir() != null ? options.dataDir() : Files.createTempDirectory("whodrove-kafka-");
       Files.createDirectories(dir);
-      int[] free = KraftNode.freePorts(2);
+      int[] free = KraftNode.freePorts(3);
       int port = options.port() > 0 ? options.port() : free[0];
       int controllerPort = options.controllerPort() > 0 ? options.controllerPort() : free[1];
+      int saslPort = options.saslPlainUsers().isEmpty() ? -1 : free[2];
       Path logDir = dir.resolve("kraft-combined-logs");
       Properties props = brokerProperties(logDir, port, controllerPort);
+      if (saslPort > 0) {
+        KraftNode.addSaslPlainListener(props, saslPort, options.saslPlainUsers());
+      }
       KafkaConfig config = new KafkaConfig(props, false);
       if (!Files.exists(logDir.resolve("meta.properties"))) {
         KraftNode.format(logDir, 1, Uuid.randomUuid().toString());
@@ -91,9 +119,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         server.shutdown();
         throw e;
       }
-      log.info("embedded Kafka broker ready on 127.0.0.1:{} in {} ms (data {})", port,
-          (System.nanoTime() - t0) / 1_000_000, dir);
-      return new EmbeddedKafkaBroker(dir, !options.keepData(), port, server);
+      log.info("embedded Kafka broker ready on 127.0.0.1:{}{} in {} ms (data {})", port,
+          saslPort > 0 ? " (SASL_PLAINTEXT on " + saslPort + ")" : "", (System.nanoTime() - t0) / 1_000_000, dir);
+      return new EmbeddedKafkaBroker(dir, !options.keepData(), port, saslPort, server);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare embedded Kafka data dir", e);
     } catch (Exception e) {
@@ -120,6 +148,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /**
+   * {@code host:port} of the SASL_PLAINTEXT listener (PLAIN mechanism); a client needs
+   * {@code security.protocol=SASL_PLAINTEXT}, {@code sasl.mechanism=PLAIN} and a {@code PlainLoginModule} JAAS line
+   * with one of {@link Options#saslPlainUsers()}.
+   *
+   * @throws IllegalStateException when the broker was started without SASL users
+   */
+  public String saslBootstrapServers() {
+    if (saslPort < 0) {
+      throw new IllegalStateException("the embedded broker has no SASL listener: start it with "
+          + "Options.withSaslPlainUsers");
+    }
+    return "127.0.0.1:" + saslPort;
   }
 
   public Path dataDir() {

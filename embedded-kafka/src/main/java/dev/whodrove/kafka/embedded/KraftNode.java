@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
@@ -52,6 +54,32 @@ final class KraftNode {
     p.put("log.cleaner.dedupe.buffer.size", "2097152");
     p.put("log.segment.bytes", Integer.toString(64 * 1024 * 1024));
     return p;
+  }
+
+  /** Name of the SASL client listener {@link #addSaslPlainListener} adds. */
+  static final String SASL_LISTENER = "SASL_PLAINTEXT";
+
+  /**
+   * Adds a SASL_PLAINTEXT listener on loopback {@code port} whose PLAIN mechanism accepts {@code users} (name →
+   * password). Inter-broker and controller traffic stay on their PLAINTEXT listeners.
+   */
+  static void addSaslPlainListener(Properties p, int port, Map<String, String> users) {
+    StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+    users.forEach((user, password) -> {
+      if (!user.matches("[A-Za-z0-9._@-]+") || password.contains("\"") || password.contains("\\")) {
+        throw new IllegalArgumentException("SASL user names are [A-Za-z0-9._@-]+ and passwords hold no quote or "
+            + "backslash (they are written into a JAAS line): " + user);
+      }
+      jaas.append(" user_").append(user).append("=\"").append(password).append('"');
+    });
+    jaas.append(';');
+    String listener = SASL_LISTENER + "://127.0.0.1:" + port;
+    p.put("listeners", p.getProperty("listeners") + "," + listener);
+    p.put("advertised.listeners", p.getProperty("advertised.listeners") + "," + listener);
+    p.put("listener.security.protocol.map",
+        p.getProperty("listener.security.protocol.map") + "," + SASL_LISTENER + ":SASL_PLAINTEXT");
+    p.put("sasl.enabled.mechanisms", "PLAIN");
+    p.put("listener.name." + SASL_LISTENER.toLowerCase(Locale.ROOT) + ".plain.sasl.jaas.config", jaas.toString());
   }
 
   /** Formats a node's log dir (what {@code kafka-storage format} does). */

@@ -68,7 +68,7 @@ public final class EntryPublisher implements AutoCloseable {
     this.parser = parser;
     this.sender = sender;
     this.limits = limits;
-    this.deadLetters = new DeadLetters(serviceName, serdeConfig, limits);
+    this.deadLetters = new DeadLetters(serviceName, serdeConfig, limits, metrics);
     this.serde = Topics.GCP_AUDIT_ENTRIES.valueSerde(serdeConfig);
     this.clock = System::currentTimeMillis;
     this.window = new DedupWindow(dedupWindow, dedupMaxKeys, clock);

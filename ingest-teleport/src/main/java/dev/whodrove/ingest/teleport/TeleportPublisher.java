@@ -88,7 +88,7 @@ public final class TeleportPublisher implements SourceOutput, AutoCloseable {
     this.inFlight = new Semaphore(maxInFlight);
     this.eventSerde = Topics.TELEPORT_AUDIT_EVENTS.valueSerde(serdeConfig);
     this.refSerde = Topics.TELEPORT_RECORDINGS.valueSerde(serdeConfig);
-    this.deadLetters = new DeadLetters(serviceName, serdeConfig, limits);
+    this.deadLetters = new DeadLetters(serviceName, serdeConfig, limits, metrics);
     this.limits = limits;
     this.dedup = dedup;
     this.clock = clock;

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         DlqCommand.class,
         SessionsCommand.class,
         ReplayCommand.class,
+        BackfillCommand.class,
         PlotCommand.class,
         SimulateCommand.class,
         BenchCommand.class,

@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image recipe for every whodrove service:
 #   docker build --build-arg SERVICE=recording-decoder -t whodrove/recording-decoder .
-# SERVICE is a module name: ingest-teleport, ingest-gcp, recording-decoder, featurizer, classifier, llm-scorer,
-# sqlite-sink.
+# SERVICE is a module name: ingest-teleport, ingest-gcp, recording-decoder, featurizer, classifier, correlator,
+# llm-scorer, sqlite-sink, siem-export.
 #
 # The image runs the module's own jar (`java -jar /app/app.jar`): its manifest names the module's Main class and
 # lists the runtime dependencies under lib/, which the build stage copies to /app/lib.
@@ -12,7 +12,7 @@ WORKDIR /src
 COPY . .
 # `install` puts the module and its in-project dependencies (schemas, runtime, …) into the local repository, so the
 # second call, limited to the module, resolves them when copying its runtime dependencies. The Maven repository is
-# a build cache shared by the seven service builds (locked: one build at a time writes it).
+# a build cache shared by the service builds (locked: one build at a time writes it).
 # The health port is the service's conventional one (ServiceFactory.defaultHttpPort()); the healthcheck reads it
 # from /app/health-port unless WHODROVE_HTTP_PORT is set.
 RUN --mount=type=cache,target=/root/.m2,sharing=locked \
@@ -25,6 +25,8 @@ RUN --mount=type=cache,target=/root/.m2,sharing=locked \
       classifier) port=9405 ;; \
       llm-scorer) port=9406 ;; \
       sqlite-sink) port=9407 ;; \
+      correlator) port=9408 ;; \
+      siem-export) port=9409 ;; \
       *) echo "unknown SERVICE $SERVICE" >&2; exit 1 ;; \
     esac \
  && mvn -B -q -DskipTests -pl "$SERVICE" -am install \
@@ -44,7 +46,7 @@ COPY --from=build /out/ /app/
 USER whodrove
 WORKDIR /data
 ENV SERVICE=${SERVICE}
-EXPOSE 9401-9407
+EXPOSE 9401-9409 9419
 # GET /healthz over a bash /dev/tcp socket; healthy when the status line says 200.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["bash", "-c", "port=${WHODROVE_HTTP_PORT:-$(cat /app/health-port)}; exec 3<>/dev/tcp/127.0.0.1/$port || exit 1; printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3; IFS= read -r status <&3; [[ $status == *' 200 '* ]]"]

@@ -22,6 +22,10 @@ final class Assessment {
   /** GCP synthetic sessions phase 2 should look at (EscalationPolicy). */
   boolean gcpPrivileged;
   boolean gcpAmbiguous;
+  /** The operator confidence is a calibrated probability (the table carries a calibration). */
+  boolean calibrated;
+  /** agent.suspicion_score as stamped (NaN when none). */
+  double suspicion = Double.NaN;
   Map<String, Double> cadenceScores = new LinkedHashMap<>();
 
   Assessment(long setAtMs, String phase1Stage, String cadenceStage) {
@@ -54,11 +58,17 @@ final class Assessment {
       if (v.isModel()) {
         cadence(LabelKeys.SUSPECTED_MODEL, v.label());
       }
-      cadence(LabelKeys.SUSPICION_SCORE, LabelSet.decimal(v.confidence()));
+      suspicion(v.suspicion());
     }
     if (CadenceVerdict.AMBIGUOUS.equals(v.label())) {
       ambiguousCadence = true;
     }
+  }
+
+  /** Stamps agent.suspicion_score. */
+  void suspicion(double value) {
+    suspicion = value;
+    cadence(LabelKeys.SUSPICION_SCORE, LabelSet.decimal(value));
   }
 
   /** Stamps operator.type and its confidence; called once, last. */

@@ -18,12 +18,18 @@ import java.util.Map;
  * @param minEvents fewer print events than this is {@code insufficient_data} (30)
  * @param absenceGapS mid-session gaps longer than this are absence, not cadence ({@code +Infinity}: off)
  * @param profiles in tie-break order
+ * @param calibration maps raw scores to the probabilities stamped ({@link CadenceCalibration#NONE}: raw scores)
  */
 public record CadenceTable(String version, double threshold, int minEvents, double absenceGapS,
-    List<Profile> profiles) {
+    List<Profile> profiles, CadenceCalibration calibration) {
 
   public CadenceTable {
     profiles = List.copyOf(profiles);
+  }
+
+  /** A table without calibration. */
+  public CadenceTable(String version, double threshold, int minEvents, double absenceGapS, List<Profile> profiles) {
+    this(version, threshold, minEvents, absenceGapS, profiles, CadenceCalibration.NONE);
   }
 
   /** {@code cadence@<version>}, the set_by of cadence labels. */
@@ -33,7 +39,7 @@ public record CadenceTable(String version, double threshold, int minEvents, doub
 
   /** This table with another threshold (config override). */
   public CadenceTable withThreshold(double newThreshold) {
-    return new CadenceTable(version, newThreshold, minEvents, absenceGapS, profiles);
+    return new CadenceTable(version, newThreshold, minEvents, absenceGapS, profiles, calibration);
   }
 
   /** Scores a session or segment; {@code fallbackEditChars} is the session's edit count when c has none. */
@@ -68,12 +74,23 @@ public record CadenceTable(String version, double threshold, int minEvents, doub
         }
       }
       if (model != null) {
-        return new CadenceVerdict(model.name(), model.kind(), scores.get(model.name()), scores, view.absenceGaps());
+        return calibrated(model.name(), model.kind(), scores.get(model.name()), scores, view.absenceGaps());
       }
     }
     boolean confident = top >= threshold;
-    return new CadenceVerdict(confident ? best.name() : CadenceVerdict.AMBIGUOUS, confident ? best.kind() : null, top,
-        scores, view.absenceGaps());
+    if (!confident) {
+      return new CadenceVerdict(CadenceVerdict.AMBIGUOUS, null, top, scores, view.absenceGaps());
+    }
+    return calibrated(best.name(), best.kind(), top, scores, view.absenceGaps());
+  }
+
+  private CadenceVerdict calibrated(String label, Profile.Kind kind, double raw, Map<String, Double> scores,
+      int absenceGaps) {
+    if (calibration.isNone()) {
+      return new CadenceVerdict(label, kind, raw, scores, absenceGaps);
+    }
+    return new CadenceVerdict(label, kind, calibration.operator(raw), scores, absenceGaps,
+        kind == Profile.Kind.HUMAN ? calibration.operator(raw) : calibration.suspicion(raw));
   }
 
   public Map<String, Double> scores(CadenceView view) {

@@ -88,6 +88,21 @@ public final class CadenceView {
         v.put(Feature.BYTES_PER_EVENT, (double) c.getTotalBytes() / n);
       }
     }
+    // per-turn evidence (cadence@v2), over the same absence-adjusted pause counts
+    double turns = p1 + 1;
+    if (n > 0) {
+      v.put(Feature.EVENTS_PER_TURN, n / turns);
+      if (!c.getBytesDropped()) {
+        v.put(Feature.BYTES_PER_TURN, c.getTotalBytes() / turns);
+      }
+    }
+    if (p1 > 0) {
+      v.put(Feature.LONG_THINK_SHARE, p30 / p1);
+      v.put(Feature.THINK_SHARE, p5 / p1);
+    }
+    if (c.getGapP90S() > 0) {
+      v.put(Feature.GAP_P99_P90_RATIO, c.getGapP99S() / c.getGapP90S());
+    }
     if (c.hasKeystrokeEchoFrac()) {
       v.put(Feature.KEYSTROKE_ECHO_FRAC, c.getKeystrokeEchoFrac());
     }

@@ -2,20 +2,20 @@ package dev.whodrove.classifier;
 
 import dev.whodrove.runtime.ManagedService;
 import dev.whodrove.runtime.Readiness;
+import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
 import dev.whodrove.runtime.ServiceHost;
 import dev.whodrove.runtime.StreamsService;
 import dev.whodrove.schemas.TopicDefinition;
 import dev.whodrove.schemas.Topics;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The classifier service: the topology hosted by {@link StreamsService}; {@link ServiceHost} creates its topics, the
- * JSON mirror topics it is configured to write included.
+ * The classifier service: the topology hosted by {@link StreamsService}; {@link ServiceHost} creates its topics. The
+ * SIEM's JSON and OCSF feeds are siem-export's (every stage's stamps merged), no longer the classifier's.
  */
 public final class ClassifierService implements ManagedService {
   private static final Logger log = LoggerFactory.getLogger(ClassifierService.class);
@@ -41,24 +41,21 @@ public final class ClassifierService implements ManagedService {
     return ctx.serviceName();
   }
 
-  /** Its outputs, the dead-letter companion of its input, and the JSON topics this configuration writes. */
+  /** Its outputs and the dead-letter companion of its input. */
   @Override
   public List<TopicDefinition> ownedTopics() {
-    List<TopicDefinition> topics = new ArrayList<>(
-        List.of(Topics.SESSION_LABELS, Topics.SESSION_ESCALATIONS, Topics.deadLetterOf(Topics.SESSION_FEATURES)));
-    if (config.jsonMirror()) {
-      topics.add(Topics.SESSION_LABELS_JSON);
-    }
-    if (config.ocsf()) {
-      topics.add(Topics.SESSION_FINDINGS_OCSF);
-    }
-    return List.copyOf(topics);
+    return List.of(Topics.SESSION_LABELS, Topics.SESSION_ESCALATIONS, Topics.deadLetterOf(Topics.SESSION_FEATURES));
   }
 
   @Override
   public void start() {
-    log.info("{}: application id {}, cadence table {}, json mirror {}, ocsf {}", name(), config.applicationId(),
-        config.cadence().stage(), config.jsonMirror(), config.ocsf());
+    log.info("{}: application id {}, cadence table {}", name(), config.applicationId(), config.cadence().stage());
+    ClassifierConfig.MOVED_KEYS.forEach((old, now) -> {
+      if (ctx.config().has(old)) {
+        log.warn("{}: {} has no effect any more: the SIEM feeds are written by siem-export, set {} ({}) there", name(),
+            old, now, ServiceConfig.keyToEnv(now));
+      }
+    });
     streams.start();
   }
 

@@ -16,7 +16,7 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 
 /**
- * session.features → session.labels (+ session.escalations, + the JSON mirrors). Stateless: each feature record is
+ * session.features → session.labels (+ session.escalations). Stateless: each feature record is
  * classified on its own, so a replay from the beginning re-stamps exactly the same labels. Undecodable records and
  * records the classifier rejects go to {@code session.features.dlq} through the runtime's Streams handlers.
  */
@@ -42,15 +42,6 @@ public final class ClassifierTopology {
         .to(Topics.SESSION_LABELS.name(), Produced.with(keys, verdicts).withName("session-labels"));
     results.flatMapValues(r -> r.escalation().map(List::of).orElse(List.of()), Named.as("escalation"))
         .to(Topics.SESSION_ESCALATIONS.name(), Produced.with(keys, escalations).withName("session-escalations"));
-    if (config.jsonMirror()) {
-      results.mapValues(r -> VerdictJson.render(r.verdict()), Named.as("render-json"))
-          .to(Topics.SESSION_LABELS_JSON.name(), Produced.with(keys, Serdes.String()).withName("session-labels-json"));
-    }
-    if (config.ocsf()) {
-      String stage = config.phase1Stage();
-      results.mapValues(r -> OcsfFinding.render(r.verdict(), stage), Named.as("render-ocsf"))
-          .to(Topics.SESSION_FINDINGS_OCSF.name(), Produced.with(keys, Serdes.String()).withName("session-findings-ocsf"));
-    }
     return builder.build();
   }
 }

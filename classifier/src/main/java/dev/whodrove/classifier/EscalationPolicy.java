@@ -14,14 +14,27 @@ import java.util.List;
  * @param gcpPrivileged a GCP synthetic session of a person (or of a service account a person impersonates) with
  *     privileged calls: IAM policy changes, key creation, token minting, role changes, GKE exec
  * @param gcpAmbiguous a GCP synthetic session whose evidence points both ways or has no clear rhythm
+ * @param lowConfidenceBelow a Teleport cadence call whose calibrated confidence (operator.type) or suspicion score (the
+ *     agent call, e.g. the model named) is below this; only tables with a calibration stamp probabilities, so
+ *     uncalibrated tables never trigger it (0 = off)
  */
 public record EscalationPolicy(boolean agentOnPtySsh, boolean ambiguousCadence, boolean handoff,
-    boolean ptyContentAllowed, boolean gcpPrivileged, boolean gcpAmbiguous) {
+    boolean ptyContentAllowed, boolean gcpPrivileged, boolean gcpAmbiguous, double lowConfidenceBelow) {
   public static final String AGENT_PTY_SSH = "agent-pty-ssh";
   public static final String AMBIGUOUS_CADENCE = "ambiguous-cadence";
   public static final String HANDOFF = "handoff";
   public static final String GCP_PRIVILEGED = "gcp-privileged";
   public static final String GCP_AMBIGUOUS = "gcp-ambiguous";
+  public static final String LOW_CONFIDENCE = "low-confidence";
+  /** Default of {@code classifier.escalate.low.confidence}. */
+  public static final double LOW_CONFIDENCE_DEFAULT = 0.7;
+
+  /** Every switch but the low-confidence bound, which takes its default. */
+  public EscalationPolicy(boolean agentOnPtySsh, boolean ambiguousCadence, boolean handoff,
+      boolean ptyContentAllowed, boolean gcpPrivileged, boolean gcpAmbiguous) {
+    this(agentOnPtySsh, ambiguousCadence, handoff, ptyContentAllowed, gcpPrivileged, gcpAmbiguous,
+        LOW_CONFIDENCE_DEFAULT);
+  }
 
   /** The Teleport switches alone; the GCP reasons on. */
   public EscalationPolicy(boolean agentOnPtySsh, boolean ambiguousCadence, boolean handoff,
@@ -30,7 +43,7 @@ public record EscalationPolicy(boolean agentOnPtySsh, boolean ambiguousCadence, 
   }
 
   public static EscalationPolicy defaults() {
-    return new EscalationPolicy(true, true, true, false, true, true);
+    return new EscalationPolicy(true, true, true, false, true, true, LOW_CONFIDENCE_DEFAULT);
   }
 
   List<String> reasons(Assessment a) {
@@ -49,6 +62,11 @@ public record EscalationPolicy(boolean agentOnPtySsh, boolean ambiguousCadence, 
     }
     if (gcpAmbiguous && a.gcpAmbiguous) {
       reasons.add(GCP_AMBIGUOUS);
+    }
+    if (a.calibrated && !LabelKeys.UNKNOWN.equals(a.operatorType)
+        && (a.confidence < lowConfidenceBelow || a.suspicion < lowConfidenceBelow)) {
+      // the operator call, or the agent call (the model named), is more likely wrong than the bound allows
+      reasons.add(LOW_CONFIDENCE);
     }
     return reasons;
   }

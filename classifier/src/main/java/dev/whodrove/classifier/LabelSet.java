@@ -22,7 +22,7 @@ public final class LabelSet {
   }
 
   public LabelSet put(String key, String value, String setBy) {
-    if (key.startsWith("review.") || setBy.startsWith("manual")) {
+    if (key.startsWith("review.") || key.startsWith("truth.") || setBy.startsWith("manual")) {
       throw new IllegalArgumentException("the classifier never stamps " + key + " as " + setBy);
     }
     labels.put(key, Label.newBuilder().setKey(key).setValue(value).setSetBy(setBy).setSetAtMs(setAtMs).build());

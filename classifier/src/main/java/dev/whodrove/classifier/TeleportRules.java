@@ -10,8 +10,8 @@ import java.util.Set;
 /**
  * notes/06 phase 1 for Teleport sessions: is a human at the terminal? Sessions that cannot answer it by construction
  * (kube/db/app/desktop, PTY-less single shots) go to their cohort; otherwise the cadence table decides, per segment
- * when the featurizer split the session, and the PTY evidence (keystroke echo, edit characters, typing-rhythm gaps)
- * decides when cadence cannot.
+ * when the featurizer split the session, and the PTY evidence (keystroke echo, edit characters, typing-rhythm gaps,
+ * recorded keystrokes) decides when cadence cannot.
  */
 final class TeleportRules {
   /** Kinds whose sessions have no terminal to judge (notes/06 edge cohort). */
@@ -29,6 +29,12 @@ final class TeleportRules {
   static final double AGENT_NO_EDITS_W = 0.2;
   static final double AGENT_MACHINE_GAP_W = 0.2;
   static final double MACHINE_GAP_MAX_MS = 20;
+  // recorded keyboard input (asciicast "i" events): the keys themselves, stronger than their echo
+  static final double HUMAN_TYPED_KEYS_W = 0.5;
+  static final long TYPED_KEYS_MIN = 20;
+  static final double TYPED_KEYS_MIN_SHARE = 0.5;
+  static final double AGENT_WHOLE_LINE_INPUT_W = 0.2;
+  static final long WHOLE_LINE_INPUT_MIN = 3;
 
   private final CadenceTable table;
 
@@ -65,6 +71,7 @@ final class TeleportRules {
     }
     if (whole.isAgent() || whole.isHuman()) {
       a.operator(whole.isAgent() ? LabelKeys.AGENT : LabelKeys.HUMAN, whole.confidence());
+      a.calibrated = !table.calibration().isNone();
       return;
     }
     ptyEvidence(t, f.getCadence(), a);
@@ -98,8 +105,9 @@ final class TeleportRules {
     if (agent.isModel()) {
       a.cadence(LabelKeys.SUSPECTED_MODEL, agent.label());
     }
-    a.cadence(LabelKeys.SUSPICION_SCORE, LabelSet.decimal(agent.confidence()));
+    a.suspicion(agent.suspicion());
     a.operator(LabelKeys.AGENT, agent.confidence());
+    a.calibrated = !table.calibration().isNone();
     return true;
   }
 
@@ -127,6 +135,14 @@ final class TeleportRules {
     }
     if (t.getIdleGapCount() > 0) {
       human += HUMAN_IDLE_W;
+    }
+    // a person's input is mostly single keys at typing pace; input that never is came whole from a program
+    long inputs = t.getInputEvents();
+    long typed = t.getTypedKeystrokes();
+    if (typed >= TYPED_KEYS_MIN && typed >= TYPED_KEYS_MIN_SHARE * inputs) {
+      human += HUMAN_TYPED_KEYS_W;
+    } else if (inputs >= WHOLE_LINE_INPUT_MIN && typed == 0) {
+      agent += AGENT_WHOLE_LINE_INPUT_W;
     }
     if (human >= EVIDENCE_DECISION && human > agent) {
       a.operator(LabelKeys.HUMAN, Math.min(1.0, human));

@@ -18,8 +18,6 @@ class ClassifierConfigTest {
     assertThat(c.applicationId()).isEqualTo("whodrove-classifier-v1");
     assertThat(c.cadence().stage()).isEqualTo("cadence@v1");
     assertThat(c.cadence().threshold()).isEqualTo(0.5);
-    assertThat(c.jsonMirror()).isTrue();
-    assertThat(c.ocsf()).isFalse();
     assertThat(c.escalation()).isEqualTo(EscalationPolicy.defaults());
     assertThat(c.phase1Stage()).isEqualTo("phase1-classifier@v1");
   }
@@ -28,12 +26,11 @@ class ClassifierConfigTest {
   void overrides() {
     ClassifierConfig c = ClassifierConfig.from(ServiceConfig.of(BASE).with(Map.of(
         "classifier.cadence.table", "v0", "classifier.cadence.threshold", "0.6",
-        "classifier.escalate.ambiguous", "false", "classifier.ocsf.enabled", "true",
+        "classifier.escalate.ambiguous", "false",
         "application.id", "whodrove-classifier-v1-replay")));
     assertThat(c.cadence().stage()).isEqualTo("cadence@v0");
     assertThat(c.cadence().threshold()).isEqualTo(0.6);
     assertThat(c.escalation().ambiguousCadence()).isFalse();
-    assertThat(c.ocsf()).isTrue();
     assertThat(c.applicationId()).isEqualTo("whodrove-classifier-v1-replay");
   }
 
@@ -43,11 +40,9 @@ class ClassifierConfigTest {
         "WHODROVE_KAFKA_BOOTSTRAP_SERVERS", "localhost:9092",
         "WHODROVE_CLASSIFIER_ESCALATE_AGENT_PTY_SSH", "false",
         "WHODROVE_CLASSIFIER_ESCALATE_PTY_CONTENT_ALLOWED", "true",
-        "WHODROVE_CLASSIFIER_JSON_MIRROR_ENABLED", "false",
         "WHODROVE_APPLICATION_ID", "whodrove-classifier-v2"), Map.of()));
     assertThat(c.escalation().agentOnPtySsh()).isFalse();
     assertThat(c.escalation().ptyContentAllowed()).isTrue();
-    assertThat(c.jsonMirror()).isFalse();
     assertThat(c.applicationId()).isEqualTo("whodrove-classifier-v2");
   }
 

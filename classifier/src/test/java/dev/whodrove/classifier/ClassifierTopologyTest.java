@@ -2,8 +2,6 @@ package dev.whodrove.classifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.StreamsService;
 import dev.whodrove.schemas.Topics;
@@ -29,12 +27,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The case table of the classifier, end to end through the topology. */
 class ClassifierTopologyTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private TopologyTestDriver driver;
   private TestInputTopic<String, SessionFeatures> in;
   private TestOutputTopic<String, SessionVerdict> labels;
   private TestOutputTopic<String, Escalation> escalations;
-  private TestOutputTopic<String, String> json;
 
   private void start(ClassifierConfig cfg) {
     ServiceConfig sc = ServiceConfig.of(Map.of("kafka.bootstrap.servers", "unused:9092"));
@@ -46,10 +42,6 @@ class ClassifierTopologyTest {
         Topics.SESSION_LABELS.valueSerde().deserializer());
     escalations = driver.createOutputTopic(Topics.SESSION_ESCALATIONS.name(), new StringDeserializer(),
         Topics.SESSION_ESCALATIONS.valueSerde().deserializer());
-    if (cfg.jsonMirror()) {
-      json = driver.createOutputTopic(Topics.SESSION_LABELS_JSON.name(), new StringDeserializer(),
-          new StringDeserializer());
-    }
   }
 
   @AfterEach
@@ -299,66 +291,23 @@ class ClassifierTopologyTest {
   /** The featurizer deletes a GCP session merged into another with a tombstone: nothing comes of it, not an error. */
   @Test
   void aTombstoneAmongFeaturesIsNeitherLabelledNorDeadLettered() {
-    start(ClassifierConfig.defaults().withOcsf(true));
+    start(ClassifierConfig.defaults());
     var dlq = driver.createOutputTopic(Topics.SESSION_FEATURES.deadLetterTopic(), new StringDeserializer(),
         Topics.deadLetterOf(Topics.SESSION_FEATURES).valueSerde().deserializer());
-    var ocsf = driver.createOutputTopic(Topics.SESSION_FINDINGS_OCSF.name(), new StringDeserializer(),
-        new StringDeserializer());
     in.pipeInput("s-agent", Reference.teleport("s-agent", Reference.ssh(), Reference.OPUS));
     in.pipeInput("s-absorbed", (SessionFeatures) null);
     in.pipeInput("s-human", Reference.teleport("s-human", Reference.ssh().setEditCharCount(40), Reference.HUMAN));
     assertThat(labels.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("s-agent", "s-human");
     assertThat(escalations.readKeyValuesToList()).extracting(kv -> kv.key).doesNotContain("s-absorbed");
-    assertThat(json.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("s-agent", "s-human");
-    assertThat(ocsf.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("s-agent", "s-human");
     assertThat(dlq.isEmpty()).isTrue();
   }
 
+  /** The SIEM feeds merge every stage's stamps and are siem-export's: the classifier writes neither. */
   @Test
-  void jsonMirrorIsFlatSnakeCaseWithEvidence() throws Exception {
+  void theClassifierWritesNoJsonMirror() {
     start(ClassifierConfig.defaults());
-    SessionFeatures f = Reference.teleport("s-json", Reference.ssh(), Reference.OPUS);
-    in.pipeInput(f.getSessionId(), f);
-    var kv = json.readKeyValue();
-    assertThat(kv.key).isEqualTo("s-json");
-    JsonNode o = JSON.readTree(kv.value);
-    assertThat(o.path("schema_version").asInt()).isEqualTo(1);
-    assertThat(o.path("session_id").asText()).isEqualTo("s-json");
-    assertThat(o.path("labels").path("operator.type").asText()).isEqualTo("agent");
-    assertThat(o.path("label_set_by").path("cadence.label").asText()).isEqualTo("cadence@v1");
-    assertThat(o.path("emitted_at").asText()).endsWith("Z");
-    assertThat(o.path("cadence_scores").path("opus-4.6").asDouble()).isEqualTo(1.0);
-    JsonNode ev = o.path("evidence");
-    assertThat(ev.path("teleport").path("print_chunks").isNumber()).isTrue();
-    assertThat(ev.path("cadence").path("gap_p99_s").asDouble()).isEqualTo(10.1);
-    assertThat(ev.path("cadence").has("keystroke_echo_frac")).isFalse(); // not computed → absent, not 0
-  }
-
-  @Test
-  void ocsfFindingWhenEnabled() throws Exception {
-    start(ClassifierConfig.defaults().withOcsf(true));
-    var ocsf = driver.createOutputTopic(Topics.SESSION_FINDINGS_OCSF.name(), new StringDeserializer(),
-        new StringDeserializer());
-    SessionFeatures f = Reference.teleport("s-ocsf", Reference.ssh(), Reference.KIMI);
-    in.pipeInput(f.getSessionId(), f);
-    JsonNode o = JSON.readTree(ocsf.readValue());
-    assertThat(o.path("class_uid").asInt()).isEqualTo(2004);
-    assertThat(o.path("activity_id").asInt()).isEqualTo(1);
-    assertThat(o.path("type_uid").asInt()).isEqualTo(200401);
-    assertThat(o.path("confidence_score").asInt()).isBetween(50, 100);
-    assertThat(o.path("finding_info").path("uid").asText()).isEqualTo("s-ocsf/phase1-classifier@v1");
-    assertThat(o.path("evidences").get(0).path("data").path("cadence").path("gap_max_s").asDouble())
-        .isEqualTo(127.0);
-    assertThat(o.path("unmapped").path("labels").path("agent.suspected_model").asText()).isEqualTo("kimi-k2.6");
-  }
-
-  @Test
-  void ocsfIsOffByDefault() {
-    start(ClassifierConfig.defaults());
-    assertThat(driver.producedTopicNames()).doesNotContain(Topics.SESSION_FINDINGS_OCSF.name());
     in.pipeInput("s-x", Reference.teleport("s-x", Reference.ssh(), Reference.OPUS));
-    assertThat(driver.producedTopicNames()).contains(Topics.SESSION_LABELS_JSON.name())
-        .doesNotContain(Topics.SESSION_FINDINGS_OCSF.name());
+    assertThat(driver.producedTopicNames()).contains(Topics.SESSION_LABELS.name())
+        .doesNotContain(Topics.SESSION_LABELS_JSON.name(), Topics.SESSION_FINDINGS_OCSF.name());
   }
-
 }

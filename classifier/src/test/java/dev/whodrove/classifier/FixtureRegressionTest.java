@@ -63,6 +63,24 @@ class FixtureRegressionTest {
   }
 
   @Test
+  void everyLaterTableCallsNoPersonAnAgentAndEveryAgentAnAgent() throws IOException {
+    StringBuilder sb = new StringBuilder("| fixture | truth | table | cadence.label | operator.type | confidence |\n"
+        + "|---|---|---|---|---|---|\n");
+    for (CadenceTable t : CadenceProfiles.all().subList(1, CadenceProfiles.all().size())) {
+      ClassifierConfig cfg = ClassifierConfig.defaults().withCadence(t);
+      for (Row r : ROWS) {
+        Map<String, String> l = labels(cfg, r.features());
+        assertThat(l.get("operator.type")).as(t.stage() + " " + r.name() + " " + l)
+            .isEqualTo(r.human() ? "human" : "agent");
+        sb.append(String.format("| %s | %s | %s | %s | %s | %s |%n", r.name(), r.human() ? "human" : "agent",
+            t.stage(), l.get("cadence.label"), l.get("operator.type"), l.get("confidence.operator-type")));
+      }
+    }
+    Files.createDirectories(Path.of("target"));
+    Files.writeString(Path.of("target", "fixture-cadence-tables.md"), sb.toString());
+  }
+
+  @Test
   void v1HoldsWithOnlyTheNotes10FeaturesToo() {
     ClassifierConfig v1 = ClassifierConfig.defaults();
     for (Row r : ROWS) {

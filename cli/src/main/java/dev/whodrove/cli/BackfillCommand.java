@@ -194,6 +194,14 @@ public final class BackfillCommand implements Runnable {
         System.out.printf("files %s .. %s: %d files, %d lines, %d produced, %d duplicates, %d dead-lettered, "
                 + "%d outside the range, %d failed, in %s%n", since, until, s.files(), s.lines(), s.produced(),
             s.duplicates(), s.deadLettered(), archive.outOfRange(), s.failed(), Progress.elapsed(started));
+        // a one-shot pass: lines Kafka did not acknowledge, or a file that could not be read, make the run a failure
+        // (a rerun of the same range publishes them; its copies of the rest are absorbed downstream, README Backfill)
+        if (s.failed() > 0) {
+          System.err.printf("backfill gcp: %d lines were not written to Kafka; run the same range again%n", s.failed());
+        }
+        if (!archive.lastFileError().isEmpty()) {
+          System.err.println("backfill gcp: not read: " + archive.lastFileError());
+        }
         return s.failed() > 0 || !archive.lastFileError().isEmpty() ? 1 : 0;
       }
     }

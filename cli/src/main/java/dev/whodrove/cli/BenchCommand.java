@@ -92,7 +92,7 @@ public final class BenchCommand implements Callable<Integer> {
       }
       long t0 = System.nanoTime();
       long wall0 = System.currentTimeMillis();
-      DemoRun.awaitVerdicts(o, ids, s -> { }, false);
+      DemoRun.awaitVerdicts(o, ids, s -> { }, false, p::sourcesCaughtUp);
       double secs = (System.nanoTime() - t0) / 1e9;
       if (!report) {
         return;
@@ -123,7 +123,7 @@ public final class BenchCommand implements Callable<Integer> {
       long wall0 = System.currentTimeMillis();
       double featurized = (awaitCommitted(admin, FeaturizerService.DEFAULT_APPLICATION_ID,
           Topics.GCP_AUDIT_ENTRIES.name(), gdata.gcpEntries()) - t0) / 1e9;
-      List<?> rows = DemoRun.awaitVerdicts(g, Set.of(), s -> { }, true);
+      List<?> rows = DemoRun.awaitVerdicts(g, Set.of(), s -> { }, true, p::sourcesCaughtUp);
       if (!report) {
         return;
       }

@@ -1,5 +1,6 @@
 package dev.whodrove.cli;
 
+import dev.whodrove.cli.embedded.CorrelationReport;
 import dev.whodrove.cli.embedded.DemoRun;
 import dev.whodrove.cli.embedded.Progress;
 import dev.whodrove.sink.SessionSummary;
@@ -86,10 +87,31 @@ public final class DemoCommand implements Callable<Integer> {
     System.out.println("GCP sessions and bursts by simulated profile (operator.type, /operator.reason when unknown):");
     out.gcpByProfile().forEach((k, v) -> System.out.printf("  %-40s %s%n", k, v));
     System.out.println();
+    printCorrelations(out.correlations());
     System.out.printf("escalations to phase 2: %d on session.escalations%s%n", out.escalations(),
         o.llmModel() == null ? " (phase 2 off: pass --llm-model [--llm-base-url] to score them)" : "");
     System.out.printf("dead letters: %d%n", out.deadLetters());
+    System.out.printf("SIEM feeds (siem-export): %d merged session records on session.labels.json, %d OCSF "
+        + "findings on session.findings.ocsf%n", out.siemRecords(), out.siemFindings());
     System.out.printf("%nquery it: ./whodrove label ls --db %s --selector operator.type=agent%n", o.db());
+    if (out.correlations().total() > 0) {
+      System.out.printf("          ./whodrove label ls --db %s --selector correlation.tier=high%n", o.db());
+    }
+  }
+
+  /** Correlations found against the cross-substrate scenario's truth. */
+  static void printCorrelations(CorrelationReport r) {
+    if (r.rows().isEmpty()) {
+      return;
+    }
+    System.out.println("Cross-substrate correlations (correlator) against the simulation's truth:");
+    System.out.printf("  %-8s %-44s %6s  %-7s %s%n", "expected", "case", "cases", "paired", "best tier");
+    for (CorrelationReport.Row row : r.rows()) {
+      String expected = row.expect().equals("none") ? "no pair" : "pair";
+      System.out.printf("  %-8s %-44s %6d  %-7s %s%n", expected, row.why(), row.combinations(),
+          row.paired() + "/" + row.combinations(), row.bestTiers().isEmpty() ? "-" : row.bestTiers());
+    }
+    System.out.printf("  correlations in the database: %d, outside the truth: %d%n%n", r.total(), r.unexpected());
   }
 
   private static Map<String, Long> count(List<SessionSummary> s, Function<SessionSummary, String> f) {

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 
 /** {@code label ls} and {@code label set}. */
 @Command(name = "label", mixinStandardHelpOptions = true, description = "List sessions by label, or stamp one.",
-    subcommands = {LabelCommand.Ls.class, LabelCommand.Set.class})
+    subcommands = {LabelCommand.Ls.class, LabelCommand.Set.class, LabelImportCommand.class})
 public final class LabelCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -3,6 +3,7 @@ package dev.whodrove.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.whodrove.classifier.CadenceProfiles;
 import dev.whodrove.classifier.Classifier;
 import dev.whodrove.classifier.ClassifierConfig;
 import dev.whodrove.featurizer.GcpFeaturizer;
@@ -34,7 +35,7 @@ import picocli.CommandLine.Parameters;
 
 /** Offline: the services' own decode → features → classify code over files, no broker. */
 @Command(name = "parse", mixinStandardHelpOptions = true,
-    description = {"Decode recordings (Teleport ProtoStream <sid>.tar or asciicast v2), compute their features and "
+    description = {"Decode recordings (Teleport ProtoStream <sid>.tar or asciicast v2/v3), compute their features and "
         + "classify them, offline, with the same code the services run.",
         "With --gcp: Cloud Audit Log JSONL archives (optionally .gz) → synthetic sessions and gcloud bursts.",
         "A file that cannot be read prints one error line on stderr; the others still print; the exit status is 1."})
@@ -50,11 +51,21 @@ public final class ParseCommand implements Callable<Integer> {
   @Option(names = "--json", description = "One JSON object per line: file, session_id, features, segments, labels.")
   boolean json;
 
-  private final Classifier classifier = new Classifier(ClassifierConfig.defaults());
+  @Option(names = "--cadence-table", paramLabel = "TABLE",
+      description = "Cadence table: a shipped version (v0, v1, ...) or a table file (JSON, as written by "
+          + "'profiles fit'). Default: the classifier's default.")
+  String cadenceTable;
+
+  private Classifier classifier;
   private int failures;
 
   @Override
   public Integer call() throws Exception {
+    ClassifierConfig cfg = ClassifierConfig.defaults();
+    if (cadenceTable != null) {
+      cfg = cfg.withCadence(CadenceProfiles.resolve(cadenceTable));
+    }
+    classifier = new Classifier(cfg);
     List<Path> files = expand(inputs);
     if (gcp) {
       parseGcp(files);

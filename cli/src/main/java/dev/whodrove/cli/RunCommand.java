@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = "Run one service in the foreground until SIGTERM, configured from WHODROVE_* environment "
         + "variables (and WHODROVE_CONFIG_FILE). Services: ingest-teleport, ingest-gcp, recording-decoder, "
-        + "featurizer, classifier, llm-scorer, sqlite-sink.")
+        + "featurizer, classifier, llm-scorer, sqlite-sink, siem-export.")
 public final class RunCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SERVICE", description = "Service name.")
   String service;

@@ -13,7 +13,8 @@ import picocli.CommandLine.Parameters;
     subcommands = {SessionsCommand.Show.class})
 public final class SessionsCommand {
   @Command(name = "show", mixinStandardHelpOptions = true,
-      description = "One session: its features, labels with who set them, notable events, segments.")
+      description = "One session: its features, labels with who set them, notable events, segments, cross-substrate "
+          + "correlations.")
   static final class Show implements Callable<Integer> {
     @Parameters(paramLabel = "SESSION_ID") String sessionId;
     @Option(names = "--db", defaultValue = "sessions.sqlite", description = "Default: ${DEFAULT-VALUE}.") Path db;
@@ -39,6 +40,18 @@ public final class SessionsCommand {
         if (!d.segments().isEmpty()) {
           System.out.println("cadence segments:");
           d.segments().forEach(s -> System.out.println("  " + s));
+        }
+        var correlations = store.correlationsOf(sessionId);
+        if (!correlations.isEmpty()) {
+          System.out.println("cross-substrate correlations:");
+          for (var c : correlations) {
+            Object segment = c.get("teleport_segment");
+            System.out.printf("  %s  %-6s score %s  peer %s (%s)  overlap %ss (%s)%s%s%n", c.get("correlation_id"),
+                c.get("tier"), c.get("joint_score"), c.get("peer_session_id"), c.get("peer_substrate"),
+                c.get("overlap_s"), c.get("overlap_fraction"),
+                Integer.valueOf(1).equals(c.get("model_agreement")) ? "  same model" : "",
+                segment == null ? "" : "  segment " + segment);
+          }
         }
       }
       return 0;

@@ -29,12 +29,18 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Random seed; the same seed gives the same data.")
   long seed;
 
+  @Option(names = "--spread", defaultValue = "0", paramLabel = "S",
+      description = "Run-to-run variation of the Teleport cadence models: each session's turn gaps and output events "
+          + "per turn are multiplied by factors e^U(-S,S). Default: ${DEFAULT-VALUE} (none).")
+  double spread;
+
   /** Every profile name, Teleport first. */
   static final class Profiles extends java.util.ArrayList<String> {
     private static final long serialVersionUID = 1L;
 
     Profiles() {
       super(TeleportSimulator.PROFILES);
+      addAll(TeleportSimulator.EXTRA_PROFILES);
       addAll(GcpSimulator.PROFILES);
     }
   }
@@ -46,14 +52,14 @@ public final class SimulateCommand implements Callable<Integer> {
     if (profile.equals("mix")) {
       TeleportSimulator.PROFILES.forEach(p -> teleport.put(p, count));
       GcpSimulator.PROFILES.forEach(p -> gcp.put(p, count));
-    } else if (TeleportSimulator.PROFILES.contains(profile)) {
+    } else if (TeleportSimulator.PROFILES.contains(profile) || TeleportSimulator.EXTRA_PROFILES.contains(profile)) {
       teleport.put(profile, count);
     } else if (GcpSimulator.PROFILES.contains(profile)) {
       gcp.put(profile, count);
     } else {
       throw new IllegalArgumentException("unknown profile " + profile + "; known: mix, " + new Profiles());
     }
-    SimulatedDataset.Summary s = SimulatedDataset.write(out, seed, teleport, gcp);
+    SimulatedDataset.Summary s = SimulatedDataset.write(out, seed, teleport, gcp, spread);
     System.out.printf("wrote %d Teleport sessions (%d recording bytes) under %s%n", s.teleportSessions(),
         s.recordingBytes(), s.teleportDataDir());
     System.out.printf("wrote %d GCP audit entries of %d principals under %s%n", s.gcpEntries(), s.gcpActivities(),

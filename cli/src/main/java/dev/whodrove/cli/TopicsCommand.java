@@ -43,7 +43,9 @@ public final class TopicsCommand implements Callable<Integer> {
   public Integer call() {
     Map<String, Message> samples = ExampleRecords.byTopic();
     System.out.printf("%-32s %-28s %-20s %5s %-8s %s%n", "TOPIC", "KEY", "VALUE", "PARTS", "CLEANUP", "RETENTION");
-    for (TopicSpec<?> t : Topics.all()) {
+    List<TopicSpec<?>> listed = new ArrayList<>(Topics.all());
+    listed.add(Topics.SESSION_CORRELATIONS); // read outside whodrove: no dead-letter companion
+    for (TopicSpec<?> t : listed) {
       System.out.printf("%-32s %-28s %-20s %5d %-8s %s%n", t.name(), t.keyDescription(),
           t.valuePrototype().getDescriptorForType().getName(), t.partitions(), t.cleanupPolicy(),
           t.retention() == null ? "-" : t.retention().toDays() + "d");
@@ -53,7 +55,7 @@ public final class TopicsCommand implements Callable<Integer> {
     }
     if (create) {
       ServiceConfig cfg = kafka.config();
-      List<TopicDefinition> topics = new ArrayList<>(Topics.all());
+      List<TopicDefinition> topics = new ArrayList<>(listed);
       topics.add(Topics.DLQ_REPLAYS); // created here too, for clusters where replays may not create topics
       try (Admin admin = Admin.create(cfg.kafkaClientProperties())) {
         Set<String> created = Topics.ensureTopics(admin, topics, partitions, replicationFactor,

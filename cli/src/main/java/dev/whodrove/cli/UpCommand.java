@@ -30,8 +30,8 @@ import picocli.CommandLine.Option;
         "The config file is a properties file: a service's own keys go to that service as they are "
             + "(decoder.store.file.roots=/var/lib/teleport/log/records, featurizer.recording.wait=10m), a shared key "
             + "prefixed with a service name overrides it for that service (classifier.state.dir=/var/lib/whodrove/c), "
-            + "other keys go to every service. A service runs when at least one key names it; see README.md for "
-            + "examples."})
+            + "other keys go to every service. A service runs when at least one key names it (the correlator also "
+            + "whenever the classifier runs); see README.md for examples."})
 public final class UpCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(UpCommand.class);
 
@@ -61,6 +61,10 @@ public final class UpCommand implements Callable<Integer> {
     if (perService.isEmpty()) {
       throw new IllegalArgumentException(config + " names no service: write keys with a service's own prefix "
           + prefixes.values() + " or a service name " + EmbeddedPipeline.SERVICE_ORDER);
+    }
+    // the correlator reads what the classifier writes: it runs beside it unless keys name it (or it is not built in)
+    if (perService.containsKey("classifier") && ServiceFactory.named("correlator").isPresent()) {
+      perService.putIfAbsent("correlator", new HashMap<>());
     }
     Path state = workDir.toAbsolutePath().resolve("state");
     perService.forEach((name, cfg) -> cfg.putIfAbsent("state.dir", state.resolve(name).toString()));

@@ -27,7 +27,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -35,7 +39,8 @@ import picocli.CommandLine;
 /**
  * {@code whodrove backfill} as an operator runs it, against an embedded broker: a GCP range from archives published
  * twice (the rerun's copies reach the topic, and the featurizer's per-principal insert-id memory drops them, so the
- * sessions come out the same), and the Teleport dry run, which prints Athena's queries and partitions. The BigQuery
+ * sessions come out the same), runs that leave something unwritten exiting 1 (an unreadable file, lines Kafka
+ * refuses), and the Teleport dry run, which prints Athena's queries and partitions. The BigQuery
  * path of the same command is the BigQuery source's backfill, tested in ingest-gcp against a BigQuery REST server.
  */
 class BackfillCommandIT {
@@ -113,6 +118,45 @@ class BackfillCommandIT {
       List<GcpAuditEntry> once = entries.stream().filter(e -> firstCopies.add(e.getInsertId() + "@"
           + e.getTimestampMs())).toList();
       assertThat(sessions(entries)).isEqualTo(sessions(once)).isNotEmpty();
+
+      // one pass, no second chance: a file that cannot be read makes the run fail, after the others were written
+      Path cutDir = Files.createDirectories(dir.resolve("cut"));
+      Files.writeString(cutDir.resolve("a.jsonl"), lines.get(0) + "\n");
+      byte[] gz = gzip(lines.get(1) + "\n" + lines.get(2) + "\n");
+      Path cut = cutDir.resolve("b.jsonl.gz");
+      Files.write(cut, java.util.Arrays.copyOf(gz, gz.length - 12)); // an upload cut short: no gzip trailer
+      Run unreadable = run("backfill", "gcp", "--source", "files", "--path", cutDir.toString(), "--since",
+          T0.toString(), "--until", until.toString(), "--bootstrap-servers", broker.bootstrapServers());
+      assertThat(unreadable.exit()).isEqualTo(1);
+      assertThat(unreadable.err()).contains("not read: " + cut);
+
+      // and so do lines Kafka does not take: the entries topic and its dead-letter topic now refuse records over 64
+      // bytes, so neither an entry nor its dead letter is written
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+        Map<ConfigResource, java.util.Collection<AlterConfigOp>> tiny = new LinkedHashMap<>();
+        for (String topic : List.of(Topics.GCP_AUDIT_ENTRIES.name(), Topics.GCP_AUDIT_ENTRIES.deadLetterTopic())) {
+          tiny.put(new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(new AlterConfigOp(
+              new ConfigEntry("max.message.bytes", "64"), AlterConfigOp.OpType.SET)));
+        }
+        admin.incrementalAlterConfigs(tiny).all().get();
+        // the broker applies a topic's new configuration from the metadata log: wait until it reports it
+        dev.whodrove.testkit.Await.until(() -> {
+          try {
+            return admin.describeConfigs(tiny.keySet()).all().get().values().stream()
+                .allMatch(c -> "64".equals(c.get("max.message.bytes").value()));
+          } catch (Exception e) {
+            return false;
+          }
+        }, "the topics' new record limit", Duration.ofSeconds(30));
+      }
+      // a producer that gives up after seconds, not the default two minutes
+      Path impatient = dir.resolve("impatient.properties");
+      Files.writeString(impatient, "kafka.delivery.timeout.ms=6000\nkafka.request.timeout.ms=2000\n"
+          + "kafka.max.block.ms=3000\n");
+      Run refused = run(concat(backfill, "--config", impatient.toString()));
+      assertThat(refused.exit()).isEqualTo(1);
+      assertThat(refused.out()).contains("0 produced").contains("12 failed");
+      assertThat(refused.err()).contains("12 lines were not written to Kafka");
     }
 
     // Teleport: no broker needed to plan; Athena estimates nothing, so the plan is queries and partitions
@@ -144,6 +188,14 @@ class BackfillCommandIT {
     out.forEach(f -> byId.put(f.getSessionId(), f.getGcp().getCallCount() + " calls, revision "
         + f.getRevision()));
     return byId;
+  }
+
+  private static byte[] gzip(String text) throws java.io.IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (var out = new java.util.zip.GZIPOutputStream(bytes)) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+    return bytes.toByteArray();
   }
 
   private static String[] concat(String[] a, String... more) {

@@ -2,6 +2,7 @@ package dev.whodrove.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.whodrove.cli.embedded.CorrelationReport;
 import dev.whodrove.cli.embedded.DemoRun;
 import dev.whodrove.cli.embedded.EmbeddedPipeline;
 import dev.whodrove.schemas.Topics;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The whole pipeline in one JVM — real broker, every service, the real ingest paths (Teleport file backend, GCP
  * JSONL archive) — on a few hundred simulated sessions of every profile plus corrupted recordings; then the same run
- * with the featurizer and the sink stopped and restarted half-way, which must end in the same database.
+ * with the featurizer and the sink stopped and restarted half-way, which must end in the same database (the
+ * correlator's labels included).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EndToEndIT {
@@ -49,9 +51,10 @@ class EndToEndIT {
     Set<String> expected = new HashSet<>(DemoRun.teleportSessionIds(data));
     expected.addAll(corrupt);
     try (EmbeddedPipeline pipeline = DemoRun.startPipeline(o, data, System.out::println)) {
-      List<SessionSummary> sessions = DemoRun.awaitVerdicts(o, expected, System.out::println);
+      List<SessionSummary> sessions = DemoRun.awaitVerdicts(o, expected, System.out::println,
+          pipeline::sourcesCaughtUp);
       DemoRun.Outcome out = DemoRun.report(data, pipeline.coldStartMillis(), 0, sessions,
-          pipeline.bootstrapServers());
+          pipeline.bootstrapServers(), o.db());
       DemoCommand.print(out, o);
 
       // every simulated Teleport session and every GCP principal has a verdict
@@ -87,6 +90,21 @@ class EndToEndIT {
       List<DemoRun.Scored> humans = out.teleport().stream().filter(r -> r.profile().equals("human")).toList();
       long human = humans.stream().filter(r -> "human".equals(r.operator())).count();
       assertThat((double) human / humans.size()).as("humans called human").isGreaterThanOrEqualTo(0.95);
+
+      // cross-substrate: every agent pair of the scenario found (high or medium), every person pair found and never
+      // high, no pair for another identity in the same minutes or the same identity hours later, none elsewhere
+      CorrelationReport corr = out.correlations();
+      assertThat(corr.rows()).isNotEmpty();
+      CorrelationReport.Row agents = corr.row("agent", "");
+      assertThat(agents.paired()).as("agent pairs found").isEqualTo(agents.combinations());
+      assertThat(agents.bestTiers().keySet()).as("agent pair tiers").isSubsetOf("high", "medium");
+      CorrelationReport.Row people = corr.row("person", "");
+      assertThat(people.paired()).as("person pairs found").isEqualTo(people.combinations());
+      assertThat(people.bestTiers()).as("person pair tiers").doesNotContainKey("high");
+      assertThat(corr.rows()).filteredOn(r -> r.expect().equals("none")).hasSize(2)
+          .allSatisfy(r -> assertThat(r.paired()).as(r.why()).isZero());
+      assertThat(corr.unexpected()).as("correlations outside the truth").isZero();
+      assertThat(DemoRun.count(bootstrap, Topics.SESSION_CORRELATIONS.name())).isPositive();
       uninterrupted = labelsBySession(sessions);
     }
   }
@@ -109,7 +127,8 @@ class EndToEndIT {
       Thread.sleep(2_000);
       pipeline.restart("sqlite-sink");
       pipeline.restart("featurizer");
-      List<SessionSummary> sessions = DemoRun.awaitVerdicts(o, expected, System.out::println);
+      List<SessionSummary> sessions = DemoRun.awaitVerdicts(o, expected, System.out::println,
+          pipeline::sourcesCaughtUp);
       Map<String, Map<String, String>> interrupted = labelsBySession(sessions);
       assertThat(interrupted.keySet()).isEqualTo(uninterrupted.keySet());
       assertThat(interrupted).isEqualTo(uninterrupted);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
 import dev.whodrove.ingest.teleport.FileBackendSource;
 import dev.whodrove.kafka.embedded.EmbeddedKafkaBroker;
 import dev.whodrove.runtime.DeadLetters;
@@ -17,6 +19,7 @@ import dev.whodrove.schemas.v1.DeadLetterReplay;
 import dev.whodrove.schemas.v1.GcpAuditEntry;
 import dev.whodrove.schemas.v1.RecordingEvent;
 import dev.whodrove.schemas.v1.RecordingRef;
+import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.schemas.v1.SessionVerdict;
 import dev.whodrove.schemas.v1.SourcePosition;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
@@ -30,6 +33,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +64,8 @@ import picocli.CommandLine;
  * The commands that read and write Kafka, run as an operator runs them, against one embedded broker: {@code dlq ls}
  * and {@code dlq replay} over dead letters that real service paths wrote (the recording decoder, ingest-gcp's
  * archive reader, ingest-teleport's file backend) or that {@link DeadLetters} wrote as those services would, and
- * {@code label set} taking its identity from the configuration.
+ * {@code label set} taking its identity from the configuration; and the SIEM's view of a session that phase 1, phase
+ * 2 and a person stamped, merged by siem-export into its feeds and its query endpoint.
  */
 class KafkaCommandsIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -128,6 +138,14 @@ class KafkaCommandsIT {
         l -> l.size() >= atLeast, WAIT);
     assertThat(got).as("records on " + topic).hasSizeGreaterThanOrEqualTo(atLeast);
     return got;
+  }
+
+  private static JsonNode tree(byte[] json) {
+    try {
+      return JSON.readTree(json);
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
   }
 
   private static DeadLetter deadLetter(ConsumerRecord<byte[], byte[]> r) {
@@ -337,6 +355,101 @@ class KafkaCommandsIT {
         r -> TopicReader.value(r, TeleportAuditEvent.parser()).getType().equals("session.upload")
             && TopicReader.value(r, TeleportAuditEvent.parser()).getSessionId().equals(s.sessionId()),
         l -> false, Duration.ofSeconds(2))).hasSize(1);
+  }
+
+  @Test
+  void manualAndPhaseTwoStampsReachTheSiemFeedsMergedWithPhaseOne() throws Exception {
+    // an OpenAI-compatible model server that answers every escalation alike
+    HttpServer model = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    ObjectNode answer = JSON.createObjectNode().put("agent_tool", "claude-code").put("agent_tool_confidence", 0.8)
+        .put("work_kind", "deploy").put("work_kind_confidence", 0.7).put("suspected_model", "kimi-k2.6")
+        .put("suspected_model_confidence", 0.6).put("rationale", "bursts of output with no keystroke echo");
+    ObjectNode completion = JSON.createObjectNode().put("id", "chatcmpl-siem").put("object", "chat.completion");
+    completion.putArray("choices").addObject().put("index", 0).put("finish_reason", "stop").putObject("message")
+        .put("role", "assistant").put("content", answer.toString());
+    byte[] reply = completion.toString().getBytes(StandardCharsets.UTF_8);
+    model.createContext("/v1/chat/completions", ex -> {
+      ex.getRequestBody().readAllBytes();
+      ex.getResponseHeaders().add("Content-Type", "application/json");
+      ex.sendResponseHeaders(200, reply.length);
+      ex.getResponseBody().write(reply);
+      ex.close();
+    });
+    model.start();
+
+    // an agent's SSH session, its recording featurized with the services' own decoder and accumulator
+    Path records = Files.createDirectories(tmp.resolve("siem-records"));
+    SimulatedSession s = new TeleportSimulator(21, System.currentTimeMillis() - 3_600_000,
+        records.toUri().toString()).next("kimi-k2.6");
+    String sid = s.sessionId();
+    Path tar = records.resolve(sid + ".tar");
+    try (OutputStream out = Files.newOutputStream(tar); ProtoStreamWriter w = new ProtoStreamWriter(out)) {
+      for (OneOf e : s.recording()) {
+        w.write(e);
+      }
+    }
+    SessionFeatures recorded = OfflineRecording.featurize(tar, e -> { });
+    SessionFeatures features = recorded.toBuilder().setUser("alice").setTeleport(recorded.getTeleport().toBuilder()
+        .setKind("ssh").setPtyPresent(true).setServerHostname("db-01")).build(); // what the audit events add
+
+    try (ServiceHost siem = startService("siem-export", Map.of("siem.ocsf.enabled", "true",
+            "siem.http.port", "0", "siem.http.host", "127.0.0.1", "state.dir", tmp.resolve("siem-state").toString()));
+        ServiceHost llm = startService("llm-scorer", Map.of("llm.base.url",
+            "http://127.0.0.1:" + model.getAddress().getPort() + "/v1", "llm.model", "test-model",
+            "llm.api.key", "sk-test", "llm.request.timeout", "5s"));
+        ServiceHost classifier = startService("classifier", Map.of(
+            "state.dir", tmp.resolve("classifier-state").toString()))) {
+      send(new ProducerRecord<>(Topics.SESSION_FEATURES.name(), sid.getBytes(StandardCharsets.UTF_8),
+          features.toByteArray()));
+      // phase 2 has answered once its stamps are on session.labels
+      read(Topics.SESSION_LABELS.name(), r -> sid.equals(TopicReader.key(r))
+          && TopicReader.value(r, SessionVerdict.parser()).getStage().startsWith("phase2-llm@"), 1);
+
+      Path config = Files.writeString(tmp.resolve("reviewer.properties"), "label.operator=analyst-9\n");
+      Run stamp = run(args("label", "set", "--session", sid, "--key", "review.verdict", "--value", "agent",
+          "--config", config.toString()));
+      assertThat(stamp.exit()).as(stamp.err()).isZero();
+
+      // the JSON feed: the last record of the session holds every producer's stamps
+      List<ConsumerRecord<byte[], byte[]>> feed = read(Topics.SESSION_LABELS_JSON.name(),
+          r -> sid.equals(TopicReader.key(r)) && tree(r.value()).path("labels").has("review.verdict"), 1);
+      JsonNode merged = tree(feed.get(0).value());
+      assertThat(merged.path("stage").asText()).isEqualTo("manual:analyst-9");
+      assertThat(merged.path("label_set_by").path("review.verdict").asText()).isEqualTo("manual:analyst-9");
+      assertThat(merged.path("labels").path("operator.type").asText()).isEqualTo("agent");
+      assertThat(merged.path("label_set_by").path("operator.type").asText()).isEqualTo("phase1-classifier@v1");
+      assertThat(merged.path("labels").path("cadence.label").asText()).isEqualTo("kimi-k2.6");
+      assertThat(merged.path("labels").path("agent.tool").asText()).isEqualTo("claude-code");
+      assertThat(merged.path("label_set_by").path("agent.tool").asText()).isEqualTo("phase2-llm@v1");
+      assertThat(merged.path("labels").path("work.kind").asText()).isEqualTo("deploy");
+      assertThat(merged.path("evidence").path("teleport").path("server_hostname").asText()).isEqualTo("db-01");
+
+      // the OCSF feed: one finding for the session, created by phase 1 and updated by phase 2 and the person
+      List<JsonNode> findings = new ArrayList<>();
+      for (ConsumerRecord<byte[], byte[]> r : read(Topics.SESSION_FINDINGS_OCSF.name(),
+          r -> sid.equals(TopicReader.key(r)), 3)) {
+        findings.add(tree(r.value()));
+      }
+      assertThat(findings).extracting(f -> f.path("finding_info").path("uid").asText())
+          .containsOnly("whodrove:session:" + sid);
+      assertThat(findings.get(0).path("activity_id").asInt()).isEqualTo(1);
+      assertThat(findings.subList(1, findings.size())).allSatisfy(f -> assertThat(f.path("activity_id").asInt())
+          .isEqualTo(2));
+      JsonNode last = findings.get(findings.size() - 1);
+      assertThat(last.path("metadata").path("version").asText()).isEqualTo("1.4.0");
+      assertThat(last.path("unmapped").path("labels").path("agent.tool").asText()).isEqualTo("claude-code");
+      assertThat(last.path("unmapped").path("labels").path("review.verdict").asText()).isEqualTo("agent");
+      assertThat(last.path("status_id").asInt()).as("a person has looked at it").isEqualTo(2);
+
+      // and the store answers for it
+      int port = ((dev.whodrove.siem.SiemExportService) siem.service()).queryPort();
+      HttpResponse<String> got = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + "/sessions/" + sid)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(got.statusCode()).as(got.body()).isEqualTo(200);
+      assertThat(JSON.readTree(got.body())).isEqualTo(merged);
+    } finally {
+      model.stop(0);
+    }
   }
 
   @Test

@@ -80,4 +80,21 @@ class ParseCommandTest {
     assertThat(r.lines()).anySatisfy(n -> assertThat(n.get("labels").path("gcp.ua.tool").asText())
         .isEqualTo("claude-code"));
   }
+
+  @Test
+  void aTableFileClassifiesAndStampsItsOwnVersion() throws Exception {
+    SimulatedDataset.Summary data = SimulatedDataset.write(tmp.resolve("t"), 3, Map.of("opus-4.6", 1), Map.of());
+    String v1 = dev.whodrove.classifier.CadenceTableJson.write(dev.whodrove.classifier.CadenceProfiles.V1, "");
+    Path table = tmp.resolve("mine.json");
+    Files.writeString(table, v1.replace("\"version\": \"v1\"", "\"version\": \"v1-local\""));
+    Run shipped = run("parse", "--json", data.recordsDir().toString());
+    Run mine = run("parse", "--json", "--cadence-table", table.toString(), data.recordsDir().toString());
+    assertThat(mine.status()).isZero();
+    assertThat(mine.lines().get(0).get("labels")).isEqualTo(shipped.lines().get(0).get("labels"));
+
+    Files.writeString(table, v1.replace("gap_max_s > 60", "gap_maximum > 60"));
+    Run bad = run("parse", "--json", "--cadence-table", table.toString(), data.recordsDir().toString());
+    assertThat(bad.status()).isEqualTo(1);
+    assertThat(bad.err().strip()).contains("unknown feature 'gap_maximum'").doesNotContain("\n");
+  }
 }

@@ -24,7 +24,8 @@ class UpCommandTest {
   void everyServiceOwnsOneHyphenFreePrefix() {
     assertThat(prefixes()).containsExactlyInAnyOrderEntriesOf(Map.of(
         "ingest-teleport", "teleport.", "ingest-gcp", "gcp.", "recording-decoder", "decoder.",
-        "featurizer", "featurizer.", "classifier", "classifier.", "llm-scorer", "llm.", "sqlite-sink", "sink."));
+        "featurizer", "featurizer.", "classifier", "classifier.", "correlator", "correlator.", "llm-scorer", "llm.",
+        "sqlite-sink", "sink.", "siem-export", "siem."));
   }
 
   @Test
@@ -49,7 +50,7 @@ class UpCommandTest {
         "decoder.store.file.roots", "/var/lib/teleport/log/records",
         "teleport.file.enabled", "true",
         "gcp.archive.paths", "/archive",
-        "classifier.json.mirror.enabled", "true",
+        "siem.ocsf.enabled", "true",
         "classifier.application.id", "whodrove-classifier-v1-replay",
         "sqlite-sink.kafka.max.poll.records", "50",
         "sink.db.path", "/data/sessions.sqlite",
@@ -57,15 +58,16 @@ class UpCommandTest {
 
     assertThat(r.common()).containsOnly(Map.entry("topics.partitions", "3"));
     assertThat(r.perService()).containsOnlyKeys("featurizer", "recording-decoder", "ingest-teleport", "ingest-gcp",
-        "classifier", "sqlite-sink");
+        "classifier", "sqlite-sink", "siem-export");
     assertThat(r.perService().get("featurizer")).containsOnly(Map.entry("featurizer.recording.wait", "10m"),
         Map.entry("state.dir", "/var/lib/whodrove/featurizer"));
     assertThat(r.perService().get("recording-decoder"))
         .containsOnly(Map.entry("decoder.store.file.roots", "/var/lib/teleport/log/records"));
     assertThat(r.perService().get("ingest-teleport")).containsOnly(Map.entry("teleport.file.enabled", "true"));
     assertThat(r.perService().get("ingest-gcp")).containsOnly(Map.entry("gcp.archive.paths", "/archive"));
-    assertThat(r.perService().get("classifier")).containsOnly(Map.entry("classifier.json.mirror.enabled", "true"),
+    assertThat(r.perService().get("classifier")).containsOnly(
         Map.entry("application.id", "whodrove-classifier-v1-replay"));
+    assertThat(r.perService().get("siem-export")).containsOnly(Map.entry("siem.ocsf.enabled", "true"));
     assertThat(r.perService().get("sqlite-sink")).containsOnly(Map.entry("kafka.max.poll.records", "50"),
         Map.entry("sink.db.path", "/data/sessions.sqlite"));
     assertThat(warnings).isEmpty();

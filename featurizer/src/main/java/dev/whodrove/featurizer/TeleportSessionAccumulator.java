@@ -51,6 +51,9 @@ public final class TeleportSessionAccumulator {
   private long commands;
   private long joins;
   private long inputEvents;
+  /** Input events that look like one typed key (see {@link #onInput}). */
+  private long typedKeystrokes;
+  private long prevInputDelayMs = -1;
   private long prevDelayMs = -1;
   private long droppedNotable;
   private GapSketch chunkGapsMs;
@@ -107,7 +110,7 @@ public final class TeleportSessionAccumulator {
       case SESSION_START -> onStart(e, e.getSessionStart());
       case SESSION_END -> onEnd(e.getSessionEnd(), e.getTimeMs());
       case PRINT, PRINTS -> PrintEvents.forEach(e, this::onPrint);
-      case INPUT -> inputEvents++;
+      case INPUT -> onInput(e.getInput());
       case COMMAND -> {
         commands++;
         var c = e.getCommand();
@@ -188,6 +191,19 @@ public final class TeleportSessionAccumulator {
     prevDelayMs = p.getDelayMs();
     long t = timeMs > 0 ? timeMs : rec.getStartedMs() + p.getDelayMs();
     cadence.add(t, p.getBytes(), p.getEditChars());
+  }
+
+  /**
+   * Keyboard input (asciicast {@code "i"} events): one key is 1–4 bytes (a character, a control key, a short escape
+   * sequence), and a person types the next one 30 ms–1.5 s after the last, the window keystroke echo uses. Agent
+   * harnesses send whole command lines, and scripted typing comes faster than a person's fingers.
+   */
+  private void onInput(PrintChunk in) {
+    inputEvents++;
+    if (prevInputDelayMs >= 0 && GapStats.isEcho(in.getDelayMs() - prevInputDelayMs, in.getBytes())) {
+      typedKeystrokes++;
+    }
+    prevInputDelayMs = in.getDelayMs();
   }
 
   private static void putLabels(TeleportFeatures.Builder t, Map<String, String> labels) {
@@ -315,6 +331,8 @@ public final class TeleportSessionAccumulator {
     commands = 0;
     joins = 0;
     inputEvents = 0;
+    typedKeystrokes = 0;
+    prevInputDelayMs = -1;
     prevDelayMs = -1;
     droppedNotable = 0;
     chunkGapsMs = new GapSketch();
@@ -357,7 +375,8 @@ public final class TeleportSessionAccumulator {
         .setBpfPresent(commands > 0)
         .setSingleShot(!pty && joins == 0 && !interactive)
         .setJoinCount(joins)
-        .setInputEvents(inputEvents);
+        .setInputEvents(inputEvents)
+        .setTypedKeystrokes(typedKeystrokes);
     long started = rec.getStartedMs() > 0 ? rec.getStartedMs() : audit.getStartedMs();
     long ended = rec.getEndedMs() > 0 ? rec.getEndedMs() : audit.getEndedMs();
     CadenceFeatures cf = cadence.features();
@@ -390,10 +409,11 @@ public final class TeleportSessionAccumulator {
   }
 
   /**
-   * Version of {@link #toBytes}: 2 carries cadence state format 2 (activity counters, echo series). Version 1 state
-   * is still read; its cadence activity fields are then reported unset.
+   * Version of {@link #toBytes}: 2 carries cadence state format 2 (activity counters, echo series), 3 adds the typed
+   * keystrokes after it. Versions 1 and 2 are still read (typed keystrokes then count from 0; version 1's cadence
+   * activity fields are reported unset).
    */
-  static final int STATE_VERSION = 2;
+  static final int STATE_VERSION = 3;
 
   public byte[] toBytes() {
     StateWriter w = new StateWriter();
@@ -404,13 +424,14 @@ public final class TeleportSessionAccumulator {
         .varint(joins).varint(inputEvents).zigzag(prevDelayMs).varint(droppedNotable);
     w.bytes(chunkGapsMs.encode());
     cadence.writeTo(w);
+    w.varint(typedKeystrokes).zigzag(prevInputDelayMs);
     return w.toByteArray();
   }
 
   public static TeleportSessionAccumulator fromBytes(byte[] bytes) {
     StateReader r = new StateReader(bytes);
     long version = r.varint();
-    if (version != 1 && version != STATE_VERSION) {
+    if (version < 1 || version > STATE_VERSION) {
       throw new IllegalStateException("unknown teleport session state version " + version);
     }
     SessionFeatures.Builder rec;
@@ -431,6 +452,10 @@ public final class TeleportSessionAccumulator {
     n[9] = r.varint();
     GapSketch chunkGaps = GapSketch.decode(r.bytes());
     TeleportSessionAccumulator s = new TeleportSessionAccumulator(chunkGaps, CadenceAccumulator.readFrom(r, version == 1 ? 1 : CadenceAccumulator.FORMAT));
+    if (version >= 3) {
+      s.typedKeystrokes = r.varint();
+      s.prevInputDelayMs = r.zigzag();
+    }
     s.rec = rec;
     s.audit = audit;
     s.recordingSeen = flags[0];

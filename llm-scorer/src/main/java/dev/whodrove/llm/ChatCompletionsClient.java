@@ -14,8 +14,12 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,10 +28,18 @@ import org.slf4j.LoggerFactory;
  * LiteLLM and friends). One call = one request at temperature 0 with a strict JSON response schema, made under a
  * concurrency limit and a tokens-per-minute budget, retried on timeouts, 429 and 5xx with exponential backoff and
  * jitter, honouring {@code Retry-After}. Other 4xx answers are not retried: asking again would not help.
+ *
+ * <p>Each attempt is bounded in time and memory whatever the server does: {@code llm.request.timeout} covers the
+ * whole answer, body included (the JDK client's own timeout stops at the headers, so a server that sends headers and
+ * then stalls would hold the call forever), and at most {@link #MAX_RESPONSE_BYTES} of a body are kept. A 200 whose
+ * body is not a chat completion (garbage from a proxy, a body cut short, one over the limit) is a server fault and
+ * retried like a 5xx; what the model itself says is judged later, by {@link AnswerValidator}.
  */
 public final class ChatCompletionsClient {
   private static final Logger log = LoggerFactory.getLogger(ChatCompletionsClient.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Largest response body read: an answer is a few KiB (at most {@code llm.max.output.tokens} tokens). */
+  public static final int MAX_RESPONSE_BYTES = 1 << 20;
 
   /** Waits between attempts; replaceable in tests. */
   public interface Sleeper {
@@ -121,16 +133,36 @@ public final class ChatCompletionsClient {
         req.header("Authorization", "Bearer " + config.apiKey());
       }
       HttpResponse<byte[]> resp;
+      CompletableFuture<HttpResponse<byte[]>> pending = http.sendAsync(req.build(),
+          BoundedBody.handler(MAX_RESPONSE_BYTES));
       try {
-        resp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
-      } catch (HttpTimeoutException e) {
+        resp = pending.get(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        pending.cancel(true); // closes the exchange: a stalled body must not keep the connection
         metrics.request("timeout");
         return Attempt.fail(attempt, new LlmCallException(LlmCallException.Kind.TIMEOUT,
-            "no answer within " + config.requestTimeout().toMillis() + " ms", attempt, e), true, Optional.empty());
-      } catch (IOException e) {
+            "no complete answer within " + config.requestTimeout().toMillis() + " ms", attempt, e), true,
+            Optional.empty());
+      } catch (InterruptedException e) {
+        pending.cancel(true);
+        throw e;
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        BoundedBody.TooLarge tooLarge = causeOf(cause, BoundedBody.TooLarge.class);
+        if (causeOf(cause, HttpTimeoutException.class) != null) {
+          metrics.request("timeout");
+          return Attempt.fail(attempt, new LlmCallException(LlmCallException.Kind.TIMEOUT,
+              "no answer within " + config.requestTimeout().toMillis() + " ms", attempt, cause), true,
+              Optional.empty());
+        }
+        if (tooLarge != null) {
+          metrics.request("too_large");
+          return Attempt.fail(attempt, new LlmCallException(LlmCallException.Kind.BAD_RESPONSE,
+              tooLarge.getMessage() + " from " + endpoint, attempt, cause), true, Optional.empty());
+        }
         metrics.request("io");
         return Attempt.fail(attempt, new LlmCallException(LlmCallException.Kind.IO,
-            "cannot reach " + endpoint + ": " + e, attempt, e), true, Optional.empty());
+            "cannot reach " + endpoint + ": " + cause, attempt, cause), true, Optional.empty());
       }
       int status = resp.statusCode();
       metrics.request(Integer.toString(status));
@@ -141,8 +173,9 @@ public final class ChatCompletionsClient {
           metrics.tokens(c.promptTokens(), c.completionTokens());
           return Attempt.ok(attempt, c);
         } catch (IOException | RuntimeException e) {
+          // not what a model server answers: a proxy's page, a body cut short; the next attempt may get a real one
           return Attempt.fail(attempt, new LlmCallException(LlmCallException.Kind.BAD_RESPONSE,
-              "unreadable chat completion: " + e.getMessage(), attempt, e), false, Optional.empty());
+              "unreadable chat completion: " + e.getMessage(), attempt, e), true, Optional.empty());
         }
       }
       budget.settle(reservation, 0);
@@ -167,6 +200,16 @@ public final class ChatCompletionsClient {
       metrics.inFlight.decrementAndGet();
       slots.release();
     }
+  }
+
+  /** {@code t} or the first of its causes that is a {@code type}, else null (the client may wrap what it throws). */
+  private static <T extends Throwable> T causeOf(Throwable t, Class<T> type) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (type.isInstance(c)) {
+        return type.cast(c);
+      }
+    }
+    return null;
   }
 
   /** The {@code Retry-After} wait (seconds or an HTTP date), capped by {@code llm.retry.after.max}. */

@@ -12,6 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class ChatCompletionsClientTest {
   private FakeChatServer server;
@@ -129,5 +130,109 @@ class ChatCompletionsClientTest {
       assertThat(c.backoff(3)).isBetween(Duration.ofMillis(200), Duration.ofMillis(400));
       assertThat(c.backoff(10)).isBetween(Duration.ofMillis(500), Duration.ofMillis(1000));
     }
+  }
+
+  /** Server faults: each attempt ends within the request timeout and keeps at most the body limit in memory. */
+  @Test
+  @Timeout(20)
+  void aServerThatNeverAnswersTimesOutWithinTheRequestTimeout() {
+    server.then(FakeChatServer.fault(FakeChatServer.Fault.HANG));
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> client(Map.of(LlmConfig.REQUEST_TIMEOUT, "500ms", LlmConfig.RETRIES, "0"))
+        .complete(prompt)).isInstanceOfSatisfying(LlmCallException.class,
+            e -> assertThat(e.kind()).isEqualTo(LlmCallException.Kind.TIMEOUT));
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(2500));
+  }
+
+  @Test
+  @Timeout(20) // a client without a whole-answer deadline would hang here, not fail
+  void aBodyThatStallsAfterTheHeadersTimesOutWithinTheRequestTimeout() {
+    server.then(FakeChatServer.fault(FakeChatServer.Fault.STALL_BODY));
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> client(Map.of(LlmConfig.REQUEST_TIMEOUT, "500ms", LlmConfig.RETRIES, "0"))
+        .complete(prompt)).isInstanceOfSatisfying(LlmCallException.class, e -> {
+          assertThat(e.kind()).isEqualTo(LlmCallException.Kind.TIMEOUT);
+          assertThat(e).hasMessageContaining("no complete answer within 500 ms");
+        });
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(2500));
+  }
+
+  @Test
+  @Timeout(20)
+  void aTenMiBBodyIsRefusedAtTheLimitWhetherItsLengthIsDeclaredOrNot() {
+    for (FakeChatServer.Fault huge : List.of(FakeChatServer.Fault.HUGE_BODY, FakeChatServer.Fault.HUGE_CHUNKED_BODY)) {
+      server.then(FakeChatServer.fault(huge));
+      long before = allThreadsAllocated();
+      assertThatThrownBy(() -> client(Map.of(LlmConfig.RETRIES, "0")).complete(prompt)).as(huge.toString())
+          .isInstanceOfSatisfying(LlmCallException.class, e -> {
+            assertThat(e.kind()).isEqualTo(LlmCallException.Kind.BAD_RESPONSE);
+            assertThat(e).hasMessageContaining("response body").hasMessageContaining("1048576 bytes");
+          });
+      // the whole JVM, server included, allocated well under the 10 MiB offered: the body was not kept
+      assertThat(allThreadsAllocated() - before).as(huge.toString()).isLessThan(6L << 20);
+    }
+  }
+
+  @Test
+  @Timeout(20)
+  void garbageAndHugeBodiesAreRetriedAndTheRecoveredServerAnswers() throws Exception {
+    server.then(new FakeChatServer.Reply(200, "<html><body>502 Bad Gateway</body></html>", Map.of(), 0))
+        .then(FakeChatServer.fault(FakeChatServer.Fault.HUGE_CHUNKED_BODY))
+        .then(FakeChatServer.fault(FakeChatServer.Fault.STALL_BODY));
+    Completion c = client(Map.of(LlmConfig.REQUEST_TIMEOUT, "500ms")).complete(prompt);
+    assertThat(c.attempts()).isEqualTo(4); // the default budget: the first attempt and three retries
+    assertThat(c.content()).contains("claude-code");
+    assertThat(server.requests).hasSize(4);
+    assertThat(sleeps).hasSize(3);
+  }
+
+  @Test
+  void theBodyLimitCancelsTheSubscriptionAndKeepsNothing() {
+    BoundedBody body = new BoundedBody(ChatCompletionsClient.MAX_RESPONSE_BYTES, -1);
+    long[] requested = new long[1];
+    boolean[] cancelled = new boolean[1];
+    body.onSubscribe(new java.util.concurrent.Flow.Subscription() {
+      @Override
+      public void request(long n) {
+        requested[0] += n;
+      }
+
+      @Override
+      public void cancel() {
+        cancelled[0] = true;
+      }
+    });
+    int delivered = 0;
+    while (!cancelled[0] && delivered < 160) {
+      body.onNext(List.of(java.nio.ByteBuffer.allocate(64 * 1024)));
+      delivered++;
+    }
+    assertThat(cancelled[0]).isTrue();
+    assertThat(delivered).isEqualTo(17); // the 17th buffer would pass 1 MiB
+    assertThat(body.getBody().toCompletableFuture()).isCompletedExceptionally();
+    BoundedBody declared = new BoundedBody(ChatCompletionsClient.MAX_RESPONSE_BYTES, 10L << 20);
+    boolean[] declaredCancelled = new boolean[1];
+    declared.onSubscribe(new java.util.concurrent.Flow.Subscription() {
+      @Override
+      public void request(long n) {
+        throw new AssertionError("a body declared too large is not read");
+      }
+
+      @Override
+      public void cancel() {
+        declaredCancelled[0] = true;
+      }
+    });
+    assertThat(declaredCancelled[0]).isTrue();
+  }
+
+  /** Heap allocated so far by the live threads (the client's and the server's are pooled and live on). */
+  private static long allThreadsAllocated() {
+    var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (long b : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+      sum += Math.max(0, b);
+    }
+    return sum;
   }
 }

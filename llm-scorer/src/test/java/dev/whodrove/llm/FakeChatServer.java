@@ -19,8 +19,27 @@ import java.util.concurrent.Executors;
 final class FakeChatServer implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One scripted reply. */
-  record Reply(int status, String body, Map<String, String> headers, long delayMs) {}
+  /** One scripted reply; {@code fault} makes the server misbehave on the wire instead of answering plainly. */
+  record Reply(int status, String body, Map<String, String> headers, long delayMs, Fault fault) {
+    Reply(int status, String body, Map<String, String> headers, long delayMs) {
+      this(status, body, headers, delayMs, Fault.NONE);
+    }
+  }
+
+  /** Ways to misbehave that a reply body cannot express. */
+  enum Fault {
+    NONE,
+    /** Reads the request and never answers (until the server closes). */
+    HANG,
+    /** Sends the headers and the first bytes of the body, then nothing (until the server closes). */
+    STALL_BODY,
+    /** A 200 whose body is 10 MiB, its length declared. */
+    HUGE_BODY,
+    /** A 200 whose body is 10 MiB, sent in chunks with no declared length. */
+    HUGE_CHUNKED_BODY
+  }
+
+  static final int HUGE_BYTES = 10 << 20;
 
   /** A request as received. */
   record Request(String path, String authorization, String body) {}
@@ -28,6 +47,9 @@ final class FakeChatServer implements AutoCloseable {
   private final HttpServer server;
   private final ConcurrentLinkedDeque<Reply> script = new ConcurrentLinkedDeque<>();
   final List<Request> requests = new CopyOnWriteArrayList<>();
+  /** Bytes of body written per huge reply before the client stopped reading. */
+  final List<Long> hugeBytesSent = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
   private volatile java.util.function.Function<String, Reply> router = body -> null;
   private volatile Reply fallback = ok(answer("claude-code", 0.8, "deploy", 0.7, "opus-4.6", 0.6, "fast bursts"));
 
@@ -75,6 +97,10 @@ final class FakeChatServer implements AutoCloseable {
     if (r == null) {
       r = fallback;
     }
+    if (r.fault != Fault.NONE) {
+      misbehave(ex, r.fault);
+      return;
+    }
     if (r.delayMs > 0) {
       try {
         Thread.sleep(r.delayMs);
@@ -97,6 +123,49 @@ final class FakeChatServer implements AutoCloseable {
     } finally {
       ex.close();
     }
+  }
+
+  private void misbehave(HttpExchange ex, Fault fault) {
+    try {
+      switch (fault) {
+        case HANG -> closing.await(120, java.util.concurrent.TimeUnit.SECONDS);
+        case STALL_BODY -> {
+          ex.getResponseHeaders().add("Content-Type", "application/json");
+          ex.sendResponseHeaders(200, 4096);
+          ex.getResponseBody().write("{\"id\":\"chatcmpl-stall\",\"choices\":[".getBytes(StandardCharsets.UTF_8));
+          ex.getResponseBody().flush();
+          closing.await(120, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        case HUGE_BODY, HUGE_CHUNKED_BODY -> {
+          ex.getResponseHeaders().add("Content-Type", "application/json");
+          ex.sendResponseHeaders(200, fault == Fault.HUGE_BODY ? HUGE_BYTES : 0);
+          byte[] chunk = new byte[64 * 1024];
+          java.util.Arrays.fill(chunk, (byte) 'x');
+          long sent = 0;
+          try (OutputStream os = ex.getResponseBody()) {
+            while (sent < HUGE_BYTES) {
+              os.write(chunk);
+              sent += chunk.length;
+            }
+          } catch (IOException e) {
+            // the client stopped reading
+          } finally {
+            hugeBytesSent.add(sent);
+          }
+        }
+        default -> throw new IllegalStateException(fault.toString());
+      }
+    } catch (IOException e) {
+      // the client went away
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      ex.close();
+    }
+  }
+
+  static Reply fault(Fault f) {
+    return new Reply(200, "", Map.of(), 0, f);
   }
 
   /** A JSON answer in the schema's shape. */
@@ -139,11 +208,12 @@ final class FakeChatServer implements AutoCloseable {
   }
 
   static Reply slow(Reply r, long delayMs) {
-    return new Reply(r.status, r.body, r.headers, delayMs);
+    return new Reply(r.status, r.body, r.headers, delayMs, r.fault);
   }
 
   @Override
   public void close() {
+    closing.countDown();
     server.stop(0);
   }
 }

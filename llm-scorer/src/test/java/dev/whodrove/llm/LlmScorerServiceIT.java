@@ -18,6 +18,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -242,5 +244,54 @@ class LlmScorerServiceIT {
         .toList();
     assertThat(dlq).extracting(d -> d.getOriginalKey().toStringUtf8())
         .containsExactlyInAnyOrder("it-down-1", "it-denied-1");
+  }
+
+  /**
+   * A model server that misbehaves, then recovers: every escalation is first answered garbage, then a 10 MiB body,
+   * then nothing at all, and only then a real answer. Each attempt ends within the request timeout and keeps at most
+   * the body limit; once the server answers, every escalation has exactly one verdict and none is dead-lettered, and
+   * the model was asked no more often than the faults made necessary. The faults fit the default retry budget;
+   * whether the client or the worker retries is not what this looks at.
+   */
+  @Test
+  @Order(4)
+  void garbageHugeAndHangingAnswersThenRecoveryScoreEveryEscalationOnce() throws Exception {
+    List<String> sessions = List.of("fault-1", "fault-2", "fault-3", "fault-4");
+    List<FakeChatServer.Reply> faults = List.of(
+        new FakeChatServer.Reply(200, "<html><body>502 Bad Gateway</body></html>", Map.of(), 0),
+        FakeChatServer.fault(FakeChatServer.Fault.HUGE_BODY),
+        FakeChatServer.fault(FakeChatServer.Fault.HANG));
+    Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+    server.route(body -> {
+      if (body.contains("session: it-bad-")) {
+        return FakeChatServer.ok("{\"agent_tool\": \"claude-co");
+      }
+      return sessions.stream().filter(s -> body.contains("session: " + s + "\\n")).findFirst()
+          .map(s -> attempts.computeIfAbsent(s, k -> new AtomicInteger()).getAndIncrement())
+          .filter(n -> n < faults.size()).map(faults::get).orElse(null);
+    });
+    for (String s : sessions) {
+      sendEscalation(s);
+    }
+    long started = System.nanoTime();
+    try (ServiceHost host = start("it-faults", "it-faults.completed", 0, Map.of(LlmConfig.REQUEST_TIMEOUT, "1s"))) {
+      Await.until(() -> sessions.stream().allMatch(s -> verdictsFor(s).stream()
+          .anyMatch(v -> "ok".equals(labels(v).get("phase2.status")))), "a verdict for every escalation",
+          Duration.ofSeconds(90));
+      // four sessions (and what earlier tests left on the topic), two calls at a time, each at most four attempts
+      // of at most a second
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(40));
+    }
+    for (String s : sessions) {
+      assertThat(server.requestsMentioning("session: " + s + "\\n")).as(s).isEqualTo(faults.size() + 1);
+      assertThat(verdictsFor(s)).as(s).singleElement().satisfies(v -> assertThat(labels(v))
+          .containsEntry("phase2.status", "ok").containsEntry("agent.tool", "claude-code"));
+    }
+    List<DeadLetter> dlq = readAll(Topics.SESSION_ESCALATIONS.deadLetterTopic(), Duration.ofMillis(500)).stream()
+        .map(r -> Topics.deadLetterOf(Topics.SESSION_ESCALATIONS).valueSerde(Map.of())
+            .deserialize(r.topic(), r.value()))
+        .filter(d -> sessions.contains(d.getOriginalKey().toStringUtf8()))
+        .toList();
+    assertThat(dlq).isEmpty();
   }
 }

@@ -10,18 +10,42 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Streams an asciicast v2 recording (what asciinema, Tailscale SSH's recorder and agent harnesses write): a JSON
- * header line, then one {@code [time, code, data]} array per line, {@code time} in seconds since the start.
- * Lines are bounded in length and total bytes are capped, so hostile files cost bounded memory.
+ * Streams an asciicast recording: a JSON header line, then one {@code [time, code, data]} array per line.
+ *
+ * <ul>
+ *   <li>v2 (asciinema 2.x, Tailscale SSH's recorder, agent harnesses): {@code width}/{@code height} in the header,
+ *       {@code time} in seconds since the start, passed through as written.</li>
+ *   <li>v3 (asciinema 3.x): {@code term.cols}/{@code term.rows} in the header, {@code time} is the interval since the
+ *       previous event, lines starting with {@code #} are comments. Intervals are summed in whole nanoseconds, so
+ *       thousands of events do not drift the way a running floating-point sum would, and an event's time is then the
+ *       same double a v2 file holding the absolute time would give. A negative, non-finite or absurd interval (over
+ *       {@link #MAX_INTERVAL_SECONDS}), or a recording longer than {@link #MAX_DURATION_SECONDS}, stops the read.</li>
+ * </ul>
+ *
+ * <p>Lines are bounded in length and total bytes are capped, so hostile files cost bounded memory.
  */
 public final class AsciicastReader implements AutoCloseable {
   /** Longest accepted line. */
   public static final int MAX_LINE_BYTES = 1024 * 1024;
 
-  /** The header: terminal size and the start time (epoch seconds, 0 when absent). */
-  public record Header(int width, int height, long timestamp) {}
+  /** Longest gap between two v3 events: 30 days (a terminal idle longer than that is not a recording). */
+  public static final long MAX_INTERVAL_SECONDS = 30L * 24 * 3600;
 
-  /** One event line: {@code code} is "o" (output), "i" (input), "r" (resize), "m" (marker), … */
+  /** Longest v3 recording: 366 days from its start to its last event. */
+  public static final long MAX_DURATION_SECONDS = 366L * 24 * 3600;
+
+  /** Latest accepted v3 start time, epoch seconds (9999-12-31T23:59:59Z): keeps epoch milliseconds in range. */
+  static final long MAX_TIMESTAMP_SECONDS = 253_402_300_799L;
+
+  private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+  /** The header: format version (2 or 3), terminal size and the start time (epoch seconds, 0 when absent). */
+  public record Header(int version, int width, int height, long timestamp) {}
+
+  /**
+   * One event line: {@code code} is "o" (output), "i" (input), "r" (resize), "m" (marker), "x" (exit, v3), …; {@code
+   * time} is seconds since the start (v3 intervals already summed).
+   */
   public record Event(double time, String code, String data, long line, long byteOffset) {}
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -38,13 +62,15 @@ public final class AsciicastReader implements AutoCloseable {
   private long lineNo;
   private long lineOffset;
   private Header header;
+  /** v3: nanoseconds from the start to the last event read. */
+  private long elapsedNanos;
 
   public AsciicastReader(InputStream in, long maxBytes) {
     this.in = in;
     this.maxBytes = maxBytes;
   }
 
-  /** Reads and checks the header line (version 2). */
+  /** Reads and checks the header line (version 2 or 3). */
   public Header header() throws IOException {
     if (header != null) {
       return header;
@@ -63,6 +89,10 @@ public final class AsciicastReader implements AutoCloseable {
       throw new RecordingDecodeException("asciicast", 0, "asciicast header at line 1 is not a JSON object");
     }
     int version = h.path("version").asInt(-1);
+    if (version == 3) {
+      header = v3Header(h);
+      return header;
+    }
     if (version != 2) {
       throw new RecordingDecodeException("unsupported-format", 0, "unsupported format asciicast-v"
           + (version < 0 ? "unknown" : Integer.toString(version)));
@@ -76,15 +106,49 @@ public final class AsciicastReader implements AutoCloseable {
       throw new RecordingDecodeException("bad-time", 0, "asciicast header timestamp " + truncate(ts.toString())
           + " is not a whole number of seconds");
     }
-    header = new Header(width, height, ts.asLong(0));
+    header = new Header(2, width, height, ts.asLong(0));
     return header;
   }
 
-  /** The next event, or {@code null} at the end of the file. Blank lines are skipped. */
+  /** The v3 header: a {@code term} object with the size, and an optional whole-second start time. */
+  private static Header v3Header(JsonNode h) throws RecordingDecodeException {
+    JsonNode term = h.get("term");
+    if (term == null || !term.isObject()) {
+      throw badHeader("has no term object");
+    }
+    int cols = termSize(term, "cols");
+    int rows = termSize(term, "rows");
+    long timestamp = 0;
+    JsonNode ts = h.get("timestamp");
+    if (ts != null && !ts.isNull()) {
+      if (!ts.isIntegralNumber() || !ts.canConvertToLong() || ts.asLong() < 0
+          || ts.asLong() > MAX_TIMESTAMP_SECONDS) {
+        throw badHeader("timestamp " + truncate(ts.toString()) + " is not a Unix time in whole seconds");
+      }
+      timestamp = ts.asLong();
+    }
+    return new Header(3, cols, rows, timestamp);
+  }
+
+  private static int termSize(JsonNode term, String field) throws RecordingDecodeException {
+    JsonNode n = term.get(field);
+    if (n == null || !n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 0 || n.asInt() > 65_535) {
+      throw badHeader("term." + field + " is " + (n == null ? "missing" : truncate(n.toString()))
+          + ", not a whole number from 0 to 65535");
+    }
+    return n.asInt();
+  }
+
+  private static RecordingDecodeException badHeader(String why) {
+    return new RecordingDecodeException("asciicast", 0, "asciicast v3 header at line 1 " + why);
+  }
+
+  /** The next event, or {@code null} at the end of the file. Blank lines (and v3 comment lines) are skipped. */
   public Event next() throws IOException {
     header();
+    boolean v3 = header.version() == 3;
     while (readLine()) {
-      if (isBlank()) {
+      if (isBlank() || v3 && line[0] == '#') {
         continue;
       }
       try (JsonParser p = JSON.createParser(line, 0, lineLen)) {
@@ -95,7 +159,7 @@ public final class AsciicastReader implements AutoCloseable {
         if (t != JsonToken.VALUE_NUMBER_FLOAT && t != JsonToken.VALUE_NUMBER_INT) {
           throw malformed("time is not a number");
         }
-        double time = p.getDoubleValue();
+        double time = v3 ? advance(p.getDoubleValue()) : p.getDoubleValue();
         if (p.nextToken() != JsonToken.VALUE_STRING) {
           throw malformed("event code is not a string");
         }
@@ -115,6 +179,30 @@ public final class AsciicastReader implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  /**
+   * Adds a v3 interval to the running time and returns the event's time in seconds. Each interval is rounded to the
+   * nanosecond once and the sum is kept in whole nanoseconds (exact, bounded); dividing that sum gives the closest
+   * double to the event's time (below 104 days, where a double holds every nanosecond count), the value a v2 file
+   * writing the same time in decimal would give.
+   */
+  private double advance(double interval) throws RecordingDecodeException {
+    if (Double.isNaN(interval) || Double.isInfinite(interval)) {
+      throw malformed("interval is not a finite number");
+    }
+    if (interval < 0) {
+      throw malformed("interval " + interval + " s is negative (v3 times are gaps since the previous event)");
+    }
+    if (interval > MAX_INTERVAL_SECONDS) {
+      throw malformed("interval " + interval + " s is longer than " + MAX_INTERVAL_SECONDS + " s");
+    }
+    long nanos = Math.round(interval * NANOS_PER_SECOND); // at most 2.6e15: exact in a double and a long
+    elapsedNanos += nanos; // both terms are bounded (the sum is checked below), so this cannot overflow
+    if (elapsedNanos > MAX_DURATION_SECONDS * NANOS_PER_SECOND) {
+      throw malformed("the recording would last longer than " + MAX_DURATION_SECONDS + " s");
+    }
+    return elapsedNanos / (double) NANOS_PER_SECOND;
   }
 
   /** Bytes consumed so far. */

@@ -30,7 +30,8 @@ public record DecoderConfig(
     Duration retryMax,
     RetryBudget retryBudget,
     Duration readTimeout,
-    double transactionDeadlineFraction) {
+    double transactionDeadlineFraction,
+    GcsRecordingStore.Settings gcs) {
 
   public static final String PREFIX = "decoder.";
   public static final String GROUP_ID = "decoder.group.id";
@@ -52,6 +53,12 @@ public record DecoderConfig(
   public static final String S3_ACCESS_KEY = STORE_PREFIX + "s3.access.key";
   public static final String S3_SECRET_KEY = STORE_PREFIX + "s3.secret.key";
   public static final String S3_MAX_ATTEMPTS = STORE_PREFIX + "s3.max.attempts";
+  public static final String GCS_ALLOW = STORE_PREFIX + "gcs.allow";
+  public static final String GCS_ENDPOINT = STORE_PREFIX + "gcs.endpoint";
+  public static final String GCS_ANONYMOUS = STORE_PREFIX + "gcs.anonymous";
+  public static final String GCS_CREDENTIALS_FILE = STORE_PREFIX + "gcs.credentials.file";
+  public static final String GCS_PROJECT = STORE_PREFIX + "gcs.project";
+  public static final String GCS_MAX_ATTEMPTS = STORE_PREFIX + "gcs.max.attempts";
   public static final String RETRY_INITIAL = STORE_PREFIX + "retry.initial";
   public static final String RETRY_MAX = STORE_PREFIX + "retry.max";
   /** Prefix of the retry budget keys ({@code …max.attempts}, {@code …max.elapsed}, {@code …auth.max.elapsed}). */
@@ -122,7 +129,34 @@ public record DecoderConfig(
         cfg.getDuration(RETRY_MAX, Duration.ofMinutes(1)),
         RetryBudget.from(cfg, RETRY_BUDGET_PREFIX),
         readTimeout,
-        fraction);
+        fraction,
+        gcs(cfg, readTimeout));
+  }
+
+  private static GcsRecordingStore.Settings gcs(ServiceConfig cfg, Duration readTimeout) {
+    String endpoint = cfg.get(GCS_ENDPOINT, "").trim();
+    if (!endpoint.isEmpty()) {
+      URI u;
+      try {
+        u = new URI(endpoint);
+      } catch (URISyntaxException e) {
+        u = null;
+      }
+      if (u == null || u.getHost() == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme()))) {
+        throw new ConfigException("invalid config " + GCS_ENDPOINT + "=" + endpoint + " ("
+            + ServiceConfig.keyToEnv(GCS_ENDPOINT) + "): expected an http:// or https:// URL");
+      }
+    }
+    String credentials = cfg.get(GCS_CREDENTIALS_FILE, "").trim();
+    return new GcsRecordingStore.Settings(
+        list(cfg.get(GCS_ALLOW, "")).stream().map(e -> BucketPrefix.parse(e, "gs")).toList(),
+        endpoint.isEmpty() ? null : endpoint,
+        // a plain-http endpoint is an emulator or a test server: nothing to authenticate to
+        cfg.getBoolean(GCS_ANONYMOUS, endpoint.startsWith("http://")),
+        credentials.isEmpty() ? null : credentials,
+        cfg.get(GCS_PROJECT, "").trim().isEmpty() ? null : cfg.get(GCS_PROJECT, "").trim(),
+        cfg.getInt(GCS_MAX_ATTEMPTS, 5),
+        readTimeout); // the client's own retries stop where the decoder's read deadline would cut them off
   }
 
   private static List<String> list(String csv) {

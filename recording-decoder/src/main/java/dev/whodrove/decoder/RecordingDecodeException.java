@@ -18,13 +18,13 @@ public final class RecordingDecodeException extends IOException {
    * @param byteOffset offset in the stored object where the problem was found, or -1
    */
   public RecordingDecodeException(String reason, long byteOffset, String message) {
-    super(message);
+    super(wellFormed(message));
     this.reason = reason;
     this.byteOffset = byteOffset;
   }
 
   public RecordingDecodeException(String reason, long byteOffset, String message, Throwable cause) {
-    super(message, cause);
+    super(wellFormed(message), cause);
     this.reason = reason;
     this.byteOffset = byteOffset;
   }
@@ -37,5 +37,35 @@ public final class RecordingDecodeException extends IOException {
   /** Offset in the stored object, or -1 when not applicable. */
   public long byteOffset() {
     return byteOffset;
+  }
+
+  /**
+   * The message with every lone surrogate (a parser quoting a bad character of the input) replaced by U+FFFD: it is
+   * published as the recording's {@code parse_error}, a UTF-8 string, and must read there as it reads here.
+   */
+  static String wellFormed(String message) {
+    if (message == null) {
+      return null;
+    }
+    StringBuilder sb = null;
+    for (int i = 0; i < message.length(); i++) {
+      char c = message.charAt(i);
+      boolean paired = Character.isHighSurrogate(c) && i + 1 < message.length()
+          && Character.isLowSurrogate(message.charAt(i + 1));
+      if (paired) {
+        if (sb != null) {
+          sb.append(c).append(message.charAt(i + 1));
+        }
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        if (sb == null) {
+          sb = new StringBuilder(message.length()).append(message, 0, i);
+        }
+        sb.append('\uFFFD');
+      } else if (sb != null) {
+        sb.append(c);
+      }
+    }
+    return sb == null ? message : sb.toString();
   }
 }

@@ -85,7 +85,7 @@ public final class RecordingDecoder {
     try {
       switch (format) {
         case PROTOSTREAM_V1, PROTOSTREAM_V2 -> bytesRead = decodeProtoStream(in, limits, p, complete);
-        case ASCIICAST_V2 -> bytesRead = decodeAsciicast(in, limits, p, complete);
+        case ASCIICAST_V2, ASCIICAST_V3 -> bytesRead = decodeAsciicast(in, limits, p, complete);
         case EMPTY -> throw new RecordingDecodeException("empty", 0, "empty recording object (0 bytes)");
         default -> throw new RecordingDecodeException("unsupported-format", 0, "unsupported format "
             + format.label());
@@ -162,6 +162,7 @@ public final class RecordingDecoder {
     long total = 0;
     try {
       AsciicastReader.Header h = reader.header();
+      complete.setFormat("asciicast-v" + h.version()); // the header decides; sniffing saw only its first bytes
       long startMs;
       try {
         startMs = EventTimes.headerMillis(h.timestamp());
@@ -206,7 +207,7 @@ public final class RecordingDecoder {
           case "r" -> p.emit(b.setType("resize")
               .setResize(Resized.newBuilder().setTerminalSize(e.data().trim().replace('x', ':'))).build());
           default -> {
-            // markers and future codes carry nothing the pipeline uses
+            // markers, exits (v3) and future codes carry nothing the pipeline uses
           }
         }
       }

@@ -44,12 +44,19 @@ public final class RecordingDecoderService implements ManagedService {
     this.metrics = new DecoderMetrics(ctx.metrics());
   }
 
-  /** The stores the configuration names: files under decoder.store.file.roots, S3 buckets in decoder.store.s3.allow. */
+  /**
+   * The stores the configuration names: files under decoder.store.file.roots, S3 buckets in decoder.store.s3.allow,
+   * Cloud Storage buckets in decoder.store.gcs.allow.
+   */
   public static RecordingStores storesFrom(DecoderConfig config) {
     List<RecordingStore> list = new ArrayList<>();
     list.add(new FileRecordingStore(config.fileRoots()));
     if (!config.s3Allowed().isEmpty()) {
       list.add(new S3RecordingStore(S3RecordingStore.client(config.s3()), config.s3Allowed()));
+    }
+    if (!config.gcs().allowed().isEmpty()) {
+      list.add(new GcsRecordingStore(GcsRecordingStore.client(config.gcs()), config.gcs().allowed(),
+          config.gcs().deadline()));
     }
     return new RecordingStores(list);
   }

@@ -9,6 +9,7 @@ public enum RecordingFormat {
   PROTOSTREAM_V1("protostream-v1", true),
   PROTOSTREAM_V2("protostream-v2", true),
   ASCIICAST_V2("asciicast-v2", true),
+  ASCIICAST_V3("asciicast-v3", true),
   LEGACY_TAR("legacy-tar", false),
   GZIP("gzip", false),
   EMPTY("empty", false),
@@ -91,8 +92,38 @@ public enum RecordingFormat {
       i++;
     }
     if (i < n && head[i] == '{') {
-      return ASCIICAST_V2;
+      return declaresVersion3(head, i, n) ? ASCIICAST_V3 : ASCIICAST_V2;
     }
     return UNKNOWN;
+  }
+
+  /**
+   * Whether the header in {@code head[from..n)} says {@code "version": 3} (asciinema writes the key first). A hint
+   * only: the reader decides from the whole header line, which may be longer than the bytes sniffed.
+   */
+  private static boolean declaresVersion3(byte[] head, int from, int n) {
+    byte[] key = "\"version\"".getBytes(StandardCharsets.US_ASCII);
+    outer:
+    for (int i = from; i + key.length <= n; i++) {
+      for (int k = 0; k < key.length; k++) {
+        if (head[i + k] != key[k]) {
+          continue outer;
+        }
+      }
+      int j = skipSpaces(head, i + key.length, n);
+      if (j >= n || head[j] != ':') {
+        return false;
+      }
+      j = skipSpaces(head, j + 1, n);
+      return j + 1 < n && head[j] == '3' && (head[j + 1] < '0' || head[j + 1] > '9');
+    }
+    return false;
+  }
+
+  private static int skipSpaces(byte[] head, int i, int n) {
+    while (i < n && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) {
+      i++;
+    }
+    return i;
   }
 }

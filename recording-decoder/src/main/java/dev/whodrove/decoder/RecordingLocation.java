@@ -5,17 +5,19 @@ import java.net.URISyntaxException;
 import java.util.Locale;
 
 /**
- * Where a recording object lives, parsed from an untrusted reference (audit events name it). Only {@code s3://} and
- * {@code file://} are accepted; dot segments, user info, ports on S3 URIs and hosts on file URIs are refused.
+ * Where a recording object lives, parsed from an untrusted reference (audit events name it). Only {@code s3://},
+ * {@code gs://} (Cloud Storage) and {@code file://} are accepted; dot segments, user info, ports on bucket URIs and
+ * hosts on file URIs are refused.
  *
  * <p>Teleport's {@code session.upload} URL names the upload, not the object: {@code s3://bucket/path/<sid>} or
- * {@code file://<records>/multi/<sid>}, never with the {@code .tar} suffix. The object is {@code <path>/<sid>.tar}
+ * {@code gs://bucket/path/<sid>} or {@code file://<records>/multi/<sid>}, never with the {@code .tar} suffix. The
+ * object is {@code <path>/<sid>.tar}
  * (and {@code <records>/<sid>.tar} for the file backend), so a last segment without an extension gets ".tar", and
  * a file URL ending in {@code multi/<name>} points two levels up.
  *
- * @param scheme {@code s3} or {@code file}
- * @param bucket S3 bucket (empty for files)
- * @param path S3 key without a leading slash, or the absolute file path
+ * @param scheme {@code s3}, {@code gs} or {@code file}
+ * @param bucket bucket (empty for files)
+ * @param path object name (S3 key) without a leading slash, or the absolute file path
  */
 public record RecordingLocation(String scheme, String bucket, String path) {
 
@@ -35,28 +37,29 @@ public record RecordingLocation(String scheme, String bucket, String path) {
       throw refused("recording uri must not carry a query or fragment: " + uri);
     }
     return switch (scheme) {
-      case "s3" -> s3(u, uri);
+      case "s3", "gs" -> bucketObject(scheme, u, uri);
       case "file" -> file(u, uri);
       default -> throw refused("unsupported recording uri scheme '" + scheme + "' in " + uri
-          + " (only s3:// and file:// are read)");
+          + " (only s3://, gs:// and file:// are read)");
     };
   }
 
-  private static RecordingLocation s3(URI u, String uri) throws StoreException {
+  /** {@code s3://bucket/key} or {@code gs://bucket/object}. */
+  private static RecordingLocation bucketObject(String scheme, URI u, String uri) throws StoreException {
     String bucket = u.getRawAuthority();
     if (bucket == null || bucket.isEmpty() || u.getRawUserInfo() != null || bucket.contains(":")
         || bucket.contains("@")) {
-      throw refused("s3 uri needs a plain bucket name: " + uri);
+      throw refused(scheme + " uri needs a plain bucket name: " + uri);
     }
     String key = u.getPath() == null ? "" : u.getPath();
     while (key.startsWith("/")) {
       key = key.substring(1);
     }
     if (key.isEmpty()) {
-      throw refused("s3 uri names no object: " + uri);
+      throw refused(scheme + " uri names no object: " + uri);
     }
     checkSegments(key, uri);
-    return new RecordingLocation("s3", bucket, withTarSuffix(key));
+    return new RecordingLocation(scheme, bucket, withTarSuffix(key));
   }
 
   private static RecordingLocation file(URI u, String uri) throws StoreException {
@@ -100,6 +103,6 @@ public record RecordingLocation(String scheme, String bucket, String path) {
 
   @Override
   public String toString() {
-    return scheme.equals("s3") ? "s3://" + bucket + "/" + path : "file://" + path;
+    return scheme.equals("file") ? "file://" + path : scheme + "://" + bucket + "/" + path;
   }
 }

@@ -2,7 +2,7 @@ package dev.whodrove.decoder;
 
 /** Opens recording objects of one kind of storage. */
 public interface RecordingStore extends AutoCloseable {
-  /** URI scheme served, {@code s3} or {@code file}. */
+  /** URI scheme served: {@code s3}, {@code gs} or {@code file}. */
   String scheme();
 
   /**

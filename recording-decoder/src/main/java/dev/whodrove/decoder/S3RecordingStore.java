@@ -46,12 +46,8 @@ public final class S3RecordingStore implements RecordingStore {
   public record Allowed(String bucket, String prefix) {
     /** Parses {@code bucket} or {@code bucket/prefix}. */
     public static Allowed parse(String entry) {
-      String e = entry.trim();
-      if (e.startsWith("s3://")) {
-        e = e.substring(5);
-      }
-      int slash = e.indexOf('/');
-      return slash < 0 ? new Allowed(e, "") : new Allowed(e.substring(0, slash), e.substring(slash + 1));
+      BucketPrefix p = BucketPrefix.parse(entry, "s3");
+      return new Allowed(p.bucket(), p.prefix());
     }
 
     /**
@@ -60,21 +56,7 @@ public final class S3RecordingStore implements RecordingStore {
      * covers that object.
      */
     boolean permits(RecordingLocation loc) {
-      if (!bucket.equals(loc.bucket())) {
-        return false;
-      }
-      String p = prefix;
-      while (p.endsWith("/")) {
-        p = p.substring(0, p.length() - 1);
-      }
-      while (p.startsWith("/")) {
-        p = p.substring(1);
-      }
-      if (p.isEmpty()) {
-        return true;
-      }
-      String key = loc.path();
-      return key.equals(p) || key.startsWith(p + "/");
+      return BucketPrefix.covers(bucket, prefix, loc);
     }
   }
 

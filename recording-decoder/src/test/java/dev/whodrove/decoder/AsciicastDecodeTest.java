@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.whodrove.schemas.v1.RecordingEvent;
 import dev.whodrove.testkit.AsciicastFixtures;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -124,6 +125,21 @@ class AsciicastDecodeTest {
     assertThat(out).extracting(RecordingEvent::getType)
         .containsExactly("session.start", "print", "recording.complete");
     assertThat(out.get(2).getComplete().getParseError()).isEqualTo(r.error().getMessage());
+  }
+
+  /** The parser's message quotes the bad character, here a surrogate in UTF-8 form; what is emitted is what it says. */
+  @Test
+  void malformedLineQuotingALoneSurrogateReadsTheSameOnTheTopic() throws IOException {
+    ByteArrayOutputStream cast = new ByteArrayOutputStream();
+    String head = "{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.1, \"o\", \"a\\";
+    cast.writeBytes(head.getBytes(StandardCharsets.UTF_8));
+    cast.writeBytes(new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80});
+    cast.writeBytes("\"]\n".getBytes(StandardCharsets.UTF_8));
+    List<RecordingEvent> out = new ArrayList<>();
+    RecordingDecoder.Result r = decode(cast.toByteArray(), out);
+    assertThat(r.error().getMessage()).startsWith("malformed asciicast event at line 2").contains("\ufffd")
+        .doesNotContain("\ud800");
+    assertThat(out.get(out.size() - 1).getComplete()).isEqualTo(r.complete());
   }
 
   @Test

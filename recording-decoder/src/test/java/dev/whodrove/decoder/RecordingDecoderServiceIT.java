@@ -37,6 +37,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStore;
 import org.jclouds.blobstore.BlobStoreContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,15 +66,7 @@ class RecordingDecoderServiceIT {
 
   @BeforeAll
   void startS3() throws Exception {
-    BlobStoreContext blobs = ContextBuilder.newBuilder("transient").credentials("id", "secret")
-        .build(BlobStoreContext.class);
-    s3proxy = S3Proxy.builder().blobStore(blobs.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
-        .awsAuthentication(AuthenticationType.NONE, null, null).build();
-    s3proxy.start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!"STARTED".equals(s3proxy.getState()) && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
+    s3proxy = startS3Proxy(memoryStore(), 0, null);
     endpoint = URI.create("http://127.0.0.1:" + s3proxy.getPort());
     s3 = S3RecordingStore.client(new S3RecordingStore.Settings("us-east-1", endpoint, true, "id", "secret", 3));
     s3.createBucket(CreateBucketRequest.builder().bucket(BUCKET).build());
@@ -90,11 +83,35 @@ class RecordingDecoderServiceIT {
     }
   }
 
+  private static BlobStore memoryStore() {
+    return ContextBuilder.newBuilder("transient").credentials("id", "unused").build(BlobStoreContext.class)
+        .getBlobStore();
+  }
+
+  /** S3Proxy over {@code store} on {@code port} (0: any), requiring key {@code id}/{@code secret} (null: none). */
+  private static S3Proxy startS3Proxy(BlobStore store, int port, String secret) throws Exception {
+    S3Proxy proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:" + port))
+        .awsAuthentication(secret == null ? AuthenticationType.NONE : AuthenticationType.AWS_V2_OR_V4,
+            secret == null ? null : "id", secret)
+        .build();
+    proxy.start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!"STARTED".equals(proxy.getState()) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    return proxy;
+  }
+
   private void put(String bucket, String key, byte[] bytes) {
     s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key).build(), RequestBody.fromBytes(bytes));
   }
 
   private ServiceHost startService(EmbeddedKafkaBroker broker, String group) throws Exception {
+    return startService(broker, group, Map.of());
+  }
+
+  private ServiceHost startService(EmbeddedKafkaBroker broker, String group, Map<String, String> overrides)
+      throws Exception {
     Map<String, String> cfg = new HashMap<>();
     cfg.put("kafka.bootstrap.servers", broker.bootstrapServers());
     cfg.put("decoder.group.id", group);
@@ -106,6 +123,7 @@ class RecordingDecoderServiceIT {
     cfg.put("decoder.store.s3.access.key", "id");
     cfg.put("decoder.store.s3.secret.key", "secret");
     cfg.put("decoder.store.retry.initial", "100ms");
+    cfg.putAll(overrides);
     ServiceContext ctx = ServiceContext.create(RecordingDecoderService.NAME, ServiceConfig.of(cfg));
     return ServiceHost.start(ctx, new RecordingDecoderService(ctx), -1);
   }
@@ -223,15 +241,7 @@ class RecordingDecoderServiceIT {
   void aStalledRecordingAndRefusedAccessAreRetriedWithinTheirBudgetsThenDeadLettered(EmbeddedKafkaBroker broker)
       throws Exception {
     // an S3 server whose key was rotated: the decoder still signs with the old secret and gets 403
-    BlobStoreContext blobs = ContextBuilder.newBuilder("transient").credentials("id", "rotated")
-        .build(BlobStoreContext.class);
-    S3Proxy rotated = S3Proxy.builder().blobStore(blobs.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "id", "rotated").build();
-    rotated.start();
-    long started = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!"STARTED".equals(rotated.getState()) && System.nanoTime() < started) {
-      Thread.sleep(10);
-    }
+    S3Proxy rotated = startS3Proxy(memoryStore(), 0, "rotated");
     URI rotatedEndpoint = URI.create("http://127.0.0.1:" + rotated.getPort());
     String denied = "denied-" + UUID.randomUUID();
     String stuck = "stuck-" + UUID.randomUUID();
@@ -351,6 +361,125 @@ class RecordingDecoderServiceIT {
       host.close();
       rotated.stop();
     }
+  }
+
+  /**
+   * S3 refuses the decoder's key (403, as while keys rotate), then accepts it again: the recording waits, the service
+   * says why it is not ready, and once access is back the recording is decoded once and nothing is dead-lettered.
+   */
+  @Test
+  void accessRefusedThenRestoredDecodesTheRecordingOnce(EmbeddedKafkaBroker broker) throws Exception {
+    BlobStore store = memoryStore();
+    S3Proxy refusing = startS3Proxy(store, 0, "next");
+    int port = refusing.getPort();
+    URI s3Endpoint = URI.create("http://127.0.0.1:" + port);
+    String sid = "restored-" + UUID.randomUUID();
+    String uri = "s3://restoring/sessions/" + sid; // a bucket the other tests' decoders refuse
+    byte[] rec = TestEvents.write(TestEvents.session(50, 15), ProtoStreamWriter.Options.defaults());
+    try (S3Client owner = S3RecordingStore.client(new S3RecordingStore.Settings("us-east-1", s3Endpoint, true,
+        "id", "next", 1))) {
+      owner.createBucket(CreateBucketRequest.builder().bucket("restoring").build());
+      owner.putObject(PutObjectRequest.builder().bucket("restoring").key("sessions/" + sid + ".tar").build(),
+          RequestBody.fromBytes(rec));
+    }
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      Topics.ensureTopics(admin, List.of(Topics.TELEPORT_RECORDINGS), 2, (short) 1, Duration.ofSeconds(30));
+    }
+    ServiceHost host = startService(broker, "decoder-restored-" + UUID.randomUUID(), Map.of(
+        "decoder.store.s3.endpoint", s3Endpoint.toString(), "decoder.store.s3.allow", "restoring/sessions/",
+        DecoderConfig.RETRY_MAX, "200ms"));
+    S3Proxy accepting = null;
+    try (TopicReader events = TopicReader.committed(broker.bootstrapServers(),
+        Topics.TELEPORT_RECORDING_EVENTS.name())) {
+      produce(broker, Map.of(sid, ref(sid, uri)));
+      awaitReadiness(host, false, "S3 403");
+      refusing.stop();
+      accepting = startS3Proxy(store, port, "secret"); // the same objects; the decoder's key is valid again
+
+      Map<String, List<RecordingEvent>> got = new HashMap<>();
+      readUntilComplete(events, got, Set.of(sid));
+      assertThat(got.get(sid)).isEqualTo(decodeLocally(rec, sid, uri));
+      awaitReadiness(host, true, "");
+      assertThat(deadLettersOf(broker, sid, Duration.ofSeconds(2))).isEmpty();
+      assertThat(host.context().metrics().find("whodrove.worker.retries.exhausted").counters())
+          .allSatisfy(c -> assertThat(c.count()).isZero());
+    } finally {
+      host.close();
+      refusing.stop();
+      if (accepting != null) {
+        accepting.stop();
+      }
+    }
+  }
+
+  /**
+   * An S3 body that trickles (10 KiB/s through a proxy) past the read timeout: each attempt is cut off at the
+   * deadline, nothing of it becomes visible, and once its budget is spent the recording is dead-lettered while a small
+   * recording through the same slow link is decoded.
+   */
+  @Test
+  void anS3BodySlowerThanTheReadTimeoutIsCutOffRetriedThenDeadLettered(EmbeddedKafkaBroker broker) throws Exception {
+    String slow = "slow-" + UUID.randomUUID();
+    String quick = "quick-" + UUID.randomUUID();
+    byte[] big = TestEvents.write(TestEvents.session(3000, 16), ProtoStreamWriter.Options.defaults());
+    byte[] small = TestEvents.write(TestEvents.session(5, 17), ProtoStreamWriter.Options.defaults());
+    assertThat(big.length).as("takes seconds at 10 KiB/s").isGreaterThan(30 * 1024);
+    // under a prefix of their own: this decoder refuses the other tests' references (the topic is shared) at once
+    put(BUCKET, "slow/" + slow + ".tar", big);
+    put(BUCKET, "slow/" + quick + ".tar", small);
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      Topics.ensureTopics(admin, List.of(Topics.TELEPORT_RECORDINGS), 2, (short) 1, Duration.ofSeconds(30));
+    }
+    try (TrickleProxy link = new TrickleProxy(new java.net.InetSocketAddress("127.0.0.1", s3proxy.getPort()),
+        1024, 100)) {
+      ServiceHost host = startService(broker, "decoder-slow-" + UUID.randomUUID(), Map.of(
+          "decoder.store.s3.endpoint", "http://127.0.0.1:" + link.port(), "decoder.store.s3.allow", BUCKET + "/slow/",
+          DecoderConfig.READ_TIMEOUT, "1s",
+          DecoderConfig.RETRY_MAX, "200ms", DecoderConfig.RETRY_BUDGET_PREFIX + "max.attempts", "2"));
+      try (TopicReader events = TopicReader.committed(broker.bootstrapServers(),
+          Topics.TELEPORT_RECORDING_EVENTS.name())) {
+        Map<String, RecordingRef> refs = new LinkedHashMap<>();
+        refs.put(slow, ref(slow, "s3://" + BUCKET + "/slow/" + slow));
+        refs.put(quick, ref(quick, "s3://" + BUCKET + "/slow/" + quick));
+        produce(broker, refs);
+        Map<String, List<RecordingEvent>> got = new HashMap<>();
+        readUntilComplete(events, got, refs.keySet());
+        assertThat(got.get(quick)).isEqualTo(decodeLocally(small, quick, refs.get(quick).getUri()));
+        assertThat(got.get(slow)).singleElement().satisfies(e -> assertThat(e.getComplete().getParseError())
+            .startsWith("still failing after 2 attempts over ")
+            .contains("took longer than the read timeout of 1s (decoder.store.read.timeout)"));
+        assertThat(deadLettersOf(broker, slow, Duration.ofSeconds(30))).singleElement()
+            .satisfies(d -> assertThat(d.getReason()).startsWith("still failing after 2 attempts"));
+      } finally {
+        host.close();
+      }
+    }
+  }
+
+  private static void awaitReadiness(ServiceHost host, boolean ready, String detail) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (host.readiness().ready() == ready && host.readiness().detail().contains(detail)) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("readiness never became " + ready + " with '" + detail + "': "
+        + host.readiness().detail());
+  }
+
+  /** Dead letters of one session: waits up to {@code wait} for the first, then takes what has arrived. */
+  private static List<DeadLetter> deadLettersOf(EmbeddedKafkaBroker broker, String sid, Duration wait) {
+    List<DeadLetter> letters = new ArrayList<>();
+    try (TopicReader dlq = TopicReader.committed(broker.bootstrapServers(),
+        Topics.TELEPORT_RECORDINGS.deadLetterTopic())) {
+      dlq.pollUntil(r -> {
+        if (sid.equals(TopicReader.key(r))) {
+          letters.add(TopicReader.value(r, DeadLetter.parser()));
+        }
+      }, () -> !letters.isEmpty(), wait);
+    }
+    return letters;
   }
 
   private static RecordingRef ref(String sid, String uri) {

@@ -50,14 +50,21 @@ class RecordingFormatTest {
     assertThat(RecordingFormat.sniff(v1, v1.length)).isEqualTo(RecordingFormat.PROTOSTREAM_V2);
     byte[] cast = "\n {\"version\": 2}".getBytes(StandardCharsets.US_ASCII);
     assertThat(RecordingFormat.sniff(cast, cast.length)).isEqualTo(RecordingFormat.ASCIICAST_V2);
+    byte[] v3 = "{\"version\":3,\"term\":{\"cols\":80,\"rows\":24}}".getBytes(StandardCharsets.US_ASCII);
+    assertThat(RecordingFormat.sniff(v3, v3.length)).isEqualTo(RecordingFormat.ASCIICAST_V3);
+    byte[] v30 = "{\"version\": 30}".getBytes(StandardCharsets.US_ASCII);
+    assertThat(RecordingFormat.sniff(v30, v30.length)).isEqualTo(RecordingFormat.ASCIICAST_V2);
     assertThat(RecordingFormat.sniff(new byte[0], 0)).isEqualTo(RecordingFormat.EMPTY);
   }
 
   @Test
   void asciicastOtherVersionsAreUnsupported() throws IOException {
     List<RecordingEvent> out = new ArrayList<>();
-    byte[] v3 = "{\"version\": 3, \"term\": {\"cols\": 80, \"rows\": 24}}\n[0.5, \"o\", \"x\"]\n"
+    byte[] v4 = "{\"version\": 4, \"term\": {\"cols\": 80, \"rows\": 24}}\n[0.5, \"o\", \"x\"]\n"
         .getBytes(StandardCharsets.UTF_8);
-    assertThat(decode(v3, out).error()).hasMessage("unsupported format asciicast-v3");
+    assertThat(decode(v4, out).error()).hasMessage("unsupported format asciicast-v4");
+    byte[] v1 = "{\"version\": 1, \"width\": 80, \"height\": 24, \"stdout\": [[0.5, \"x\"]]}\n"
+        .getBytes(StandardCharsets.UTF_8);
+    assertThat(decode(v1, out).error()).hasMessage("unsupported format asciicast-v1");
   }
 }

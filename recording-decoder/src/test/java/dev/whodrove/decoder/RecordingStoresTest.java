@@ -29,7 +29,7 @@ class RecordingStoresTest {
   @Test
   void oddUrisAreRefusedWithAReason() {
     assertRefused("http://example.com/x.tar", "unsupported recording uri scheme 'http'");
-    assertRefused("gs://bucket/x", "unsupported recording uri scheme 'gs'");
+    assertRefused("az://bucket/x", "unsupported recording uri scheme 'az'");
     assertRefused("x.tar", "unsupported recording uri scheme ''");
     assertRefused("", "recording uri is empty");
     assertRefused("s3://bucket/records/../secrets/x.tar", "dot segments are not allowed");

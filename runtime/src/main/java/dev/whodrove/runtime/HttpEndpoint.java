@@ -290,43 +290,21 @@ public final class HttpEndpoint implements AutoCloseable {
   static CompletableFuture<byte[]> readAtMost(Content.Source source, int max) {
     CompletableFuture<byte[]> done = new CompletableFuture<>();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    // non-blocking: Jetty runs it on the thread that saw the content arrive, so reading a body never needs a spare
-    // worker while every worker waits for a body
-    Runnable[] step = new Runnable[1];
-    step[0] = Invocable.from(Invocable.InvocationType.NON_BLOCKING, () -> {
-      while (!done.isDone()) {
-        Content.Chunk chunk = source.read();
-        if (chunk == null) {
-          source.demand(step[0]);
-          return;
-        }
-        try {
-          if (Content.Chunk.isFailure(chunk)) {
-            done.completeExceptionally(chunk.getFailure());
-            return;
-          }
-          ByteBuffer b = chunk.getByteBuffer();
-          int n = b.remaining();
-          if ((long) out.size() + n > max) {
-            done.completeExceptionally(new BodyTooLarge());
-            return;
-          }
-          if (n > 0) {
-            byte[] part = new byte[n];
-            b.get(part);
-            out.write(part, 0, n);
-          }
-          if (chunk.isLast()) {
-            done.complete(out.toByteArray());
-            return;
-          }
-        } finally {
-          chunk.release();
-        }
+    return readChunks(source, done, done::completeExceptionally, (b, last) -> {
+      int n = b.remaining();
+      if ((long) out.size() + n > max) {
+        done.completeExceptionally(new BodyTooLarge());
+        return;
+      }
+      if (n > 0) {
+        byte[] part = new byte[n];
+        b.get(part);
+        out.write(part, 0, n);
+      }
+      if (last) {
+        done.complete(out.toByteArray());
       }
     });
-    step[0].run();
-    return done;
   }
 
   /**
@@ -336,6 +314,23 @@ public final class HttpEndpoint implements AutoCloseable {
   static CompletableFuture<Boolean> discard(Content.Source source, long budget) {
     CompletableFuture<Boolean> done = new CompletableFuture<>();
     long[] seen = {0};
+    return readChunks(source, done, failure -> done.complete(false), (b, last) -> {
+      seen[0] += b.remaining();
+      if (last) {
+        done.complete(true);
+      } else if (seen[0] > budget) {
+        done.complete(false);
+      }
+    });
+  }
+
+  /**
+   * Feeds a source's chunks to {@code onChunk} (each released after it) until {@code done} completes, its content
+   * ends or fails ({@code onFailure}). Non-blocking: Jetty runs it on the thread that saw the content arrive, so
+   * reading a body never needs a spare worker while every worker waits for a body.
+   */
+  private static <T> CompletableFuture<T> readChunks(Content.Source source, CompletableFuture<T> done,
+      java.util.function.Consumer<Throwable> onFailure, java.util.function.BiConsumer<ByteBuffer, Boolean> onChunk) {
     Runnable[] step = new Runnable[1];
     step[0] = Invocable.from(Invocable.InvocationType.NON_BLOCKING, () -> {
       while (!done.isDone()) {
@@ -346,16 +341,11 @@ public final class HttpEndpoint implements AutoCloseable {
         }
         try {
           if (Content.Chunk.isFailure(chunk)) {
-            done.complete(false);
+            onFailure.accept(chunk.getFailure());
             return;
           }
-          seen[0] += chunk.getByteBuffer().remaining();
+          onChunk.accept(chunk.getByteBuffer(), chunk.isLast());
           if (chunk.isLast()) {
-            done.complete(true);
-            return;
-          }
-          if (seen[0] > budget) {
-            done.complete(false);
             return;
           }
         } finally {

@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.whodrove.schemas.v1.CadenceFeatures;
 import dev.whodrove.schemas.v1.CadenceSegment;
+import dev.whodrove.schemas.v1.CorrelatedSession;
+import dev.whodrove.schemas.v1.Correlation;
 import dev.whodrove.schemas.v1.DeadLetter;
 import dev.whodrove.schemas.v1.Escalation;
 import dev.whodrove.schemas.v1.GcpAuditEntry;
@@ -45,6 +47,20 @@ public final class ExampleRecords {
         .build();
   }
 
+  /** A Teleport session and a GCP synthetic session of one identity, paired by the correlator. */
+  public static Correlation correlation() {
+    return Correlation.newBuilder().setCorrelationId("xcorr-5d0a3c8e2b41f7a9c6e1d0b3")
+        .setIdentity("alice@corp.example")
+        .setTeleport(CorrelatedSession.newBuilder().setSessionId("3f2b6c1e-0000-4000-8000-000000000001")
+            .setSubstrate("teleport-recording").setUser("alice").setStartedMs(1_764_000_000_000L)
+            .setEndedMs(1_764_000_600_000L).setOperatorType("agent").setConfidence(0.9).setModel("opus-4.6"))
+        .setGcp(CorrelatedSession.newBuilder().setSessionId("gcp-9a1f0c2d4e6b8a0c1d2e3f4a")
+            .setSubstrate("gcp-cloud-audit").setUser("alice@corp.example").setStartedMs(1_764_000_060_000L)
+            .setEndedMs(1_764_000_540_000L).setOperatorType("agent").setConfidence(0.95))
+        .setOverlapS(480).setOverlapFraction(1).setJointScore(0.925).setTier("high")
+        .setStage("cadence-correlator@v1").setComputedAtMs(1_764_000_605_000L).setToleranceS(60).build();
+  }
+
   /** Topic name → sample value. */
   public static Map<String, Message> byTopic() {
     Map<String, Message> m = new LinkedHashMap<>();
@@ -83,6 +99,7 @@ public final class ExampleRecords {
         .addLabels(Label.newBuilder().setKey("operator.type").setValue("agent").setSetBy("phase1-classifier@v1")
             .setSetAtMs(1_764_000_601_000L))
         .setFeatures(features()).setStage("phase1-classifier@v1").putCadenceScores("opus-4.6", 0.83).build());
+    m.put(Topics.SESSION_CORRELATIONS.name(), correlation());
     m.put(Topics.SESSION_ESCALATIONS.name(), Escalation.newBuilder()
         .setSessionId("3f2b6c1e-0000-4000-8000-000000000001").addReasons("agent-pty-ssh").setEscalationVersion("v1")
         .setFeatures(features()).build());

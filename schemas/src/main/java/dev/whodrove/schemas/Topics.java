@@ -1,5 +1,6 @@
 package dev.whodrove.schemas;
 
+import dev.whodrove.schemas.v1.Correlation;
 import dev.whodrove.schemas.v1.DeadLetter;
 import dev.whodrove.schemas.v1.DeadLetterReplay;
 import dev.whodrove.schemas.v1.Escalation;
@@ -67,16 +68,28 @@ public final class Topics {
       "session.escalations", "session id",
       Escalation.getDefaultInstance(), 6, DELETE, Duration.ofDays(30), true);
 
-  /** JSON mirror of {@link #SESSION_LABELS} for SIEMs: one snake_case object per verdict (classifier option, on by default). */
+  /**
+   * Cross-substrate correlations (the correlator): one {@code Correlation} per (Teleport session, GCP session or
+   * burst) pair, keyed by its stable id, so compaction keeps the newest and a replay rewrites the same keys; a
+   * tombstone removes a pair that no longer holds. Read by SIEMs, not by whodrove services: no dead-letter companion.
+   */
+  public static final TopicSpec<Correlation> SESSION_CORRELATIONS = new TopicSpec<>(
+      "session.correlations", "correlation id",
+      Correlation.getDefaultInstance(), 6, COMPACT, null, false);
+
+  /**
+   * JSON view of {@link #SESSION_LABELS} for SIEMs: one snake_case object per change of a session, every producer's
+   * stamps merged (siem-export, on by default).
+   */
   public static final JsonTopicSpec SESSION_LABELS_JSON = new JsonTopicSpec(
       "session.labels.json", "session id",
-      "one verdict: labels as a flat map plus the evidence features (see schemas/README.md)",
+      "a session's merged view: labels as flat maps plus the evidence features (see schemas/README.md)",
       6, DELETE, Duration.ofDays(90));
 
-  /** OCSF 1.x Detection Finding (class_uid 2004) per verdict (classifier option, off by default). */
+  /** OCSF 1.4.0 Detection Finding (class_uid 2004), one finding per session created then updated (siem-export, off by default). */
   public static final JsonTopicSpec SESSION_FINDINGS_OCSF = new JsonTopicSpec(
       "session.findings.ocsf", "session id",
-      "OCSF Detection Finding (class_uid 2004) for one verdict (see schemas/README.md)",
+      "OCSF 1.4.0 Detection Finding (class_uid 2004) of a session, Create then Update (see siem-export/README.md)",
       6, DELETE, Duration.ofDays(90));
 
   /** The JSON mirror topics (no dead-letter companions: nothing consumes them inside whodrove). */

@@ -12,6 +12,11 @@ import java.util.List;
 public final class CadenceModel {
   /** Names of the agent models, in the order of {@link #agents()}. */
   public static final List<String> AGENT_NAMES = List.of("kimi-k2.6", "gemini-3.1", "opus-4.6", "gpt-5.5");
+  /**
+   * A fifth model no shipped table profiles ({@link #unseen()}): what fitting a new profile is tested on. Not part of
+   * {@link #agents()}, so the demo and the mixed data sets do not change.
+   */
+  public static final String UNSEEN_NAME = "model-x";
 
   /** What the output chunks of a burst hold. */
   public enum Output {
@@ -39,9 +44,16 @@ public final class CadenceModel {
   private final Dist chunkBytes;
   private final Dist durationS;
   private final boolean typesByHand;
+  private final double spread;
 
   private CadenceModel(String name, Dist pause, Dist burstSize, Dist intraGap, Dist chunkBytes, Dist durationS,
       boolean typesByHand) {
+    this(name, pause, burstSize, intraGap, chunkBytes, durationS, typesByHand, 0.0);
+  }
+
+  private CadenceModel(String name, Dist pause, Dist burstSize, Dist intraGap, Dist chunkBytes, Dist durationS,
+      boolean typesByHand, double spread) {
+    this.spread = spread;
     this.name = name;
     this.pause = pause;
     this.burstSize = burstSize;
@@ -53,6 +65,18 @@ public final class CadenceModel {
 
   public String name() {
     return name;
+  }
+
+  /**
+   * This model with run-to-run variation: every generated session draws two factors e^U(-s, s), one multiplying its
+   * turn gaps (the pauses between bursts), one its output events per turn, as task and prompt length move them for
+   * one model. 0 (the default) draws nothing, so sessions are exactly those without a spread.
+   */
+  public CadenceModel withSpread(double s) {
+    if (!(s >= 0 && s <= 3)) {
+      throw new IllegalArgumentException("spread " + s + " is not in [0, 3]");
+    }
+    return new CadenceModel(name, pause, burstSize, intraGap, chunkBytes, durationS, typesByHand, s);
   }
 
   private static Dist mix(double w1, Dist a, double w2, Dist b) {
@@ -108,6 +132,18 @@ public final class CadenceModel {
         Dist.logNormal(300, 1.0, 20, 6000), Dist.uniform(400, 900), true);
   }
 
+  /**
+   * The unseen fifth model: short tool loops (2-6 s) with an occasional 12-20 s think, long bursts (20-40 chunks) of
+   * small streamed chunks, most 5-40 ms apart and some 0.3-0.8 s (a line streamed while the model still writes).
+   */
+  public static CadenceModel unseen() {
+    return new CadenceModel(UNSEEN_NAME,
+        mix(0.7, Dist.uniform(2, 6), 0.3, Dist.uniform(12, 20)),
+        Dist.uniform(20, 40),
+        mix(0.85, Dist.uniform(0.005, 0.04), 0.15, Dist.uniform(0.3, 0.8)),
+        Dist.logNormal(60, 0.7, 8, 2000), Dist.uniform(200, 400), false);
+  }
+
   public static List<CadenceModel> agents() {
     return List.of(kimi(), gemini(), opus(), gpt());
   }
@@ -116,6 +152,9 @@ public final class CadenceModel {
   public static CadenceModel named(String name) {
     if (name.equals("human")) {
       return human();
+    }
+    if (name.equals(UNSEEN_NAME)) {
+      return unseen();
     }
     return agents().stream().filter(m -> m.name().equals(name)).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("unknown driver " + name));
@@ -150,6 +189,12 @@ public final class CadenceModel {
   /** Generates about {@code seconds} of activity. */
   public TerminalActivity generate(Rng rng, double seconds, Output output) {
     TerminalActivity act = TerminalActivity.empty();
+    double turnFactor = 1;
+    double eventsFactor = 1;
+    if (spread > 0) {
+      turnFactor = Math.exp(spread * (2 * rng.nextDouble() - 1));
+      eventsFactor = Math.exp(spread * (2 * rng.nextDouble() - 1));
+    }
     double t = 0.5 + rng.nextDouble();
     while (t < seconds) {
       String cmd = COMMANDS[rng.nextInt(COMMANDS.length)];
@@ -161,12 +206,12 @@ public final class CadenceModel {
       }
       act.commands().add(new TerminalActivity.Command(ms(t), "/usr/bin/" + cmd.split(" ")[0],
           List.of(cmd.split(" "))));
-      int n = (int) Math.round(burstSize.sample(rng));
+      int n = (int) Math.round(burstSize.sample(rng) * eventsFactor);
       for (int i = 0; i < n; i++) {
         t += typesByHand ? Dist.uniform(0.01, 0.25).sample(rng) : intraGap.sample(rng);
         act.chunks().add(new TerminalActivity.Chunk(ms(t), output(rng, (int) chunkBytes.sample(rng), output)));
       }
-      t += pause.sample(rng);
+      t += pause.sample(rng) * turnFactor;
     }
     return act;
   }

@@ -216,6 +216,42 @@ public final class GcpSimulator {
     return new Activity(profile, principal, "agent", "agent", "", lines, start, start + ms(t));
   }
 
+  /**
+   * {@link #agent}'s coding agent, between two times: turns until {@code endMs}, for scenarios that place activity
+   * beside a Teleport session. {@code profile} is the truth's name for it.
+   */
+  public Activity agentBetween(String profile, String principal, long startMs, long endMs, boolean named) {
+    List<String> lines = new ArrayList<>();
+    GcloudClient laptop = laptop();
+    GcloudClient client = named ? new GcloudClient(laptop.version(), "claude-code", laptop.os(), laptop.osVersion(),
+        laptop.python(), laptop.term(), laptop.platform()) : laptop;
+    Dist turn = Dist.mixture(new double[] {0.7, 0.25, 0.05}, Dist.uniform(3, 12), Dist.uniform(12, 30),
+        Dist.uniform(30, 40));
+    double t = 0;
+    for (int i = 0; startMs + ms(t) < endMs; i++) {
+      Command cmd = i < 6 || rng.nextDouble() < 0.75 ? read() : write();
+      t = invoke(lines, principal, t, startMs, client, cmd, false, false, "10.20.0.8", i < 5 ? 0.15 : 0.03, null);
+      t += turn.sample(rng);
+    }
+    return new Activity(profile, principal, "agent", "agent", "", lines, startMs, startMs + ms(t));
+  }
+
+  /** {@link #human}'s person at a terminal, between two times. */
+  public Activity humanBetween(String profile, String principal, long startMs, long endMs) {
+    List<String> lines = new ArrayList<>();
+    GcloudClient client = laptop();
+    Dist think = Dist.mixture(new double[] {0.7, 0.3}, Dist.uniform(10, 40), Dist.uniform(40, 90));
+    double t = 0;
+    Command previous = read();
+    while (startMs + ms(t) < endMs) {
+      Command cmd = rng.nextDouble() < 0.15 ? previous : rng.nextDouble() < 0.2 ? write() : read();
+      t = invoke(lines, principal, t, startMs, client, cmd, true, false, "10.20.0.7", 0.02, null);
+      previous = cmd;
+      t += think.sample(rng);
+    }
+    return new Activity(profile, principal, "human", "human", "", lines, startMs, startMs + ms(t));
+  }
+
   /** terraform apply: a fast, steady stream of reads and writes. */
   private Activity terraform(String principal, long start) {
     List<String> lines = new ArrayList<>();

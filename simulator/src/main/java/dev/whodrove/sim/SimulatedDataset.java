@@ -21,7 +21,7 @@ import java.util.TreeMap;
  * Writes simulated data in the layouts the real sources use: a self-hosted Teleport data dir
  * ({@code teleport/log/<auth-host>/<day>.00:00:00.log} JSON audit logs and {@code teleport/log/records/<sid>.tar}
  * ProtoStream recordings), Cloud Audit Log JSON-lines archives ({@code gcp/*.jsonl}) and {@code truth.jsonl} with who
- * drove each session.
+ * drove each session (and {@code correlations.jsonl} with the cross-substrate expectations, when asked for).
  */
 public final class SimulatedDataset {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,6 +46,12 @@ public final class SimulatedDataset {
     public Path truthFile() {
       return root.resolve("truth.jsonl");
     }
+
+    /** The cross-substrate expectations ({@link CrossSubstrateScenario.Expected}), one JSON object a line; absent
+     * when no cross-substrate scenario was written. */
+    public Path correlationTruthFile() {
+      return root.resolve("correlations.jsonl");
+    }
   }
 
   private SimulatedDataset() {}
@@ -56,6 +62,29 @@ public final class SimulatedDataset {
    */
   public static Summary write(Path root, long seed, Map<String, Integer> teleportCounts,
       Map<String, Integer> gcpCounts) throws IOException {
+    return write(root, seed, teleportCounts, gcpCounts, 0.0, 0);
+  }
+
+  /**
+   * The same, plus {@code crossSubstrate} instances of the {@link CrossSubstrateScenario}, whose expectations go to
+   * {@link Summary#correlationTruthFile()}. The other profiles' data is the same with or without them.
+   */
+  public static Summary write(Path root, long seed, Map<String, Integer> teleportCounts,
+      Map<String, Integer> gcpCounts, int crossSubstrate) throws IOException {
+    return write(root, seed, teleportCounts, gcpCounts, 0.0, crossSubstrate);
+  }
+
+  /**
+   * @param spread run-to-run variation of the Teleport cadence models ({@link CadenceModel#withSpread})
+   */
+  public static Summary write(Path root, long seed, Map<String, Integer> teleportCounts,
+      Map<String, Integer> gcpCounts, double spread) throws IOException {
+    return write(root, seed, teleportCounts, gcpCounts, spread, 0);
+  }
+
+  /** Both: cadence spread and cross-substrate instances. */
+  public static Summary write(Path root, long seed, Map<String, Integer> teleportCounts,
+      Map<String, Integer> gcpCounts, double spread, int crossSubstrate) throws IOException {
     Path records = root.resolve("teleport/log/records");
     Path logDir = root.resolve("teleport/log/4b0e8f52-auth");
     Path gcpDir = root.resolve("gcp");
@@ -63,15 +92,30 @@ public final class SimulatedDataset {
     Files.createDirectories(logDir);
     Files.createDirectories(gcpDir);
     TeleportSimulator teleport = new TeleportSimulator(seed, EPOCH_MS, records.toUri().toString()
-        .replaceAll("/$", ""));
+        .replaceAll("/$", "")).spread(spread);
     GcpSimulator gcp = new GcpSimulator(seed ^ 0x9E3779B97F4A7C15L, EPOCH_MS);
 
     List<ObjectNode> truth = new ArrayList<>();
     TreeMap<Long, List<String>> audit = new TreeMap<>();
     long recordingBytes = 0;
     int sessions = 0;
+    List<SimulatedSession> simulated = new ArrayList<>();
     for (String profile : interleave(teleportCounts)) {
-      SimulatedSession s = teleport.next(profile);
+      simulated.add(teleport.next(profile));
+    }
+    List<GcpSimulator.Activity> gcpActivities = new ArrayList<>();
+    for (String profile : interleave(gcpCounts)) {
+      gcpActivities.add(gcp.next(profile));
+    }
+    CrossSubstrateScenario.Result cross = crossSubstrate <= 0 ? null
+        : CrossSubstrateScenario.generate(seed, EPOCH_MS, crossSubstrate, records.toUri().toString()
+            .replaceAll("/$", ""));
+    if (cross != null) {
+      simulated.addAll(cross.teleport());
+      gcpActivities.addAll(cross.gcp());
+    }
+
+    for (SimulatedSession s : simulated) {
       Path tar = records.resolve(s.sessionId() + ".tar");
       Path tmp = records.resolve(s.sessionId() + ".tar.tmp");
       try (OutputStream out = Files.newOutputStream(tmp); ProtoStreamWriter w = new ProtoStreamWriter(out)) {
@@ -93,13 +137,22 @@ public final class SimulatedDataset {
 
     List<String> gcpLines = new ArrayList<>();
     int activities = 0;
-    for (String profile : interleave(gcpCounts)) {
-      GcpSimulator.Activity a = gcp.next(profile);
+    for (GcpSimulator.Activity a : gcpActivities) {
       gcpLines.addAll(a.jsonLines());
       truth.add(JSON.createObjectNode().put("principal", a.principal()).put("substrate", "gcp")
           .put("profile", a.profile()).put("driver", a.driver()).put("operator", a.expectedOperator())
           .put("reason", a.expectedReason()));
       activities++;
+    }
+    if (cross != null) {
+      try (BufferedWriter w = Files.newBufferedWriter(root.resolve("correlations.jsonl"))) {
+        for (CrossSubstrateScenario.Expected e : cross.expected()) {
+          w.write(JSON.createObjectNode().put("teleport_session_id", e.teleportSessionId())
+              .put("gcp_principal", e.gcpPrincipal()).put("gcp_from_ms", e.gcpFromMs()).put("gcp_to_ms", e.gcpToMs())
+              .put("expect", e.expect()).put("why", e.why()).toString());
+          w.newLine();
+        }
+      }
     }
     gcpLines.sort(Comparator.comparingLong(SimulatedDataset::timeOf));
     Files.write(gcpDir.resolve("cloudaudit-" + DAY.format(Instant.ofEpochMilli(EPOCH_MS)) + ".jsonl"), gcpLines);

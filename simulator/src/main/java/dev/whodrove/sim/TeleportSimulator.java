@@ -39,7 +39,11 @@ public final class TeleportSimulator {
   private static final String[] USERS = {"alice", "bob", "carol", "dave", "erin"};
   private static final String[] HOSTS = {"db-01", "api-02", "build-03", "bastion-04"};
 
+  /** Profiles {@link #next} also accepts that are not in {@link #PROFILES} (not part of a mix). */
+  public static final List<String> EXTRA_PROFILES = List.of(CadenceModel.UNSEEN_NAME);
+
   private final Rng rng;
+  private double spread;
   private final String recordsUrlPrefix;
   private long clockMs;
 
@@ -53,6 +57,13 @@ public final class TeleportSimulator {
     this.recordsUrlPrefix = recordsUrlPrefix;
   }
 
+  /** Run-to-run variation of the cadence models ({@link CadenceModel#withSpread}); 0 by default. */
+  public TeleportSimulator spread(double s) {
+    CadenceModel.human().withSpread(s); // validates
+    this.spread = s;
+    return this;
+  }
+
   /** The next session of {@code profile}; sessions follow each other in time. */
   public SimulatedSession next(String profile) {
     String sid = new UUID(rng.nextLong(), rng.nextLong()).toString();
@@ -61,15 +72,28 @@ public final class TeleportSimulator {
     long start = clockMs;
     clockMs += 5_000 + rng.nextInt(60_000);
     return switch (profile) {
-      case "human" -> pty(sid, profile, "human", "", user, host, start, CadenceModel.human().generate(rng));
-      case "kimi-k2.6", "gemini-3.1", "opus-4.6", "gpt-5.5" ->
-          pty(sid, profile, "agent", profile, user, host, start, CadenceModel.named(profile).generate(rng));
+      case "human" -> pty(sid, profile, "human", "", user, host, start,
+          CadenceModel.human().withSpread(spread).generate(rng));
+      case "kimi-k2.6", "gemini-3.1", "opus-4.6", "gpt-5.5", CadenceModel.UNSEEN_NAME -> pty(sid, profile, "agent",
+          profile, user, host, start, CadenceModel.named(profile).withSpread(spread).generate(rng));
       case "handoff" -> pty(sid, profile, "agent", "", user, host, start,
           CadenceModel.handoff(rng, CadenceModel.Output.TEXT).activity());
       case "exec" -> exec(sid, profile, user, host, start, false);
       case "kube-exec" -> exec(sid, profile, user, host, start, true);
       default -> throw new IllegalArgumentException("unknown profile " + profile + "; known: " + PROFILES);
     };
+  }
+
+  /**
+   * A terminal session of {@code profile} ({@code human} or an agent model) by {@code user}, starting at
+   * {@code startMs} and about {@code seconds} long: for scenarios that place sessions themselves.
+   */
+  public SimulatedSession session(String profile, String user, long startMs, double seconds) {
+    String sid = new UUID(rng.nextLong(), rng.nextLong()).toString();
+    String host = HOSTS[rng.nextInt(HOSTS.length)];
+    boolean human = profile.equals("human");
+    return pty(sid, profile, human ? "human" : "agent", human ? "" : profile, user, host, startMs,
+        CadenceModel.named(profile).generate(rng, seconds));
   }
 
   private SimulatedSession pty(String sid, String profile, String operator, String model, String user, String host,

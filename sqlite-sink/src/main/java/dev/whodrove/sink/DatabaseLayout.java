@@ -11,7 +11,7 @@ import java.util.Set;
 
 /**
  * The layout of {@code sessions.sqlite}: the four tables of the study CLIs with their exact column names and types,
- * plus the columns and the {@code cadence_segments} table only this project writes. Opening a file brings it to this layout
+ * plus the columns and the {@code cadence_segments} and {@code session_correlations} tables only this project writes. Opening a file brings it to this layout
  * in place: tables created if missing, missing columns added, indexes created, {@code substrate} backfilled. Every
  * step is idempotent, so a file of the study CLIs, an older file of ours and a current one all take the same path.
  */
@@ -197,6 +197,10 @@ public final class DatabaseLayout {
         st.execute(ddl);
       }
       st.execute(CADENCE_SEGMENTS_TABLE);
+      st.execute(CorrelationRows.TABLE);
+      for (String ddl : CorrelationRows.INDEXES) {
+        st.execute(ddl);
+      }
       for (String table : List.of("sessions", "session_labels", "notable_events", "cadence_segments")) {
         Set<String> present = columnsOf(conn, table);
         for (Column c : ADDED_COLUMNS) {

@@ -205,6 +205,18 @@ public final class SessionDatabase implements AutoCloseable {
     return new SessionQueries(conn).showSession(sessionId);
   }
 
+  /** The cross-substrate correlations of one session, best first (column name to value). */
+  public List<java.util.Map<String, Object>> correlationsOf(String sessionId) throws SQLException {
+    requireOpen();
+    return new SessionQueries(conn).correlationsOf(sessionId);
+  }
+
+  /** Every correlation once, from its Teleport session's row, with that session's user. */
+  public List<java.util.Map<String, Object>> correlations() throws SQLException {
+    requireOpen();
+    return new SessionQueries(conn).correlations();
+  }
+
   /** The underlying connection, for tools and tests that need plain SQL. */
   public Connection connection() {
     return conn;

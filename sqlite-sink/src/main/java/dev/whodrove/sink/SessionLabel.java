@@ -4,6 +4,6 @@ package dev.whodrove.sink;
 public record SessionLabel(String key, String value, String setBy, String setAt) {
   /** Whether a person (not an automated stage) set it. */
   public boolean manual() {
-    return setBy.startsWith(SessionWriter.MANUAL_PREFIX);
+    return dev.whodrove.schemas.labels.LabelMerge.isManual(setBy);
   }
 }

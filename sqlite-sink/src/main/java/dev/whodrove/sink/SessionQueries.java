@@ -121,6 +121,35 @@ final class SessionQueries {
         minutes));
   }
 
+  /**
+   * The cross-substrate correlations of one session (rows of {@code session_correlations}), best first; empty for a
+   * file without the table.
+   */
+  List<Map<String, Object>> correlationsOf(String sessionId) throws SQLException {
+    if (DatabaseLayout.columnsOf(conn, "session_correlations").isEmpty()) {
+      return List.of();
+    }
+    try (PreparedStatement ps = conn.prepareStatement("SELECT * FROM session_correlations WHERE session_id = ? "
+        + "ORDER BY CASE tier WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, joint_score DESC, correlation_id")) {
+      ps.setString(1, sessionId);
+      return rows(ps);
+    }
+  }
+
+  /** Every correlation once (its Teleport side's row), best first: for reports over a whole file. */
+  List<Map<String, Object>> correlations() throws SQLException {
+    if (DatabaseLayout.columnsOf(conn, "session_correlations").isEmpty()) {
+      return List.of();
+    }
+    try (PreparedStatement ps = conn.prepareStatement("SELECT c.*, s.user AS user, s.substrate AS substrate "
+        + "FROM session_correlations c JOIN sessions s ON s.session_id = c.session_id "
+        + "WHERE s.substrate = 'teleport-recording' "
+        + "ORDER BY CASE c.tier WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, c.joint_score DESC, "
+        + "c.correlation_id")) {
+      return rows(ps);
+    }
+  }
+
   private static String col(Set<String> present, String name) {
     return present.contains(name) ? "s." + name : "NULL AS " + name;
   }

@@ -1,5 +1,6 @@
 package dev.whodrove.sink;
 
+import dev.whodrove.schemas.labels.LabelMerge;
 import dev.whodrove.schemas.redact.FeatureRedactor;
 import dev.whodrove.schemas.v1.CadenceSegment;
 import dev.whodrove.schemas.v1.Label;
@@ -9,6 +10,7 @@ import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.schemas.v1.SessionVerdict;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
@@ -22,24 +24,26 @@ import java.util.List;
  */
 final class SessionWriter implements AutoCloseable {
   /** Label stamps that start with this prefix come from a person and outrank every automated stage. */
-  static final String MANUAL_PREFIX = "manual:";
+  static final String MANUAL_PREFIX = LabelMerge.MANUAL_PREFIX;
 
   /**
-   * Label precedence, evaluated when a (session, key) already has a value: a manual stamp is never replaced by an
-   * automated one; a manual stamp replaces an automated one; otherwise the newer set_at wins and an equal set_at
-   * lets the later delivery win (a replayed classifier re-stamps). Rows written by the study CLIs lack set_at_ms;
-   * their
-   * text set_at is converted.
+   * Writes the stamp {@link LabelMerge} decided wins its key. Which stamp wins (a person's over an automated stage's,
+   * imported truth over automated stages, otherwise the newer set_at, an equal one letting the later delivery win)
+   * and which stamps a producer's newer
+   * verdict takes away are decided there, in the rules siem-export shares; rows written by the study CLIs lack
+   * set_at_ms, and their text set_at is converted when they are read.
    */
   static final String LABEL_UPSERT = """
       INSERT INTO session_labels (session_id, key, value, set_by, set_at, set_at_ms) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT(session_id, key) DO UPDATE SET
-        value = excluded.value, set_by = excluded.set_by, set_at = excluded.set_at, set_at_ms = excluded.set_at_ms
-      WHERE CASE
-        WHEN substr(session_labels.set_by, 1, 7) = 'manual:' AND substr(excluded.set_by, 1, 7) <> 'manual:' THEN 0
-        WHEN substr(excluded.set_by, 1, 7) = 'manual:' AND substr(session_labels.set_by, 1, 7) <> 'manual:' THEN 1
-        ELSE excluded.set_at_ms >= COALESCE(session_labels.set_at_ms, %s)
-      END""".formatted(DatabaseLayout.SET_AT_MS_FROM_TEXT.formatted("session_labels.set_at"));
+        value = excluded.value, set_by = excluded.set_by, set_at = excluded.set_at, set_at_ms = excluded.set_at_ms""";
+
+  /** A stamp its producer no longer claims ({@link LabelMerge.Outcome#removed()}). */
+  static final String LABEL_DELETE = "DELETE FROM session_labels WHERE session_id = ? AND key = ?";
+
+  /** A session's stored stamps as {@link LabelMerge} compares them: set_at_ms, or the text set_at converted. */
+  static final String LABELS_OF_SESSION = "SELECT key, value, set_by, COALESCE(set_at_ms, %s) FROM session_labels "
+      .formatted(DatabaseLayout.SET_AT_MS_FROM_TEXT.formatted("set_at")) + "WHERE session_id = ?";
 
   /** Label-only verdicts need a session row for the labels to hang on (foreign key); features fill it in later. */
   static final String PLACEHOLDER_UPSERT = """
@@ -72,6 +76,8 @@ final class SessionWriter implements AutoCloseable {
   private final PreparedStatement updateSession;
   private final PreparedStatement placeholder;
   private final PreparedStatement label;
+  private final PreparedStatement unlabel;
+  private final PreparedStatement storedLabels;
   private final PreparedStatement coverage;
   private final PreparedStatement deleteNotable;
   private final PreparedStatement insertNotable;
@@ -81,6 +87,7 @@ final class SessionWriter implements AutoCloseable {
   private final PreparedStatement insertSegment;
   private final PreparedStatement adoptLabels;
   private final PreparedStatement deleteSession;
+  private final CorrelationRows correlations;
   private final FeatureRedactor redactor = new FeatureRedactor();
   /** Formatting caches: a batch shares one clock reading, a verdict's stamps usually share one time. */
   private long nowMs = Long.MIN_VALUE;
@@ -93,6 +100,8 @@ final class SessionWriter implements AutoCloseable {
     updateSession = conn.prepareStatement(SESSION_UPDATE);
     placeholder = conn.prepareStatement(PLACEHOLDER_UPSERT);
     label = conn.prepareStatement(LABEL_UPSERT);
+    unlabel = conn.prepareStatement(LABEL_DELETE);
+    storedLabels = conn.prepareStatement(LABELS_OF_SESSION);
     coverage = conn.prepareStatement("UPDATE sessions SET coverage_gap = (SELECT value FROM session_labels "
         + "WHERE session_id = ? AND key = 'coverage.gap') WHERE session_id = ?");
     deleteNotable = conn.prepareStatement("DELETE FROM notable_events WHERE session_id = ?");
@@ -115,23 +124,12 @@ final class SessionWriter implements AutoCloseable {
     adoptLabels = conn.prepareStatement("INSERT OR IGNORE INTO session_labels (session_id, key, value, set_by, set_at, "
         + "set_at_ms) SELECT ?, key, value, set_by, set_at, set_at_ms FROM session_labels WHERE session_id = ?");
     deleteSession = conn.prepareStatement("DELETE FROM sessions WHERE session_id = ?");
+    correlations = new CorrelationRows(conn);
   }
 
   /** Why a verdict cannot be stored, or null when it can. */
   static String invalidReason(SessionVerdict v) {
-    if (v.getSessionId().isBlank()) {
-      return "verdict without session_id";
-    }
-    if (v.hasFeatures() && !v.getFeatures().getSessionId().isEmpty()
-        && !v.getFeatures().getSessionId().equals(v.getSessionId())) {
-      return "verdict for " + v.getSessionId() + " carries features of " + v.getFeatures().getSessionId();
-    }
-    for (Label l : v.getLabelsList()) {
-      if (l.getKey().isBlank()) {
-        return "label without key in verdict for " + v.getSessionId();
-      }
-    }
-    return null;
+    return LabelMerge.invalidReason(v);
   }
 
   /** Formats a label time, reusing the previous result: stamps of one verdict usually share their time. */
@@ -170,9 +168,6 @@ final class SessionWriter implements AutoCloseable {
           children = writeChildren(sid, v.getFeatures(), true);
         }
       }
-      if (sessions > 0 && v.getFeatures().hasGcp()) {
-        absorb(sid, v.getFeatures().getGcp().getMergedSessionIdsList());
-      }
     } else {
       placeholder.setString(1, sid);
       placeholder.setString(2, Rfc3339.seconds(v.getEmittedAtMs() > 0 ? v.getEmittedAtMs() : nowMs));
@@ -180,36 +175,62 @@ final class SessionWriter implements AutoCloseable {
       placeholder.setString(4, nowText);
       sessions = placeholder.executeUpdate();
     }
+    if (v.getCorrelationsCount() > 0) {
+      children += correlations.write(sid, v.getStage(), v.getCorrelationsList());
+    }
     int applied = 0;
     int outranked = 0;
     if (v.getLabelsCount() > 0) {
-      boolean coverageTouched = false;
-      for (Label l : v.getLabelsList()) {
-        long at = l.getSetAtMs() > 0 ? l.getSetAtMs() : v.getEmittedAtMs() > 0 ? v.getEmittedAtMs() : nowMs;
-        String by = !l.getSetBy().isEmpty() ? l.getSetBy() : !v.getStage().isEmpty() ? v.getStage() : "unknown";
+      LabelMerge.Outcome merged = LabelMerge.apply(storedLabels(sid), v, nowMs);
+      for (String key : merged.written()) {
+        Label l = merged.labels().get(key);
         label.setString(1, sid);
-        label.setString(2, l.getKey());
+        label.setString(2, key);
         label.setString(3, l.getValue());
-        label.setString(4, by);
-        label.setString(5, setAtText(at));
-        label.setLong(6, at);
+        label.setString(4, l.getSetBy());
+        label.setString(5, setAtText(l.getSetAtMs()));
+        label.setLong(6, l.getSetAtMs());
         label.addBatch();
-        coverageTouched |= l.getKey().equals("coverage.gap");
       }
-      for (int n : label.executeBatch()) {
-        if (n > 0) {
-          applied++;
-        } else {
-          outranked++;
-        }
+      if (!merged.written().isEmpty()) {
+        label.executeBatch();
       }
+      for (String key : merged.removed()) {
+        unlabel.setString(1, sid);
+        unlabel.setString(2, key);
+        unlabel.addBatch();
+      }
+      if (!merged.removed().isEmpty()) {
+        unlabel.executeBatch();
+      }
+      applied = merged.applied();
+      outranked = merged.outranked();
+      boolean coverageTouched = !merged.removed().isEmpty()
+          || v.getLabelsList().stream().anyMatch(l -> l.getKey().equals("coverage.gap"));
       if (coverageTouched) {
         coverage.setString(1, sid);
         coverage.setString(2, sid);
         coverage.executeUpdate();
       }
     }
+    // after this verdict's own stamps: the survivor keeps them and adopts only the absorbed sessions' other keys
+    if (v.hasFeatures() && sessions > 0 && v.getFeatures().hasGcp()) {
+      absorb(sid, v.getFeatures().getGcp().getMergedSessionIdsList());
+    }
     return new Written(sessions, applied, outranked, children);
+  }
+
+  /** The session's stored stamps. */
+  private List<Label> storedLabels(String sid) throws SQLException {
+    List<Label> out = new ArrayList<>();
+    storedLabels.setString(1, sid);
+    try (ResultSet rs = storedLabels.executeQuery()) {
+      while (rs.next()) {
+        out.add(Label.newBuilder().setKey(rs.getString(1)).setValue(rs.getString(2)).setSetBy(rs.getString(3))
+            .setSetAtMs(rs.getLong(4)).build());
+      }
+    }
+    return out;
   }
 
   /** Removes sessions merged into {@code sid}, carrying over label keys {@code sid} does not have. */
@@ -312,9 +333,10 @@ final class SessionWriter implements AutoCloseable {
 
   @Override
   public void close() throws SQLException {
-    for (PreparedStatement ps : List.of(insertSession, updateSession, placeholder, label, coverage, deleteNotable, insertNotable,
+    for (PreparedStatement ps : List.of(insertSession, updateSession, placeholder, label, unlabel, storedLabels, coverage, deleteNotable, insertNotable,
         deleteMinutes, insertMinute, deleteSegments, insertSegment, adoptLabels, deleteSession)) {
       ps.close();
     }
+    correlations.close();
   }
 }

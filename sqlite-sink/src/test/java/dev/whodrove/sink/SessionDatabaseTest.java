@@ -148,6 +148,38 @@ class SessionDatabaseTest {
   }
 
   @Test
+  void aCorrectedVerdictRetractsWhatItsProducerNoLongerSays() throws SQLException {
+    // the recording was missing; a person reviewed the session; phase 2 stamped its own key
+    store.apply(Verdicts.teleport("s1", 1, 0,
+        label("coverage.gap", "recording-missing", "phase1-classifier@v1", T0),
+        label("operator.type", "unknown", "phase1-classifier@v1", T0)));
+    store.apply(Verdicts.labels("s1", label("review.status", "open", "manual:bob", T0 + 1),
+        label("agent.tool", "unknown", "phase2-llm@v1", T0 + 1)));
+    assertThat(store.listSessions(LabelSelector.ALL).get(0).coverageGap()).isEqualTo("recording-missing");
+
+    // the recording arrived: revision 2 says who drove and no longer names a gap
+    store.apply(Verdicts.teleport("s1", 2, 0,
+        label("operator.type", "agent", "phase1-classifier@v1", T0 + 3_600_000),
+        label("cadence.label", "opus-4.6", "cadence@v1", T0 + 3_600_000)));
+    assertThat(store.listSessions(LabelSelector.ALL).get(0).coverageGap()).isNull();
+    assertThat(labels("s1")).containsExactlyInAnyOrder("operator.type=agent", "cadence.label=opus-4.6",
+        "review.status=open", "agent.tool=unknown");
+
+    // a late copy of the first verdict changes nothing: the classifier has said something newer since
+    SessionDatabase.ApplyResult late = store.apply(Verdicts.teleport("s1", 1, 0,
+        label("coverage.gap", "recording-missing", "phase1-classifier@v1", T0),
+        label("operator.type", "unknown", "phase1-classifier@v1", T0)));
+    assertThat(late.labelsOutranked()).isEqualTo(2);
+    assertThat(labels("s1")).containsExactlyInAnyOrder("operator.type=agent", "cadence.label=opus-4.6",
+        "review.status=open", "agent.tool=unknown");
+    assertThat(store.listSessions(LabelSelector.ALL).get(0).coverageGap()).isNull();
+  }
+
+  private List<String> labels(String sid) throws SQLException {
+    return store.showSession(sid).orElseThrow().labels().stream().map(l -> l.key() + "=" + l.value()).toList();
+  }
+
+  @Test
   void listsBySelectorWithLabels() throws SQLException {
     store.apply(List.of(
         Verdicts.teleport("a", 1, 0, label("operator.type", "agent", "p1", T0), label("agent.tool", "codex", "p1", T0)),

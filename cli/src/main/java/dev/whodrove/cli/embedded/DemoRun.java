@@ -3,6 +3,7 @@ package dev.whodrove.cli.embedded;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.whodrove.schemas.Topics;
+import dev.whodrove.sim.CrossSubstrateScenario;
 import dev.whodrove.sim.GcpSimulator;
 import dev.whodrove.sim.SimulatedDataset;
 import dev.whodrove.sim.TeleportSimulator;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -47,7 +49,7 @@ public final class DemoRun {
   /** What happened. */
   public record Outcome(SimulatedDataset.Summary data, long coldStartMs, long processingMs,
       List<SessionSummary> sessions, List<Scored> teleport, Map<String, Map<String, Integer>> gcpByProfile,
-      long escalations, long deadLetters) {}
+      long escalations, long deadLetters, long siemRecords, long siemFindings, CorrelationReport correlations) {}
 
   private DemoRun() {}
 
@@ -56,22 +58,32 @@ public final class DemoRun {
     long t0 = System.nanoTime();
     try (EmbeddedPipeline pipeline = startPipeline(o, data, progress)) {
       long start = System.nanoTime();
-      List<SessionSummary> sessions = awaitVerdicts(o, teleportSessionIds(data), progress);
+      List<SessionSummary> sessions = awaitVerdicts(o, teleportSessionIds(data), progress,
+          pipeline::sourcesCaughtUp);
       long processingMs = (System.nanoTime() - start) / 1_000_000;
-      return report(data, pipeline.coldStartMillis(), processingMs, sessions, pipeline.bootstrapServers());
+      return report(data, pipeline.coldStartMillis(), processingMs, sessions, pipeline.bootstrapServers(), o.db());
     } finally {
       progress.accept(String.format("stopped after %.1f s", (System.nanoTime() - t0) / 1e9));
     }
   }
 
-  /** Clears the work dir and the database, and writes the simulated sources. */
+  /**
+   * Clears the work dir and the database, and writes the simulated sources: every profile, and one instance of the
+   * cross-substrate scenario per five sessions per profile (at least one).
+   */
   public static SimulatedDataset.Summary simulate(Options o, Progress progress) throws IOException {
-    return simulate(o, o.perProfile(), Math.max(1, o.perProfile() / 2), progress);
+    return simulate(o, o.perProfile(), Math.max(1, o.perProfile() / 2), Math.max(1, o.perProfile() / 5), progress);
   }
 
-  /** Same, with separate Teleport sessions and GCP principals per profile. */
+  /** Same, with separate Teleport sessions and GCP principals per profile, and no cross-substrate scenario. */
   public static SimulatedDataset.Summary simulate(Options o, int teleportPerProfile, int gcpPerProfile,
       Progress progress) throws IOException {
+    return simulate(o, teleportPerProfile, gcpPerProfile, 0, progress);
+  }
+
+  /** Same, with {@code crossSubstrate} instances of the cross-substrate scenario. */
+  public static SimulatedDataset.Summary simulate(Options o, int teleportPerProfile, int gcpPerProfile,
+      int crossSubstrate, Progress progress) throws IOException {
     Files.createDirectories(o.workDir());
     deleteRecursively(o.workDir().resolve("data"));
     deleteRecursively(o.workDir().resolve("kafka"));
@@ -83,7 +95,8 @@ public final class DemoRun {
     TeleportSimulator.PROFILES.forEach(p -> teleport.put(p, teleportPerProfile));
     Map<String, Integer> gcp = new LinkedHashMap<>();
     GcpSimulator.PROFILES.forEach(p -> gcp.put(p, gcpPerProfile));
-    SimulatedDataset.Summary data = SimulatedDataset.write(o.workDir().resolve("data"), o.seed(), teleport, gcp);
+    SimulatedDataset.Summary data = SimulatedDataset.write(o.workDir().resolve("data"), o.seed(), teleport, gcp,
+        crossSubstrate);
     progress.accept(String.format("simulated %d Teleport sessions and %d GCP audit entries of %d principals",
         data.teleportSessions(), data.gcpEntries(), data.gcpActivities()));
     return data;
@@ -136,7 +149,13 @@ public final class DemoRun {
         "featurizer.gcp.wall.close.after", "4s",
         "featurizer.gcp.burst.wall.close.after", "4s"));
     s.put("classifier", Map.of("state.dir", state.resolve("classifier").toString()));
+    // the scenario's Teleport users are bare names, its GCP principals emails: one rule joins them
+    s.put("correlator", Map.of("state.dir", state.resolve("correlator").toString(),
+        "correlator.identity.rules", CrossSubstrateScenario.IDENTITY_RULE, "correlator.expiry.interval", "10s"));
     s.put("sqlite-sink", Map.of("sink.db.path", o.db().toString(), "sink.db.synchronous", "NORMAL"));
+    // the SIEM feeds, both: every stage's stamps merged per session; no query port in a run that ends by itself
+    s.put("siem-export", Map.of("state.dir", state.resolve("siem-export").toString(), "siem.ocsf.enabled", "true",
+        "siem.http.port", "-1"));
     if (o.llmModel() != null) {
       Map<String, String> llm = new HashMap<>();
       llm.put("llm.model", o.llmModel());
@@ -148,34 +167,45 @@ public final class DemoRun {
     return s;
   }
 
-  /** Waits until every Teleport session has operator.type and the GCP session count has settled. */
-  public static List<SessionSummary> awaitVerdicts(Options o, Set<String> teleportIds, Progress progress)
-      throws Exception {
-    return awaitVerdicts(o, teleportIds, progress, true);
+  /**
+   * Waits until every Teleport session has operator.type, the sources have handed everything over, and the GCP
+   * session count has settled.
+   */
+  public static List<SessionSummary> awaitVerdicts(Options o, Set<String> teleportIds, Progress progress,
+      BooleanSupplier sourcesRead) throws Exception {
+    return awaitVerdicts(o, teleportIds, progress, true, sourcesRead);
   }
 
   /**
-   * Waits until every listed Teleport session has operator.type and, when {@code gcp}, at least one GCP session has a
-   * verdict and the number of sessions has not changed for 6 s.
+   * Waits until every listed Teleport session has operator.type and, when {@code gcp}, the sources have handed
+   * everything over ({@code sourcesRead}), at least one GCP session has a verdict, and neither the number of sessions
+   * nor the number with a cross-substrate correlation has changed for 6 s since both.
    */
   public static List<SessionSummary> awaitVerdicts(Options o, Set<String> teleportIds, Progress progress,
-      boolean gcp) throws Exception {
+      boolean gcp, BooleanSupplier sourcesRead) throws Exception {
     long started = System.nanoTime();
     long deadline = started + o.timeout().toNanos();
     long lastChange = started;
-    int lastCount = -1;
+    long lastCount = -1;
+    long readSince = 0;
     while (true) {
+      if (readSince == 0 && sourcesRead.getAsBoolean()) {
+        readSince = System.nanoTime();
+      }
       List<SessionSummary> sessions = Files.exists(o.db()) ? list(o.db()) : List.of();
       long done = sessions.stream().filter(s -> teleportIds.contains(s.sessionId()) && s.label("operator.type") != null)
           .count();
-      if (sessions.size() != lastCount) {
-        lastCount = sessions.size();
+      long correlated = sessions.stream().filter(s -> s.label("correlation.cross-substrate") != null).count();
+      long count = sessions.size() * 100_000L + correlated;
+      if (count != lastCount) {
+        lastCount = count;
         lastChange = System.nanoTime();
       }
       long gcpDone = sessions.stream().filter(s -> s.substrate() != null && s.substrate().startsWith("gcp")).count();
       progress.status(String.format("verdicts: %s %d/%d Teleport sessions, %d GCP sessions and bursts, %.0f s",
           bar(done, teleportIds.size()), done, teleportIds.size(), gcpDone, (System.nanoTime() - started) / 1e9));
-      boolean settled = System.nanoTime() - lastChange > 6_000_000_000L;
+      // the featurizer closes a GCP session some seconds after its last entry: the count settles after the input
+      boolean settled = readSince != 0 && System.nanoTime() - Math.max(lastChange, readSince) > 6_000_000_000L;
       if (done == teleportIds.size() && (!gcp || gcpDone > 0 && settled)) {
         return sessions;
       }
@@ -212,6 +242,12 @@ public final class DemoRun {
 
   public static Outcome report(SimulatedDataset.Summary data, long coldStartMs, long processingMs,
       List<SessionSummary> sessions, String bootstrap) throws IOException {
+    return report(data, coldStartMs, processingMs, sessions, bootstrap, null);
+  }
+
+  /** The outcome, with the correlations in {@code db} against the cross-substrate truth (none when db is null). */
+  public static Outcome report(SimulatedDataset.Summary data, long coldStartMs, long processingMs,
+      List<SessionSummary> sessions, String bootstrap, Path db) throws IOException {
     Map<String, JsonNode> truth = truth(data);
     Map<String, SessionSummary> byId = sessions.stream()
         .collect(Collectors.toMap(SessionSummary::sessionId, s -> s, (a, b) -> a));
@@ -235,8 +271,12 @@ public final class DemoRun {
             .merge(s.label("operator.type") + (reason == null ? "" : "/" + reason), 1, Integer::sum);
       }
     }
+    CorrelationReport correlations = db == null ? CorrelationReport.NONE
+        : CorrelationReport.of(data.correlationTruthFile(), db, sessions);
     return new Outcome(data, coldStartMs, processingMs, sessions, scored, gcp,
-        count(bootstrap, Topics.SESSION_ESCALATIONS.name()), deadLetters(bootstrap));
+        count(bootstrap, Topics.SESSION_ESCALATIONS.name()), deadLetters(bootstrap),
+        count(bootstrap, Topics.SESSION_LABELS_JSON.name()), count(bootstrap, Topics.SESSION_FINDINGS_OCSF.name()),
+        correlations);
   }
 
   private static long deadLetters(String bootstrap) {

@@ -8,6 +8,7 @@ import dev.whodrove.runtime.Readiness;
 import dev.whodrove.runtime.ServiceConfig;
 import dev.whodrove.runtime.ServiceContext;
 import dev.whodrove.runtime.ServiceFactory;
+import dev.whodrove.ingest.gcp.IngestGcpService;
 import dev.whodrove.runtime.ServiceHost;
 import dev.whodrove.schemas.Topics;
 import java.nio.file.Path;
@@ -36,8 +37,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedPipeline.class);
 
   /** Start order: sinks first, so nothing they should see is produced before they subscribe. */
-  public static final List<String> SERVICE_ORDER = List.of(
-      "sqlite-sink", "llm-scorer", "classifier", "featurizer", "recording-decoder", "ingest-gcp", "ingest-teleport");
+  public static final List<String> SERVICE_ORDER = List.of("sqlite-sink", "siem-export", "llm-scorer", "correlator",
+      "classifier", "featurizer", "recording-decoder", "ingest-gcp", "ingest-teleport");
 
   /** What {@link #start} does about a service that does not start, or is not ready in time. */
   public enum Mode {
@@ -261,6 +262,15 @@ public final class EmbeddedPipeline implements AutoCloseable {
     Map<String, Integer> ports = new LinkedHashMap<>();
     hosts.forEach((n, h) -> ports.put(n, h.httpPort()));
     return ports;
+  }
+
+  /**
+   * Whether the sources have handed over everything they were given: the GCP archive reader read every file and Kafka
+   * acknowledged every line (Teleport sessions are awaited by their verdicts).
+   */
+  public synchronized boolean sourcesCaughtUp() {
+    ServiceHost h = hosts.get("ingest-gcp");
+    return h == null || !(h.service() instanceof IngestGcpService gcp) || gcp.archiveCaughtUp();
   }
 
   public synchronized ServiceHost host(String name) {

@@ -11,6 +11,8 @@ import dev.whodrove.cli.embedded.EmbeddedPipeline.Mode;
 import dev.whodrove.cli.embedded.EmbeddedPipeline.Watch;
 import dev.whodrove.kafka.embedded.EmbeddedKafkaBroker;
 import dev.whodrove.kafka.embedded.EmbeddedKafkaExtension;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,7 +32,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code up} (a long run): one Teleport source that cannot work, whether it fails every pass or cannot even start,
  * does not stop the process; it is reported with its reason, again and again while it lasts, on its {@code /readyz}
- * too, and every other service keeps running. {@code demo} and {@code bench} (finite runs) still fail at once.
+ * too, and every other service keeps running. {@code demo} and {@code bench} (finite runs) still fail at once. A
+ * corrupt state file is no reason not to start: it is moved aside and the source starts from a safe position.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class UpWithAFailingSourceIT {
@@ -122,31 +125,83 @@ class UpWithAFailingSourceIT {
     }
   }
 
+  /** The Teleport HTTP intake on a port something else holds: the service cannot start while it does. */
+  private Map<String, Map<String, String>> servicesWithIntakeOn(int port) throws Exception {
+    Map<String, Map<String, String>> perService = services(tmp.resolve("state-" + port + ".json"));
+    Map<String, String> teleport = new LinkedHashMap<>(perService.get("ingest-teleport"));
+    teleport.put("teleport.http.intake.enabled", "true");
+    teleport.put("teleport.http.intake.host", "127.0.0.1");
+    teleport.put("teleport.http.intake.port", Integer.toString(port));
+    teleport.put("teleport.http.intake.token", "test-token");
+    perService.put("ingest-teleport", teleport);
+    return perService;
+  }
+
   @Test
   void aSourceThatCannotStartIsRetriedAndTheRestKeepsRunning(EmbeddedKafkaBroker broker) throws Exception {
-    Path state = tmp.resolve("corrupt-state.json");
-    Files.writeString(state, "{ this is not the state file");
+    ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    int port = taken.getLocalPort();
     ListAppender<ILoggingEvent> logged = captureLog();
     try (EmbeddedPipeline p = EmbeddedPipeline.start(broker.bootstrapServers(), tmp.resolve("work2"), COMMON,
-        services(state), Mode.KEEP_RUNNING, FAST)) {
+        servicesWithIntakeOn(port), Mode.KEEP_RUNNING, FAST)) {
       assertThat(p.host("ingest-teleport")).isNull();
       assertThat(p.notReady().get("ingest-teleport")).startsWith("did not start: ")
-          .contains("cannot read file-backend state");
+          .contains("cannot listen on 127.0.0.1:" + port);
       assertThat(p.host("ingest-gcp").service().readiness().ready()).isTrue();
       await(() -> warnings(logged, "ingest-teleport", "did not start") >= 2, "the report repeated");
 
-      Files.delete(state); // fixed: the next attempt starts it
+      taken.close(); // fixed: the next attempt starts it
       await(() -> p.host("ingest-teleport") != null && p.notReady().isEmpty(), "ingest-teleport started");
     } finally {
+      taken.close();
       releaseLog(logged);
     }
   }
 
   @Test
-  void aFiniteRunStillFailsAtOnce(EmbeddedKafkaBroker broker) throws Exception {
-    Path state = tmp.resolve("corrupt-state-2.json");
+  void aCorruptStateFileIsMovedAsideAndTheSourceStartsFromTheBeginning(EmbeddedKafkaBroker broker)
+      throws Exception {
+    Path state = tmp.resolve("corrupt-state.json");
     Files.writeString(state, "{ this is not the state file");
-    assertThatThrownBy(() -> EmbeddedPipeline.start(broker.bootstrapServers(), tmp.resolve("work3"), COMMON,
-        services(state)).close()).hasMessageContaining("cannot read file-backend state");
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    Logger tailState = (Logger) LoggerFactory.getLogger("dev.whodrove.ingest.teleport.TailState");
+    tailState.addAppender(logged);
+    try (EmbeddedPipeline p = EmbeddedPipeline.start(broker.bootstrapServers(), tmp.resolve("work4"), COMMON,
+        services(state), Mode.KEEP_RUNNING, FAST)) {
+      assertThat(p.host("ingest-teleport")).as("started anyway").isNotNull();
+      // the first pass read the log from its start and saved a whole state file
+      await(() -> {
+        try {
+          return Files.readString(state).contains("\"offset\":" + Files.size(logFile()));
+        } catch (java.io.IOException e) {
+          return false;
+        }
+      }, "the log read from its start");
+      assertThat(p.notReady()).isEmpty();
+    } finally {
+      tailState.detachAppender(logged);
+    }
+    try (var files = Files.list(tmp)) {
+      assertThat(files.filter(f -> f.getFileName().toString().startsWith("corrupt-state.json.corrupt-")))
+          .singleElement().satisfies(f -> assertThat(Files.readString(f)).isEqualTo("{ this is not the state file"));
+    }
+    assertThat(logged.list).singleElement().satisfies(e -> {
+      assertThat(e.getLevel()).isEqualTo(Level.WARN);
+      assertThat(e.getFormattedMessage()).contains(state.toString(), "is corrupt", "read again from its start");
+    });
+  }
+
+  private Path logFile() {
+    return tmp.resolve("teleport/log/h/2024-05-01.00:00:00.log");
+  }
+
+  @Test
+  void aFiniteRunStillFailsAtOnce(EmbeddedKafkaBroker broker) throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      assertThatThrownBy(() -> EmbeddedPipeline.start(broker.bootstrapServers(), tmp.resolve("work3"), COMMON,
+          servicesWithIntakeOn(port)).close()).hasMessageContaining("cannot listen on 127.0.0.1:" + port);
+    }
   }
 }

@@ -62,7 +62,7 @@ class PipelineFaultIT {
     Map<String, TopicAudit.Counts> outputs;
     try (EmbeddedPipeline p = EmbeddedPipeline.start(null, o.workDir(), common(1),
         DemoRun.services(o, src.live()))) {
-      DemoRun.awaitVerdicts(o, Set.copyOf(src.sessionIds()), QUIET, true);
+      DemoRun.awaitVerdicts(o, Set.copyOf(src.sessionIds()), QUIET, true, p::sourcesCaughtUp);
       outputs = TopicAudit.outputs(p.bootstrapServers());
     }
     undisturbed = DatabaseSnapshot.of(o.db(), tmp.resolve("undisturbed"));
@@ -105,7 +105,7 @@ class PipelineFaultIT {
         assertThat(ctl.successor()).as("a new controller while node %d was down", active).isNotEqualTo(active);
         figure("bounce", "controller %d (successor %d): %s", active, ctl.successor(), ctl);
 
-        DemoRun.awaitVerdicts(o, Set.copyOf(src.sessionIds()), QUIET, true);
+        DemoRun.awaitVerdicts(o, Set.copyOf(src.sessionIds()), QUIET, true, p::sourcesCaughtUp);
         assertSameOutcome(o.db(), tmp.resolve("bounce"), bootstrap, "bounce", t0);
       }
     }
@@ -192,7 +192,7 @@ class PipelineFaultIT {
         DemoRun.Options wait = new DemoRun.Options(o.workDir(), o.db(), o.perProfile(), o.seed(), VERDICTS_WITHIN,
             bootstrap, null, null, PARTITIONS);
         try {
-          DemoRun.awaitVerdicts(wait, Set.copyOf(src.sessionIds()), QUIET, true);
+          DemoRun.awaitVerdicts(wait, Set.copyOf(src.sessionIds()), QUIET, true, sources::sourcesCaughtUp);
         } catch (IllegalStateException e) {
           StringBuilder tails = new StringBuilder(e.getMessage());
           byName.values().forEach(pr -> tails.append("\n\n").append(pr.tail(40)));

@@ -83,6 +83,10 @@ public final class IngestGcpService implements ManagedService {
   private volatile boolean stopping;
   private volatile ArchiveStats archiveStats = ArchiveStats.EMPTY;
   private volatile String archiveState = "not started";
+  /** The last archive pass read every file to the end and Kafka acknowledged every line. */
+  private volatile boolean archiveCaughtUp;
+  private static final Duration ONCE_RETRY_FIRST = Duration.ofSeconds(1);
+  private static final Duration ONCE_RETRY_MAX = Duration.ofSeconds(30);
 
   public IngestGcpService(ServiceContext ctx) {
     this.ctx = ctx;
@@ -214,8 +218,12 @@ public final class IngestGcpService implements ManagedService {
     }
     Duration poll = cfg.getDuration(ARCHIVE_POLL_INTERVAL, Duration.ofSeconds(60));
     archiveThread = ctx.threads().newThread("gcp-archive", true, () -> {
+      Duration retry = ONCE_RETRY_FIRST;
       do {
-        archiveState = "reading";
+        if (!archiveState.startsWith("retrying")) {
+          archiveState = "reading";
+        }
+        boolean complete = false;
         try {
           ArchiveStats pass = archive.ingest(paths);
           archiveStats = archiveStats.plus(pass);
@@ -223,17 +231,25 @@ public final class IngestGcpService implements ManagedService {
             log.info("archive pass: {}", pass);
           }
           String fileError = archive.lastFileError();
-          archiveState = (watch ? "watching" : "done") + (fileError.isEmpty() ? "" : "; a file failed: " + fileError);
+          complete = pass.failed() == 0 && fileError.isEmpty();
+          archiveState = complete ? (watch ? "watching" : "done")
+              : "retrying: " + (pass.failed() > 0 ? pass.failed() + " lines not written" : "")
+                  + (fileError.isEmpty() ? "" : (pass.failed() > 0 ? "; " : "") + "a file failed: " + fileError);
         } catch (Exception e) {
-          archiveState = "failed: " + Errors.oneLine(e);
+          archiveState = "retrying: " + Errors.oneLine(e);
           log.warn("archive pass failed: {}", Errors.oneLine(e));
           ctx.metrics().counter("whodrove.ingest.gcp.archive.errors").increment();
         }
-        if (!watch) {
+        archiveCaughtUp = complete;
+        if (!watch && complete) {
           break;
         }
+        // once mode is not done until every line is in Kafka: a pass that left lines unwritten (the producer gave up
+        // on a batch) is repeated, reading only the files not completed; copies are absorbed by the de-dup window
+        Duration pause = watch && complete ? poll : min(retry, poll);
+        retry = min(retry.multipliedBy(2), ONCE_RETRY_MAX);
         try {
-          TimeUnit.MILLISECONDS.sleep(poll.toMillis());
+          TimeUnit.MILLISECONDS.sleep(pause.toMillis());
         } catch (InterruptedException e) {
           break;
         }
@@ -305,6 +321,18 @@ public final class IngestGcpService implements ManagedService {
     }
     publisher.close();
     probe.close();
+  }
+
+  /**
+   * Whether the archive reader has caught up: its last finished pass read every configured file to the end and every
+   * line was acknowledged (false until then, and after a pass that is being retried; true without an archive).
+   */
+  public boolean archiveCaughtUp() {
+    return archiveThread == null || archiveCaughtUp;
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   private static Duration remaining(long deadlineNanos) {

@@ -71,12 +71,76 @@ public final class JsonlArchiveSource {
     this.stateFile = stateFile;
     this.maxInFlight = maxInFlight;
     if (stateFile != null && Files.exists(stateFile)) {
-      try {
-        done.addAll(Files.readAllLines(stateFile, StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read archive state file " + stateFile, e);
-      }
+      done.addAll(loadState(stateFile));
     }
+  }
+
+  /** One line of the state file: size, modification time (ms) and absolute path of a done file, tab-separated. */
+  private static final Pattern FINGERPRINT = Pattern.compile("\\d{1,19}\t-?\\d{1,19}\t.+");
+
+  /**
+   * The fingerprints in the state file. Lines that are not fingerprints (bytes that are not UTF-8, a line cut short
+   * by a crash during an append, anything else) are dropped: the files they named are read again, which the
+   * publisher's de-duplication and the featurizer absorb as far as docs/reliability.md says ("Corrupt state files").
+   * Then the file is moved aside for the operator and written anew with what was kept, so later appends start on a
+   * line of their own. Only a file that cannot be read, moved aside or rewritten refuses the start.
+   */
+  static Set<String> loadState(Path stateFile) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(stateFile);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read archive state file " + stateFile + ": " + Errors.oneLine(e), e);
+    }
+    Set<String> kept = new java.util.LinkedHashSet<>();
+    List<String> dropped = new ArrayList<>();
+    int start = 0;
+    while (start < bytes.length) {
+      int end = start;
+      while (end < bytes.length && bytes[end] != '\n') {
+        end++;
+      }
+      String line = strictUtf8(bytes, start, end - start);
+      if (line == null) {
+        dropped.add("a line that is not UTF-8 at byte " + start);
+      } else if (end == bytes.length) {
+        dropped.add("an unterminated last line " + quoted(line));
+      } else if (FINGERPRINT.matcher(line).matches()) {
+        kept.add(line);
+      } else if (!line.isEmpty()) {
+        dropped.add("the line " + quoted(line));
+      }
+      start = end + 1;
+    }
+    if (dropped.isEmpty()) {
+      return kept;
+    }
+    try {
+      Path aside = dev.whodrove.runtime.StateFiles.setAside(stateFile, java.time.Instant.now());
+      Path tmp = Files.createTempFile(stateFile.toAbsolutePath().getParent(), stateFile.getFileName().toString(),
+          ".tmp");
+      Files.write(tmp, kept.stream().map(k -> k + "\n").collect(java.util.stream.Collectors.joining())
+          .getBytes(StandardCharsets.UTF_8));
+      Files.move(tmp, stateFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      log.warn("archive state file {} is corrupt, moved aside to {}; kept {} done files; lost {} ({}): the files "
+          + "they named are read again", stateFile, aside, kept.size(), dropped.size(), String.join("; ", dropped));
+    } catch (IOException e) {
+      throw new UncheckedIOException("archive state file " + stateFile + " is corrupt (" + String.join("; ", dropped)
+          + ") and cannot be moved aside and written anew: " + Errors.oneLine(e), e);
+    }
+    return kept;
+  }
+
+  private static String strictUtf8(byte[] b, int off, int len) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(b, off, len)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return null;
+    }
+  }
+
+  private static String quoted(String s) {
+    return "'" + (s.length() <= 64 ? s : s.substring(0, 64) + "…") + "'";
   }
 
   /**

@@ -14,8 +14,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * An idempotent Kafka producer (acks=all, idempotence on) for entries and dead letters alike; key and value bytes
- * are prepared by the caller.
+ * An idempotent Kafka producer (acks=all, idempotence on, one request in flight per broker) for entries and dead
+ * letters alike; key and value bytes are prepared by the caller.
  */
 public final class KafkaRecordSender implements RecordSender {
   private final Producer<byte[], byte[]> producer;
@@ -41,6 +41,9 @@ public final class KafkaRecordSender implements RecordSender {
     Map<String, Object> p = limits.producerProperties(clientProps);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
+    // one request in flight per broker: a partition's batches reach the log in order even when its leader refuses
+    // the first one (docs/reliability.md, "Producer sequence gaps")
+    p.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
     p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
     p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(128 * 1024));
     p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId);

@@ -118,4 +118,40 @@ class IngestGcpServiceIT {
     var written = TestKafka.entries(broker, e -> e.getSource().getLocator().equals(locator), 5);
     assertThat(written).extracting(k -> k.entry().getSource().getOffset()).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L);
   }
+
+  /** A backfill is not done while a file is unreadable: the pass is repeated until every line is in Kafka. */
+  @Test
+  void onceModeRepeatsThePassUntilEveryFileIsRead(EmbeddedKafkaBroker broker, @TempDir Path dir) throws Exception {
+    List<String> lines = Fixtures.lines("plaso-gcp_logging.jsonl");
+    Path archive = Files.createDirectories(dir.resolve("archive"));
+    Files.writeString(archive.resolve("a.jsonl"), lines.get(0) + "\n");
+    byte[] gz = gzip(lines.get(1) + "\n" + lines.get(2) + "\n");
+    Path cut = archive.resolve("b.jsonl.gz");
+    Files.write(cut, java.util.Arrays.copyOf(gz, gz.length - 12)); // an upload cut short: no gzip trailer
+    ServiceContext ctx = ServiceContext.create("ingest-gcp", ServiceConfig.of(Map.of(
+        "kafka.bootstrap.servers", broker.bootstrapServers(),
+        "http.port", "-1",
+        IngestGcpService.ARCHIVE_PATHS, archive.toString())));
+    IngestGcpService service = new IngestGcpService(ctx);
+    try (ServiceHost host = ServiceHost.start(ctx, service, 0)) {
+      Await.until(() -> service.readiness().detail().contains("archive retrying"), "a failed pass",
+          Duration.ofSeconds(30));
+      assertThat(service.readiness().detail()).contains("a file failed: " + cut);
+      assertThat(service.archiveCaughtUp()).isFalse();
+      Files.write(cut, gz); // the upload completed
+      Await.until(service::archiveCaughtUp, "a complete pass", Duration.ofSeconds(30));
+      assertThat(service.readiness().detail()).contains("archive done");
+    }
+    String locator = cut.toAbsolutePath().toString();
+    var written = TestKafka.entries(broker, e -> e.getSource().getLocator().equals(locator), 2);
+    assertThat(written).extracting(k -> k.entry().getSource().getOffset()).containsExactlyInAnyOrder(1L, 2L);
+  }
+
+  private static byte[] gzip(String text) throws java.io.IOException {
+    var bytes = new java.io.ByteArrayOutputStream();
+    try (var out = new java.util.zip.GZIPOutputStream(bytes)) {
+      out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return bytes.toByteArray();
+  }
 }

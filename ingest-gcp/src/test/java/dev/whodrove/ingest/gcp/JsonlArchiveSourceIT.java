@@ -129,6 +129,59 @@ class JsonlArchiveSourceIT {
         .singleElement().satisfies(d -> assertThat(d.getOriginalTruncated()).isTrue());
   }
 
+  @Test
+  void aCorruptStateFileIsMovedAsideAndOnlyWhatItNoLongerNamesIsReadAgain(EmbeddedKafkaBroker broker,
+      @TempDir Path dir) throws Exception {
+    TestKafka.ensureTopics(broker);
+    Path archive = Files.createDirectories(dir.resolve("archive"));
+    Path a = archive.resolve("a.jsonl");
+    Path b = archive.resolve("b.jsonl");
+    Files.writeString(a, String.join("\n", Fixtures.lines("elastic-integrations.jsonl")) + "\n");
+    Files.writeString(b, String.join("\n", Fixtures.lines("grafana-alloy.jsonl")) + "\n");
+    Path state = dir.resolve("archive-done.txt");
+    try (EntryPublisher publisher = TestKafka.publisher(broker, TestKafka.sender(broker), new SimpleMeterRegistry())) {
+      assertThat(new JsonlArchiveSource(publisher, state, 100).ingest(archive).files()).isEqualTo(2);
+    }
+    List<String> done = Files.readAllLines(state);
+    String doneA = done.stream().filter(l -> l.endsWith(a.toAbsolutePath().toString())).findFirst().orElseThrow();
+    String doneB = done.stream().filter(l -> l.endsWith(b.toAbsolutePath().toString())).findFirst().orElseThrow();
+    // a's line intact; bytes that are not UTF-8; b's line torn by a crash during its append
+    byte[] corrupt = (doneA + "\n\u00ff\n").getBytes(StandardCharsets.ISO_8859_1);
+    byte[] torn = doneB.substring(0, doneB.length() - 4).getBytes(StandardCharsets.UTF_8);
+    Files.write(state, concat(corrupt, torn));
+
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(JsonlArchiveSource.class);
+    logger.addAppender(logged);
+    ArchiveStats again;
+    try (EntryPublisher publisher = TestKafka.publisher(broker, TestKafka.sender(broker), new SimpleMeterRegistry())) {
+      again = new JsonlArchiveSource(publisher, state, 100).ingest(archive);
+    } finally {
+      logger.detachAppender(logged);
+    }
+    // a is still known as done; b, whose line was lost, is read again
+    assertThat(again.skippedFiles()).isEqualTo(1);
+    assertThat(again.files()).isEqualTo(1);
+    assertThat(again.lines()).isEqualTo(Fixtures.lines("grafana-alloy.jsonl").size());
+    assertThat(logged.list).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN).singleElement()
+        .satisfies(e -> assertThat(e.getFormattedMessage()).contains(state.toString(), "is corrupt", ".corrupt-",
+            "kept 1 done files", "lost 2", "not UTF-8", "unterminated last line"));
+    try (var files = Files.list(dir)) {
+      assertThat(files.filter(f -> f.getFileName().toString().startsWith("archive-done.txt.corrupt-")))
+          .singleElement().satisfies(f -> assertThat(Files.readAllBytes(f)).isEqualTo(concat(corrupt, torn)));
+    }
+    // written anew: whole lines only, b's fingerprint appended on a line of its own
+    assertThat(Files.readAllLines(state)).containsExactlyInAnyOrder(doneA, doneB);
+  }
+
+  private static byte[] concat(byte[] x, byte[] y) {
+    byte[] out = java.util.Arrays.copyOf(x, x.length + y.length);
+    System.arraycopy(y, 0, out, x.length, y.length);
+    return out;
+  }
+
   private static String entryAt(String template, String timestamp) {
     return template.replaceFirst("\"timestamp\":\"[^\"]*\"", "\"timestamp\":\"" + timestamp + "\"")
         .replaceFirst("\"insertId\":\"[^\"]*\"", "\"insertId\":\"" + Integer.toHexString(timestamp.hashCode()) + "\"");

@@ -45,7 +45,7 @@ final class FileLogTailer {
   record Batch(Path file, String fileKey, List<Line> lines, long commitOffset) {}
 
   /** How much of a file's head identifies its content (enough to cover the first event). */
-  private static final int HEAD_BYTES = 1024;
+  static final int HEAD_BYTES = 1024;
 
   private final Path logDir;
   private final TailState state;

@@ -23,9 +23,10 @@ import java.util.regex.Pattern;
  * Builds {@link RecordingRef}s from the three places that say a recording is finished: a {@code session.upload}
  * audit event, an S3 {@code ObjectCreated} notification, and a {@code <sid>.tar} file in the records directory.
  *
- * <p>References are untrusted: a session id must be a plain file-name token ({@link #validSid}) and an object path
- * must not hold a {@code .} or {@code ..} segment (also percent-encoded), else the reference is rejected
- * ({@code bad_notification}); the decoder refuses such paths as well.
+ * <p>References are untrusted: a session id must be a plain file-name token ({@link #validSid}), a bucket name a
+ * bucket name (no {@code /}), and an object path must not hold a {@code .} or {@code ..} segment (also
+ * percent-encoded), else the reference is rejected ({@code bad_notification}); the decoder refuses such paths as
+ * well.
  */
 public final class RecordingRefs {
   public static final String ORIGIN_SESSION_UPLOAD = "session.upload";
@@ -35,6 +36,8 @@ public final class RecordingRefs {
   private static final String TAR = ".tar";
   /** Session ids are UUIDs in practice; accept any plain file-name token so simulated ids work too. */
   private static final Pattern SID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  /** S3 bucket names, legacy ones (capitals, underscores, up to 255 characters) included: never a path. */
+  private static final Pattern BUCKET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{2,254}");
   private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(AuditEventParser.MAX_NESTING_DEPTH)
           .build()).build());
@@ -162,6 +165,10 @@ public final class RecordingRefs {
       String rawKey = AuditEventParser.text(s3.get("object"), "key");
       if (bucket.isEmpty() || rawKey.isEmpty()) {
         throw new EventRejectedException(Reason.BAD_NOTIFICATION, "S3 notification record without bucket name or key");
+      }
+      if (!BUCKET.matcher(bucket).matches()) {
+        throw new EventRejectedException(Reason.BAD_NOTIFICATION, "S3 notification bucket name is not one: "
+            + TeleportTimes.quoted(bucket));
       }
       // S3 form-encodes keys in notifications (space as '+')
       String key;

@@ -103,7 +103,9 @@ public final class TeleportPublisher implements SourceOutput, AutoCloseable {
     Map<String, Object> props = limits.producerProperties(clientProps);
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
+    // one request in flight per broker: a partition's batches reach the log in order even when its leader refuses
+    // the first one (docs/reliability.md, "Producer sequence gaps")
+    props.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
     props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
     props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, serviceName);

@@ -3,6 +3,10 @@ package dev.whodrove.ingest.teleport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.whodrove.runtime.ServiceConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,10 +15,12 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 class FileBackendSourceTest {
   @TempDir Path tmp;
@@ -304,5 +310,100 @@ class FileBackendSourceTest {
     src.ingestOnce();
     src.ingestOnce();
     assertThat(sink.uids()).containsExactly("1", "3", "4");
+  }
+
+  private static ListAppender<ILoggingEvent> captureWarnings() {
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    ((Logger) LoggerFactory.getLogger(TailState.class)).addAppender(logged);
+    return logged;
+  }
+
+  private static void release(ListAppender<ILoggingEvent> logged) {
+    ((Logger) LoggerFactory.getLogger(TailState.class)).detachAppender(logged);
+  }
+
+  private List<Path> setAside() throws Exception {
+    try (var files = Files.list(tmp)) {
+      return files.filter(f -> f.getFileName().toString().startsWith("state.json.corrupt-")).toList();
+    }
+  }
+
+  @Test
+  void aCorruptStateFileIsMovedAsideAndTheLogsAreReadAgainFromTheStart() throws Exception {
+    Path day1 = tmp.resolve("teleport/log/h/2024-05-01.00:00:00.log");
+    append(day1, event("a") + "\n" + event("b") + "\n");
+    Files.createDirectories(tmp.resolve("teleport/log/records"));
+    Files.write(tmp.resolve("teleport/log/records/s-a.tar"), new byte[] {1});
+    CollectingOutput first = new CollectingOutput();
+    source(first).ingestOnce();
+    assertThat(first.uids()).containsExactly("a", "b");
+    assertThat(first.recordings).hasSize(1);
+
+    // a torn write of the state file (a disk fault, a copy cut short)
+    byte[] corrupt = Arrays.copyOf(Files.readAllBytes(tmp.resolve("state.json")), 17);
+    Files.write(tmp.resolve("state.json"), corrupt);
+    append(day1, event("c") + "\n");
+    ListAppender<ILoggingEvent> logged = captureWarnings();
+    CollectingOutput again = new CollectingOutput();
+    try {
+      source(again).ingestOnce();
+    } finally {
+      release(logged);
+    }
+    // the safe position: nothing lost, the known lines and recordings once more (downstream absorbs the repeats)
+    assertThat(again.uids()).containsExactly("a", "b", "c");
+    assertThat(again.recordings).extracting(r -> r.getSessionId()).containsExactly("s-a");
+    assertThat(setAside()).singleElement().satisfies(f -> assertThat(Files.readAllBytes(f)).isEqualTo(corrupt));
+    assertThat(logged.list).singleElement().satisfies(e -> {
+      assertThat(e.getLevel()).isEqualTo(Level.WARN);
+      assertThat(e.getFormattedMessage()).contains(tmp.resolve("state.json").toString(), "is corrupt",
+          setAside().get(0).toString(), "every log position and every published recording", "read again");
+    });
+    // the state written since is whole: a restart goes on from there
+    CollectingOutput restarted = new CollectingOutput();
+    source(restarted).ingestOnce();
+    assertThat(restarted.uids()).isEmpty();
+    assertThat(restarted.recordings).isEmpty();
+  }
+
+  @Test
+  void unusableEntriesOfAStateFileAreDroppedAndTheRestKept() throws Exception {
+    Path logDir = tmp.resolve("teleport/log/h");
+    Path good = logDir.resolve("a.log");
+    Path hostile = logDir.resolve("b.log");
+    append(good, event("g1") + "\n");
+    append(hostile, event("h1") + "\n");
+    CollectingOutput first = new CollectingOutput();
+    source(first).ingestOnce();
+    String key = FileLogTailer.fileKey(hostile);
+    // the good file's position stays; the other's claims a negative offset and a 2 GiB head to checksum
+    String state = Files.readString(tmp.resolve("state.json"))
+        .replaceFirst("\\{\"path\":\"" + java.util.regex.Pattern.quote(hostile.toString()) + "\"[^}]*\\}",
+            java.util.regex.Matcher.quoteReplacement("{\"path\":\"" + hostile + "\",\"file_key\":\"" + key
+                + "\",\"offset\":-5,\"head_crc\":0,\"head_length\":2147483647}"))
+        .replace("\"recordings\":[]", "\"recordings\":[\"../../etc/passwd.tar\",7]");
+    Files.writeString(tmp.resolve("state.json"), state);
+    append(good, event("g2") + "\n");
+    ListAppender<ILoggingEvent> logged = captureWarnings();
+    CollectingOutput again = new CollectingOutput();
+    try {
+      source(again).ingestOnce();
+    } finally {
+      release(logged);
+    }
+    assertThat(again.uids()).containsExactlyInAnyOrder("g2", "h1");
+    assertThat(setAside()).hasSize(1);
+    assertThat(logged.list).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+        .contains("3 unusable entries", "kept 1 log positions", "a negative one", "passwd"));
+  }
+
+  @Test
+  void aStateFileThatCannotBeReadStillRefusesTheStart() throws Exception {
+    Path state = tmp.resolve("state.json");
+    Files.write(state, new byte[] {'{'});
+    state.toFile().setReadable(false);
+    org.junit.jupiter.api.Assumptions.assumeFalse(Files.isReadable(state), "running as a user who reads anything");
+    assertThatThrownBy(() -> source(new CollectingOutput())).hasMessageContaining("cannot read file-backend state");
   }
 }

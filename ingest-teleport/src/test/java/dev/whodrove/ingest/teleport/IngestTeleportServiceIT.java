@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -90,8 +91,11 @@ class IngestTeleportServiceIT {
       assertThat(events).hasSize(3);
       var dead = TopicReader.readCommitted(broker.bootstrapServers(), Topics.TELEPORT_AUDIT_EVENTS.deadLetterTopic(),
           rec -> fromRequest(rec, requestId), l -> l.size() >= 4, Duration.ofSeconds(20));
-      assertThat(dead).hasSize(4).allSatisfy(rec -> assertThat(DeadLetter.parseFrom(rec.value()).getReason())
-          .isNotBlank());
+      assertThat(dead).hasSize(4).allSatisfy(rec -> {
+        DeadLetter d = DeadLetter.parseFrom(rec.value());
+        assertThat(d.getSource().getSource()).isEqualTo("http");
+        assertThat(d.getReason()).isNotBlank();
+      });
       var refs = TopicReader.readCommitted(broker.bootstrapServers(), Topics.TELEPORT_RECORDINGS.name(),
           rec -> sid.equals(new String(rec.key(), StandardCharsets.UTF_8)), l -> !l.isEmpty(), Duration.ofSeconds(20));
       assertThat(refs).hasSize(1);

@@ -127,6 +127,15 @@ class RecordingRefsTest {
     assertThatThrownBy(() -> RecordingRefs.fromS3Notification(body, 1, pos))
         .isInstanceOfSatisfying(EventRejectedException.class,
             e -> assertThat(e.reason()).isEqualTo(EventRejectedException.Reason.BAD_NOTIFICATION));
+    // the bucket name is the first segment of the path too
+    for (String bucket : new String[] {"..", "rec/..", "\\u202e\\u0000/..", "a", "rec\\u0000"}) {
+      String inBucket = """
+          {"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"%s"},
+            "object":{"key":"sessions/abc.tar","size":1}}}]}""".formatted(bucket);
+      assertThatThrownBy(() -> RecordingRefs.fromS3Notification(inBucket, 1, pos)).as(bucket)
+          .isInstanceOfSatisfying(EventRejectedException.class,
+              e -> assertThat(e.reason()).isEqualTo(EventRejectedException.Reason.BAD_NOTIFICATION));
+    }
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.whodrove.classifier;
+package dev.whodrove.siem;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;

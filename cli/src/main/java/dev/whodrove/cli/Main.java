@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
         DlqCommand.class,
         SessionsCommand.class,
         ReplayCommand.class,
+        BackfillCommand.class,
         PlotCommand.class,
         SimulateCommand.class,
         ProfilesCommand.class,

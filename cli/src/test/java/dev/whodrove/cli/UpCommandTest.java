@@ -29,6 +29,19 @@ class UpCommandTest {
   }
 
   @Test
+  void theBigQuerySourceKeysGoToIngestGcp() {
+    UpCommand.Routing r = UpCommand.route(Map.of(
+        "gcp.bigquery.dataset", "my-logging-project.org_audit_logs",
+        "gcp.bigquery.maximum.bytes.billed", "1073741824",
+        "ingest-gcp.state.dir", "/var/lib/whodrove/gcp"), prefixes(), w -> { });
+    assertThat(r.perService()).containsOnlyKeys("ingest-gcp");
+    assertThat(r.perService().get("ingest-gcp")).containsOnly(
+        Map.entry("gcp.bigquery.dataset", "my-logging-project.org_audit_logs"),
+        Map.entry("gcp.bigquery.maximum.bytes.billed", "1073741824"),
+        Map.entry("state.dir", "/var/lib/whodrove/gcp"));
+  }
+
+  @Test
   void ownKeysGoToTheirServiceAndServiceNamesOverrideSharedKeys() {
     List<String> warnings = new ArrayList<>();
     UpCommand.Routing r = UpCommand.route(Map.of(

@@ -91,6 +91,17 @@ public final class EntryPublisher implements AutoCloseable {
       return deadLetter(raw, position, RejectReason.PARSE_ERROR,
           RejectReason.PARSE_ERROR.code() + ": " + Errors.oneLine(e), e);
     }
+    return publishParsed(parsed, raw, position);
+  }
+
+  /**
+   * Writes what {@link #parser()} made of an input a source parsed itself (to skip entries it already published, or
+   * outside a range); a rejection is dead-lettered with {@code original}, the input as the source read it (the LogEntry
+   * bytes, or a BigQuery row the entry was made from).
+   */
+  public CompletableFuture<PublishOutcome> publishParsed(ParseOutcome parsed, byte[] original,
+      SourcePosition position) {
+    byte[] raw = original;
     if (parsed instanceof ParseOutcome.Rejected r) {
       return deadLetter(raw, position, r.reason(), r.describe(), null);
     }

@@ -1,5 +1,6 @@
 package dev.whodrove.ingest.gcp;
 
+import dev.whodrove.ingest.gcp.bigquery.AuditRows;
 import dev.whodrove.runtime.DeadLetterReentry;
 import dev.whodrove.runtime.DeadLetters;
 import dev.whodrove.runtime.ServiceConfig;
@@ -15,11 +16,12 @@ import org.apache.kafka.clients.producer.Producer;
  * ({@code gcp.entry.max.bytes}, de-duplication), writing through the caller's producer: the original of a Pub/Sub
  * (pull or push) message or of an archive line is one LogEntry, published by {@link EntryPublisher#publish} at its
  * first position; the original of an {@code http} dead letter is a push request that was not an envelope, read as
- * the push endpoint reads one. Whatever is still bad becomes a fresh dead letter with the reason.
+ * the push endpoint reads one; the original of a {@code bigquery} dead letter is a row of the sink's dataset, made
+ * into its LogEntry as the BigQuery source makes it. Whatever is still bad becomes a fresh dead letter with the reason.
  */
 final class GcpReentry implements DeadLetterReentry {
   private static final Set<String> ENTRY_SOURCES = Set.of(SourcePositions.PUBSUB_PULL, SourcePositions.PUBSUB_PUSH,
-      SourcePositions.JSONL);
+      SourcePositions.JSONL, AuditRows.SOURCE);
 
   private final ServiceConfig config;
   private final Producer<byte[], byte[]> producer;
@@ -60,6 +62,15 @@ final class GcpReentry implements DeadLetterReentry {
         return written.thenApply(GcpReentry::outcome);
       }
       written = PubSubPushEndpoint.publishEnvelope(out, env, pos.getLocator());
+    } else if (pos.getSource().equals(AuditRows.SOURCE)) {
+      // a BigQuery row: made into its LogEntry again, the row kept as the original of a fresh dead letter
+      ParseOutcome parsed;
+      try {
+        parsed = out.parser().parse(AuditRows.toLogEntry(original));
+      } catch (RuntimeException e) {
+        parsed = new ParseOutcome.Rejected(RejectReason.PARSE_ERROR, dev.whodrove.runtime.Errors.oneLine(e));
+      }
+      written = out.publishParsed(parsed, original, pos);
     } else {
       written = out.publish(original, pos);
     }

@@ -2,7 +2,11 @@ package dev.whodrove.ingest.gcp;
 
 import dev.whodrove.runtime.ConfigException;
 import dev.whodrove.runtime.Errors;
+import dev.whodrove.ingest.gcp.bigquery.BigQueryAuditSource;
+import dev.whodrove.ingest.gcp.bigquery.BigQueryClients;
+import dev.whodrove.ingest.gcp.bigquery.BigQuerySettings;
 import dev.whodrove.runtime.HttpEndpoint;
+import dev.whodrove.runtime.KafkaWatermarkStore;
 import dev.whodrove.runtime.KafkaProbe;
 import dev.whodrove.runtime.ManagedService;
 import dev.whodrove.runtime.MessageLimits;
@@ -15,6 +19,7 @@ import dev.whodrove.schemas.Topics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * ingest-gcp: Cloud Audit Log entries from a Pub/Sub subscription (streaming pull), a Pub/Sub push endpoint and
- * JSON-lines archives into {@code gcp.audit.entries}. Each source is enabled by its own config key; see README.
+ * ingest-gcp: Cloud Audit Log entries from a Pub/Sub subscription (streaming pull), a Pub/Sub push endpoint,
+ * JSON-lines archives and a log sink's BigQuery dataset into {@code gcp.audit.entries}. Each source is enabled by its
+ * own config key; see README.
  */
 public final class IngestGcpService implements ManagedService {
   private static final Logger log = LoggerFactory.getLogger(IngestGcpService.class);
@@ -68,7 +74,10 @@ public final class IngestGcpService implements ManagedService {
   private final KafkaProbe probe;
   private final PushAuthenticator pushAuth;
   private final PubSubPushEndpoint.Settings pushSettings;
+  private final BigQuerySettings bigquerySettings;
   private PubSubPullSource pull;
+  private BigQueryAuditSource bigquery;
+  private KafkaWatermarkStore bigqueryWatermarks;
   private PubSubPushEndpoint push;
   private Thread archiveThread;
   private volatile boolean stopping;
@@ -82,16 +91,20 @@ public final class IngestGcpService implements ManagedService {
   public IngestGcpService(ServiceContext ctx) {
     this.ctx = ctx;
     this.cfg = ctx.config();
-    if (!cfg.has(PUBSUB_SUBSCRIPTION) && !cfg.has(PUSH_PORT) && !cfg.has(ARCHIVE_PATHS)) {
+    if (!cfg.has(PUBSUB_SUBSCRIPTION) && !cfg.has(PUSH_PORT) && !cfg.has(ARCHIVE_PATHS)
+        && !cfg.has(BigQuerySettings.DATASET)) {
       throw new ConfigException("no source enabled: set " + PUBSUB_SUBSCRIPTION + " ("
           + ServiceConfig.keyToEnv(PUBSUB_SUBSCRIPTION) + "), " + PUSH_PORT + " (" + ServiceConfig.keyToEnv(PUSH_PORT)
-          + ") or " + ARCHIVE_PATHS + " (" + ServiceConfig.keyToEnv(ARCHIVE_PATHS) + ")");
+          + "), " + ARCHIVE_PATHS + " (" + ServiceConfig.keyToEnv(ARCHIVE_PATHS) + ") or " + BigQuerySettings.DATASET
+          + " (" + ServiceConfig.keyToEnv(BigQuerySettings.DATASET) + ")");
     }
     String mode = cfg.get(ARCHIVE_MODE, "once");
     if (!mode.equals("once") && !mode.equals("watch")) {
       throw new ConfigException("invalid config " + ARCHIVE_MODE + "=" + mode + " (" + ServiceConfig.keyToEnv(ARCHIVE_MODE)
           + "): expected once or watch");
     }
+    // checked before anything starts: a bad dataset name or cap is a configuration error
+    this.bigquerySettings = cfg.has(BigQuerySettings.DATASET) ? BigQuerySettings.from(cfg, Clock.systemUTC()) : null;
     var clientProps = cfg.kafkaClientProperties();
     AuditLogParser parser = parser(cfg);
     MessageLimits limits = MessageLimits.from(cfg);
@@ -111,12 +124,12 @@ public final class IngestGcpService implements ManagedService {
   }
 
   /** The LogEntry parser the config asks for. */
-  static AuditLogParser parser(ServiceConfig cfg) {
+  public static AuditLogParser parser(ServiceConfig cfg) {
     return new AuditLogParser(cfg.getInt(MAX_ENTRY_BYTES, AuditLogParser.DEFAULT_MAX_ENTRY_BYTES));
   }
 
   /** The publisher the config asks for, writing through {@code sender}. */
-  static EntryPublisher publisher(String serviceName, ServiceConfig cfg, AuditLogParser parser, RecordSender sender,
+  public static EntryPublisher publisher(String serviceName, ServiceConfig cfg, AuditLogParser parser, RecordSender sender,
       MeterRegistry metrics) {
     return new EntryPublisher(serviceName, parser, sender, cfg.serdeProperties(),
         cfg.getDuration(DEDUP_WINDOW, Duration.ofMinutes(10)), cfg.getInt(DEDUP_MAX_KEYS, 250_000), metrics,
@@ -154,6 +167,20 @@ public final class IngestGcpService implements ManagedService {
     if (cfg.has(ARCHIVE_PATHS)) {
       startArchive();
     }
+    if (bigquerySettings != null) {
+      bigqueryWatermarks = new KafkaWatermarkStore(cfg.kafkaClientProperties(), bigquerySettings.watermarkTopic(),
+          ctx.metrics(), MessageLimits.from(cfg));
+      bigquery = new BigQueryAuditSource(BigQueryClients.create(bigquerySettings), bigquerySettings,
+          bigqueryWatermarks, publisher, Clock.systemUTC());
+      bigquery.start(ctx.threads());
+      log.info("reading {} from BigQuery dataset {}.{}", bigquerySettings.tables(), bigquerySettings.datasetProject(),
+          bigquerySettings.dataset());
+    }
+  }
+
+  /** The BigQuery source, or null when it is not configured (tests). */
+  public BigQueryAuditSource bigquery() {
+    return bigquery;
   }
 
   /**
@@ -250,6 +277,9 @@ public final class IngestGcpService implements ManagedService {
     if (pull != null && !pull.running()) {
       return Readiness.notReady("Pub/Sub subscriber " + pull.state());
     }
+    if (bigquery != null && !bigquery.lastError().isEmpty()) {
+      return Readiness.notReady("BigQuery " + bigquery.lastError());
+    }
     StringBuilder detail = new StringBuilder(kafka.detail());
     if (pull != null) {
       detail.append("; pulling");
@@ -259,6 +289,9 @@ public final class IngestGcpService implements ManagedService {
     }
     if (archiveThread != null) {
       detail.append("; archive ").append(archiveState);
+    }
+    if (bigquery != null) {
+      detail.append("; BigQuery ").append(bigquery.state());
     }
     return Readiness.ready(detail.toString());
   }
@@ -273,6 +306,10 @@ public final class IngestGcpService implements ManagedService {
     }
     if (pull != null) {
       pull.close(remaining(deadline));
+    }
+    if (bigquery != null) {
+      bigquery.close();
+      bigqueryWatermarks.close();
     }
     if (archiveThread != null) {
       archiveThread.interrupt();

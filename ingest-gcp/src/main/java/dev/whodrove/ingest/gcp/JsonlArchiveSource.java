@@ -55,6 +55,9 @@ public final class JsonlArchiveSource {
   private volatile BooleanSupplier stopRequested = () -> false;
   private volatile boolean holdUnterminated;
   private volatile String lastFileError = "";
+  private volatile long rangeFromMs = Long.MIN_VALUE;
+  private volatile long rangeUntilMs = Long.MAX_VALUE;
+  private final AtomicLong outOfRange = new AtomicLong();
 
   /** The next line of a plain file to read: its byte offset and line number (1-based) and the file when it was seen. */
   private record Resume(long offset, long lineNo, long size, long modifiedMs) {}
@@ -147,6 +150,21 @@ public final class JsonlArchiveSource {
   public JsonlArchiveSource watching() {
     this.holdUnterminated = true;
     return this;
+  }
+
+  /**
+   * A backfill of a time range: entries whose {@code timestamp} is outside {@code [since, until)} are skipped (counted
+   * by {@link #outOfRange()}); lines that are no usable entry are still dead-lettered.
+   */
+  public JsonlArchiveSource within(java.time.Instant since, java.time.Instant until) {
+    this.rangeFromMs = since.toEpochMilli();
+    this.rangeUntilMs = until.toEpochMilli();
+    return this;
+  }
+
+  /** Entries skipped because their time was outside the range of {@link #within}. */
+  public long outOfRange() {
+    return outOfRange.get();
   }
 
   /** Why the last file that could not be read failed (empty when the last pass read every file). */
@@ -255,12 +273,23 @@ public final class JsonlArchiveSource {
           break;
         }
         lines++;
+        ParseOutcome parsed = null;
+        if ((rangeFromMs != Long.MIN_VALUE || rangeUntilMs != Long.MAX_VALUE) && !line.overflowed()) {
+          parsed = publisher.parser().parse(line.bytes());
+          if (parsed instanceof ParseOutcome.Accepted a && (a.entry().getTimestampMs() < rangeFromMs
+              || a.entry().getTimestampMs() >= rangeUntilMs)) {
+            outOfRange.incrementAndGet();
+            continue;
+          }
+        }
         inFlight.acquireUninterruptibly();
         var position = SourcePositions.of(SourcePositions.JSONL, locator, lineNo);
+        ParseOutcome inRange = parsed;
         var future = line.overflowed()
             ? publisher.deadLetter(Original.head(Arrays.copyOf(line.bytes(), Math.min(line.bytes().length, max)),
                     line.length(), line.sha256()), position, RejectReason.TOO_LARGE,
                 RejectReason.TOO_LARGE.code() + ": line of " + line.length() + " bytes > max " + max, null)
+            : inRange != null ? publisher.publishParsed(inRange, line.bytes(), position)
             : publisher.publish(line.bytes(), position);
         future.whenComplete((outcome, err) -> {
           if (err != null) {

@@ -1,8 +1,12 @@
 package dev.whodrove.ingest.teleport;
 
 import dev.whodrove.ingest.teleport.SourceOutput.DeadLetterTarget;
+import dev.whodrove.runtime.BackfillProgress;
 import dev.whodrove.runtime.Errors;
 import dev.whodrove.runtime.ServiceConfig;
+import dev.whodrove.runtime.Watermark;
+import dev.whodrove.runtime.WatermarkStore;
+import dev.whodrove.runtime.WindowedScan;
 import dev.whodrove.schemas.v1.SourcePosition;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +30,7 @@ import software.amazon.awssdk.services.athena.AthenaClient;
 import software.amazon.awssdk.services.athena.model.ColumnInfo;
 import software.amazon.awssdk.services.athena.model.Datum;
 import software.amazon.awssdk.services.athena.model.GetQueryResultsResponse;
+import software.amazon.awssdk.services.athena.model.QueryExecution;
 import software.amazon.awssdk.services.athena.model.QueryExecutionState;
 import software.amazon.awssdk.services.athena.model.QueryExecutionStatus;
 import software.amazon.awssdk.services.athena.model.Row;
@@ -58,6 +63,8 @@ public final class AthenaPoller implements AutoCloseable {
   public static final String WATERMARK_KEY = "teleport.athena.watermark.key";
   public static final String WATERMARK_TOPIC = "teleport.athena.watermark.topic";
   public static final String WATERMARK_MAX_UIDS = "teleport.athena.watermark.max.uids";
+  /** The compacted topic of the Athena watermark unless {@value #WATERMARK_TOPIC} says otherwise. */
+  public static final String DEFAULT_WATERMARK_TOPIC = "ingest-teleport.athena.watermark";
 
   /** What the pipeline uses: sessions and their recordings, commands, and context (logins, access requests). */
   public static final List<String> DEFAULT_EVENT_TYPES = List.of(
@@ -103,7 +110,8 @@ public final class AthenaPoller implements AutoCloseable {
   private final AuditEventParser parser;
   private final Clock clock;
   private final PollingThread polling;
-  private AthenaWatermark watermark;
+  private final WindowedScan scan;
+  private Watermark watermark;
 
   public AthenaPoller(AthenaClient athena, Settings settings, WatermarkStore store, SourceOutput output,
       AuditEventParser parser, Clock clock) {
@@ -113,6 +121,7 @@ public final class AthenaPoller implements AutoCloseable {
     this.output = output;
     this.parser = parser;
     this.clock = clock;
+    this.scan = new WindowedScan(settings.overlap(), settings.maxWindow());
     this.polling = new PollingThread("ingest-teleport-athena", this::pollOnce, settings.pollInterval(),
         settings.pollInterval(), true, log, "Athena poll failed (watermark unchanged, will retry): {}");
   }
@@ -121,50 +130,67 @@ public final class AthenaPoller implements AutoCloseable {
   public synchronized IngestStats pollOnce() throws InterruptedException {
     if (watermark == null) {
       watermark = store.load(settings.watermarkKey())
-          .orElseGet(() -> AthenaWatermark.startingAt(settings.start().toEpochMilli()));
+          .orElseGet(() -> Watermark.startingAt(settings.start().toEpochMilli()));
     }
-    IngestStats total = IngestStats.NONE;
-    Instant now = clock.instant();
-    while (true) {
-      Instant from = Instant.ofEpochMilli(watermark.scannedUntilMs()).minus(settings.overlap());
-      Instant until = min(now, from.plus(settings.overlap()).plus(settings.maxWindow()));
-      if (!until.isAfter(Instant.ofEpochMilli(watermark.scannedUntilMs()))) {
-        return total;
-      }
-      Window w = runWindow(from, until, watermark);
-      total = total.plus(w.stats());
-      store.save(settings.watermarkKey(), w.watermark());
-      watermark = w.watermark();
-      if (!until.isBefore(now)) {
-        return total;
-      }
-    }
+    Totals totals = new Totals(BackfillProgress.NONE, null, null);
+    watermark = scan.catchUp(watermark, clock.instant(), (from, until, wm) -> runWindow(from, until, wm, totals),
+        store, settings.watermarkKey());
+    return totals.stats;
   }
 
-  /** Backfill: the same windows over {@code [since, until)}; the live watermark is neither read nor written. */
+  /**
+   * Backfill: the same windows over {@code [since, until)}; the live watermark is neither read nor written. Each
+   * finished window is reported to {@code progress}.
+   */
+  public IngestStats backfill(Instant since, Instant until, BackfillProgress progress) throws InterruptedException {
+    Totals totals = new Totals(progress, since, until);
+    scan.backfill(since, until, (from, to, wm) -> runWindow(from, to, wm, totals));
+    return totals.stats;
+  }
+
   public IngestStats backfill(Instant since, Instant until) throws InterruptedException {
-    AthenaWatermark wm = AthenaWatermark.startingAt(since.toEpochMilli());
-    IngestStats total = IngestStats.NONE;
+    return backfill(since, until, BackfillProgress.NONE);
+  }
+
+  /**
+   * What a backfill over {@code [since, until)} would run, without running it: Athena has no dry run that estimates
+   * the bytes a query scans, so each window's query, its parameters and the {@code event_date} partitions it reads.
+   */
+  public List<String> describeBackfill(Instant since, Instant until) {
+    List<String> out = new ArrayList<>();
     Instant from = since;
     while (from.isBefore(until)) {
-      Instant to = min(until, from.plus(settings.maxWindow()));
-      Window w = runWindow(from, to, wm);
-      total = total.plus(w.stats());
-      wm = w.watermark();
+      Instant to = from.plus(settings.maxWindow()).isBefore(until) ? from.plus(settings.maxWindow()) : until;
+      AthenaQuery q = AthenaQuery.window(settings.table(), from, to, settings.eventTypes());
+      out.add("-- window " + from + " .. " + to + ": partitions event_date " + AthenaQuery.partitionDays(from, to)
+          + "\n" + q.sql() + "\n-- parameters " + q.parameters());
       from = to;
     }
-    return total;
+    return out;
   }
 
-  private record Window(AthenaWatermark watermark, IngestStats stats) {}
+  /** What the windows of one poll or backfill add up to. */
+  private static final class Totals {
+    final BackfillProgress progress;
+    final Instant since;
+    final Instant until;
+    IngestStats stats = IngestStats.NONE;
+    long rows;
 
-  private Window runWindow(Instant from, Instant until, AthenaWatermark wm) throws InterruptedException {
+    Totals(BackfillProgress progress, Instant since, Instant until) {
+      this.progress = progress;
+      this.since = since;
+      this.until = until;
+    }
+  }
+
+  private Watermark runWindow(Instant from, Instant until, Watermark wm, Totals totals) throws InterruptedException {
     AthenaQuery q = AthenaQuery.window(settings.table(), from, until, settings.eventTypes());
     String queryId = start(q);
-    awaitCompletion(queryId);
+    long scannedBytes = awaitCompletion(queryId);
     Map<String, Long> recent = new LinkedHashMap<>(wm.recent());
-    long bestTime = wm.eventTimeMs();
-    String bestUid = wm.uid();
+    long bestTime = 0;
+    String bestUid = "";
     List<CompletableFuture<?>> acks = new ArrayList<>();
     long events = 0;
     long rejected = 0;
@@ -216,15 +242,16 @@ public final class AthenaPoller implements AutoCloseable {
       next = page.nextToken();
     } while (next != null && !next.isEmpty());
     awaitAcks(acks);
-    // keep only uids a later window can see again (its start is until - overlap), newest first when capped
-    long keepFrom = until.minus(settings.overlap()).toEpochMilli();
-    Map<String, Long> kept = new HashMap<>();
-    recent.entrySet().stream().filter(e -> e.getValue() >= keepFrom)
-        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-        .limit(settings.maxRecentUids()).forEach(e -> kept.put(e.getKey(), e.getValue()));
     log.debug("athena window {}..{} query {}: {} events, {} rejected", from, until, queryId, events, rejected);
-    return new Window(new AthenaWatermark(bestTime, bestUid, until.toEpochMilli(), kept),
-        new IngestStats(events, rejected, 0));
+    totals.stats = totals.stats.plus(new IngestStats(events, rejected, 0));
+    totals.rows += rowNumber;
+    if (totals.since != null) {
+      totals.progress.window("athena " + settings.table(), from, until, totals.since, totals.until, rowNumber,
+          scannedBytes);
+    }
+    // keep only uids a later window can see again (its start is until - overlap), newest first when capped
+    return wm.after(bestTime, bestUid, until.toEpochMilli(), recent, settings.overlap().toMillis(),
+        settings.maxRecentUids());
   }
 
   private String start(AthenaQuery q) {
@@ -246,14 +273,17 @@ public final class AthenaPoller implements AutoCloseable {
     return athena.startQueryExecution(b.build()).queryExecutionId();
   }
 
-  private void awaitCompletion(String queryId) throws InterruptedException {
+  /** Waits for the query; returns the bytes it scanned (as Athena reports them once it succeeded, else -1). */
+  private long awaitCompletion(String queryId) throws InterruptedException {
     long deadline = System.nanoTime() + settings.queryTimeout().toNanos();
     long sleepMs = settings.backoffInitial().toMillis();
     while (true) {
-      QueryExecutionStatus s = athena.getQueryExecution(b -> b.queryExecutionId(queryId)).queryExecution().status();
+      QueryExecution qe = athena.getQueryExecution(b -> b.queryExecutionId(queryId)).queryExecution();
+      QueryExecutionStatus s = qe.status();
       QueryExecutionState state = s.state();
       if (state == QueryExecutionState.SUCCEEDED) {
-        return;
+        Long scanned = qe.statistics() == null ? null : qe.statistics().dataScannedInBytes();
+        return scanned == null ? -1 : scanned;
       }
       if (state == QueryExecutionState.FAILED || state == QueryExecutionState.CANCELLED) {
         throw new IllegalStateException("Athena query " + queryId + " " + state + ": " + s.stateChangeReason());
@@ -312,12 +342,8 @@ public final class AthenaPoller implements AutoCloseable {
     }
   }
 
-  private static Instant min(Instant a, Instant b) {
-    return a.isBefore(b) ? a : b;
-  }
-
   /** The watermark in use (after the first poll). */
-  public synchronized AthenaWatermark watermark() {
+  public synchronized Watermark watermark() {
     return watermark;
   }
 

@@ -53,6 +53,13 @@ public record AthenaQuery(String sql, List<String> parameters) {
     return new AthenaQuery(sql.toString(), List.copyOf(params));
   }
 
+  /** The {@code event_date} partitions a window {@code [from, until)} reads: its first and last day. */
+  public static String partitionDays(Instant from, Instant until) {
+    String first = DATE.format(from);
+    String last = DATE.format(until.minusMillis(1));
+    return first.equals(last) ? first : first + " .. " + last;
+  }
+
   /** A SQL string literal: quoted, with quotes doubled. */
   static String literal(String v) {
     return "'" + v.replace("'", "''") + "'";

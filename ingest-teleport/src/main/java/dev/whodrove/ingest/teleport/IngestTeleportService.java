@@ -2,6 +2,8 @@ package dev.whodrove.ingest.teleport;
 
 import dev.whodrove.runtime.ConfigException;
 import dev.whodrove.runtime.KafkaProbe;
+import dev.whodrove.runtime.KafkaWatermarkStore;
+import dev.whodrove.runtime.WatermarkStore;
 import dev.whodrove.runtime.ManagedService;
 import dev.whodrove.runtime.MessageLimits;
 import dev.whodrove.runtime.Readiness;
@@ -80,7 +82,7 @@ public final class IngestTeleportService implements ManagedService {
   }
 
   /** The shared producer, built from config (also used by the backfill command). */
-  static TeleportPublisher publisher(ServiceContext ctx, Clock clock) {
+  public static TeleportPublisher publisher(ServiceContext ctx, Clock clock) {
     ServiceConfig cfg = ctx.config();
     return new TeleportPublisher(NAME, cfg.kafkaClientProperties(), cfg.serdeProperties(),
         cfg.getInt(MAX_IN_FLIGHT, 10_000), deduplicator(cfg, clock), ctx.metrics(), clock, MessageLimits.from(cfg));
@@ -92,7 +94,8 @@ public final class IngestTeleportService implements ManagedService {
         cfg.getInt(DEDUP_MAX, 100_000), clock);
   }
 
-  static AthenaPoller athenaPoller(ServiceConfig cfg, SourceOutput output, WatermarkStore store, Clock clock) {
+  /** The Athena poller the config asks for (also used by the backfill command). */
+  public static AthenaPoller athenaPoller(ServiceConfig cfg, SourceOutput output, WatermarkStore store, Clock clock) {
     return new AthenaPoller(AwsClients.athena(cfg), AthenaPoller.Settings.from(cfg, clock), store, output,
         new AuditEventParser(), clock);
   }
@@ -100,7 +103,8 @@ public final class IngestTeleportService implements ManagedService {
   static KafkaWatermarkStore watermarkStore(ServiceContext ctx) {
     ServiceConfig cfg = ctx.config();
     return new KafkaWatermarkStore(cfg.kafkaClientProperties(),
-        cfg.get(AthenaPoller.WATERMARK_TOPIC, KafkaWatermarkStore.DEFAULT_TOPIC), ctx.metrics(), MessageLimits.from(cfg));
+        cfg.get(AthenaPoller.WATERMARK_TOPIC, AthenaPoller.DEFAULT_WATERMARK_TOPIC), ctx.metrics(),
+        MessageLimits.from(cfg));
   }
 
   @Override

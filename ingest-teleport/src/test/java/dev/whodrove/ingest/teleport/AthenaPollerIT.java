@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.whodrove.kafka.embedded.EmbeddedKafkaBroker;
 import dev.whodrove.kafka.embedded.EmbeddedKafkaExtension;
+import dev.whodrove.runtime.KafkaWatermarkStore;
 import dev.whodrove.runtime.ServiceConfig;
+import dev.whodrove.runtime.WatermarkStore;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
@@ -57,7 +59,7 @@ class AthenaPollerIT {
     String key = "wm-" + UUID.randomUUID();
     try (FakeAthenaServer fake = new FakeAthenaServer(3);
         KafkaWatermarkStore store = new KafkaWatermarkStore(KafkaTestSupport.clientProps(broker),
-            KafkaWatermarkStore.DEFAULT_TOPIC)) {
+            AthenaPoller.DEFAULT_WATERMARK_TOPIC)) {
       for (int i = 1; i <= 5; i++) {
         fake.table.add(row("e" + i, T0.plusSeconds(60L * i), "session.start"));
       }
@@ -104,14 +106,22 @@ class AthenaPollerIT {
       // [previous end - overlap, now) crosses midnight: both partitions
       assertThat(p2.subList(0, 4)).containsExactly("'2024-05-01'", "'2024-05-02'", "'2024-05-01 23:58:00.000'",
           "'2024-05-02 00:02:00.000'");
-      assertThat(restarted.watermark().uid()).isEqualTo("e11");
-      assertThat(restarted.watermark().eventTimeMs()).isEqualTo(T0.plusSeconds(660).toEpochMilli());
+      assertThat(restarted.watermark().newestId()).isEqualTo("e11");
+      assertThat(restarted.watermark().newestTimeMs()).isEqualTo(T0.plusSeconds(660).toEpochMilli());
 
       // backfill: same path over a fixed range, live watermark untouched
       CollectingOutput sink3 = new CollectingOutput();
-      poller(fake, store, sink3, T0.plusSeconds(12 * 60), key).backfill(T0, T0.plusSeconds(240));
+      List<String> progress = new ArrayList<>();
+      AthenaPoller backfill = poller(fake, store, sink3, T0.plusSeconds(12 * 60), key);
+      backfill.backfill(T0, T0.plusSeconds(240),
+          (source, from, until, since, end, rows, bytes) -> progress.add(source + " " + rows + " " + bytes));
       assertThat(sink3.uids()).containsExactly("e1", "e2", "e3");
-      assertThat(store.load(key)).get().satisfies(w -> assertThat(w.uid()).isEqualTo("e11"));
+      assertThat(progress).containsExactly("athena teleport_events 3 3072");
+      // Athena has no dry run: the plan is the queries and the partitions they read
+      assertThat(backfill.describeBackfill(T0, T0.plus(java.time.Duration.ofHours(25)))).hasSize(2)
+          .first().asString().contains("partitions event_date 2024-05-01 .. 2024-05-02")
+          .contains("event_date BETWEEN CAST(? AS date) AND CAST(? AS date)");
+      assertThat(store.load(key)).get().satisfies(w -> assertThat(w.newestId()).isEqualTo("e11"));
     }
   }
 
@@ -120,7 +130,7 @@ class AthenaPollerIT {
     String key = "wm-" + UUID.randomUUID();
     try (FakeAthenaServer fake = new FakeAthenaServer(2);
         KafkaWatermarkStore store = new KafkaWatermarkStore(KafkaTestSupport.clientProps(broker),
-            KafkaWatermarkStore.DEFAULT_TOPIC)) {
+            AthenaPoller.DEFAULT_WATERMARK_TOPIC)) {
       fake.table.add(row("g1", T0.plusSeconds(60), "session.start"));
       String absurd = row("h1", T0.plusSeconds(120), "session.start").eventData()
           .replace(T0.plusSeconds(120).toString(), "+999999999-12-31T23:59:59Z");
@@ -137,7 +147,7 @@ class AthenaPollerIT {
       assertThat(stats.rejected()).isEqualTo(2);
       assertThat(sink.dead).extracting(CollectingOutput.Dead::reasonTag).containsExactly("bad_time", "not_json");
       assertThat(sink.dead).extracting(d -> d.position().getOffset()).containsExactly(2L, 3L);
-      assertThat(poller.watermark().uid()).isEqualTo("g2");
+      assertThat(poller.watermark().newestId()).isEqualTo("g2");
       assertThat(poller.watermark().scannedUntilMs()).isEqualTo(T0.plusSeconds(600).toEpochMilli());
     }
   }

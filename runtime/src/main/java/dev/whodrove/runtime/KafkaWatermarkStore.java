@@ -1,7 +1,5 @@
-package dev.whodrove.ingest.teleport;
+package dev.whodrove.runtime;
 
-import dev.whodrove.runtime.ClientMetrics;
-import dev.whodrove.runtime.MessageLimits;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,13 +24,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Keeps Athena watermarks in a compacted, single-partition topic (default
- * {@value #DEFAULT_TOPIC}), one record per watermark key; the newest record per key wins. The topic is internal to
- * this service (JSON values, not part of the data topic catalogue) and is created on first use.
+ * Keeps {@link Watermark}s in a compacted, single-partition topic, one record per watermark key; the newest record per
+ * key wins. The topic is internal to the service that owns it (JSON values, not part of the data topic catalogue) and
+ * is created on first use. ingest-teleport keeps its Athena watermark in {@code ingest-teleport.athena.watermark},
+ * ingest-gcp its BigQuery ones in {@code ingest-gcp.bigquery.watermark}.
  */
 public final class KafkaWatermarkStore implements WatermarkStore {
-  public static final String DEFAULT_TOPIC = "ingest-teleport.athena.watermark";
-
   private final Map<String, Object> clientProps;
   private final String topic;
   private final KafkaProducer<byte[], byte[]> producer;
@@ -43,15 +40,15 @@ public final class KafkaWatermarkStore implements WatermarkStore {
     this(clientProps, topic, null);
   }
 
-  /**
-   * @param registry where the producer's metrics go (null: nowhere); the admin client creating the topic and the
-   *     consumer reading a watermark at start live only for that call and are not bound
-   */
   public KafkaWatermarkStore(Map<String, Object> clientProps, String topic, MeterRegistry registry) {
     this(clientProps, topic, registry, MessageLimits.DEFAULT);
   }
 
-  /** @param limits the record size limit of the topic (when this store creates it) and of the producer */
+  /**
+   * @param registry where the producer's metrics go (null: nowhere); the admin client creating the topic and the
+   *     consumer reading a watermark at start live only for that call and are not bound
+   * @param limits the record size limit of the topic (when this store creates it) and of the producer
+   */
   public KafkaWatermarkStore(Map<String, Object> clientProps, String topic, MeterRegistry registry,
       MessageLimits limits) {
     this.clientProps = clientProps;
@@ -60,7 +57,7 @@ public final class KafkaWatermarkStore implements WatermarkStore {
     Map<String, Object> p = limits.producerProperties(clientProps);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.CLIENT_ID_CONFIG, "ingest-teleport-watermark");
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, topic + "-writer");
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     this.producer = new KafkaProducer<>(p);
@@ -86,7 +83,7 @@ public final class KafkaWatermarkStore implements WatermarkStore {
   }
 
   @Override
-  public Optional<AthenaWatermark> load(String key) {
+  public Optional<Watermark> load(String key) {
     Map<String, Object> p = new HashMap<>(clientProps);
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -111,19 +108,19 @@ public final class KafkaWatermarkStore implements WatermarkStore {
         }
       }
     }
-    return last == null ? Optional.empty() : Optional.of(AthenaWatermark.fromJson(last));
+    return last == null ? Optional.empty() : Optional.of(Watermark.fromJson(last));
   }
 
   @Override
-  public void save(String key, AthenaWatermark watermark) {
+  public void save(String key, Watermark watermark) {
     try {
       producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), watermark.toJson()))
           .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted saving the Athena watermark", e);
+      throw new IllegalStateException("interrupted saving a watermark to " + topic, e);
     } catch (Exception e) {
-      throw new IllegalStateException("cannot save the Athena watermark to " + topic + ": " + e, e);
+      throw new IllegalStateException("cannot save a watermark to " + topic + ": " + e, e);
     }
   }
 

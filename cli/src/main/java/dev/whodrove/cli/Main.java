@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
         TopicsCommand.class,
         ExportCommand.class,
         BrokerCommand.class,
+        ClassArchiveRunCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -52,6 +53,17 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    Object offline = args.length == 0 ? null : switch (args[0]) {
+      case "parse" -> new ParseCommand();
+      case "class-archive-run" -> new ClassArchiveRunCommand();
+      default -> null;
+    };
+    if (offline != null) {
+      // Alone: picocli builds the model of every subcommand it is given, loading the Kafka client classes the
+      // others' options name; the offline commands need none of them, and start sooner without them.
+      CommandLine cl = configure(new CommandLine(offline).setCommandName("whodrove " + args[0]));
+      System.exit(cl.execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+    }
     System.exit(commandLine().execute(args));
   }
 
@@ -67,7 +79,10 @@ public final class Main implements Runnable {
 
   /** The configured command line (also used by tests). */
   public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new Main());
+    return configure(new CommandLine(new Main()));
+  }
+
+  private static CommandLine configure(CommandLine cl) {
     documentExitCodes(cl);
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       // one clear line for the operator; the stack trace only with WHODROVE_DEBUG set

@@ -76,6 +76,22 @@ class ParseCommandTest {
   }
 
   @Test
+  void decodingAheadOnASecondThreadPrintsTheSameAsOneThread() throws Exception {
+    SimulatedDataset.Summary data = SimulatedDataset.write(tmp.resolve("threads"), 5,
+        Map.of("opus-4.6", 1, "human", 1), Map.of());
+    Path bad = data.recordsDir().resolve("zz-broken.tar");
+    Files.write(bad, new byte[] {0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x7f, 0});
+    Run one = run("parse", "--json", "--threads", "1", data.recordsDir().toString());
+    Run two = run("parse", "--json", "--threads", "2", data.recordsDir().toString());
+    assertThat(one.lines()).hasSize(2);
+    assertThat(two.lines()).isEqualTo(one.lines());
+    assertThat(two.err()).isEqualTo(one.err()).contains("zz-broken.tar");
+    assertThat(two.status()).isEqualTo(one.status()).isEqualTo(1);
+    assertThat(run("parse", "--threads", "0", data.recordsDir().toString()).err())
+        .contains("--threads must be at least 1, not 0");
+  }
+
+  @Test
   void gcpArchivesPrintSyntheticSessionsWithWhodroveIds() throws Exception {
     SimulatedDataset.Summary data = SimulatedDataset.write(tmp.resolve("gcp"), 4, Map.of(),
         Map.of("agent-gcloud", 1, "polling-script", 1));

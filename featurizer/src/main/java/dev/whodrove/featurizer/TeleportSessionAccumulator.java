@@ -140,7 +140,7 @@ public final class TeleportSessionAccumulator {
     switch (e.getEventCase()) {
       case SESSION_START -> onStart(e, e.getSessionStart());
       case SESSION_END -> onEnd(e.getSessionEnd(), e.getTimeMs());
-      case PRINT, PRINTS -> PrintEvents.forEach(e, this::onPrint);
+      case PRINT, PRINTS -> PrintEvents.forEachCounts(e, this::onPrint);
       case INPUT -> onInput(e.getInput());
       case COMMAND -> {
         commands++;
@@ -357,21 +357,21 @@ public final class TeleportSessionAccumulator {
     }
   }
 
-  private void onPrint(long index, long timeMs, PrintChunk p) {
+  private void onPrint(long index, long timeMs, long bytes, long delayMs, int chunkEditChars) {
     lastIndex = Math.max(lastIndex, index);
     printChunks++;
-    printBytes += p.getBytes();
-    editChars += p.getEditChars();
+    printBytes += bytes;
+    editChars += chunkEditChars;
     if (prevDelayMs >= 0) {
-      long gap = Math.max(0, p.getDelayMs() - prevDelayMs);
+      long gap = Math.max(0, delayMs - prevDelayMs);
       chunkGapsMs.add(gap);
       if (gap > IDLE_GAP_MS) {
         idleGaps++;
       }
     }
-    prevDelayMs = p.getDelayMs();
-    long t = timeMs > 0 ? timeMs : rec.getStartedMs() + p.getDelayMs();
-    cadence.add(t, p.getBytes(), p.getEditChars());
+    prevDelayMs = delayMs;
+    long t = timeMs > 0 ? timeMs : rec.getStartedMs() + delayMs;
+    cadence.add(t, bytes, chunkEditChars);
   }
 
   /**

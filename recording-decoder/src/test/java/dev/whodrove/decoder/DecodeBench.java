@@ -28,7 +28,8 @@ import java.util.zip.Inflater;
  * and to RecordingEvent objects) against inflating the same gzip bodies alone (GZIPInputStream, and a bare
  * Inflater), single thread, best of seven rounds.
  * {@code conversion N}: the cost per print beyond inflate, alone (see {@link #conversion}).
- * {@code memory N}: decodes an N MB recording generated while it is read, and prints the peak heap.
+ * {@code memory N [ahead]}: decodes an N MB recording generated while it is read, and prints the peak heap; with
+ * {@code ahead}, on a second thread ({@link DecodeAhead}).
  */
 public final class DecodeBench {
   private DecodeBench() {}
@@ -36,7 +37,7 @@ public final class DecodeBench {
   public static void main(String[] args) throws Exception {
     String mode = args.length > 0 ? args[0] : "throughput";
     if (mode.equals("memory")) {
-      memory(args.length > 1 ? Long.parseLong(args[1]) : 500);
+      memory(args.length > 1 ? Long.parseLong(args[1]) : 500, args.length > 2 && args[2].equals("ahead"));
     } else if (mode.equals("conversion")) {
       conversion(args.length > 1 ? Integer.parseInt(args[1]) : 4);
     } else {
@@ -269,12 +270,14 @@ public final class DecodeBench {
 
   private static final boolean PARSE_ONLY = Boolean.getBoolean("bench.parse-only");
 
-  static void memory(long megabytes) throws IOException {
+  static void memory(long megabytes, boolean ahead) throws IOException {
     GeneratedRecordingStream in = new GeneratedRecordingStream(megabytes * 1_000_000, 7);
     RecordingDecoder decoder = new RecordingDecoder(RecordingDecoder.Settings.defaults());
     long[] count = new long[1];
     long t0 = System.nanoTime();
-    RecordingDecoder.Result r = decoder.decode(in, TestEvents.SID, "s3://b/k.tar", -1, e -> count[0]++);
+    RecordingDecoder.Result r = ahead
+        ? DecodeAhead.decode(decoder, in, TestEvents.SID, "s3://b/k.tar", -1, e -> count[0]++)
+        : decoder.decode(in, TestEvents.SID, "s3://b/k.tar", -1, e -> count[0]++);
     double secs = (System.nanoTime() - t0) / 1e9;
     long peak = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {

@@ -224,4 +224,29 @@ class PrintRecordEncoderTest {
       assertThat(TerminalBytes.escapes(c)).isEqualTo(esc);
     }
   }
+
+  @Test
+  void theCountsVisitorSeesTheNumbersTheChunkVisitorDoes() {
+    java.util.Random r = new java.util.Random(9);
+    dev.whodrove.schemas.v1.PrintRun.Builder full = dev.whodrove.schemas.v1.PrintRun.newBuilder();
+    for (int i = 0; i < 300; i++) {
+      full.addIndexes(1 + r.nextInt(3)).addTimesMs(r.nextInt(500)).addBytes(r.nextInt(2000))
+          .addDelaysMs(r.nextInt(500)).addChunkIndexes(1).addOffsets(r.nextInt(2000)).addEditChars(r.nextInt(4))
+          .addNewlines(r.nextInt(3)).addEscapeSequences(r.nextInt(3));
+    }
+    // a writer that left lists out (they read as zeros) and a single print
+    dev.whodrove.schemas.v1.PrintRun.Builder partial = full.clone().clearTimesMs().clearEditChars();
+    RecordingEvent single = new TeleportEventConverter("s", "u", PrintPayload.DERIVED)
+        .convert(TestEvents.print(3, 2, "ab\u007f", 100, 50));
+    for (RecordingEvent e : List.of(RecordingEvent.newBuilder().setPrints(full).build(),
+        RecordingEvent.newBuilder().setPrints(partial).build(), single)) {
+      List<List<Long>> want = new ArrayList<>();
+      PrintEvents.forEach(e, (index, timeMs, c) -> want.add(List.of(index, timeMs, c.getBytes(), c.getDelayMs(),
+          (long) c.getEditChars())));
+      List<List<Long>> got = new ArrayList<>();
+      PrintEvents.forEachCounts(e, (index, timeMs, bytes, delayMs, editChars) -> got.add(List.of(index, timeMs,
+          bytes, delayMs, (long) editChars)));
+      assertThat(got).isNotEmpty().isEqualTo(want);
+    }
+  }
 }

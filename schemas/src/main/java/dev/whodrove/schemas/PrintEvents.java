@@ -14,7 +14,47 @@ public final class PrintEvents {
     void print(long index, long timeMs, PrintChunk chunk);
   }
 
+  /** Receives the numbers of one print event the cadence features read, without a chunk object. */
+  @FunctionalInterface
+  public interface CountsVisitor {
+    void print(long index, long timeMs, long bytes, long delayMs, int editChars);
+  }
+
   private PrintEvents() {}
+
+  /**
+   * Like {@link #forEach}, handing over only the numbers: the same values, without building a {@link PrintChunk}
+   * per print of a run (which cost featurization about a fifth of its time).
+   */
+  public static void forEachCounts(RecordingEvent e, CountsVisitor v) {
+    switch (e.getEventCase()) {
+      case PRINT -> {
+        PrintChunk p = e.getPrint();
+        v.print(e.getIndex(), e.getTimeMs(), p.getBytes(), p.getDelayMs(), p.getEditChars());
+      }
+      case PRINTS -> {
+        PrintRun r = e.getPrints();
+        int n = r.getIndexesCount();
+        boolean complete = r.getTimesMsCount() == n && r.getBytesCount() == n && r.getDelaysMsCount() == n
+            && r.getEditCharsCount() == n;
+        if (!complete) { // a writer that left a list out: the general reading
+          forEach(e, (index, timeMs, chunk) -> v.print(index, timeMs, chunk.getBytes(), chunk.getDelayMs(),
+              chunk.getEditChars()));
+          return;
+        }
+        long index = 0;
+        long time = 0;
+        long delay = 0;
+        for (int i = 0; i < n; i++) {
+          index += r.getIndexes(i);
+          time += r.getTimesMs(i);
+          delay += r.getDelaysMs(i);
+          v.print(index, time, r.getBytes(i), delay, (int) r.getEditChars(i));
+        }
+      }
+      default -> { }
+    }
+  }
 
   /** Hands each print event of {@code e} to {@code v}, in recording order; other events have none. */
   public static void forEach(RecordingEvent e, Visitor v) {

@@ -1,6 +1,7 @@
 package dev.whodrove.cli;
 
 import dev.whodrove.ingest.gcp.ArchiveStats;
+import dev.whodrove.ingest.gcp.CloudStorageArchive;
 import dev.whodrove.ingest.gcp.EntryPublisher;
 import dev.whodrove.ingest.gcp.IngestGcpService;
 import dev.whodrove.ingest.gcp.JsonlArchiveSource;
@@ -97,10 +98,11 @@ public final class BackfillCommand implements Runnable {
   @Command(name = "gcp", mixinStandardHelpOptions = true,
       description = {"GCP Cloud Audit Log entries of a time range into gcp.audit.entries.",
           "--source bigquery (default) queries the log sink's dataset as the BigQuery source of ingest-gcp does "
-              + "(gcp.bigquery.* keys of --config); --source files reads JSON-lines archives (--path, else "
-              + "gcp.archive.paths) and keeps the entries of the range.",
+              + "(gcp.bigquery.* keys of --config); --source files reads JSON-lines archives, local or in a log "
+              + "sink's bucket (--path, else gcp.archive.paths; gs:// with the gcp.archive.gcs.* keys) and keeps the "
+              + "entries of the range.",
           "--dry-run: each window's query and the bytes BigQuery estimates it would read (a dry-run job: nothing is "
-              + "read or billed); for files, the files and their sizes."})
+              + "read or billed); for files, the files (objects with their generation) and their sizes."})
   static final class Gcp implements Callable<Integer> {
     @Mixin KafkaClientOptions kafka;
     @Mixin Range range;
@@ -109,9 +111,9 @@ public final class BackfillCommand implements Runnable {
         description = "Where the history is: bigquery (default) or files.")
     String source;
 
-    @Option(names = "--path", paramLabel = "PATH", description = "Archive file or directory (--source files); "
-        + "repeatable. Default: gcp.archive.paths of the configuration.")
-    List<Path> paths = new ArrayList<>();
+    @Option(names = "--path", paramLabel = "PATH", description = "Archive file or directory, or gs://bucket/prefix "
+        + "(--source files); repeatable. Default: gcp.archive.paths of the configuration.")
+    List<String> paths = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -160,49 +162,59 @@ public final class BackfillCommand implements Runnable {
     }
 
     private int files(ServiceConfig cfg, Instant since, Instant until) throws Exception {
-      List<Path> in = new ArrayList<>(paths);
+      List<String> in = new ArrayList<>(paths);
       if (in.isEmpty() && cfg.has(IngestGcpService.ARCHIVE_PATHS)) {
-        for (String p : cfg.require(IngestGcpService.ARCHIVE_PATHS).split(",")) {
-          if (!p.isBlank()) {
-            in.add(Path.of(p.trim()));
-          }
-        }
+        in.addAll(IngestGcpService.archiveLocations(cfg));
       }
       if (in.isEmpty()) {
         throw new IllegalArgumentException("no archive: give --path or " + IngestGcpService.ARCHIVE_PATHS);
       }
-      if (range.dryRun) {
-        long total = 0;
-        for (Path p : in) {
-          try (Stream<Path> s = Files.isDirectory(p) ? Files.walk(p) : Stream.of(p)) {
-            for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
-              System.out.printf("%s %s%n", f, Progress.bytes(Files.size(f)));
-              total += Files.size(f);
+      boolean cloud = in.stream().anyMatch(CloudStorageArchive.Prefix::isUri);
+      try (CloudStorageArchive gcs = cloud ? CloudStorageArchive.from(cfg) : null) {
+        if (range.dryRun) {
+          long total = 0;
+          for (String l : in) {
+            if (CloudStorageArchive.Prefix.isUri(l)) {
+              for (CloudStorageArchive.StoredObject o : gcs.list(CloudStorageArchive.Prefix.parse(l),
+                  JsonlArchiveSource.ARCHIVE_NAME)) {
+                System.out.printf("%s#%d %s%n", o.uri(), o.generation(), Progress.bytes(o.size()));
+                total += o.size();
+              }
+              continue;
+            }
+            Path p = Path.of(l);
+            try (Stream<Path> s = Files.isDirectory(p) ? Files.walk(p) : Stream.of(p)) {
+              for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
+                System.out.printf("%s %s%n", f, Progress.bytes(Files.size(f)));
+                total += Files.size(f);
+              }
             }
           }
+          System.out.printf("dry run: %s of archives would be read; entries outside %s .. %s skipped%n",
+              Progress.bytes(total), since, until);
+          return 0;
         }
-        System.out.printf("dry run: %s of archives would be read; entries outside %s .. %s skipped%n",
-            Progress.bytes(total), since, until);
-        return 0;
-      }
-      ensureTopics(cfg, List.of(Topics.GCP_AUDIT_ENTRIES, Topics.deadLetterOf(Topics.GCP_AUDIT_ENTRIES)));
-      long started = System.nanoTime();
-      try (EntryPublisher publisher = publisher(cfg)) {
-        JsonlArchiveSource archive = new JsonlArchiveSource(publisher, null,
-            cfg.getInt(IngestGcpService.ARCHIVE_MAX_IN_FLIGHT, 10_000)).within(since, until);
-        ArchiveStats s = archive.ingest(in);
-        System.out.printf("files %s .. %s: %d files, %d lines, %d produced, %d duplicates, %d dead-lettered, "
-                + "%d outside the range, %d failed, in %s%n", since, until, s.files(), s.lines(), s.produced(),
-            s.duplicates(), s.deadLettered(), archive.outOfRange(), s.failed(), Progress.elapsed(started));
-        // a one-shot pass: lines Kafka did not acknowledge, or a file that could not be read, make the run a failure
-        // (a rerun of the same range publishes them; its copies of the rest are absorbed downstream, README Backfill)
-        if (s.failed() > 0) {
-          System.err.printf("backfill gcp: %d lines were not written to Kafka; run the same range again%n", s.failed());
+        ensureTopics(cfg, List.of(Topics.GCP_AUDIT_ENTRIES, Topics.deadLetterOf(Topics.GCP_AUDIT_ENTRIES)));
+        long started = System.nanoTime();
+        try (EntryPublisher publisher = publisher(cfg)) {
+          JsonlArchiveSource archive = new JsonlArchiveSource(publisher, null,
+              cfg.getInt(IngestGcpService.ARCHIVE_MAX_IN_FLIGHT, 10_000)).within(since, until).cloudStorage(gcs);
+          ArchiveStats s = archive.ingestLocations(in);
+          System.out.printf("files %s .. %s: %d files, %d lines, %d produced, %d duplicates, %d dead-lettered, "
+                  + "%d outside the range, %d failed, in %s%n", since, until, s.files(), s.lines(), s.produced(),
+              s.duplicates(), s.deadLettered(), archive.outOfRange(), s.failed(), Progress.elapsed(started));
+          // a one-shot pass: lines Kafka did not acknowledge, or a file that could not be read, make the run a
+          // failure (a rerun of the same range publishes them; its copies of the rest are absorbed downstream,
+          // README Backfill)
+          if (s.failed() > 0) {
+            System.err.printf("backfill gcp: %d lines were not written to Kafka; run the same range again%n",
+                s.failed());
+          }
+          if (!archive.lastFileError().isEmpty()) {
+            System.err.println("backfill gcp: not read: " + archive.lastFileError());
+          }
+          return s.failed() > 0 || !archive.lastFileError().isEmpty() ? 1 : 0;
         }
-        if (!archive.lastFileError().isEmpty()) {
-          System.err.println("backfill gcp: not read: " + archive.lastFileError());
-        }
-        return s.failed() > 0 || !archive.lastFileError().isEmpty() ? 1 : 0;
       }
     }
 

@@ -12,6 +12,7 @@ import dev.whodrove.schemas.Topics;
 import dev.whodrove.schemas.v1.GcpAuditEntry;
 import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.testkit.GcpAuditFixtures;
+import dev.whodrove.testkit.GcsJsonApiServer;
 import dev.whodrove.testkit.TopicReader;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -39,9 +40,10 @@ import picocli.CommandLine;
 /**
  * {@code whodrove backfill} as an operator runs it, against an embedded broker: a GCP range from archives published
  * twice (the rerun's copies reach the topic, and the featurizer's per-principal insert-id memory drops them, so the
- * sessions come out the same), runs that leave something unwritten exiting 1 (an unreadable file, lines Kafka
- * refuses), and the Teleport dry run, which prints Athena's queries and partitions. The BigQuery
- * path of the same command is the BigQuery source's backfill, tested in ingest-gcp against a BigQuery REST server.
+ * sessions come out the same), the same range read from a log sink's bucket over the Cloud Storage JSON API, runs that
+ * leave something unwritten exiting 1 (an unreadable file, lines Kafka refuses), and the Teleport dry run, which prints
+ * Athena's queries and partitions. The BigQuery path of the same command is the BigQuery source's backfill, tested in
+ * ingest-gcp against a BigQuery REST server.
  */
 class BackfillCommandIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -118,6 +120,24 @@ class BackfillCommandIT {
       List<GcpAuditEntry> once = entries.stream().filter(e -> firstCopies.add(e.getInsertId() + "@"
           + e.getTimestampMs())).toList();
       assertThat(sessions(entries)).isEqualTo(sessions(once)).isNotEmpty();
+
+      // the same range from a log sink's bucket, read in place
+      try (GcsJsonApiServer gcs = new GcsJsonApiServer()) {
+        String object = "cloudaudit.googleapis.com/activity/2024/05/01/10:00:00_10:59:59_S0.json";
+        gcs.put("audit-sink", object, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+        Path gcsCfg = dir.resolve("gcs.properties");
+        Files.writeString(gcsCfg, "gcp.archive.gcs.endpoint=" + gcs.endpoint() + "\n");
+        String[] fromBucket = {"backfill", "gcp", "--source", "files", "--path",
+            "gs://audit-sink/cloudaudit.googleapis.com/", "--since", T0.toString(), "--until", until.toString(),
+            "--bootstrap-servers", broker.bootstrapServers(),
+            "--config", gcsCfg.toString()};
+        Run planned = run(concat(fromBucket, "--dry-run"));
+        assertThat(planned.exit()).isZero();
+        assertThat(planned.out()).contains("gs://audit-sink/" + object + "#");
+        Run read = run(fromBucket);
+        assertThat(read.exit()).isZero();
+        assertThat(read.out()).contains("1 files").contains("12 produced").contains((n - 12) + " outside the range");
+      }
 
       // one pass, no second chance: a file that cannot be read makes the run fail, after the others were written
       Path cutDir = Files.createDirectories(dir.resolve("cut"));

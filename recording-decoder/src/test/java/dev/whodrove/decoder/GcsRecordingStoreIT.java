@@ -14,6 +14,7 @@ import dev.whodrove.schemas.v1.RecordingRef;
 import dev.whodrove.sim.ProtoStreamWriter;
 import dev.whodrove.testkit.AsciicastFixtures;
 import dev.whodrove.testkit.AsciicastV3;
+import dev.whodrove.testkit.GcsJsonApiServer;
 import dev.whodrove.testkit.TopicReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

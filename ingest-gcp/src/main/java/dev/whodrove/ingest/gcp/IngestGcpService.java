@@ -80,6 +80,7 @@ public final class IngestGcpService implements ManagedService {
   private KafkaWatermarkStore bigqueryWatermarks;
   private PubSubPushEndpoint push;
   private Thread archiveThread;
+  private CloudStorageArchive archiveStorage;
   private volatile boolean stopping;
   private volatile ArchiveStats archiveStats = ArchiveStats.EMPTY;
   private volatile String archiveState = "not started";
@@ -102,6 +103,9 @@ public final class IngestGcpService implements ManagedService {
     if (!mode.equals("once") && !mode.equals("watch")) {
       throw new ConfigException("invalid config " + ARCHIVE_MODE + "=" + mode + " (" + ServiceConfig.keyToEnv(ARCHIVE_MODE)
           + "): expected once or watch");
+    }
+    if (cfg.has(ARCHIVE_PATHS)) {
+      archiveLocations(cfg); // a gs:// location without a bucket name is a configuration error
     }
     // checked before anything starts: a bad dataset name or cap is a configuration error
     this.bigquerySettings = cfg.has(BigQuerySettings.DATASET) ? BigQuerySettings.from(cfg, Clock.systemUTC()) : null;
@@ -199,19 +203,39 @@ public final class IngestGcpService implements ManagedService {
         HttpEndpoint.Limits.from(cfg, PUSH_PREFIX, defaults));
   }
 
-  private void startArchive() {
-    List<Path> paths = new ArrayList<>();
+  /** The locations of {@value #ARCHIVE_PATHS}: local files or directories, and {@code gs://bucket/prefix}. */
+  public static List<String> archiveLocations(ServiceConfig cfg) {
+    List<String> out = new ArrayList<>();
     for (String p : cfg.require(ARCHIVE_PATHS).split(",")) {
-      if (!p.isBlank()) {
-        paths.add(Path.of(p.trim()));
+      if (p.isBlank()) {
+        continue;
       }
+      String l = p.trim();
+      if (CloudStorageArchive.Prefix.isUri(l)) {
+        try {
+          CloudStorageArchive.Prefix.parse(l);
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException("invalid config " + ARCHIVE_PATHS + " (" + ServiceConfig.keyToEnv(ARCHIVE_PATHS)
+              + "): " + e.getMessage());
+        }
+      }
+      out.add(l);
     }
+    return out;
+  }
+
+  private void startArchive() {
+    List<String> paths = archiveLocations(cfg);
     String stateDir = cfg.get(StreamsService.STATE_DIR, null);
     String stateFile = cfg.get(ARCHIVE_STATE_FILE,
         stateDir == null ? null : Path.of(stateDir, "ingest-gcp.archive-state").toString());
     JsonlArchiveSource archive = new JsonlArchiveSource(publisher, stateFile == null ? null : Path.of(stateFile),
         cfg.getInt(ARCHIVE_MAX_IN_FLIGHT, 10_000));
     archive.stopWhen(() -> stopping);
+    if (paths.stream().anyMatch(CloudStorageArchive.Prefix::isUri)) {
+      archiveStorage = CloudStorageArchive.from(cfg);
+      archive.cloudStorage(archiveStorage);
+    }
     boolean watch = cfg.get(ARCHIVE_MODE, "once").equals("watch");
     if (watch) {
       archive.watching(); // files may still be being written: half-written last lines wait
@@ -225,7 +249,7 @@ public final class IngestGcpService implements ManagedService {
         }
         boolean complete = false;
         try {
-          ArchiveStats pass = archive.ingest(paths);
+          ArchiveStats pass = archive.ingestLocations(paths);
           archiveStats = archiveStats.plus(pass);
           if (pass.lines() > 0 || !watch) {
             log.info("archive pass: {}", pass);
@@ -318,6 +342,9 @@ public final class IngestGcpService implements ManagedService {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (archiveStorage != null) {
+      archiveStorage.close();
     }
     publisher.close();
     probe.close();

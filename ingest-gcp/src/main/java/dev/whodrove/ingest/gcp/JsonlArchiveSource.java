@@ -40,11 +40,16 @@ import org.slf4j.LoggerFactory;
  * the process runs). The held line is read once its newline arrives, or when the file has not changed between two
  * passes (its writer closed it). Without it (a backfill), every file is taken as complete.
  *
+ * <p>Objects in Cloud Storage ({@code gs://bucket/prefix}, {@link CloudStorageArchive}) are read the same way; they are
+ * written whole, so nothing is held back, and a done object is remembered by its name and generation (and size) in the
+ * same state file: a new generation of the name is read again.
+ *
  * <p>Usable as a library for backfills: {@code new JsonlArchiveSource(publisher, null, 10_000).ingest(path)}.
  */
 public final class JsonlArchiveSource {
   private static final Logger log = LoggerFactory.getLogger(JsonlArchiveSource.class);
-  private static final Pattern ARCHIVE_NAME = Pattern.compile(".*\\.(jsonl|ndjson|json|log)(\\.gz)?$");
+  /** The names of archive files and objects. */
+  public static final Pattern ARCHIVE_NAME = Pattern.compile(".*\\.(jsonl|ndjson|json|log)(\\.gz)?$");
 
   private final EntryPublisher publisher;
   private final Path stateFile;
@@ -58,6 +63,7 @@ public final class JsonlArchiveSource {
   private volatile long rangeFromMs = Long.MIN_VALUE;
   private volatile long rangeUntilMs = Long.MAX_VALUE;
   private final AtomicLong outOfRange = new AtomicLong();
+  private volatile CloudStorageArchive cloudStorage;
 
   /** The next line of a plain file to read: its byte offset and line number (1-based) and the file when it was seen. */
   private record Resume(long offset, long lineNo, long size, long modifiedMs) {}
@@ -75,7 +81,10 @@ public final class JsonlArchiveSource {
     }
   }
 
-  /** One line of the state file: size, modification time (ms) and absolute path of a done file, tab-separated. */
+  /**
+   * One line of the state file, tab-separated: size, modification time (ms) and absolute path of a done file, or size,
+   * generation and {@code gs://} URI of a done object.
+   */
   private static final Pattern FINGERPRINT = Pattern.compile("\\d{1,19}\t-?\\d{1,19}\t.+");
 
   /**
@@ -177,6 +186,30 @@ public final class JsonlArchiveSource {
     this.stopRequested = stop;
   }
 
+  /** Where {@code gs://} locations are read ({@link #ingestLocations}). */
+  public JsonlArchiveSource cloudStorage(CloudStorageArchive gcs) {
+    this.cloudStorage = gcs;
+    return this;
+  }
+
+  /**
+   * Reads every archive under the given locations of {@code gcp.archive.paths}: {@code gs://bucket/prefix} (through
+   * {@link #cloudStorage}), else a local file or directory.
+   */
+  public ArchiveStats ingestLocations(List<String> locations) throws IOException {
+    ArchiveStats total = ArchiveStats.EMPTY;
+    List<String> errors = new ArrayList<>();
+    for (String l : locations) {
+      total = total.plus(CloudStorageArchive.Prefix.isUri(l) ? ingest(CloudStorageArchive.Prefix.parse(l))
+          : ingest(Path.of(l)));
+      if (!lastFileError.isEmpty()) {
+        errors.add(lastFileError);
+      }
+    }
+    lastFileError = String.join("; ", errors);
+    return total;
+  }
+
   /** Reads every archive file under the given paths (files or directories). */
   public ArchiveStats ingest(List<Path> paths) throws IOException {
     ArchiveStats total = ArchiveStats.EMPTY;
@@ -242,19 +275,14 @@ public final class JsonlArchiveSource {
     // unchanged since the pass that held its last line back: the writer is done with it
     boolean closed = from != null && from.size() == size && from.modifiedMs() == modified;
     long startOffset = from == null ? 0 : from.offset();
-    AtomicLong produced = new AtomicLong();
-    AtomicLong duplicates = new AtomicLong();
-    AtomicLong deadLettered = new AtomicLong();
-    AtomicLong failed = new AtomicLong();
-    Semaphore inFlight = new Semaphore(maxInFlight);
+    Writes w = new Writes(locator);
     long lines = 0;
     long lineNo = from == null ? 0 : from.lineNo() - 1;
     boolean stopped = false;
     Resume held = null;
     long readTo = startOffset;
-    int max = publisher.parser().maxEntryBytes();
     try (InputStream in = open(file, startOffset)) {
-      BoundedLineReader reader = new BoundedLineReader(in, max);
+      BoundedLineReader reader = new BoundedLineReader(in, publisher.parser().maxEntryBytes());
       BoundedLineReader.Line line;
       long lineStart = startOffset;
       while ((line = reader.next()) != null) {
@@ -273,52 +301,158 @@ public final class JsonlArchiveSource {
           break;
         }
         lines++;
-        ParseOutcome parsed = null;
-        if ((rangeFromMs != Long.MIN_VALUE || rangeUntilMs != Long.MAX_VALUE) && !line.overflowed()) {
-          parsed = publisher.parser().parse(line.bytes());
-          if (parsed instanceof ParseOutcome.Accepted a && (a.entry().getTimestampMs() < rangeFromMs
-              || a.entry().getTimestampMs() >= rangeUntilMs)) {
-            outOfRange.incrementAndGet();
-            continue;
-          }
-        }
-        inFlight.acquireUninterruptibly();
-        var position = SourcePositions.of(SourcePositions.JSONL, locator, lineNo);
-        ParseOutcome inRange = parsed;
-        var future = line.overflowed()
-            ? publisher.deadLetter(Original.head(Arrays.copyOf(line.bytes(), Math.min(line.bytes().length, max)),
-                    line.length(), line.sha256()), position, RejectReason.TOO_LARGE,
-                RejectReason.TOO_LARGE.code() + ": line of " + line.length() + " bytes > max " + max, null)
-            : inRange != null ? publisher.publishParsed(inRange, line.bytes(), position)
-            : publisher.publish(line.bytes(), position);
-        future.whenComplete((outcome, err) -> {
-          if (err != null) {
-            failed.incrementAndGet();
-            log.warn("{} line {}: not written: {}", locator, position.getOffset(), err.toString());
-          } else {
-            switch (outcome) {
-              case PRODUCED -> produced.incrementAndGet();
-              case DUPLICATE -> duplicates.incrementAndGet();
-              case DEAD_LETTERED -> deadLettered.incrementAndGet();
-            }
-          }
-          inFlight.release();
-        });
+        w.publish(line, lineNo);
       }
     } finally {
-      publisher.flush();
-      inFlight.acquireUninterruptibly(maxInFlight);
+      w.drain();
     }
-    boolean complete = !stopped && failed.get() == 0 && held == null;
-    if (mayGrow && failed.get() == 0 && !stopped) {
+    long failed = w.failed.get();
+    boolean complete = !stopped && failed == 0 && held == null;
+    if (mayGrow && failed == 0 && !stopped) {
       // the next pass resumes after what was handled (at the held line, if any) while this process runs
       resume.put(locator, held != null ? held : new Resume(readTo, lineNo + 1, size, modified));
     }
     if (complete) {
       markDone(fingerprint);
     }
-    return new ArchiveStats(complete ? 1 : 0, 0, lines, produced.get(), duplicates.get(), deadLettered.get(),
-        failed.get());
+    return w.stats(complete, lines);
+  }
+
+  /**
+   * Reads every archive object under a {@code gs://bucket/prefix} ({@link #cloudStorage}); an object read to the end
+   * with every line written is remembered by name and generation and not read again, a new generation is. A listing
+   * or an object that fails is reported by {@link #lastFileError()} and left for the next pass.
+   */
+  public ArchiveStats ingest(CloudStorageArchive.Prefix prefix) {
+    CloudStorageArchive gcs = cloudStorage;
+    if (gcs == null) {
+      throw new IllegalStateException("no Cloud Storage client for " + prefix);
+    }
+    List<CloudStorageArchive.StoredObject> objects;
+    try {
+      objects = gcs.list(prefix, ARCHIVE_NAME);
+    } catch (IOException | RuntimeException e) {
+      lastFileError = Errors.oneLine(e);
+      log.warn("archive listing failed (retried by the next pass): {}", lastFileError);
+      return ArchiveStats.EMPTY;
+    }
+    ArchiveStats total = ArchiveStats.EMPTY;
+    String error = "";
+    for (CloudStorageArchive.StoredObject o : objects) {
+      if (stopRequested.getAsBoolean()) {
+        break;
+      }
+      try {
+        total = total.plus(ingestObject(gcs, o));
+      } catch (IOException | RuntimeException e) {
+        error = o.uri() + "#" + o.generation() + ": " + Errors.oneLine(e);
+        log.warn("archive object not read (retried by the next pass): {}", error);
+      }
+    }
+    lastFileError = error;
+    return total;
+  }
+
+  private ArchiveStats ingestObject(CloudStorageArchive gcs, CloudStorageArchive.StoredObject o) throws IOException {
+    String fingerprint = o.fingerprint();
+    synchronized (done) {
+      if (done.contains(fingerprint)) {
+        return new ArchiveStats(0, 1, 0, 0, 0, 0, 0);
+      }
+    }
+    // objects are written whole: no line is held back, in watch mode either
+    Writes w = new Writes(o.uri());
+    long lines = 0;
+    long lineNo = 0;
+    boolean stopped = false;
+    try (InputStream raw = gcs.open(o)) {
+      InputStream in = new BufferedInputStream(raw, 64 * 1024);
+      if (o.name().endsWith(".gz")) {
+        in = new java.util.zip.GZIPInputStream(in, 64 * 1024);
+      }
+      BoundedLineReader reader = new BoundedLineReader(in, publisher.parser().maxEntryBytes());
+      BoundedLineReader.Line line;
+      while ((line = reader.next()) != null) {
+        lineNo++;
+        if (line.length() == 0 || isBlank(line.bytes())) {
+          continue;
+        }
+        if (stopRequested.getAsBoolean()) {
+          stopped = true;
+          break;
+        }
+        lines++;
+        w.publish(line, lineNo);
+      }
+    } finally {
+      w.drain();
+    }
+    boolean complete = !stopped && w.failed.get() == 0;
+    if (complete) {
+      markDone(fingerprint);
+    }
+    return w.stats(complete, lines);
+  }
+
+  /** The writes of one file's or object's lines: at most maxInFlight awaiting Kafka, counted by outcome. */
+  private final class Writes {
+    final String locator;
+    final AtomicLong produced = new AtomicLong();
+    final AtomicLong duplicates = new AtomicLong();
+    final AtomicLong deadLettered = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+    final Semaphore inFlight = new Semaphore(maxInFlight);
+    final int max = publisher.parser().maxEntryBytes();
+
+    Writes(String locator) {
+      this.locator = locator;
+    }
+
+    /** Publishes the line (or dead-letters it), unless a backfill's range leaves its entry out. */
+    void publish(BoundedLineReader.Line line, long lineNo) {
+      ParseOutcome parsed = null;
+      if ((rangeFromMs != Long.MIN_VALUE || rangeUntilMs != Long.MAX_VALUE) && !line.overflowed()) {
+        parsed = publisher.parser().parse(line.bytes());
+        if (parsed instanceof ParseOutcome.Accepted a && (a.entry().getTimestampMs() < rangeFromMs
+            || a.entry().getTimestampMs() >= rangeUntilMs)) {
+          outOfRange.incrementAndGet();
+          return;
+        }
+      }
+      inFlight.acquireUninterruptibly();
+      var position = SourcePositions.of(SourcePositions.JSONL, locator, lineNo);
+      ParseOutcome inRange = parsed;
+      var future = line.overflowed()
+          ? publisher.deadLetter(Original.head(Arrays.copyOf(line.bytes(), Math.min(line.bytes().length, max)),
+                  line.length(), line.sha256()), position, RejectReason.TOO_LARGE,
+              RejectReason.TOO_LARGE.code() + ": line of " + line.length() + " bytes > max " + max, null)
+          : inRange != null ? publisher.publishParsed(inRange, line.bytes(), position)
+          : publisher.publish(line.bytes(), position);
+      future.whenComplete((outcome, err) -> {
+        if (err != null) {
+          failed.incrementAndGet();
+          log.warn("{} line {}: not written: {}", locator, position.getOffset(), err.toString());
+        } else {
+          switch (outcome) {
+            case PRODUCED -> produced.incrementAndGet();
+            case DUPLICATE -> duplicates.incrementAndGet();
+            case DEAD_LETTERED -> deadLettered.incrementAndGet();
+          }
+        }
+        inFlight.release();
+      });
+    }
+
+    /** Sends what is buffered and waits until every write was answered. */
+    void drain() {
+      publisher.flush();
+      inFlight.acquireUninterruptibly(maxInFlight);
+    }
+
+    ArchiveStats stats(boolean complete, long lines) {
+      return new ArchiveStats(complete ? 1 : 0, 0, lines, produced.get(), duplicates.get(), deadLettered.get(),
+          failed.get());
+    }
   }
 
   private static InputStream open(Path file, long offset) throws IOException {

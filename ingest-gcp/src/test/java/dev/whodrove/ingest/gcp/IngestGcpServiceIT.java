@@ -147,6 +147,73 @@ class IngestGcpServiceIT {
     assertThat(written).extracting(k -> k.entry().getSource().getOffset()).containsExactlyInAnyOrder(1L, 2L);
   }
 
+  /**
+   * A log router's Cloud Storage sink read in place: objects under {@code gs://bucket/prefix} in the order of their
+   * hours, a new hourly object picked up by watch mode, and after a restart only what is new: a new generation of a
+   * name already read.
+   */
+  @Test
+  void readsASinkBucketByHourAndRemembersObjectsByGeneration(EmbeddedKafkaBroker broker, @TempDir Path dir)
+      throws Exception {
+    AuditLogParser parser = new AuditLogParser();
+    List<String> lines = dev.whodrove.testkit.GcpAuditFixtures.all().stream()
+        .filter(l -> parser.parse(l.getBytes(java.nio.charset.StandardCharsets.UTF_8)) instanceof ParseOutcome.Accepted)
+        .toList();
+    assertThat(lines.size()).isGreaterThanOrEqualTo(9);
+    String activity = "cloudaudit.googleapis.com/activity/2024/05/01/";
+    String dataAccess = "cloudaudit.googleapis.com/data_access/2024/05/01/";
+    String ten = "10:00:00_10:59:59_S0.json";
+    String eleven = "11:00:00_11:59:59_S0.json";
+    try (dev.whodrove.testkit.GcsJsonApiServer gcs = new dev.whodrove.testkit.GcsJsonApiServer()) {
+      gcs.put("audit-sink", activity + ten, bytes(lines.get(0), lines.get(1)));
+      gcs.put("audit-sink", activity + eleven, bytes(lines.get(2)));
+      gcs.put("audit-sink", dataAccess + ten, bytes(lines.get(3)));
+      gcs.put("audit-sink", "cloudaudit.googleapis.com/README.txt", bytes("not an archive"));
+      gcs.put("audit-sink", "other/2024/05/01/" + ten, bytes(lines.get(8))); // outside the prefix
+      Map<String, String> settings = Map.of(
+          "kafka.bootstrap.servers", broker.bootstrapServers(),
+          "http.port", "-1",
+          IngestGcpService.ARCHIVE_PATHS, "gs://audit-sink/cloudaudit.googleapis.com/",
+          IngestGcpService.ARCHIVE_STATE_FILE, dir.resolve("state.txt").toString(),
+          IngestGcpService.ARCHIVE_MODE, "watch",
+          IngestGcpService.ARCHIVE_POLL_INTERVAL, "1s",
+          CloudStorageArchive.ENDPOINT, gcs.endpoint());
+      ServiceContext ctx = ServiceContext.create("ingest-gcp", ServiceConfig.of(settings));
+      IngestGcpService service = new IngestGcpService(ctx);
+      try (ServiceHost host = ServiceHost.start(ctx, service, 0)) {
+        Await.until(() -> service.archiveStats().produced() >= 4, "the first pass", Duration.ofSeconds(30));
+        // the hour decides, not the log: activity 10:00, data access 10:00, activity 11:00
+        assertThat(gcs.requests().stream().filter(dev.whodrove.testkit.GcsJsonApiServer.Request::media)
+            .map(dev.whodrove.testkit.GcsJsonApiServer.Request::object).distinct().toList())
+            .containsExactly(activity + ten, dataAccess + ten, activity + eleven);
+        // the sink writes the next hour's object
+        gcs.put("audit-sink", dataAccess + eleven, bytes(lines.get(4)));
+        Await.until(() -> service.archiveStats().produced() >= 5, "the new hour", Duration.ofSeconds(30));
+        assertThat(service.archiveStats().files()).isEqualTo(4);
+        assertThat(service.archiveStats().failed()).isZero();
+        assertThat(service.readiness().detail()).contains("archive watching");
+      }
+      String locator = "gs://audit-sink/" + activity + ten;
+      assertThat(TestKafka.entries(broker, e -> e.getSource().getLocator().equals(locator), 2))
+          .extracting(k -> k.entry().getSource().getOffset()).containsExactlyInAnyOrder(1L, 2L);
+
+      // restarted: the four objects are remembered; a rewritten one (a new generation) is read again
+      gcs.put("audit-sink", activity + ten, bytes(lines.get(5), lines.get(6), lines.get(7)));
+      Map<String, String> once = new java.util.HashMap<>(settings);
+      once.put(IngestGcpService.ARCHIVE_MODE, "once");
+      ServiceContext ctx2 = ServiceContext.create("ingest-gcp", ServiceConfig.of(once));
+      IngestGcpService again = new IngestGcpService(ctx2);
+      try (ServiceHost host = ServiceHost.start(ctx2, again, 0)) {
+        Await.until(again::archiveCaughtUp, "the pass after the restart", Duration.ofSeconds(30));
+        assertThat(again.archiveStats()).isEqualTo(new ArchiveStats(1, 3, 3, 3, 0, 0, 0));
+      }
+    }
+  }
+
+  private static byte[] bytes(String... lines) {
+    return (String.join("\n", lines) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   private static byte[] gzip(String text) throws java.io.IOException {
     var bytes = new java.io.ByteArrayOutputStream();
     try (var out = new java.util.zip.GZIPOutputStream(bytes)) {

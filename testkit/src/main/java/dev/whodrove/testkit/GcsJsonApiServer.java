@@ -1,4 +1,4 @@
-package dev.whodrove.decoder;
+package dev.whodrove.testkit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,20 +23,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * An in-process server speaking the part of the Cloud Storage JSON API an object reader uses: object metadata
- * ({@code GET /storage/v1/b/{bucket}/o/{object}}) and media download (the same with {@code alt=media}, also under
+ * An in-process server speaking the part of the Cloud Storage JSON API an object reader uses: listing a bucket's
+ * objects under a prefix ({@code GET /storage/v1/b/{bucket}/o?prefix=}, in name order, pages of {@code maxResults}
+ * with {@code pageToken}), object metadata ({@code GET /storage/v1/b/{bucket}/o/{object}}) and media download (the same with {@code alt=media}, also under
  * {@code /download}), byte ranges ({@code Range: bytes=N-} / {@code bytes=N-M}, answered 206 with
  * {@code Content-Range}), generations ({@code generation=} must name the current one), and errors as the API writes
  * them ({@code {"error": {"code": …, "message": …}}}). Faults can be planted per object: error statuses for the next
  * requests, a body cut short, a body sent slowly. Every request is recorded.
  */
-final class GcsJsonApiServer implements AutoCloseable {
+public final class GcsJsonApiServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern OBJECT_PATH = Pattern.compile("^(?:/download)?/storage/v1/b/([^/]+)/o/(.+)$");
+  private static final Pattern LIST_PATH = Pattern.compile("^/storage/v1/b/([^/]+)/o/?$");
 
   /** One request as received: path with the object name decoded, query parameters, Range header (or null). */
-  record Request(String method, String bucket, String object, Map<String, String> query, String range) {
-    boolean media() {
+  public record Request(String method, String bucket, String object, Map<String, String> query, String range) {
+    public boolean media() {
       return "media".equals(query.get("alt"));
     }
   }
@@ -58,7 +60,7 @@ final class GcsJsonApiServer implements AutoCloseable {
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   private final AtomicLong generations = new AtomicLong(1_700_000_000_000_000L);
 
-  GcsJsonApiServer() throws IOException {
+  public GcsJsonApiServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
     server.setExecutor(pool);
     server.createContext("/", this::handle);
@@ -66,44 +68,57 @@ final class GcsJsonApiServer implements AutoCloseable {
   }
 
   /** The endpoint to give the client: {@code http://127.0.0.1:<port>}. */
-  String endpoint() {
+  public String endpoint() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
   /** Stores (or replaces, with a new generation) an object; returns its generation. */
-  long put(String bucket, String object, byte[] bytes) {
+  public long put(String bucket, String object, byte[] bytes) {
     long gen = generations.incrementAndGet();
     objects.put(bucket + "/" + object, new Stored(bytes.clone(), gen));
     return gen;
   }
 
-  /** The next {@code times} requests for the object (metadata or media) are answered with {@code status}. */
-  void failNext(String bucket, String object, int status, int times) {
+  /**
+   * The next {@code times} requests for the object (metadata or media) are answered with {@code status}; with an empty
+   * {@code object}, the bucket's next listings.
+   */
+  public void failNext(String bucket, String object, int status, int times) {
     failStatus.put(bucket + "/" + object, status);
     failTimes.put(bucket + "/" + object, new AtomicInteger(times));
   }
 
   /** The next {@code times} media responses send the full length in their headers but stop after {@code bytes}. */
-  void cutBodies(String bucket, String object, long bytes, int times) {
+  public void cutBodies(String bucket, String object, long bytes, int times) {
     cutAfter.put(bucket + "/" + object, bytes);
     cutTimes.put(bucket + "/" + object, new AtomicInteger(times));
   }
 
   /** Media responses for the object pause {@code millis} after every KiB. */
-  void slowBodies(String bucket, String object, long millis) {
+  public void slowBodies(String bucket, String object, long millis) {
     slowMillisPerKiB.put(bucket + "/" + object, millis);
   }
 
-  List<Request> requests() {
+  public List<Request> requests() {
     return new ArrayList<>(requests);
   }
 
-  List<Request> requestsFor(String bucket, String object) {
+  public List<Request> requestsFor(String bucket, String object) {
     return requests.stream().filter(r -> bucket.equals(r.bucket()) && object.equals(r.object())).toList();
+  }
+
+  /** Removes an object (a later listing no longer has it). */
+  public void delete(String bucket, String object) {
+    objects.remove(bucket + "/" + object);
   }
 
   private void handle(HttpExchange ex) throws IOException {
     try (ex) {
+      Matcher list = LIST_PATH.matcher(ex.getRequestURI().getRawPath());
+      if ("GET".equals(ex.getRequestMethod()) && list.matches()) {
+        list(ex, decode(list.group(1)), query(ex.getRequestURI().getRawQuery()));
+        return;
+      }
       Matcher m = OBJECT_PATH.matcher(ex.getRequestURI().getRawPath());
       if (!"GET".equals(ex.getRequestMethod()) || !m.matches()) {
         error(ex, 400, "only object reads are served here: " + ex.getRequestMethod() + " "
@@ -137,7 +152,39 @@ final class GcsJsonApiServer implements AutoCloseable {
     }
   }
 
-  private void metadata(HttpExchange ex, String bucket, String object, Stored s) throws IOException {
+  /** A page of the objects under {@code prefix}, in name order; the page token is the last name of the page before. */
+  private void list(HttpExchange ex, String bucket, Map<String, String> query) throws IOException {
+    String prefix = query.getOrDefault("prefix", "");
+    String after = query.getOrDefault("pageToken", "");
+    int max = Integer.parseInt(query.getOrDefault("maxResults", "1000"));
+    requests.add(new Request("GET", bucket, "", query, null));
+    AtomicInteger fails = failTimes.get(bucket + "/");
+    if (fails != null && fails.getAndDecrement() > 0) {
+      error(ex, failStatus.get(bucket + "/"), "planted failure");
+      return;
+    }
+    List<String> names = objects.keySet().stream().filter(k -> k.startsWith(bucket + "/"))
+        .map(k -> k.substring(bucket.length() + 1)).filter(n -> n.startsWith(prefix) && n.compareTo(after) > 0)
+        .sorted().toList();
+    ObjectNode page = JSON.createObjectNode();
+    page.put("kind", "storage#objects");
+    var items = page.putArray("items");
+    for (String name : names.subList(0, Math.min(max, names.size()))) {
+      Stored s = objects.get(bucket + "/" + name);
+      if (s != null) {
+        items.add(objectResource(bucket, name, s));
+      }
+    }
+    if (names.size() > max) {
+      page.put("nextPageToken", names.get(max - 1));
+    }
+    byte[] body = JSON.writeValueAsBytes(page);
+    ex.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
+    ex.sendResponseHeaders(200, body.length);
+    ex.getResponseBody().write(body);
+  }
+
+  private static ObjectNode objectResource(String bucket, String object, Stored s) {
     ObjectNode n = JSON.createObjectNode();
     n.put("kind", "storage#object");
     n.put("id", bucket + "/" + object + "/" + s.generation());
@@ -148,7 +195,11 @@ final class GcsJsonApiServer implements AutoCloseable {
     n.put("contentType", "application/octet-stream");
     n.put("size", Long.toString(s.bytes().length));
     n.put("storageClass", "STANDARD");
-    byte[] body = JSON.writeValueAsBytes(n);
+    return n;
+  }
+
+  private void metadata(HttpExchange ex, String bucket, String object, Stored s) throws IOException {
+    byte[] body = JSON.writeValueAsBytes(objectResource(bucket, object, s));
     ex.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
     ex.sendResponseHeaders(200, body.length);
     ex.getResponseBody().write(body);

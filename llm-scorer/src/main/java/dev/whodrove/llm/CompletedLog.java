@@ -84,15 +84,27 @@ public final class CompletedLog implements AutoCloseable {
    * an escalation another instance completed, so its death takes readiness and then liveness down.
    */
   public void start(Duration timeout, ServiceThreads threads) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
+    // a topic created a moment ago may not be in the metadata of the broker asked yet: ask again until the timeout
+    while ((infos == null || infos.isEmpty()) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while looking up " + topic, e);
+      }
+      infos = consumer.partitionsFor(topic, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+    }
     if (infos == null || infos.isEmpty()) {
-      throw new IllegalStateException("completed-escalations topic " + topic + " does not exist");
+      throw new IllegalStateException("completed-escalations topic " + topic + " does not exist (waited " + timeout
+          + ")");
     }
     List<TopicPartition> parts = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
     consumer.assign(parts);
     consumer.seekToBeginning(parts);
     Map<TopicPartition, Long> end = consumer.endOffsets(parts, timeout);
-    long deadline = System.nanoTime() + timeout.toNanos();
+    deadline = System.nanoTime() + timeout.toNanos();
     while (!reached(end)) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("cannot load " + topic + " within " + timeout);

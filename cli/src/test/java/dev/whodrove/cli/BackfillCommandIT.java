@@ -15,8 +15,6 @@ import dev.whodrove.testkit.GcpAuditFixtures;
 import dev.whodrove.testkit.GcsJsonApiServer;
 import dev.whodrove.testkit.TopicReader;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +33,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code whodrove backfill} as an operator runs it, against an embedded broker: a GCP range from archives published
@@ -49,29 +46,6 @@ class BackfillCommandIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");
 
-  private record Run(int exit, String out, String err) {}
-
-  private static synchronized Run run(String... args) {
-    PrintStream stdout = System.out;
-    PrintStream stderr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      System.setOut(o);
-      System.setErr(e);
-      CommandLine cl = Main.commandLine();
-      cl.setOut(new PrintWriter(o, true));
-      cl.setErr(new PrintWriter(e, true));
-      int exit = cl.execute(args);
-      Run r = new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-      stdout.println("$ whodrove " + String.join(" ", args) + "\n" + r.out() + r.err() + "(exit " + exit + ")");
-      return r;
-    } finally {
-      System.setOut(stdout);
-      System.setErr(stderr);
-    }
-  }
 
   @Test
   void aRangeFromArchivesPublishedTwiceGivesTheSameSessionsAndTheTeleportDryRunShowsPartitions(@TempDir Path dir)
@@ -96,14 +70,14 @@ class BackfillCommandIT {
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
       String[] backfill = {"backfill", "gcp", "--source", "files", "--path", archive.toString(), "--since",
           T0.toString(), "--until", until.toString(), "--bootstrap-servers", broker.bootstrapServers()};
-      Run dry = run(concat(backfill, "--dry-run"));
+      CliRun dry = CliRun.of(concat(backfill, "--dry-run"));
       assertThat(dry.exit()).isZero();
       assertThat(dry.out()).contains(archive.toString()).contains("dry run:");
 
-      Run first = run(backfill);
+      CliRun first = CliRun.of(backfill);
       assertThat(first.exit()).isZero();
       assertThat(first.out()).contains("12 produced").contains((n - 12) + " outside the range");
-      Run again = run(backfill);
+      CliRun again = CliRun.of(backfill);
       assertThat(again.out()).as("another process remembers nothing: the copies are published").contains("12 produced");
 
       String locator = archive.toAbsolutePath().toString();
@@ -131,10 +105,10 @@ class BackfillCommandIT {
             "gs://audit-sink/cloudaudit.googleapis.com/", "--since", T0.toString(), "--until", until.toString(),
             "--bootstrap-servers", broker.bootstrapServers(),
             "--config", gcsCfg.toString()};
-        Run planned = run(concat(fromBucket, "--dry-run"));
+        CliRun planned = CliRun.of(concat(fromBucket, "--dry-run"));
         assertThat(planned.exit()).isZero();
         assertThat(planned.out()).contains("gs://audit-sink/" + object + "#");
-        Run read = run(fromBucket);
+        CliRun read = CliRun.of(fromBucket);
         assertThat(read.exit()).isZero();
         assertThat(read.out()).contains("1 files").contains("12 produced").contains((n - 12) + " outside the range");
       }
@@ -145,7 +119,7 @@ class BackfillCommandIT {
       byte[] gz = gzip(lines.get(1) + "\n" + lines.get(2) + "\n");
       Path cut = cutDir.resolve("b.jsonl.gz");
       Files.write(cut, java.util.Arrays.copyOf(gz, gz.length - 12)); // an upload cut short: no gzip trailer
-      Run unreadable = run("backfill", "gcp", "--source", "files", "--path", cutDir.toString(), "--since",
+      CliRun unreadable = CliRun.of("backfill", "gcp", "--source", "files", "--path", cutDir.toString(), "--since",
           T0.toString(), "--until", until.toString(), "--bootstrap-servers", broker.bootstrapServers());
       assertThat(unreadable.exit()).isEqualTo(1);
       assertThat(unreadable.err()).contains("not read: " + cut);
@@ -173,7 +147,7 @@ class BackfillCommandIT {
       Path impatient = dir.resolve("impatient.properties");
       Files.writeString(impatient, "kafka.delivery.timeout.ms=6000\nkafka.request.timeout.ms=2000\n"
           + "kafka.max.block.ms=3000\n");
-      Run refused = run(concat(backfill, "--config", impatient.toString()));
+      CliRun refused = CliRun.of(concat(backfill, "--config", impatient.toString()));
       assertThat(refused.exit()).isEqualTo(1);
       assertThat(refused.out()).contains("0 produced").contains("12 failed");
       assertThat(refused.err()).contains("12 lines were not written to Kafka");
@@ -183,13 +157,13 @@ class BackfillCommandIT {
     Path cfg = dir.resolve("teleport.properties");
     Files.writeString(cfg, "teleport.athena.database=teleport_audit\nteleport.aws.region=eu-west-1\n"
         + "teleport.athena.max.window=1d\n");
-    Run plan = run("backfill", "teleport", "--config", cfg.toString(), "--since", "2024-05-01T00:00:00Z", "--until",
-        "2024-05-03T12:00:00Z", "--dry-run");
+    CliRun plan = CliRun.of("backfill", "teleport", "--config", cfg.toString(), "--since", "2024-05-01T00:00:00Z",
+        "--until", "2024-05-03T12:00:00Z", "--dry-run");
     assertThat(plan.exit()).isZero();
     assertThat(plan.out()).contains("partitions event_date 2024-05-01").contains("partitions event_date 2024-05-03")
         .contains("event_date BETWEEN CAST(? AS date) AND CAST(? AS date)").contains("Athena estimates no bytes");
-    Run bad = run("backfill", "teleport", "--config", cfg.toString(), "--since", "2024-05-03T00:00:00Z", "--until",
-        "2024-05-01T00:00:00Z");
+    CliRun bad = CliRun.of("backfill", "teleport", "--config", cfg.toString(), "--since", "2024-05-03T00:00:00Z",
+        "--until", "2024-05-01T00:00:00Z");
     assertThat(bad.exit()).isNotZero();
     assertThat(bad.err()).contains("is not before --until");
   }

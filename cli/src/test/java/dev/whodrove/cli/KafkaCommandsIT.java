@@ -29,10 +29,7 @@ import dev.whodrove.sim.SimulatedSession;
 import dev.whodrove.sim.TeleportSimulator;
 import dev.whodrove.schemas.teleport.OneOf;
 import dev.whodrove.testkit.TopicReader;
-import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -58,7 +55,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The commands that read and write Kafka, run as an operator runs them, against one embedded broker: {@code dlq ls}
@@ -96,40 +92,6 @@ class KafkaCommandsIT {
     }
   }
 
-  /** What one command printed, and its exit status. */
-  record Run(int exit, String out, String err) {
-    List<JsonNode> jsonLines() {
-      return out.lines().filter(l -> l.startsWith("{")).map(l -> {
-        try {
-          return JSON.readTree(l);
-        } catch (Exception e) {
-          throw new AssertionError(l, e);
-        }
-      }).toList();
-    }
-  }
-
-  private static synchronized Run run(String... args) {
-    PrintStream stdout = System.out;
-    PrintStream stderr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      System.setOut(o);
-      System.setErr(e);
-      CommandLine cl = Main.commandLine();
-      cl.setOut(new PrintWriter(o, true));
-      cl.setErr(new PrintWriter(e, true));
-      int exit = cl.execute(args);
-      Run r = new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-      stdout.println("$ whodrove " + String.join(" ", args) + "\n" + r.out() + r.err() + "(exit " + exit + ")");
-      return r;
-    } finally {
-      System.setOut(stdout);
-      System.setErr(stderr);
-    }
-  }
 
   private static String[] args(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
@@ -191,10 +153,10 @@ class KafkaCommandsIT {
       ConsumerRecord<byte[], byte[]> first = read(dlq, r -> deadLetter(r).getReason().contains(sid), 1).get(0);
       assertThat(deadLetter(first).getService()).isEqualTo("recording-decoder");
 
-      Run ls = run(args("dlq", "ls", dlq, "--reason", sid, "--json"));
+      CliRun ls = CliRun.of(args("dlq", "ls", dlq, "--reason", sid, "--json"));
       assertThat(ls.exit()).isZero();
-      assertThat(ls.jsonLines()).hasSize(1);
-      JsonNode row = ls.jsonLines().get(0);
+      assertThat(ls.json()).hasSize(1);
+      JsonNode row = ls.json().get(0);
       assertThat(row.get("service").asText()).isEqualTo("recording-decoder");
       assertThat(row.get("reason").asText()).contains("not found");
       assertThat(row.get("source").get("kind").asText()).isEqualTo("kafka");
@@ -202,7 +164,7 @@ class KafkaCommandsIT {
       assertThat(row.get("original_size").asLong()).isEqualTo(ref.toByteArray().length);
       assertThat(row.get("truncated").asBoolean()).isFalse();
       assertThat(row.get("replayed").asBoolean()).isFalse();
-      Run table = run(args("dlq", "ls", dlq, "--reason", sid));
+      CliRun table = CliRun.of(args("dlq", "ls", dlq, "--reason", sid));
       assertThat(table.out()).contains("recording-decoder").contains("teleport.recordings/0@")
           .contains("1 dead letter(s) in " + dlq);
 
@@ -212,11 +174,11 @@ class KafkaCommandsIT {
           w.write(e);
         }
       }
-      Run dry = run(args("dlq", "replay", dlq, "--reason", sid, "--dry-run"));
+      CliRun dry = CliRun.of(args("dlq", "replay", dlq, "--reason", sid, "--dry-run"));
       assertThat(dry.exit()).isZero();
       assertThat(dry.out()).contains("would re-publish to teleport.recordings").contains("nothing written");
 
-      Run replay = run(args("dlq", "replay", dlq, "--reason", sid));
+      CliRun replay = CliRun.of(args("dlq", "replay", dlq, "--reason", sid));
       assertThat(replay.exit()).as(replay.err()).isZero();
       assertThat(replay.out()).containsPattern("published → teleport.recordings\\s+1");
       List<ConsumerRecord<byte[], byte[]>> decoded = read(Topics.TELEPORT_RECORDING_EVENTS.name(),
@@ -230,20 +192,20 @@ class KafkaCommandsIT {
       assertThat(republished.get(0).value()).isEqualTo(ref.toByteArray());
 
       // the ledger says it went back, and a second replay does not send it again
-      assertThat(run(args("dlq", "ls", dlq, "--reason", sid, "--json")).jsonLines().get(0).get("replayed")
+      assertThat(CliRun.of(args("dlq", "ls", dlq, "--reason", sid, "--json")).json().get(0).get("replayed")
           .asBoolean()).isTrue();
       List<ConsumerRecord<byte[], byte[]>> ledger = read(Topics.DLQ_REPLAYS.name(),
           r -> TopicReader.key(r).equals(dlq + "|" + first.partition() + "|" + first.offset()), 1);
       DeadLetterReplay entry = TopicReader.value(ledger.get(0), DeadLetterReplay.parser());
       assertThat(entry.getTarget()).isEqualTo(Topics.TELEPORT_RECORDINGS.name());
       assertThat(entry.getOutcome()).isEqualTo("published");
-      Run again = run(args("dlq", "replay", dlq, "--reason", sid));
+      CliRun again = CliRun.of(args("dlq", "replay", dlq, "--reason", sid));
       assertThat(again.out()).contains("re-submitted 0").containsPattern("already replayed.*\\s+1");
       assertThat(TopicReader.readCommitted(bootstrap, Topics.TELEPORT_RECORDINGS.name(),
           r -> r.headers().lastHeader(DeadLetterReplayer.HEADER_REPLAY_OF) != null && sid.equals(TopicReader.key(r)),
           l -> false, Duration.ofSeconds(2))).hasSize(1);
 
-      Run topics = run(args("dlq", "ls"));
+      CliRun topics = CliRun.of(args("dlq", "ls"));
       assertThat(topics.exit()).isZero();
       assertThat(topics.out()).containsPattern(dlq.replace(".", "\\.") + "\\s+\\d+\\s+[1-9]")
           .contains(Topics.GCP_AUDIT_ENTRIES.deadLetterTopic());
@@ -273,21 +235,21 @@ class KafkaCommandsIT {
     send(new DeadLetters("ingest-gcp", Map.of()).forSource(dlq, pulled, null,
         entryJson.getBytes(StandardCharsets.UTF_8), "parse_error: a parser defect, fixed since", null));
 
-    Run ls = run(args("dlq", "ls", dlq, "--json"));
+    CliRun ls = CliRun.of(args("dlq", "ls", dlq, "--json"));
     assertThat(ls.exit()).isZero();
-    assertThat(ls.jsonLines()).hasSize(3);
-    assertThat(ls.jsonLines()).filteredOn(n -> n.get("truncated").asBoolean())
+    assertThat(ls.json()).hasSize(3);
+    assertThat(ls.json()).filteredOn(n -> n.get("truncated").asBoolean())
         .singleElement().satisfies(n -> {
           assertThat(n.get("reason").asText()).startsWith("too_large");
           assertThat(n.get("original_size").asLong()).isEqualTo(oversize.length());
           assertThat(n.get("source").get("kind").asText()).isEqualTo("jsonl");
           assertThat(n.get("source").get("offset").asLong()).isEqualTo(2);
         });
-    assertThat(run(args("dlq", "ls", dlq, "--reason", "NOT_JSON", "--json")).jsonLines()).singleElement()
+    assertThat(CliRun.of(args("dlq", "ls", dlq, "--reason", "NOT_JSON", "--json")).json()).singleElement()
         .satisfies(n -> assertThat(n.get("source").get("locator").asText()).isEqualTo(file.toString()));
 
     Path config = Files.writeString(tmp.resolve("gcp.properties"), "gcp.entry.max.bytes=4096\n");
-    Run replay = run(args("dlq", "replay", dlq, "--config", config.toString()));
+    CliRun replay = CliRun.of(args("dlq", "replay", dlq, "--config", config.toString()));
     assertThat(replay.exit()).as(replay.err()).isZero();
     assertThat(replay.out())
         .containsPattern("published → gcp.audit.entries\\s+1")
@@ -306,7 +268,7 @@ class KafkaCommandsIT {
     assertThat(deadLetter(notJson.get(1)).getService()).isEqualTo("ingest-gcp");
 
     // twice: the two that went back are not sent again; the fresh dead letter is tried once
-    Run twice = run(args("dlq", "replay", dlq, "--config", config.toString()));
+    CliRun twice = CliRun.of(args("dlq", "replay", dlq, "--config", config.toString()));
     assertThat(twice.out())
         .containsPattern("already replayed.*\\s+2")
         .containsPattern("truncated: the original was not kept whole\\s+1")
@@ -341,7 +303,7 @@ class KafkaCommandsIT {
     send(new DeadLetters("ingest-teleport", Map.of()).forSource(eventsDlq, at, null,
         start.getBytes(StandardCharsets.UTF_8), "parser failed on this event: a defect, fixed since", null));
 
-    Run replay = run(args("dlq", "replay", eventsDlq));
+    CliRun replay = CliRun.of(args("dlq", "replay", eventsDlq));
     assertThat(replay.exit()).as(replay.err()).isZero();
     assertThat(replay.out()).containsPattern("published → teleport.audit.events\\s+1")
         .containsPattern("still rejected, fresh dead letter → teleport.audit.events.dlq\\s+1");
@@ -352,7 +314,7 @@ class KafkaCommandsIT {
     assertThat(event.getSessionId()).isEqualTo(s.sessionId());
 
     // the refused reference is refused again (its url still climbs out), and not published as an event twice
-    Run refs = run(args("dlq", "replay", refsDlq, "--reason", "segment"));
+    CliRun refs = CliRun.of(args("dlq", "replay", refsDlq, "--reason", "segment"));
     assertThat(refs.exit()).as(refs.err()).isZero();
     assertThat(refs.out()).containsPattern("still rejected, fresh dead letter → teleport.recordings.dlq\\s+1");
     assertThat(read(refsDlq, r -> deadLetter(r).getSource().getLocator().equals(log.toString()), 2)).hasSize(2);
@@ -411,7 +373,7 @@ class KafkaCommandsIT {
           && TopicReader.value(r, SessionVerdict.parser()).getStage().startsWith("phase2-llm@"), 1);
 
       Path config = Files.writeString(tmp.resolve("reviewer.properties"), "label.operator=analyst-9\n");
-      Run stamp = run(args("label", "set", "--session", sid, "--key", "review.verdict", "--value", "agent",
+      CliRun stamp = CliRun.of(args("label", "set", "--session", sid, "--key", "review.verdict", "--value", "agent",
           "--config", config.toString()));
       assertThat(stamp.exit()).as(stamp.err()).isZero();
 
@@ -461,7 +423,7 @@ class KafkaCommandsIT {
   void labelSetStampsTheIdentityOfTheConfigurationOnly() throws Exception {
     String sid = "s-" + UUID.randomUUID();
     String[] stamp = {"label", "set", "--session", sid, "--key", "review.verdict", "--value", "agent"};
-    Run anonymous = run(args(stamp));
+    CliRun anonymous = CliRun.of(args(stamp));
     assertThat(anonymous.exit()).isEqualTo(1);
     assertThat(anonymous.err()).contains("no operator identity").contains("label.operator");
 
@@ -470,12 +432,12 @@ class KafkaCommandsIT {
     withConfig.addAll(List.of("--config", config.toString()));
     List<String> impersonating = new ArrayList<>(withConfig);
     impersonating.addAll(List.of("--by", "someone-else"));
-    Run refused = run(args(impersonating.toArray(String[]::new)));
+    CliRun refused = CliRun.of(args(impersonating.toArray(String[]::new)));
     assertThat(refused.exit()).isEqualTo(1);
     assertThat(refused.err()).contains("--by someone-else is not the identity").contains("analyst-7");
 
     withConfig.addAll(List.of("--by", "analyst-7"));
-    Run ok = run(args(withConfig.toArray(String[]::new)));
+    CliRun ok = CliRun.of(args(withConfig.toArray(String[]::new)));
     assertThat(ok.exit()).as(ok.err()).isZero();
     assertThat(ok.out()).contains("set_by=manual:analyst-7");
     assertThat(ok.err()).contains("not verified");
@@ -485,10 +447,10 @@ class KafkaCommandsIT {
         TopicReader.value(r, SessionVerdict.parser()).getLabels(0).getSetBy()).isEqualTo("manual:analyst-7"));
 
     // the dead-letter commands refuse what is not a dead-letter topic, clearly
-    Run notDlq = run(args("dlq", "ls", Topics.SESSION_LABELS.name()));
+    CliRun notDlq = CliRun.of(args("dlq", "ls", Topics.SESSION_LABELS.name()));
     assertThat(notDlq.exit()).isEqualTo(1);
     assertThat(notDlq.err()).contains("is not a DeadLetter");
-    Run unknown = run(args("dlq", "replay", "no.such.topic.dlq"));
+    CliRun unknown = CliRun.of(args("dlq", "replay", "no.such.topic.dlq"));
     assertThat(unknown.exit()).isEqualTo(1);
     assertThat(unknown.err()).contains("no topic no.such.topic.dlq").contains("teleport.recordings.dlq");
   }

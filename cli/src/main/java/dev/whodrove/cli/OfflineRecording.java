@@ -1,8 +1,8 @@
 package dev.whodrove.cli;
 
-import dev.whodrove.decoder.DecodeAhead;
 import dev.whodrove.decoder.RecordingDecoder;
 import dev.whodrove.featurizer.TeleportSessionAccumulator;
+import dev.whodrove.schemas.PrintEvents;
 import dev.whodrove.schemas.v1.RecordingEvent;
 import dev.whodrove.schemas.v1.SessionFeatures;
 import dev.whodrove.schemas.v1.TeleportAuditEvent;
@@ -11,7 +11,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.function.Consumer;
 
 /** One recording file decoded and featurized offline, with the services' own decoder and accumulator. */
 final class OfflineRecording {
@@ -22,44 +21,47 @@ final class OfflineRecording {
     return file.getFileName().toString().replaceFirst("\\.(tar|cast)$", "");
   }
 
-  /** Threads per recording when not told: decoding ahead of featurization pays from two cores on. */
-  static final int DEFAULT_THREADS = Math.min(2, Runtime.getRuntime().availableProcessors());
+  /** Threads per recording when not told: one per processor, parts decoded side by side. */
+  static final int DEFAULT_THREADS = Runtime.getRuntime().availableProcessors();
 
-  /** {@link #featurize(Path, Consumer, int)} with {@link #DEFAULT_THREADS}. */
-  static SessionFeatures featurize(Path file, Consumer<RecordingEvent> also) throws IOException {
-    return featurize(file, also, DEFAULT_THREADS);
+  /** Prints not looked at. */
+  static final PrintEvents.CountsVisitor NO_PRINTS = (index, timeMs, bytes, delayMs, editChars) -> { };
+
+  /** {@link #featurize(Path, PrintEvents.CountsVisitor, List, int)} without audit events, {@link #DEFAULT_THREADS}. */
+  static SessionFeatures featurize(Path file, PrintEvents.CountsVisitor prints) throws IOException {
+    return featurize(file, prints, List.of(), DEFAULT_THREADS);
   }
 
   /**
-   * Decodes {@code file}, handing every event to {@code also} as well, and returns its features. With
-   * {@code threads} of 2 or more the decoder runs on a thread of its own, ahead of featurization; the result is the
-   * same.
+   * Decodes {@code file}, handing every print to {@code prints} as well, and returns its features, with the
+   * session's audit events taken in first, as the featurizer does when they arrive before the recording (the usual
+   * order: the recording is decoded after its upload). A ProtoStream recording is decoded {@code threads} parts at a
+   * time; the result is the same for any number.
    *
    * @throws IOException when the file cannot be read or decoded (the message names the reason)
    */
-  static SessionFeatures featurize(Path file, Consumer<RecordingEvent> also, int threads) throws IOException {
-    return featurize(file, also, List.of(), threads);
-  }
-
-  /**
-   * Same, with the session's audit events taken in first, as the featurizer does when they arrive before the
-   * recording (the usual order: the recording is decoded after its upload).
-   */
-  static SessionFeatures featurize(Path file, Consumer<RecordingEvent> also, List<TeleportAuditEvent> audit,
+  static SessionFeatures featurize(Path file, PrintEvents.CountsVisitor prints, List<TeleportAuditEvent> audit,
       int threads) throws IOException {
     String sid = sessionId(file);
+    String uri = file.toUri().toString();
     TeleportSessionAccumulator acc = new TeleportSessionAccumulator();
     audit.forEach(acc::addAudit);
     RecordingDecoder decoder = new RecordingDecoder(RecordingDecoder.Settings.defaults());
-    Consumer<RecordingEvent> sink = e -> {
-      acc.add(e);
-      also.accept(e);
+    RecordingDecoder.EventSink sink = new RecordingDecoder.EventSink() {
+      @Override
+      public void print(long index, long timeMs, long bytes, long delayMs, int editChars) {
+        acc.addPrint(uri, index, timeMs, bytes, delayMs, editChars);
+        prints.print(index, timeMs, bytes, delayMs, editChars);
+      }
+
+      @Override
+      public void event(RecordingEvent e) {
+        acc.add(e);
+        PrintEvents.forEachCounts(e, prints); // an asciicast recording's prints come as events
+      }
     };
     try (InputStream in = Files.newInputStream(file)) {
-      String uri = file.toUri().toString();
-      RecordingDecoder.Result r = threads > 1
-          ? DecodeAhead.decode(decoder, in, sid, uri, Files.size(file), sink)
-          : decoder.decode(in, sid, uri, Files.size(file), sink);
+      RecordingDecoder.Result r = decoder.decodeByParts(in, sid, uri, Files.size(file), threads, sink);
       if (!r.ok()) {
         throw new IOException(r.error().getMessage());
       }

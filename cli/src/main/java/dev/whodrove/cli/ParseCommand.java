@@ -84,8 +84,9 @@ public final class ParseCommand implements Callable<Integer> {
   private int stored;
 
   @Option(names = "--threads", paramLabel = "N",
-      description = "Threads per recording: 1 decodes and featurizes on one thread; 2 decodes ahead of "
-          + "featurization on a second thread. Default: 2, or 1 on a single processor. Output is the same.")
+      description = "Threads per recording: a ProtoStream recording is decoded N parts at a time, on N threads, "
+          + "while this one featurizes; 1 does everything on one thread. Default: one per processor. Output is the "
+          + "same for any N.")
   int threads = OfflineRecording.DEFAULT_THREADS;
 
   private Classifier classifier;
@@ -174,7 +175,8 @@ public final class ParseCommand implements Callable<Integer> {
       AuditSession a = bySession.remove(sid);
       SessionFeatures features;
       try {
-        features = OfflineRecording.featurize(f, e -> { }, a == null ? List.of() : a.events(), threads);
+        features = OfflineRecording.featurize(f, OfflineRecording.NO_PRINTS, a == null ? List.of() : a.events(),
+            threads);
       } catch (IOException | RuntimeException e) {
         fail(f, e.getMessage() == null ? e.toString() : e.getMessage());
         continue;
@@ -255,7 +257,7 @@ public final class ParseCommand implements Callable<Integer> {
   private void parseRecording(Path file) {
     SessionFeatures f;
     try {
-      f = OfflineRecording.featurize(file, e -> { }, threads);
+      f = OfflineRecording.featurize(file, OfflineRecording.NO_PRINTS, List.of(), threads);
     } catch (IOException | RuntimeException e) {
       fail(file, e.getMessage() == null ? e.toString() : e.getMessage());
       return;

@@ -74,8 +74,8 @@ public final class PlotCommand implements Callable<Integer> {
     List<double[]> points = new ArrayList<>();
     SessionFeatures features;
     try {
-      features = OfflineRecording.featurize(file, e -> PrintEvents.forEach(e,
-          (index, timeMs, chunk) -> points.add(new double[] {timeMs, chunk.getBytes()})));
+      features = OfflineRecording.featurize(file,
+          (index, timeMs, bytes, delayMs, editChars) -> points.add(new double[] {timeMs, bytes}));
     } catch (IOException e) {
       throw new IOException(file + ": " + e.getMessage(), e);
     }

@@ -172,7 +172,7 @@ public final class ProfilesCommand {
         throw new IllegalArgumentException("give RECORDING files of " + model + ", or --db");
       }
       for (Path f : expand(recordings)) {
-        positives.add(OfflineRecording.featurize(f, e -> { }));
+        positives.add(OfflineRecording.featurize(f, OfflineRecording.NO_PRINTS));
       }
       List<ProfileEvaluation.Case> others = SimulatedCorpus.cases(REFERENCE_CLASSES, against, 0.5, seed);
       String v = version != null ? version : baseTable.version() + "-" + model;
@@ -220,7 +220,7 @@ public final class ProfilesCommand {
         without++;
         continue;
       }
-      SessionFeatures feats = OfflineRecording.featurize(f, e -> { });
+      SessionFeatures feats = OfflineRecording.featurize(f, OfflineRecording.NO_PRINTS);
       cases.add(new ProfileEvaluation.Case(sid, t.get(TruthLabels.OPERATOR), t.getOrDefault(TruthLabels.MODEL, ""),
           feats.toBuilder().setRevision(1).setComputedAtMs(feats.getEndedMs()).build()));
     }

@@ -355,7 +355,7 @@ class KafkaCommandsIT {
         w.write(e);
       }
     }
-    SessionFeatures recorded = OfflineRecording.featurize(tar, e -> { });
+    SessionFeatures recorded = OfflineRecording.featurize(tar, OfflineRecording.NO_PRINTS);
     SessionFeatures features = recorded.toBuilder().setUser("alice").setTeleport(recorded.getTeleport().toBuilder()
         .setKind("ssh").setPtyPresent(true).setServerHostname("db-01")).build(); // what the audit events add
 

@@ -61,7 +61,7 @@ class LabelImportTest {
     Classifier classifier = new Classifier(ClassifierConfig.defaults());
     try (SessionDatabase store = SessionDatabase.open(db)) {
       for (Path p : recordings) {
-        SessionFeatures f = OfflineRecording.featurize(p, e -> { });
+        SessionFeatures f = OfflineRecording.featurize(p, OfflineRecording.NO_PRINTS);
         store.apply(classifier.classify(f.toBuilder().setRevision(1).setComputedAtMs(f.getEndedMs()).build())
             .verdict());
       }

@@ -55,6 +55,8 @@ public final class TeleportSessionAccumulator {
   // recording side
   private SessionFeatures.Builder rec = SessionFeatures.newBuilder();
   private boolean recordingSeen;
+  /** The URI set on the recording side's features, "" before any. */
+  private String recordingUri = "";
   private boolean recordingComplete;
   private boolean recordingEndSeen;
   private long lastIndex = -1;
@@ -104,19 +106,43 @@ public final class TeleportSessionAccumulator {
 
   /** Whether this event begins a new delivery of the recording, so the recording side must start over. */
   boolean startsNewDelivery(RecordingEvent e) {
+    return startsNewDelivery(e.getRecordingUri(), e.getIndex(), e.hasComplete());
+  }
+
+  private boolean startsNewDelivery(String uri, long index, boolean complete) {
     if (!recordingSeen) {
       return false;
     }
     if (recordingComplete) {
       return true;
     }
-    String uri = rec.getTeleport().getRecordingUri();
-    if (!e.getRecordingUri().isEmpty() && !uri.isEmpty() && !uri.equals(e.getRecordingUri())) {
+    if (!uri.isEmpty() && !recordingUri.isEmpty() && !recordingUri.equals(uri)) {
       return true;
     }
     // indexes only grow within one delivery (the decoder drops repeats), so going backwards means it started over;
     // an equal index is not taken as a restart, so a decoder that leaves every index at 0 cannot wipe the session
-    return !e.hasComplete() && e.getIndex() < lastIndex;
+    return !complete && index < lastIndex;
+  }
+
+  /** Sets the recording's URI on the features; the last one set is kept at hand, since every event carries it. */
+  private void setRecordingUri(String uri) {
+    if (!uri.isEmpty() && !uri.equals(recordingUri)) {
+      rec.getTeleportBuilder().setRecordingUri(uri);
+      recordingUri = uri;
+    }
+  }
+
+  /**
+   * Adds one print of the recording at {@code recordingUri} given by its numbers, as {@link #add} adds a print event
+   * (the offline decoder hands prints over this way, without building events).
+   */
+  public void addPrint(String recordingUri, long index, long timeMs, long bytes, long delayMs, int editChars) {
+    if (startsNewDelivery(recordingUri, index, false)) {
+      resetRecording();
+    }
+    recordingSeen = true;
+    setRecordingUri(recordingUri);
+    onPrint(index, timeMs, bytes, delayMs, editChars);
   }
 
   /**
@@ -131,9 +157,7 @@ public final class TeleportSessionAccumulator {
     }
     recordingSeen = true;
     TeleportFeatures.Builder t = rec.getTeleportBuilder();
-    if (!e.getRecordingUri().isEmpty()) {
-      t.setRecordingUri(e.getRecordingUri());
-    }
+    setRecordingUri(e.getRecordingUri());
     if (!e.hasComplete()) {
       lastIndex = Math.max(lastIndex, e.getIndex()); // a print run's later indexes are taken in onPrint
     }
@@ -566,6 +590,7 @@ public final class TeleportSessionAccumulator {
   /** Forgets the recording side (a new delivery replaces it); audit metadata stays. */
   public void resetRecording() {
     rec = SessionFeatures.newBuilder();
+    recordingUri = "";
     recordingSeen = false;
     recordingComplete = false;
     recordingEndSeen = false;
@@ -789,6 +814,7 @@ public final class TeleportSessionAccumulator {
       s.auditDb = r.bool() ? DatabaseAccumulator.readFrom(r) : null;
     }
     s.rec = rec;
+    s.recordingUri = rec.getTeleport().getRecordingUri();
     s.audit = audit;
     s.recordingSeen = flags[0];
     s.recordingComplete = flags[1];

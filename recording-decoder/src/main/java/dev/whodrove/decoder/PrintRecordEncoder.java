@@ -344,6 +344,21 @@ final class PrintRecordEncoder {
     return true;
   }
 
+  /** PrintChunk.bytes of the record last parsed: its data's length, or Teleport's own count when data was stripped. */
+  long parsedBytes() {
+    return dataLen > 0 ? dataLen : fields[4];
+  }
+
+  /** PrintChunk.delay_ms of the record last parsed. */
+  long parsedDelayMs() {
+    return fields[5];
+  }
+
+  /** PrintChunk.edit_chars of the record last parsed. */
+  int parsedEditChars() {
+    return TerminalBytes.editChars(TerminalBytes.count(src, dataOff, dataLen));
+  }
+
   /** Adds the record last parsed to the run and counts its terminal bytes. */
   void append() {
     if (count == 0) {
@@ -359,7 +374,7 @@ final class PrintRecordEncoder {
     int at = count * ROW;
     r[at] = index;
     r[at + 1] = timeMs;
-    r[at + 2] = dataLen > 0 ? dataLen : f[4]; // data stripped upstream: Teleport's own count
+    r[at + 2] = parsedBytes();
     r[at + 3] = f[5];
     r[at + 4] = f[2];
     r[at + 5] = f[6];

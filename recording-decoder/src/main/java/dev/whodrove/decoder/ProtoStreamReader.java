@@ -63,10 +63,7 @@ public final class ProtoStreamReader implements AutoCloseable {
   private int recLen;
   private boolean sawV2;
 
-  private long totalEvents;
-  private long skippedEvents;
-  private long outOfOrderEvents;
-  private long lastIndex = -1;
+  private final IndexDedup dedup = new IndexDedup();
   private int parts;
   private long decompressedBytes;
   private long danglingBytes;
@@ -74,6 +71,21 @@ public final class ProtoStreamReader implements AutoCloseable {
   public ProtoStreamReader(InputStream in, DecodeLimits limits) {
     this.in = in;
     this.limits = limits;
+  }
+
+  /**
+   * Where a reader that starts inside an object begins: the object offset of the stream's first byte, the parts
+   * before it and the bytes they inflated to. Offsets, part numbers and the decompression cap in its errors are then
+   * those of the whole object.
+   */
+  record Start(long offset, int partsBefore, long decompressedBefore) {}
+
+  /** A reader of {@code in}, which holds the object from {@code start} on. */
+  ProtoStreamReader(InputStream in, DecodeLimits limits, Start start) {
+    this(in, limits);
+    this.inBase = start.offset();
+    this.parts = start.partsBefore();
+    this.decompressedBytes = start.decompressedBefore();
   }
 
   public ProtoStreamReader(InputStream in) {
@@ -127,16 +139,7 @@ public final class ProtoStreamReader implements AutoCloseable {
    * when the index repeats or goes backwards. Call exactly once per raw record.
    */
   public boolean keep(long index) {
-    totalEvents++;
-    if (index <= lastIndex) {
-      skippedEvents++;
-      return false;
-    }
-    if (lastIndex > 0 && index != lastIndex + 1) {
-      outOfOrderEvents++;
-    }
-    lastIndex = index;
-    return true;
+    return dedup.keep(index);
   }
 
   /** Event index of the current raw record, read from its metadata without building the event. */
@@ -173,7 +176,7 @@ public final class ProtoStreamReader implements AutoCloseable {
 
   /** Event index of the current record. */
   public long recordIndex() {
-    return lastIndex;
+    return dedup.lastIndex();
   }
 
   private long currentRecordOffset() {
@@ -181,8 +184,8 @@ public final class ProtoStreamReader implements AutoCloseable {
   }
 
   public Stats stats() {
-    return new Stats(totalEvents, skippedEvents, outOfOrderEvents, parts, decompressedBytes, inBase + inPos,
-        danglingBytes);
+    return new Stats(dedup.totalEvents(), dedup.skippedEvents(), dedup.outOfOrderEvents(), parts, decompressedBytes,
+        inBase + inPos, danglingBytes);
   }
 
   /** V2 once any V2 part was read, else V1. */
@@ -193,6 +196,11 @@ public final class ProtoStreamReader implements AutoCloseable {
   /** Bytes of the object consumed so far. */
   public long position() {
     return inBase + inPos;
+  }
+
+  /** Frees the inflater's native memory now rather than when the reader is collected; the stream stays open. */
+  void closeInflater() {
+    inflater.end();
   }
 
   @Override

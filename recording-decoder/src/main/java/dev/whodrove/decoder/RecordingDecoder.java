@@ -1,6 +1,7 @@
 package dev.whodrove.decoder;
 
 import com.google.protobuf.ByteString;
+import dev.whodrove.schemas.PrintEvents;
 import dev.whodrove.schemas.v1.PrintChunk;
 import dev.whodrove.schemas.v1.RecordingComplete;
 import dev.whodrove.schemas.v1.RecordingEvent;
@@ -48,6 +49,14 @@ public final class RecordingDecoder {
     void accept(byte[] buf, int off, int len);
   }
 
+  /**
+   * Receives decoded events without a protobuf round trip: prints as the numbers the cadence features read, every
+   * other event parsed. The offline path ({@code whodrove parse}), where nothing is published.
+   */
+  public interface EventSink extends PrintEvents.CountsVisitor {
+    void event(RecordingEvent e);
+  }
+
   private final Settings settings;
 
   public RecordingDecoder(Settings settings) {
@@ -74,8 +83,39 @@ public final class RecordingDecoder {
    */
   public Result decodeSerialized(InputStream object, String sessionId, String uri, long objectSize,
       SerializedSink sink) throws IOException {
+    return run(object, objectSize, new Progress(sessionId, uri, sink, null), 0, 0);
+  }
+
+  /**
+   * Decodes {@code object} into {@code sink}, the RecordingComplete last, a ProtoStream recording part by part on
+   * {@code threads} threads ({@link PartwiseDecode}; 1 decodes every part on the calling thread). Prints reach the
+   * sink one by one, as numbers. The events, counts and errors do not depend on {@code threads}.
+   *
+   * @param objectSize size reported by the store, or -1
+   * @throws IOException only for failures of the stream itself; bad bytes end in the Result
+   */
+  public Result decodeByParts(InputStream object, String sessionId, String uri, long objectSize, int threads,
+      EventSink sink) throws IOException {
+    return decodeByParts(object, sessionId, uri, objectSize, threads, PartwiseDecode.defaultShare(threads), sink);
+  }
+
+  /** {@link #decodeByParts} with parts, and their decoded output, bounded by {@code share} bytes each. */
+  Result decodeByParts(InputStream object, String sessionId, String uri, long objectSize, int threads, long share,
+      EventSink sink) throws IOException {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be at least 1, not " + threads);
+    }
+    if (settings.payload() == PrintPayload.RAW) {
+      throw new IllegalArgumentException("prints reach an EventSink as numbers, without raw payloads");
+    }
+    return run(object, objectSize, new Progress(sessionId, uri, null, sink), threads, share);
+  }
+
+  /** Decodes with {@code threads} part threads, or with one reader when it is 0. */
+  private Result run(InputStream object, long objectSize, Progress p, int threads, long share) throws IOException {
     long started = System.nanoTime();
-    Progress p = new Progress(sessionId, uri, sink);
+    String sessionId = p.sessionId;
+    String uri = p.uri;
     BufferedInputStream in = new BufferedInputStream(object, 8192);
     RecordingFormat format = RecordingFormat.sniff(in);
     RecordingComplete.Builder complete = RecordingComplete.newBuilder().setFormat(format.label());
@@ -84,7 +124,9 @@ public final class RecordingDecoder {
     DecodeLimits limits = settings.limits().withObjectSize(objectSize);
     try {
       switch (format) {
-        case PROTOSTREAM_V1, PROTOSTREAM_V2 -> bytesRead = decodeProtoStream(in, limits, p, complete);
+        case PROTOSTREAM_V1, PROTOSTREAM_V2 -> bytesRead = threads == 0
+            ? decodeProtoStream(in, limits, p, complete)
+            : PartwiseDecode.decode(in, limits, p, complete, settings, threads, share);
         case ASCIICAST_V2, ASCIICAST_V3 -> bytesRead = decodeAsciicast(in, limits, p, complete);
         case EMPTY -> throw new RecordingDecodeException("empty", 0, "empty recording object (0 bytes)");
         default -> throw new RecordingDecodeException("unsupported-format", 0, "unsupported format "
@@ -102,7 +144,7 @@ public final class RecordingDecoder {
     }
     RecordingComplete done = complete.build();
     p.flushRun();
-    p.write(RecordingEvent.newBuilder()
+    p.deliver(RecordingEvent.newBuilder()
         .setSessionId(sessionId)
         .setIndex(p.lastIndex + 1)
         .setTimeMs(p.lastTimeMs)
@@ -133,13 +175,7 @@ public final class RecordingDecoder {
         if (!reader.keep(reader.currentIndex())) {
           continue;
         }
-        RecordingEvent out;
-        try {
-          out = converter.convert(reader.event());
-        } catch (EventTimes.OutOfRange e) {
-          throw new RecordingDecodeException("bad-time", reader.position(), "event " + reader.currentIndex()
-              + " before byte offset " + reader.position() + " has a " + e.getMessage());
-        }
+        RecordingEvent out = convert(converter, reader);
         if (out != null) {
           p.emit(out);
         }
@@ -154,6 +190,17 @@ public final class RecordingDecoder {
           .setDecompressedBytes(s.decompressedBytes());
     }
     return reader.position();
+  }
+
+  /** The reader's current record as an event (null when it maps to none); a time out of range is a decode error. */
+  static RecordingEvent convert(TeleportEventConverter converter, ProtoStreamReader reader)
+      throws RecordingDecodeException {
+    try {
+      return converter.convert(reader.event());
+    } catch (EventTimes.OutOfRange e) {
+      throw new RecordingDecodeException("bad-time", reader.position(), "event " + reader.currentIndex()
+          + " before byte offset " + reader.position() + " has a " + e.getMessage());
+    }
   }
 
   private long decodeAsciicast(InputStream in, DecodeLimits limits, Progress p, RecordingComplete.Builder complete)
@@ -231,11 +278,15 @@ public final class RecordingDecoder {
     return c.build();
   }
 
-  /** Writes events to the sink, prints packed into runs, and counts what was emitted so far. */
-  private static final class Progress {
+  /**
+   * Hands events to the sink, counting what was emitted so far: serialized with prints packed into runs, or as
+   * they are to an {@link EventSink}.
+   */
+  static final class Progress {
     final String sessionId;
     final String uri;
-    final SerializedSink sink;
+    private final SerializedSink sink;
+    private final EventSink events;
     private byte[] buf = new byte[8192];
     /** The open run of prints (ProtoStream recordings), flushed before any other event is written. */
     PrintRecordEncoder run;
@@ -244,15 +295,16 @@ public final class RecordingDecoder {
     long lastIndex = -1;
     long lastTimeMs;
 
-    Progress(String sessionId, String uri, SerializedSink sink) {
+    Progress(String sessionId, String uri, SerializedSink sink, EventSink events) {
       this.sessionId = sessionId;
       this.uri = uri;
       this.sink = sink;
+      this.events = events;
     }
 
     void emit(RecordingEvent e) {
       flushRun();
-      write(e);
+      deliver(e);
       emitted++;
       if (e.hasPrint()) {
         prints++;
@@ -271,6 +323,22 @@ public final class RecordingDecoder {
       }
     }
 
+    /** A print given by its numbers ({@link EventSink} only). */
+    void print(long index, long timeMs, long bytes, long delayMs, int editChars) {
+      emitted++;
+      prints++;
+      track(index, timeMs);
+      events.print(index, timeMs, bytes, delayMs, editChars);
+    }
+
+    void deliver(RecordingEvent e) {
+      if (events != null) {
+        events.event(e);
+      } else {
+        write(e);
+      }
+    }
+
     void flushRun() {
       if (run != null && !run.isEmpty()) {
         int n = run.flush(); // first: flushing may replace the output buffer
@@ -278,7 +346,7 @@ public final class RecordingDecoder {
       }
     }
 
-    void write(RecordingEvent e) {
+    private void write(RecordingEvent e) {
       int size = e.getSerializedSize();
       if (size > buf.length) {
         buf = new byte[Math.max(size, buf.length * 2)];

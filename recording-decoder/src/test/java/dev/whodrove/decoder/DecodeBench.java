@@ -1,6 +1,7 @@
 package dev.whodrove.decoder;
 
 import dev.whodrove.schemas.teleport.OneOf;
+import dev.whodrove.schemas.v1.RecordingEvent;
 import dev.whodrove.sim.ProtoStreamWriter;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -28,8 +29,8 @@ import java.util.zip.Inflater;
  * and to RecordingEvent objects) against inflating the same gzip bodies alone (GZIPInputStream, and a bare
  * Inflater), single thread, best of seven rounds.
  * {@code conversion N}: the cost per print beyond inflate, alone (see {@link #conversion}).
- * {@code memory N [ahead]}: decodes an N MB recording generated while it is read, and prints the peak heap; with
- * {@code ahead}, on a second thread ({@link DecodeAhead}).
+ * {@code memory N [T]}: decodes an N MB recording generated while it is read, and prints the peak heap; with
+ * {@code T}, part by part on T threads ({@link RecordingDecoder#decodeByParts}).
  */
 public final class DecodeBench {
   private DecodeBench() {}
@@ -37,7 +38,7 @@ public final class DecodeBench {
   public static void main(String[] args) throws Exception {
     String mode = args.length > 0 ? args[0] : "throughput";
     if (mode.equals("memory")) {
-      memory(args.length > 1 ? Long.parseLong(args[1]) : 500, args.length > 2 && args[2].equals("ahead"));
+      memory(args.length > 1 ? Long.parseLong(args[1]) : 500, args.length > 2 ? Integer.parseInt(args[2]) : 0);
     } else if (mode.equals("conversion")) {
       conversion(args.length > 1 ? Integer.parseInt(args[1]) : 4);
     } else {
@@ -270,13 +271,23 @@ public final class DecodeBench {
 
   private static final boolean PARSE_ONLY = Boolean.getBoolean("bench.parse-only");
 
-  static void memory(long megabytes, boolean ahead) throws IOException {
+  static void memory(long megabytes, int threads) throws IOException {
     GeneratedRecordingStream in = new GeneratedRecordingStream(megabytes * 1_000_000, 7);
     RecordingDecoder decoder = new RecordingDecoder(RecordingDecoder.Settings.defaults());
     long[] count = new long[1];
     long t0 = System.nanoTime();
-    RecordingDecoder.Result r = ahead
-        ? DecodeAhead.decode(decoder, in, TestEvents.SID, "s3://b/k.tar", -1, e -> count[0]++)
+    RecordingDecoder.Result r = threads > 0
+        ? decoder.decodeByParts(in, TestEvents.SID, "s3://b/k.tar", -1, threads, new RecordingDecoder.EventSink() {
+          @Override
+          public void print(long index, long timeMs, long bytes, long delayMs, int editChars) {
+            count[0]++;
+          }
+
+          @Override
+          public void event(RecordingEvent e) {
+            count[0]++;
+          }
+        })
         : decoder.decode(in, TestEvents.SID, "s3://b/k.tar", -1, e -> count[0]++);
     double secs = (System.nanoTime() - t0) / 1e9;
     long peak = 0;

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.TestInfo;
 class RecordingParsersFuzzTest {
   private static final String URI = "s3://recordings/fuzz.tar";
 
-  private static final List<byte[]> PROTOSTREAMS = List.of(
+  static final List<byte[]> PROTOSTREAMS = List.of(
       protoStream(TestEvents.session(40, 1), new ProtoStreamWriter.Options(1 << 20, 0, 1)),
       protoStream(TestEvents.session(60, 2), new ProtoStreamWriter.Options(700, 1024, 1)),
       protoStream(TestEvents.session(30, 3), new ProtoStreamWriter.Options(1 << 20, 0, 2)),
@@ -88,7 +88,7 @@ class RecordingParsersFuzzTest {
       // random bytes behind a valid part header or an asciicast header, so they get past the format sniffing
       HostileInputs.randomBytes(2048).map(b -> concat(partHeader(1, b.length, 0), b)),
       HostileInputs.randomBytes(2048).map(b -> concat(CASTS.get(0), b)));
-  private static final Gen<byte[]> HOSTILE_RECORDS = hostileRecords();
+  static final Gen<byte[]> HOSTILE_RECORDS = hostileRecords();
 
   /** A ProtoStream object of sound parts and gzip holding one to twenty records, edited or with hostile lengths. */
   private static Gen<byte[]> hostileRecords() {

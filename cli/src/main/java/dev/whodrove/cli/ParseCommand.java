@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import picocli.CommandLine;
@@ -89,7 +90,8 @@ public final class ParseCommand implements Callable<Integer> {
           + "same for any N.")
   int threads = OfflineRecording.DEFAULT_THREADS;
 
-  private Classifier classifier;
+  /** Ready once the first verdict is due: loading its tables and the JSON printer overlaps the first decode. */
+  private CompletableFuture<Classifier> classifier;
   private int failures;
 
   @picocli.CommandLine.Spec
@@ -104,14 +106,15 @@ public final class ParseCommand implements Callable<Integer> {
     if (gcp && audit != null) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--audit is for Teleport, not with --gcp");
     }
-    ClassifierConfig cfg = ClassifierConfig.defaults();
-    if (cadenceTable != null) {
-      cfg = cfg.withCadence(CadenceProfiles.resolve(cadenceTable));
-    }
     if (threads < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1, not " + threads);
     }
-    classifier = new Classifier(cfg);
+    if (cadenceTable != null) { // a table the user named: a bad one is reported before any file is read
+      classifier = CompletableFuture.completedFuture(
+          new Classifier(ClassifierConfig.defaults().withCadence(CadenceProfiles.resolve(cadenceTable))));
+    } else {
+      classifier = loadInBackground();
+    }
     List<Path> files = expand(inputs);
     if (db != null) {
       store = SessionDatabase.open(db);
@@ -307,8 +310,39 @@ public final class ParseCommand implements Callable<Integer> {
     return file.toString().endsWith(".gz") ? new GZIPInputStream(in, 65536) : in;
   }
 
+  /**
+   * The default classifier, built on a thread of its own (about a third of a second of class loading and table
+   * parsing), with the JSON printer warmed up beside it.
+   */
+  private static CompletableFuture<Classifier> loadInBackground() {
+    CompletableFuture<Classifier> f = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        Classifier c = new Classifier(ClassifierConfig.defaults());
+        JsonRender.compact(SessionFeatures.getDefaultInstance());
+        f.complete(c);
+      } catch (Throwable e) {
+        f.completeExceptionally(e);
+      }
+    }, "whodrove-parse-setup");
+    t.setDaemon(true);
+    t.start();
+    return f;
+  }
+
+  private Classifier classifier() {
+    try {
+      return classifier.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
+    }
+  }
+
   private void emit(Path file, SessionFeatures f) {
-    SessionVerdict v = classifier.classify(f).verdict();
+    SessionVerdict v = classifier().classify(f).verdict();
     if (store != null) {
       try {
         store.apply(v);

@@ -52,6 +52,12 @@ final class PartOutput implements RawRecords {
     others.add(converted);
   }
 
+  /** Empties it for another part; its arrays stay. */
+  void clear() {
+    count = 0;
+    others.clear();
+  }
+
   /** Hands the records to {@code to}, in the order they came. */
   void replay(RawRecords to) throws IOException {
     long[] r = rows;

@@ -8,9 +8,9 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.SequenceInputStream;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -153,6 +153,7 @@ final class PartwiseDecode implements RawRecords {
         Object item = threads > 1 ? next() : readPart();
         if (item instanceof Part part) {
           apply(part);
+          recycle(part);
           inFlight.release();
         } else if (item instanceof Tail tail) {
           // every part before it was applied: the reader goes on from where they ended
@@ -182,7 +183,7 @@ final class PartwiseDecode implements RawRecords {
   /** Hands a decoded part on, or decodes it here when its output was not kept or it crosses the cap. */
   private void apply(Part part) throws IOException {
     if (part.output == null || decompressed + part.decompressed > limits.maxDecompressedBytes()) {
-      sequential(new ByteArrayInputStream(part.bytes), limits.withObjectSize(-1), part.start(parts, decompressed));
+      sequential(part.stream(), limits.withObjectSize(-1), part.start(parts, decompressed));
       return;
     }
     long before = decompressed;
@@ -196,7 +197,7 @@ final class PartwiseDecode implements RawRecords {
     }
     decompressed = before + part.decompressed;
     dangling += part.dangling;
-    position = part.start + part.bytes.length;
+    position = part.start + part.length;
     if (part.failure != null) {
       throw rethrow(part.failure);
     }
@@ -255,6 +256,7 @@ final class PartwiseDecode implements RawRecords {
     final int number;
     final long start;
     final byte[] bytes;
+    final int length;
     // set by the thread that decoded it
     PartOutput output;
     Throwable failure;
@@ -262,10 +264,15 @@ final class PartwiseDecode implements RawRecords {
     long dangling;
     boolean v2;
 
-    Part(int number, long start, byte[] bytes) {
+    Part(int number, long start, byte[] bytes, int length) {
       this.number = number;
       this.start = start;
       this.bytes = bytes;
+      this.length = length;
+    }
+
+    InputStream stream() {
+      return new ByteArrayInputStream(bytes, 0, length);
     }
 
     ProtoStreamReader.Start start(int partsBefore, long decompressedBefore) {
@@ -309,13 +316,15 @@ final class PartwiseDecode implements RawRecords {
     if (!fits) {
       return tail(start, head, n);
     }
-    byte[] bytes = Arrays.copyOf(head, (int) (headerBytes + body + padding));
-    int got = in.readNBytes(bytes, headerBytes, bytes.length - headerBytes);
-    if (got < bytes.length - headerBytes) {
+    int length = (int) (headerBytes + body + padding);
+    byte[] bytes = partBuffer(length);
+    System.arraycopy(head, 0, bytes, 0, headerBytes);
+    int got = in.readNBytes(bytes, headerBytes, length - headerBytes);
+    if (got < length - headerBytes) {
       return tail(start, bytes, headerBytes + got);
     }
-    readPosition += bytes.length;
-    return new Part(++partsRead, start, bytes);
+    readPosition += length;
+    return new Part(++partsRead, start, bytes, length);
   }
 
   private Object tail(long start, byte[] prefix, int length) {
@@ -329,6 +338,24 @@ final class PartwiseDecode implements RawRecords {
       v = (v << 8) | (b[off + i] & 0xFF);
     }
     return v;
+  }
+
+  // ---- buffers: a few parts' worth, used over and over (fresh multi-MiB arrays per part cost GC cycles) ----
+
+  private final ConcurrentLinkedQueue<byte[]> partBuffers = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<PartOutput> outputs = new ConcurrentLinkedQueue<>();
+
+  private byte[] partBuffer(int length) {
+    byte[] b = partBuffers.poll();
+    return b != null && b.length >= length ? b : new byte[length];
+  }
+
+  private void recycle(Part part) {
+    partBuffers.offer(part.bytes);
+    if (part.output != null) {
+      part.output.clear();
+      outputs.offer(part.output);
+    }
   }
 
   // ---- decoding threads ----
@@ -370,14 +397,19 @@ final class PartwiseDecode implements RawRecords {
   }
 
   private void decodeBuffered(Part part, PrintRecordEncoder enc, TeleportEventConverter conv) {
-    ProtoStreamReader reader = new ProtoStreamReader(new ByteArrayInputStream(part.bytes),
-        limits.withObjectSize(-1), part.start(part.number - 1, 0));
-    PartOutput out = new PartOutput(share);
+    ProtoStreamReader reader = new ProtoStreamReader(part.stream(), limits.withObjectSize(-1),
+        part.start(part.number - 1, 0));
+    PartOutput out = outputs.poll();
+    if (out == null) {
+      out = new PartOutput(share);
+    }
     try {
       records(reader, enc, conv, out);
       part.output = out;
     } catch (PartOutput.Full e) {
       part.output = null; // decoded again on the calling thread, streaming
+      out.clear();
+      outputs.offer(out);
     } catch (Throwable e) {
       part.output = out;
       part.failure = e;

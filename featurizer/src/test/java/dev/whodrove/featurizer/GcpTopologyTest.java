@@ -2,6 +2,8 @@ package dev.whodrove.featurizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.whodrove.runtime.InputLag;
+import dev.whodrove.schemas.Topics;
 import dev.whodrove.schemas.v1.GcpAuditEntry;
 import dev.whodrove.schemas.v1.SessionFeatures;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +15,8 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.streams.KeyValue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -244,5 +248,76 @@ class GcpTopologyTest {
     List<SessionFeatures> out = d.features.readValuesToList();
     assertThat(out).extracting(SessionFeatures::getSubstrate).containsExactly("gcp-cloud-audit");
     assertThat(out.get(0).getGcp().getCallCount()).isEqualTo(10);
+  }
+
+  /** Thirty gcloud entries of one burst (enough to be scored), two seconds apart, from entry {@code first} on. */
+  private void burstEntries(int first) {
+    for (int i = first; i < first + 30; i++) {
+      entry(Instant.parse("2026-04-25T09:00:00Z").plusSeconds(2L * i).toString(), "compute.googleapis.com",
+          "v1.compute.instances.list", GCLOUD);
+    }
+  }
+
+  private List<SessionFeatures> bursts() {
+    return d.features.readValuesToList().stream()
+        .filter(f -> f != null && f.getSubstrate().equals("gcp-gcloud-burst")).toList();
+  }
+
+  /**
+   * Stops the instance at {@code stoppedAt} by the wall clock and starts another 10 s later, its GCP store restored
+   * from the changelog; {@code inputLag} is the new host's view of its consumer's lag (null: none, as under a test
+   * driver).
+   */
+  private void restart(Instant stoppedAt, InputLag inputLag) {
+    Map<String, byte[]> states = d.gcpChangelog();
+    assertThat(states).containsKey(P);
+    d.close();
+    d = new DriverSupport(FeaturizerConfig.defaults(), stoppedAt.plusSeconds(10), inputLag);
+    d.restoreGcp(states, FeaturizerConfig.defaults().gcp());
+  }
+
+  /**
+   * A restart with the burst's next entries still in the topic: the restored burst's last entry is long past by the
+   * wall clock, and a slow first fetch must not make the new instance close it before reading them.
+   */
+  @Test
+  void aRestartedInstanceCountsWallClockSilenceFromItsFirstRecordNotFromStartUp() {
+    burstEntries(0);
+    restart(DriverSupport.WALL0, null);
+    d.driver.advanceWallClockTime(Duration.ofMinutes(2)); // nothing fetched yet, past gap + grace
+    assertThat(bursts()).isEmpty();
+    burstEntries(30);
+    d.driver.advanceWallClockTime(Duration.ofMinutes(2));
+    List<SessionFeatures> bursts = bursts();
+    assertThat(bursts).extracting(b -> b.getBurst().getEntryCount()).containsExactly(60L);
+    assertThat(bursts.get(0).getStartedMs()).isEqualTo(Instant.parse("2026-04-25T09:00:00Z").toEpochMilli());
+  }
+
+  /**
+   * Under a host that knows its consumer's lag, wall-clock closing waits until nothing is left to read: not while
+   * records wait (an instance behind on a backlog that gets no record for a while) or the lag is unknown (no fetch
+   * since the assignment), and after a restart onto an input that has nothing more, it closes without a record.
+   */
+  @Test
+  void wallClockClosingWaitsUntilTheConsumerHasNothingLeftToRead() {
+    AtomicReference<OptionalLong> lag = new AtomicReference<>(OptionalLong.of(0));
+    InputLag view = (topic, partition) -> {
+      assertThat(topic).isEqualTo(Topics.GCP_AUDIT_ENTRIES.name());
+      return lag.get();
+    };
+    d.close();
+    d = new DriverSupport(FeaturizerConfig.defaults(), DriverSupport.WALL0, view);
+    burstEntries(0);
+    lag.set(OptionalLong.of(30)); // a backlog: the consumer's last fetch left records behind
+    d.driver.advanceWallClockTime(Duration.ofMinutes(2));
+    assertThat(bursts()).isEmpty();
+    burstEntries(30);
+    lag.set(OptionalLong.empty());
+    restart(DriverSupport.WALL0.plus(Duration.ofMinutes(2)), view);
+    d.driver.advanceWallClockTime(Duration.ofMinutes(2));
+    assertThat(bursts()).isEmpty();
+    lag.set(OptionalLong.of(0)); // the first fetch: nothing more
+    d.driver.advanceWallClockTime(Duration.ofSeconds(30));
+    assertThat(bursts()).extracting(b -> b.getBurst().getEntryCount()).containsExactly(60L);
   }
 }

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Hosts any Kafka Streams topology as a {@link ManagedService}: exactly-once v2, dead letters per input topic, ready
- * only while RUNNING, Streams metrics in the registry.
+ * only while RUNNING, Streams metrics in the registry, the consumers' {@link InputLag} in the processors' app config.
  */
 public final class StreamsService implements ManagedService {
   private static final Logger log = LoggerFactory.getLogger(StreamsService.class);
@@ -99,7 +99,10 @@ public final class StreamsService implements ManagedService {
   public void start() {
     Properties props = streamsProperties(ctx.config(), ctx.serviceName(), applicationId);
     props.put(StreamsDeadLetterHandlers.METRICS_CONFIG, ctx.metrics()); // the handlers count their dead letters
+    ConsumerRecordsLag inputLag = new ConsumerRecordsLag();
+    props.put(InputLag.CONFIG, inputLag);
     streams = new KafkaStreams(topology, props);
+    inputLag.bind(streams);
     streams.setUncaughtExceptionHandler(e -> {
       log.error("{}: stream thread died, replacing it: {}", name(), e.toString(), e);
       return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse

@@ -55,7 +55,10 @@ import picocli.CommandLine.Parameters;
         "With --db FILE the verdicts are also written into a sessions.sqlite by the sink's own code, as the pipeline "
             + "would have written them: ./whodrove label ls --db FILE and sessions show query it."})
 public final class ParseCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Created on first use (the setup thread gets there first), not when the command line is parsed. */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
 
   @Parameters(paramLabel = "FILE", arity = "0..*", description = "Files or directories (read in name order).")
   List<Path> inputs = new ArrayList<>();
@@ -319,7 +322,7 @@ public final class ParseCommand implements Callable<Integer> {
     Thread t = new Thread(() -> {
       try {
         Classifier c = new Classifier(ClassifierConfig.defaults());
-        JsonRender.compact(SessionFeatures.getDefaultInstance());
+        Json.MAPPER.readTree(JsonRender.compact(SessionFeatures.getDefaultInstance()));
         f.complete(c);
       } catch (Throwable e) {
         f.completeExceptionally(e);
@@ -358,12 +361,12 @@ public final class ParseCommand implements Callable<Integer> {
     }
     if (json) {
       try {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("file", file.toString()).put("session_id", f.getSessionId());
-        n.set("features", JSON.readTree(JsonRender.compact(f.toBuilder().clearSegments().build())));
+        n.set("features", Json.MAPPER.readTree(JsonRender.compact(f.toBuilder().clearSegments().build())));
         ArrayNode segs = n.putArray("segments");
         for (CadenceSegment s : f.getSegmentsList()) {
-          segs.add(JSON.readTree(JsonRender.compact(s)));
+          segs.add(Json.MAPPER.readTree(JsonRender.compact(s)));
         }
         ObjectNode ln = n.putObject("labels");
         labels.forEach(ln::put);

@@ -65,7 +65,7 @@ final class GapStats {
       firstMs = timeMs;
     } else {
       long gapMs = Math.max(0L, timeMs - lastMs);
-      addGap(gapMs / 1000.0);
+      addGap(gapMs);
       if (isEcho(gapMs, bytes)) {
         echoes++;
       }
@@ -87,7 +87,8 @@ final class GapStats {
     return bytes >= 1 && bytes <= ECHO_MAX_BYTES && gapMs >= ECHO_MIN_GAP_MS && gapMs <= ECHO_MAX_GAP_MS;
   }
 
-  private void addGap(double gap) {
+  private void addGap(long gapMs) {
+    double gap = gapMs / 1000.0;
     gapCount++;
     gapMax = Math.max(gapMax, gap);
     if (gap > 1) {
@@ -102,7 +103,7 @@ final class GapStats {
     if (gap < 0.2) {
       bursts++;
     }
-    sketch.add(gap);
+    sketch.addSeconds(gapMs);
     // The reference averages windows gaps[i:i+10] for i < len(gaps) - 10: a full window counts once a gap follows it.
     if (ringSize == LOCAL_WINDOW) {
       localStdSum += std(ring, ringSize);

@@ -388,7 +388,7 @@ public final class TeleportSessionAccumulator {
     editChars += chunkEditChars;
     if (prevDelayMs >= 0) {
       long gap = Math.max(0, delayMs - prevDelayMs);
-      chunkGapsMs.add(gap);
+      chunkGapsMs.addMillis(gap);
       if (gap > IDLE_GAP_MS) {
         idleGaps++;
       }

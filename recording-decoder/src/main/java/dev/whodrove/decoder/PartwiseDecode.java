@@ -157,7 +157,8 @@ final class PartwiseDecode implements RawRecords {
           inFlight.release();
         } else if (item instanceof Tail tail) {
           // every part before it was applied: the reader goes on from where they ended
-          sequential(tail.stream(in), limits, new ProtoStreamReader.Start(tail.start(), parts, decompressed));
+          sequential(new ProtoStreamReader(tail.stream(in), limits,
+              new ProtoStreamReader.Start(tail.start(), parts, decompressed)));
           return;
         } else if (item instanceof Failed failed) {
           throw rethrow(failed.error());
@@ -183,7 +184,8 @@ final class PartwiseDecode implements RawRecords {
   /** Hands a decoded part on, or decodes it here when its output was not kept or it crosses the cap. */
   private void apply(Part part) throws IOException {
     if (part.output == null || decompressed + part.decompressed > limits.maxDecompressedBytes()) {
-      sequential(part.stream(), limits.withObjectSize(-1), part.start(parts, decompressed));
+      sequential(new ProtoStreamReader(part.bytes, part.length, limits.withObjectSize(-1),
+          part.start(parts, decompressed)));
       return;
     }
     long before = decompressed;
@@ -203,9 +205,8 @@ final class PartwiseDecode implements RawRecords {
     }
   }
 
-  /** Decodes {@code stream}, which starts at {@code start}, on this thread, streaming into the sink. */
-  private void sequential(InputStream stream, DecodeLimits lim, ProtoStreamReader.Start start) throws IOException {
-    ProtoStreamReader reader = new ProtoStreamReader(stream, lim, start);
+  /** Decodes what {@code reader} reads on this thread, streaming into the sink. */
+  private void sequential(ProtoStreamReader reader) throws IOException {
     try {
       records(reader, prints, converter, this);
     } catch (LateErrorThrown e) {
@@ -269,10 +270,6 @@ final class PartwiseDecode implements RawRecords {
       this.start = start;
       this.bytes = bytes;
       this.length = length;
-    }
-
-    InputStream stream() {
-      return new ByteArrayInputStream(bytes, 0, length);
     }
 
     ProtoStreamReader.Start start(int partsBefore, long decompressedBefore) {
@@ -397,7 +394,7 @@ final class PartwiseDecode implements RawRecords {
   }
 
   private void decodeBuffered(Part part, PrintRecordEncoder enc, TeleportEventConverter conv) {
-    ProtoStreamReader reader = new ProtoStreamReader(part.stream(), limits.withObjectSize(-1),
+    ProtoStreamReader reader = new ProtoStreamReader(part.bytes, part.length, limits.withObjectSize(-1),
         part.start(part.number - 1, 0));
     PartOutput out = outputs.poll();
     if (out == null) {

@@ -42,7 +42,7 @@ public final class ProtoStreamReader implements AutoCloseable {
 
   private final InputStream in;
   private final DecodeLimits limits;
-  private final byte[] inBuf = new byte[IN_BUFFER];
+  private byte[] inBuf = new byte[IN_BUFFER];
   private int inPos;
   private int inLim;
   private long inBase; // object offset of inBuf[0]
@@ -86,6 +86,13 @@ public final class ProtoStreamReader implements AutoCloseable {
     this.inBase = start.offset();
     this.parts = start.partsBefore();
     this.decompressedBytes = start.decompressedBefore();
+  }
+
+  /** A reader of {@code bytes[0, length)}, the object from {@code start} on, read in place rather than copied. */
+  ProtoStreamReader(byte[] bytes, int length, DecodeLimits limits, Start start) {
+    this(InputStream.nullInputStream(), limits, start);
+    this.inBuf = bytes;
+    this.inLim = length;
   }
 
   public ProtoStreamReader(InputStream in) {

@@ -21,8 +21,11 @@ final class OfflineRecording {
     return file.getFileName().toString().replaceFirst("\\.(tar|cast)$", "");
   }
 
-  /** Threads per recording when not told: one per processor, parts decoded side by side. */
-  static final int DEFAULT_THREADS = Runtime.getRuntime().availableProcessors();
+  /**
+   * Threads per recording when not told: one per processor, parts decoded side by side, at most four (each part in
+   * flight takes its share of the heap).
+   */
+  static final int DEFAULT_THREADS = Math.min(4, Runtime.getRuntime().availableProcessors());
 
   /** Prints not looked at. */
   static final PrintEvents.CountsVisitor NO_PRINTS = (index, timeMs, bytes, delayMs, editChars) -> { };

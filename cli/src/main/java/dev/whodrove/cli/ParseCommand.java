@@ -89,8 +89,8 @@ public final class ParseCommand implements Callable<Integer> {
 
   @Option(names = "--threads", paramLabel = "N",
       description = "Threads per recording: a ProtoStream recording is decoded N parts at a time, on N threads, "
-          + "while this one featurizes; 1 does everything on one thread. Default: one per processor. Output is the "
-          + "same for any N.")
+          + "while this one featurizes; 1 does everything on one thread. Default: one per processor, at most 4. "
+          + "Output is the same for any N.")
   int threads = OfflineRecording.DEFAULT_THREADS;
 
   /** Ready once the first verdict is due: loading its tables and the JSON printer overlaps the first decode. */

@@ -375,7 +375,7 @@ final class PartwiseDecode implements RawRecords {
           }
           try {
             item = readPart();
-          } catch (IOException | RuntimeException e) {
+          } catch (Throwable e) { // the stream failed, or no memory for the part: it ends where this part began
             readDone = true;
             item = new Failed(e);
           }
@@ -387,9 +387,7 @@ final class PartwiseDecode implements RawRecords {
         slot.complete(item);
       }
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Throwable e) {
-      order.add(CompletableFuture.failedFuture(e));
+      Thread.currentThread().interrupt(); // nothing interrupts these threads but the end of the JVM
     }
   }
 

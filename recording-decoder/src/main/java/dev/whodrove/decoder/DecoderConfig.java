@@ -31,7 +31,9 @@ public record DecoderConfig(
     RetryBudget retryBudget,
     Duration readTimeout,
     double transactionDeadlineFraction,
-    GcsRecordingStore.Settings gcs) {
+    GcsRecordingStore.Settings gcs,
+    int partThreads,
+    long partsMinBytes) {
 
   public static final String PREFIX = "decoder.";
   public static final String GROUP_ID = "decoder.group.id";
@@ -65,6 +67,8 @@ public record DecoderConfig(
   public static final String RETRY_BUDGET_PREFIX = STORE_PREFIX + "retry.";
   public static final String READ_TIMEOUT = STORE_PREFIX + "read.timeout";
   public static final String TRANSACTION_DEADLINE_FRACTION = PREFIX + "transaction.deadline.fraction";
+  public static final String PARTS_THREADS = PREFIX + "parts.threads";
+  public static final String PARTS_MIN_BYTES = PREFIX + "parts.min.bytes";
 
   /**
    * Spellings before the {@code decoder.} prefix, accepted for one release (see
@@ -130,7 +134,22 @@ public record DecoderConfig(
         RetryBudget.from(cfg, RETRY_BUDGET_PREFIX),
         readTimeout,
         fraction,
-        gcs(cfg, readTimeout));
+        gcs(cfg, readTimeout),
+        atLeast(cfg, PARTS_THREADS, Math.min(4, Runtime.getRuntime().availableProcessors()), 1),
+        atLeast(cfg, PARTS_MIN_BYTES, 64L << 20, 0));
+  }
+
+  private static int atLeast(ServiceConfig cfg, String key, int dflt, int min) {
+    return (int) atLeast(cfg, key, (long) dflt, min);
+  }
+
+  private static long atLeast(ServiceConfig cfg, String key, long dflt, long min) {
+    long v = cfg.getLong(key, dflt);
+    if (v < min) {
+      throw new ConfigException("invalid config " + key + "=" + v + " (" + ServiceConfig.keyToEnv(key)
+          + "): expected at least " + min);
+    }
+    return v;
   }
 
   private static GcsRecordingStore.Settings gcs(ServiceConfig cfg, Duration readTimeout) {

@@ -5,12 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One part's records as a decoding thread buffers them for the calling thread: five numbers per record (index, time,
- * bytes, delay, edit characters; a record that is not a print keeps only its index and points to its converted
- * event). Bounded: past {@code maxBytes} it gives up with {@link Full}.
+ * One part's records as a decoding thread buffers them for the calling thread: seven numbers per record (index,
+ * time, bytes, delay, chunk index, offset, packed terminal-byte counts; a record that is not a print keeps only its
+ * index and points to its converted event). Bounded: past {@code maxBytes} it gives up with {@link Full}.
  */
 final class PartOutput implements RawRecords {
-  private static final int ROW = 5;
+  private static final int ROW = 7;
   /** Bytes a record takes here: its row and its slot. */
   private static final int RECORD_BYTES = ROW * Long.BYTES + Integer.BYTES;
 
@@ -33,14 +33,16 @@ final class PartOutput implements RawRecords {
   }
 
   @Override
-  public void print(long index, long timeMs, long bytes, long delayMs, int editChars) {
+  public void print(long index, long timeMs, long bytes, long delayMs, long chunkIndex, long offset, long counts) {
     int at = room();
     long[] r = rows;
     r[at] = index;
     r[at + 1] = timeMs;
     r[at + 2] = bytes;
     r[at + 3] = delayMs;
-    r[at + 4] = editChars;
+    r[at + 4] = chunkIndex;
+    r[at + 5] = offset;
+    r[at + 6] = counts;
     slots[count++] = -1;
   }
 
@@ -64,7 +66,7 @@ final class PartOutput implements RawRecords {
     for (int i = 0, at = 0; i < count; i++, at += ROW) {
       int slot = slots[i];
       if (slot < 0) {
-        to.print(r[at], r[at + 1], r[at + 2], r[at + 3], (int) r[at + 4]);
+        to.print(r[at], r[at + 1], r[at + 2], r[at + 3], r[at + 4], r[at + 5], r[at + 6]);
       } else {
         to.other(r[at], others.get(slot));
       }

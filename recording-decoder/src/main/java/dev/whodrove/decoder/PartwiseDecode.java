@@ -75,6 +75,8 @@ final class PartwiseDecode implements RawRecords {
     this.inFlight = new Semaphore(threads + 1);
     this.share = share;
     this.prints = new PrintRecordEncoder(progress.sessionId, progress.uri, settings.payload());
+    // prints published as serialized events are packed into runs, as one reader packs them
+    progress.run = new PrintRecordEncoder(progress.sessionId, progress.uri, settings.payload());
     this.converter = new TeleportEventConverter(progress.sessionId, progress.uri, settings.payload());
   }
 
@@ -121,7 +123,7 @@ final class PartwiseDecode implements RawRecords {
       int len = reader.recordLength();
       if (PrintRecordEncoder.isPrint(buf, off, len) && prints.parse(buf, off, len)) {
         out.print(prints.index, prints.timeMs, prints.parsedBytes(), prints.parsedDelayMs(),
-            prints.parsedEditChars());
+            prints.parsedChunkIndex(), prints.parsedOffset(), prints.parsedCounts());
         continue;
       }
       long index = reader.currentIndex();
@@ -223,9 +225,9 @@ final class PartwiseDecode implements RawRecords {
   }
 
   @Override
-  public void print(long index, long timeMs, long bytes, long delayMs, int editChars) {
+  public void print(long index, long timeMs, long bytes, long delayMs, long chunkIndex, long offset, long counts) {
     if (dedup.keep(index)) {
-      progress.print(index, timeMs, bytes, delayMs, editChars);
+      progress.print(index, timeMs, bytes, delayMs, chunkIndex, offset, counts);
     }
   }
 

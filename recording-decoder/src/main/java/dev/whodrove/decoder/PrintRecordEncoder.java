@@ -354,9 +354,41 @@ final class PrintRecordEncoder {
     return fields[5];
   }
 
-  /** PrintChunk.edit_chars of the record last parsed. */
-  int parsedEditChars() {
-    return TerminalBytes.editChars(TerminalBytes.count(src, dataOff, dataLen));
+  /** PrintChunk.chunk_index of the record last parsed. */
+  long parsedChunkIndex() {
+    return fields[2];
+  }
+
+  /** PrintChunk.offset of the record last parsed. */
+  long parsedOffset() {
+    return fields[6];
+  }
+
+  /** Terminal-byte counts of the record last parsed, packed as {@link TerminalBytes#count} packs them. */
+  long parsedCounts() {
+    return TerminalBytes.count(src, dataOff, dataLen);
+  }
+
+  /** Adds a print given by its numbers to the run (no raw payload: not for decoder.print.payload=raw). */
+  void appendRow(long index, long timeMs, long bytes, long delayMs, long chunkIndex, long offset, long counts) {
+    if (count == 0) {
+      firstIndex = index;
+      firstTimeMs = timeMs;
+    }
+    if (count == rowCapacity) {
+      rowCapacity = Math.min(MAX_RUN_CHUNKS, rowCapacity * 4);
+      rows = java.util.Arrays.copyOf(rows, ROW * rowCapacity);
+    }
+    long[] r = rows;
+    int at = count * ROW;
+    r[at] = index;
+    r[at + 1] = timeMs;
+    r[at + 2] = bytes;
+    r[at + 3] = delayMs;
+    r[at + 4] = chunkIndex;
+    r[at + 5] = offset;
+    r[at + 6] = counts;
+    count++;
   }
 
   /** Adds the record last parsed to the run and counts its terminal bytes. */

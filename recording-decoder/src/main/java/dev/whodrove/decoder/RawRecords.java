@@ -13,7 +13,11 @@ interface RawRecords {
   /** A record that fails only once kept (bad event, bad time), with its part's inflated bytes up to it. */
   record LateError(RecordingDecodeException error, long decompressedInPart) {}
 
-  void print(long index, long timeMs, long bytes, long delayMs, int editChars);
+  /**
+   * A print taken by the fast path: PrintChunk's numbers, {@code counts} packed as {@link TerminalBytes#count} packs
+   * edit characters, newlines and escape sequences.
+   */
+  void print(long index, long timeMs, long bytes, long delayMs, long chunkIndex, long offset, long counts);
 
   /**
    * A record that is not a print taken by the fast path: its converted event, {@link #NOTHING}, or a

@@ -111,6 +111,27 @@ public final class RecordingDecoder {
     return run(object, objectSize, new Progress(sessionId, uri, null, sink), threads, share);
   }
 
+  /**
+   * {@link #decodeSerialized} with a ProtoStream recording decoded part by part on {@code threads} threads
+   * ({@link PartwiseDecode}): the same records, byte for byte, sooner for a large recording when cores are free.
+   * With fewer than two threads, or raw print payloads (which the parts' buffers do not carry), it is
+   * {@link #decodeSerialized}.
+   */
+  public Result decodeSerializedByParts(InputStream object, String sessionId, String uri, long objectSize,
+      int threads, SerializedSink sink) throws IOException {
+    return decodeSerializedByParts(object, sessionId, uri, objectSize, threads, PartwiseDecode.defaultShare(threads),
+        sink);
+  }
+
+  /** {@link #decodeSerializedByParts} with parts, and their decoded output, bounded by {@code share} bytes each. */
+  Result decodeSerializedByParts(InputStream object, String sessionId, String uri, long objectSize, int threads,
+      long share, SerializedSink sink) throws IOException {
+    if (threads < 2 || settings.payload() == PrintPayload.RAW) {
+      return decodeSerialized(object, sessionId, uri, objectSize, sink);
+    }
+    return run(object, objectSize, new Progress(sessionId, uri, sink, null), threads, share);
+  }
+
   /** Decodes with {@code threads} part threads, or with one reader when it is 0. */
   private Result run(InputStream object, long objectSize, Progress p, int threads, long share) throws IOException {
     long started = System.nanoTime();
@@ -323,12 +344,22 @@ public final class RecordingDecoder {
       }
     }
 
-    /** A print given by its numbers ({@link EventSink} only). */
-    void print(long index, long timeMs, long bytes, long delayMs, int editChars) {
+    /**
+     * A print given by its numbers: to the {@link EventSink}, or into the open run of prints as {@link #appendPrint}
+     * adds one.
+     */
+    void print(long index, long timeMs, long bytes, long delayMs, long chunkIndex, long offset, long counts) {
       emitted++;
       prints++;
       track(index, timeMs);
-      events.print(index, timeMs, bytes, delayMs, editChars);
+      if (events != null) {
+        events.print(index, timeMs, bytes, delayMs, TerminalBytes.editChars(counts));
+        return;
+      }
+      run.appendRow(index, timeMs, bytes, delayMs, chunkIndex, offset, counts);
+      if (run.full()) {
+        flushRun();
+      }
     }
 
     void deliver(RecordingEvent e) {

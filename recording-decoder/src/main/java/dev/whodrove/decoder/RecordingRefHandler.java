@@ -52,6 +52,8 @@ final class RecordingRefHandler implements BatchHandler {
   private final Duration readTimeout;
   private final Duration transactionTimeout;
   private final double transactionFraction;
+  private final int partThreads;
+  private final long partsMinBytes;
   private String keyFor;
   private byte[] keyBytes;
 
@@ -71,6 +73,8 @@ final class RecordingRefHandler implements BatchHandler {
     this.readTimeout = config.readTimeout();
     this.transactionTimeout = config.transactionTimeout();
     this.transactionFraction = config.transactionDeadlineFraction();
+    this.partThreads = config.partThreads();
+    this.partsMinBytes = config.partsMinBytes();
   }
 
   @Override
@@ -147,13 +151,16 @@ final class RecordingRefHandler implements BatchHandler {
     if (failure == null) {
       try (StoredObject object = stores.open(uri)) {
         deadline.guard(object.stream());
-        RecordingDecoder.Result r = decoder.decodeSerialized(object.stream(), sid, uri, object.size(),
-            (buf, off, len) -> {
-              batch.checkAbort();
-              deadline.check();
-              send(batch, sid, buf, off, len);
-              emitted[0]++;
-            });
+        RecordingDecoder.SerializedSink sink = (buf, off, len) -> {
+          batch.checkAbort();
+          deadline.check();
+          send(batch, sid, buf, off, len);
+          emitted[0]++;
+        };
+        // a large recording is decoded several parts at a time: its events sooner, the same records
+        RecordingDecoder.Result r = object.size() >= partsMinBytes && partThreads > 1
+            ? decoder.decodeSerializedByParts(object.stream(), sid, uri, object.size(), partThreads, sink)
+            : decoder.decodeSerialized(object.stream(), sid, uri, object.size(), sink);
         objectBytes = r.complete().getObjectSizeBytes();
         if (!r.ok()) {
           deadline.check(); // a stream closed by the deadline may look like a truncated recording

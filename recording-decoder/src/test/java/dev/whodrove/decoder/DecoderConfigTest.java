@@ -19,6 +19,8 @@ class DecoderConfigTest {
     assertThat(c.transactionalId()).startsWith("recording-decoder-");
     assertThat(c.decode().payload()).isEqualTo(PrintPayload.DERIVED);
     assertThat(c.decode().includeDecodeTime()).isFalse();
+    assertThat(c.partThreads()).isBetween(1, 4);
+    assertThat(c.partsMinBytes()).isEqualTo(64L << 20);
     assertThat(c.fileRoots()).isEmpty();
     assertThat(c.s3Allowed()).isEmpty();
     assertThat(c.s3().endpoint()).isNull();
@@ -83,5 +85,8 @@ class DecoderConfigTest {
     assertThatThrownBy(() -> DecoderConfig.from(ServiceConfig.of(Map.of("decoder.print.payload", "everything"))))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("decoder.print.payload").hasMessageContaining("WHODROVE_DECODER_PRINT_PAYLOAD");
+    assertThatThrownBy(() -> DecoderConfig.from(ServiceConfig.of(Map.of("decoder.parts.threads", "0"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("decoder.parts.threads=0").hasMessageContaining("at least 1");
   }
 }

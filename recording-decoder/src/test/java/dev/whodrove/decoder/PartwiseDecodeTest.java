@@ -3,6 +3,7 @@ package dev.whodrove.decoder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import dev.whodrove.schemas.PrintEvents;
 import dev.whodrove.schemas.teleport.OneOf;
 import dev.whodrove.schemas.v1.RecordingComplete;
@@ -74,9 +75,27 @@ class PartwiseDecodeTest {
     return "p " + index + " " + timeMs + " " + bytes + " " + delayMs + " " + editChars;
   }
 
-  /** Every way of decoding {@code rec} part by part gives what one reader gives. */
+  /** The serialized records a decode publishes, and how it ended. */
+  private record Published(List<ByteString> records, RecordingComplete complete, String error) {}
+
+  private Published published(byte[] rec, long size, int threads, long share, DecodeLimits limits)
+      throws IOException {
+    List<ByteString> records = new ArrayList<>();
+    RecordingDecoder d = new RecordingDecoder(new RecordingDecoder.Settings(limits, PrintPayload.DERIVED, false));
+    RecordingDecoder.SerializedSink sink = (buf, off, len) -> records.add(ByteString.copyFrom(buf, off, len));
+    RecordingDecoder.Result r = threads == 0
+        ? d.decodeSerialized(new ByteArrayInputStream(rec), TestEvents.SID, URI, size, sink)
+        : d.decodeSerializedByParts(new ByteArrayInputStream(rec), TestEvents.SID, URI, size, threads, share, sink);
+    return new Published(records, r.complete(), r.ok() ? null : r.error().getMessage());
+  }
+
+  /**
+   * Every way of decoding {@code rec} part by part gives what one reader gives: to an {@link RecordingDecoder.EventSink}
+   * the same prints and events, and as serialized records (what the service publishes) the same bytes.
+   */
   private void assertSameEverywhere(byte[] rec, long size, DecodeLimits limits) throws IOException {
     Decoded want = oneReader(rec, size, limits);
+    Published wantPublished = published(rec, size, 0, SHARE, limits);
     for (int threads : new int[] {1, 2, 3}) {
       for (long share : new long[] {SHARE, 4096}) {
         Decoded got = byParts(rec, size, threads, share, limits);
@@ -84,6 +103,10 @@ class PartwiseDecodeTest {
         assertThat(got.error()).as(as).isEqualTo(want.error());
         assertThat(got.complete()).as(as).isEqualTo(want.complete());
         assertThat(got.seen()).as(as).isEqualTo(want.seen());
+        Published pub = published(rec, size, threads, share, limits);
+        assertThat(pub.error()).as(as).isEqualTo(wantPublished.error());
+        assertThat(pub.complete()).as(as).isEqualTo(wantPublished.complete());
+        assertThat(pub.records()).as(as).isEqualTo(wantPublished.records());
       }
     }
   }

@@ -53,6 +53,33 @@ class RecordingRefHandlerTest {
   }
 
   @Test
+  void aLargeRecordingDecodedPartByPartPublishesTheSameRecordsAndAFailedOneTheSameDeadLetter() throws Exception {
+    byte[] rec = TestEvents.write(TestEvents.sessionWithOutput(5_000, 4), new ProtoStreamWriter.Options(32 * 1024, 0,
+        1));
+    Files.write(dir.resolve("big.tar"), rec);
+    Files.write(dir.resolve("cut.tar"), java.util.Arrays.copyOf(rec, rec.length / 2));
+    RecordingRef[] refs = {ref("big", "file://" + dir.resolve("big.tar")), ref("cut", "file://"
+        + dir.resolve("cut.tar"))};
+    handler(dir, Map.of("decoder.parts.threads", "1")).handle(batch(refs));
+    List<ProducerRecord<byte[], byte[]>> oneThread = new ArrayList<>(sent);
+    sent.clear();
+    handler(dir, Map.of("decoder.parts.threads", "3", "decoder.parts.min.bytes", "1024")).handle(batch(refs));
+
+    assertThat(events("big")).hasSizeGreaterThan(5);
+    assertThat(sent).hasSameSizeAs(oneThread);
+    for (int i = 0; i < sent.size(); i++) {
+      assertThat(sent.get(i).topic()).isEqualTo(oneThread.get(i).topic());
+      assertThat(sent.get(i).key()).isEqualTo(oneThread.get(i).key());
+      if (!sent.get(i).topic().endsWith(".dlq")) { // a dead letter stamps the time it was written
+        assertThat(sent.get(i).value()).as("record %d", i).isEqualTo(oneThread.get(i).value());
+      }
+    }
+    assertThat(sent.stream().filter(r -> r.topic().endsWith(".dlq")).map(r -> parse(r.value()).getReason()))
+        .containsExactlyElementsOf(oneThread.stream().filter(r -> r.topic().endsWith(".dlq"))
+            .map(r -> parse(r.value()).getReason()).toList());
+  }
+
+  @Test
   void anObjectThatCannotBeReadNowIsATransientFailureOfThatReference() {
     assertThatThrownBy(() -> handler(failingOpen(StoreException.transientFailure("S3 503 for s3://b/s.tar", null)))
         .handle(batch(ref("s", "file:///records/s.tar"))))
@@ -194,7 +221,11 @@ class RecordingRefHandlerTest {
   }
 
   private RecordingRefHandler handler(Path root) {
-    return handler(new RecordingStores(List.of(new FileRecordingStore(List.of(root)))));
+    return handler(root, Map.of());
+  }
+
+  private RecordingRefHandler handler(Path root, Map<String, String> extra) {
+    return handler(new RecordingStores(List.of(new FileRecordingStore(List.of(root)))), extra);
   }
 
   private static RecordingRefHandler handler(RecordingStores stores) {

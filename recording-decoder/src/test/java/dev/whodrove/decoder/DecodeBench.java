@@ -29,6 +29,8 @@ import java.util.zip.Inflater;
  * and to RecordingEvent objects) against inflating the same gzip bodies alone (GZIPInputStream, and a bare
  * Inflater), single thread, best of seven rounds.
  * {@code conversion N}: the cost per print beyond inflate, alone (see {@link #conversion}).
+ * {@code file PATH T}: decodes a recording file to serialized records (what the service publishes) on T part
+ * threads (1: the worker thread alone) and prints the time.
  * {@code memory N [T]}: decodes an N MB recording generated while it is read, and prints the peak heap; with
  * {@code T}, part by part on T threads ({@link RecordingDecoder#decodeByParts}).
  */
@@ -37,7 +39,9 @@ public final class DecodeBench {
 
   public static void main(String[] args) throws Exception {
     String mode = args.length > 0 ? args[0] : "throughput";
-    if (mode.equals("memory")) {
+    if (mode.equals("file")) {
+      file(java.nio.file.Path.of(args[1]), Integer.parseInt(args[2]));
+    } else if (mode.equals("memory")) {
       memory(args.length > 1 ? Long.parseLong(args[1]) : 500, args.length > 2 ? Integer.parseInt(args[2]) : 0);
     } else if (mode.equals("conversion")) {
       conversion(args.length > 1 ? Integer.parseInt(args[1]) : 4);
@@ -270,6 +274,21 @@ public final class DecodeBench {
   }
 
   private static final boolean PARSE_ONLY = Boolean.getBoolean("bench.parse-only");
+
+  static void file(java.nio.file.Path file, int threads) throws IOException {
+    RecordingDecoder decoder = new RecordingDecoder(RecordingDecoder.Settings.defaults());
+    long[] records = new long[2];
+    long t0 = System.nanoTime();
+    try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+      RecordingDecoder.Result r = decoder.decodeSerializedByParts(in, TestEvents.SID, file.toUri().toString(),
+          java.nio.file.Files.size(file), threads, (buf, off, len) -> {
+            records[0]++;
+            records[1] += len;
+          });
+      System.out.printf("%d thread(s): %.2f s, %d records (%d bytes), %d parts, ok=%s%n", threads,
+          (System.nanoTime() - t0) / 1e9, records[0], records[1], r.complete().getParts(), r.ok());
+    }
+  }
 
   static void memory(long megabytes, int threads) throws IOException {
     GeneratedRecordingStream in = new GeneratedRecordingStream(megabytes * 1_000_000, 7);

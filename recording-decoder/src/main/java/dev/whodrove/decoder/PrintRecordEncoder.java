@@ -369,7 +369,7 @@ final class PrintRecordEncoder {
     return TerminalBytes.count(src, dataOff, dataLen);
   }
 
-  /** Adds a print given by its numbers to the run (no raw payload: not for decoder.print.payload=raw). */
+  /** Adds a print given by its numbers to the run ({@link #append} adds its raw payload first, when there is one). */
   void appendRow(long index, long timeMs, long bytes, long delayMs, long chunkIndex, long offset, long counts) {
     if (count == 0) {
       firstIndex = index;
@@ -393,24 +393,6 @@ final class PrintRecordEncoder {
 
   /** Adds the record last parsed to the run and counts its terminal bytes. */
   void append() {
-    if (count == 0) {
-      firstIndex = index;
-      firstTimeMs = timeMs;
-    }
-    if (count == rowCapacity) {
-      rowCapacity = Math.min(MAX_RUN_CHUNKS, rowCapacity * 4);
-      rows = java.util.Arrays.copyOf(rows, ROW * rowCapacity);
-    }
-    long[] f = fields;
-    long[] r = rows;
-    int at = count * ROW;
-    r[at] = index;
-    r[at + 1] = timeMs;
-    r[at + 2] = parsedBytes();
-    r[at + 3] = f[5];
-    r[at + 4] = f[2];
-    r[at + 5] = f[6];
-    r[at + 6] = TerminalBytes.count(src, dataOff, dataLen);
     if (raw) {
       if (rawsLen + dataLen > raws.length) {
         raws = java.util.Arrays.copyOf(raws, Math.max(rawsLen + dataLen, Math.max(4096, raws.length * 2)));
@@ -419,7 +401,7 @@ final class PrintRecordEncoder {
       rawsLen += dataLen;
       rawLens[count] = dataLen;
     }
-    count++;
+    appendRow(index, timeMs, parsedBytes(), parsedDelayMs(), parsedChunkIndex(), parsedOffset(), parsedCounts());
   }
 
   /** Encodes row field {@code k} of every print as column {@code col}: zigzag deltas to the previous print. */
